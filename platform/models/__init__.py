@@ -1,0 +1,36 @@
+"""SQLAlchemy models of the whole domain.  The schema itself is created only by Alembic."""
+
+from .audit import AuditEvent
+from .base import Base
+from .climate import ClimateInitiative, ClimateParticipant, ClimateTarget
+from .contracts import Goal, Indicator, Result, ResultContract, Target
+from .growth import GrowthTeam, GrowthTeamMember
+from .organisations import HubBoardMember, HubOffice, KkrMember
+from .reference import (
+    BenchmarkObservation,
+    BusinessHub,
+    FrameworkAgreement,
+    Municipality,
+    MunicipalityPopulation,
+    NationalGoal,
+    NationalTarget,
+    Partnership,
+    Region,
+    SourceDocument,
+)
+
+#: Tables whose rows belong to one tenant; each gets row-level security on tenant_id.
+TENANT_TABLES: tuple[str, ...] = tuple(
+    m.__tablename__
+    for m in (
+        KkrMember, HubOffice, HubBoardMember, ResultContract, Goal, Indicator, Target, Result,
+        GrowthTeam, GrowthTeamMember, ClimateInitiative, ClimateParticipant, ClimateTarget, AuditEvent,
+    )
+)
+
+__all__ = [
+    "AuditEvent", "Base", "BenchmarkObservation", "BusinessHub", "ClimateInitiative", "ClimateParticipant",
+    "ClimateTarget", "FrameworkAgreement", "Goal", "GrowthTeam", "GrowthTeamMember", "HubBoardMember", "HubOffice",
+    "Indicator", "KkrMember", "Municipality", "MunicipalityPopulation", "NationalGoal", "NationalTarget",
+    "Partnership", "Region", "Result", "ResultContract", "SourceDocument", "Target", "TENANT_TABLES",
+]

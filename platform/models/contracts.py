@@ -1,0 +1,126 @@
+"""Result contracts (resultatkontrakter) with their goals, indicators, targets and results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    Computed,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, Sourced, TenantOwned, Versioned, enum_column, tenant_fk
+from .enums import ContractStatus, GoalCategory
+from .targets import TargetFields
+
+
+class ResultContract(TenantOwned, Versioned, Sourced, Base):
+    """A yearly result contract between a KKR and its business hub; versions supersede each other."""
+
+    __tablename__ = "result_contract"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "business_hub_slug", "year", "version"),
+        tenant_fk("supersedes_id", "result_contract", ondelete=None),
+    )
+
+    business_hub_slug: Mapped[str] = mapped_column(ForeignKey("business_hub.slug"), index=True)
+    framework_agreement_slug: Mapped[str | None] = mapped_column(ForeignKey("framework_agreement.slug"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[ContractStatus] = enum_column(ContractStatus, server_default=ContractStatus.draft.value)
+    version: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    published: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    adopted_on: Mapped[dt.date | None] = mapped_column(Date)
+    signed_on: Mapped[dt.date | None] = mapped_column(Date)
+    fulfilment_rule: Mapped[str | None] = mapped_column(Text, doc="The contract's own fulfilment rule, as printed.")
+    reported_fulfilment_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), doc="Overall fulfilment as printed.")
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR, Computed("to_tsvector('danish'::regconfig, coalesce(title, ''))", persisted=True)
+    )
+
+
+class Goal(TenantOwned, Versioned, Sourced, Base):
+    """A goal (mål) of a result contract: national, common (fælles) or local (lokal)."""
+
+    __tablename__ = "goal"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "contract_id", "code"),
+        tenant_fk("contract_id", "result_contract"),
+        Index("ix_goal_search_vector", "search_vector", postgresql_using="gin"),
+    )
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    code: Mapped[str] = mapped_column(String(16), doc="Code as printed: '5C' is a string.")
+    category: Mapped[GoalCategory] = enum_column(GoalCategory)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    measurement_method: Mapped[str | None] = mapped_column(Text)
+    data_source: Mapped[str | None] = mapped_column(Text)
+    national_goal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("national_goal.id"))
+    partnership_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("partnership.id"))
+    position: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    reported_fulfilment_pct: Mapped[Decimal | None] = mapped_column(
+        Numeric(5, 2), doc="Fulfilment as reported in the paper (e.g. the hub's proposal)."
+    )
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "to_tsvector('danish'::regconfig, coalesce(title, '') || ' ' || coalesce(description, ''))",
+            persisted=True,
+        ),
+    )
+
+
+class Indicator(TenantOwned, Versioned, Sourced, Base):
+    """What a goal measures (målepunkt); it carries targets per period and segment."""
+
+    __tablename__ = "indicator"
+    __table_args__ = (tenant_fk("goal_id", "goal"),)
+
+    goal_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+
+
+class Target(TargetFields, TenantOwned, Versioned, Sourced, Base):
+    """A target (måltal) of an indicator for one period and segment."""
+
+    __tablename__ = "target"
+    __table_args__ = (tenant_fk("indicator_id", "indicator"),)
+
+    indicator_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+
+
+class Result(TenantOwned, Sourced, Base):
+    """A reported result for a target.  Never updated: a revision is a new row."""
+
+    __tablename__ = "result"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "target_id", "revision"),
+        tenant_fk("target_id", "target"),
+    )
+
+    target_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    revision: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
+    value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    value_text: Mapped[str | None] = mapped_column(Text, doc="The result as printed when it is not a plain number.")
+    measured_at: Mapped[dt.date | None] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_by: Mapped[str | None] = mapped_column(String(128))
