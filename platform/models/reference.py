@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import ARRAY, Date, ForeignKey, Integer, Numeric, SmallInteger, String, Text, UniqueConstraint, text
+from sqlalchemy import ARRAY, Date, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -59,6 +59,7 @@ class Municipality(Sourced, Base):
     """A kommune, keyed by its kommunekode (names vary in spelling; codes do not)."""
 
     __tablename__ = "municipality"
+    __table_args__ = (Index("ix_municipality_danish_name", text("kkr_danish_sort_key(name)")),)
 
     code: Mapped[str] = mapped_column(String(3), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -144,4 +145,4 @@ class Partnership(Sourced, Base):
     kind: Mapped[PartnershipKind] = enum_column(PartnershipKind)
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
-    parties: Mapped[list[str]] = mapped_column(ARRAY(String(32)), doc="Slugs of the participating regions.")
+    parties: Mapped[list[str]] = mapped_column(ARRAY(Text), doc="Slugs of the participating regions.")

@@ -1,0 +1,60 @@
+"""The ASGI application: GraphQL at /graphql, health at /healthz."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from kkr.schema.schema import schema
+
+from .context import RequestContext
+from .database import NO_TENANT, Database, resolve_urls
+from .settings import Settings, get_settings
+
+
+class GraphQLApp(GraphQL):
+    """Strawberry's ASGI app with the platform's request context."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if settings.is_development else None)
+        self.settings = settings
+
+    async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
+        return RequestContext(db=request.app.state.db, settings=self.settings, tenant=NO_TENANT, request=request)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Liveness and database reachability; public."""
+    try:
+        async with request.app.state.db.transaction(NO_TENANT, read_only=True) as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.db = database or Database(resolve_urls(settings).app, pool_size=settings.db_pool_size)
+        try:
+            yield
+        finally:
+            if database is None:
+                await app.state.db.dispose()
+
+    graphql = GraphQLApp(settings)
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

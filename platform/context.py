@@ -1,0 +1,50 @@
+"""The per-request context GraphQL resolvers receive: who is asking and a database session."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from .database import Database, TenantContext, apply_tenant_context
+from .settings import Settings
+
+
+@dataclass
+class RequestContext:
+    """One request's view of the platform.
+
+    `tenant` comes from the verified identity only.  Reads share one session
+    (opened on first use, closed when the operation ends); each mutation runs
+    in its own transaction via `transaction()`.
+    """
+
+    db: Database
+    settings: Settings
+    tenant: TenantContext
+    request: Request | None = None
+    loaders: dict[str, Any] = field(default_factory=dict)
+    _session: AsyncSession | None = None
+
+    async def session(self) -> AsyncSession:
+        if self._session is None:
+            session = self.db.sessionmaker()
+            await session.begin()
+            await apply_tenant_context(session, self.tenant)
+            self._session = session
+        return self._session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with self.db.transaction(self.tenant) as session:
+            yield session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.rollback()
+            await session.close()
