@@ -27,7 +27,7 @@ class GraphQLApp(GraphQL):
         self.settings = settings
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
-        return RequestContext(db=request.app.state.db, settings=self.settings, tenant=NO_TENANT, request=request)
+        return RequestContext(db=request.app.state.db, settings=self.settings, request=request)
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
+from .auth.identity import ANONYMOUS, Identity
 from .database import Database, TenantContext, apply_tenant_context
 from .settings import Settings
 
@@ -18,17 +19,21 @@ from .settings import Settings
 class RequestContext:
     """One request's view of the platform.
 
-    `tenant` comes from the verified identity only.  Reads share one session
+    `identity` comes from a verified token only, and with it the tenant context.  Reads share one session
     (opened on first use, closed when the operation ends); each mutation runs
     in its own transaction via `transaction()`.
     """
 
     db: Database
     settings: Settings
-    tenant: TenantContext
+    identity: Identity = ANONYMOUS
     request: Request | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
     _session: AsyncSession | None = None
+
+    @property
+    def tenant(self) -> TenantContext:
+        return self.identity.tenant_context()
 
     async def session(self) -> AsyncSession:
         if self._session is None:
