@@ -37,9 +37,10 @@ CREATE FUNCTION kkr_flag(flag text) RETURNS boolean
 CREATE FUNCTION kkr_danish_sort_key(s text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
     AS $$
-    SELECT translate(
-        replace(lower(translate(s, 'ÆØÅÄÖÜÉÈÁÀ', 'æøåäöüéèáà')), 'aa', 'å'),
-        'æøåäöüéèáà', '{|}{|yeeaa'
+    SELECT (
+        translate(replace(lower(translate(s, 'ÆØÅÄÖÜÉÈÁÀ', 'æøåäöüéèáà')), 'aa', 'å'), 'æøåäöüéèáà', '{|}{|yeeaa')
+        -- tie-break between spellings with the same letters: "Århus" before "Aarhus", as ICU da-DK does
+        || chr(1) || replace(replace(s, 'Aa', 'Å~'), 'aa', 'å~')
     ) COLLATE "C"
     $$
     """,

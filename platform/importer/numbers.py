@@ -15,7 +15,7 @@ def parse_danish_number(raw: str) -> Decimal:
     comma, and a leading minus may be the typographic "−".  Anything else,
     including an English "6.04", is refused with ValueError rather than guessed.
     """
-    text = raw.strip().replace("\u00a0", "").replace(" ", "")
+    text = raw.strip()
     if not _DANISH.match(text):
         raise ValueError(f"{raw!r} is not a number in Danish format (e.g. '1.445.162' or '6,04')")
     text = text.replace("−", "-").replace(".", "").replace(",", ".")

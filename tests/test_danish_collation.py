@@ -1,0 +1,50 @@
+"""Danish alphabetical order in SQL: Æ, Ø, Å after Z and "Aa" sorted as "Å".
+
+`kkr_danish_sort_key()` spells the rule out because the embedded PostgreSQL is
+built without ICU; where the server has ICU, its order must equal da-DK's.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from sqlalchemy import text
+
+from kkr.platform.settings import REPO_ROOT
+
+EXPECTED = ["Assens", "Odder", "Ærø", "Aabenraa", "Aalborg", "Århus"]
+
+
+def municipality_names() -> list[str]:
+    data = yaml.safe_load((REPO_ROOT / "tenants/national/municipalities.yaml").read_text(encoding="utf-8"))
+    return [m["name"] for m in data["municipalities"]]
+
+
+async def sorted_by_key(conn, names: list[str]) -> list[str]:  # noqa: ANN001
+    result = await conn.execute(
+        text("SELECT n FROM unnest(CAST(:names AS text[])) AS n ORDER BY kkr_danish_sort_key(n), n"),
+        {"names": names},
+    )
+    return list(result.scalars())
+
+
+async def test_danish_sort_key_orders_the_classic_example(owner_engine) -> None:  # noqa: ANN001
+    async with owner_engine.connect() as conn:
+        assert await sorted_by_key(conn, list(reversed(EXPECTED))) == EXPECTED
+        assert await sorted_by_key(conn, ["Øster", "Zealand", "Ålborg", "Ærø", "Ølstykke"]) == [
+            "Zealand", "Ærø", "Ølstykke", "Øster", "Ålborg"
+        ]
+
+
+async def test_danish_sort_key_matches_icu_da_dk_where_the_server_has_icu(owner_engine) -> None:  # noqa: ANN001
+    async with owner_engine.connect() as conn:
+        icu = (await conn.execute(text(
+            "SELECT count(*) FROM pg_collation WHERE collprovider = 'i' AND collname = 'da-DK-x-icu'"))).scalar()
+        if not icu:
+            pytest.skip("this PostgreSQL server has no ICU da-DK collation (e.g. the embedded one)")
+        names = municipality_names() + EXPECTED
+        by_icu = list((await conn.execute(
+            text('SELECT n FROM unnest(CAST(:names AS text[])) AS n ORDER BY n COLLATE "da-DK-x-icu"'),
+            {"names": names},
+        )).scalars())
+        assert await sorted_by_key(conn, names) == by_icu
