@@ -140,3 +140,13 @@ def enable_party_rls(table: str) -> None:
         f'CREATE POLICY party_write ON "{table}" FOR ALL USING (parties && kkr_write_tenants())'
         " WITH CHECK (parties <@ kkr_write_tenants())"
     )
+
+
+def enable_partner_read(table: str, shared_rows: str) -> None:
+    """Let the other parties of a partnership read the rows linked to it (read only).
+
+    `shared_rows` is a condition on the table's columns; it may query `partnership`
+    (or a parent table), whose own row-level security limits it to the reader's
+    partnerships, so a row is visible exactly to the partnership's parties.
+    """
+    op.execute(f'CREATE POLICY partner_read ON "{table}" FOR SELECT USING ({shared_rows})')

@@ -17,6 +17,7 @@ from kkr.platform.database import Database, TenantContext
 
 A, B = "sjaelland", "nordjylland"
 A_ROW, B_ROW = uuid.uuid4(), uuid.uuid4()
+PARTNERSHIP, CONTRACT, SHARED_GOAL = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -35,8 +36,21 @@ async def two_tenants(owner_engine) -> None:  # noqa: ANN001
         )
         await conn.execute(text(
             "INSERT INTO partnership (id, kind, title, parties) VALUES"
-            " (gen_random_uuid(), 'shared_service', 'Movia', ARRAY['sjaelland', 'hovedstaden'])"
+            " (:p, 'shared_goal', 'Greater Copenhagen', ARRAY['sjaelland', 'hovedstaden'])"
+        ), {"p": PARTNERSHIP})
+        await conn.execute(text(
+            "INSERT INTO business_hub (slug, name, region_slug) VALUES ('sjaelland', 'Erhvervshus Sjælland',"
+            " 'sjaelland') ON CONFLICT DO NOTHING"
         ))
+        await conn.execute(text(
+            "INSERT INTO result_contract (tenant_id, id, business_hub_slug, year, title) VALUES"
+            " ('sjaelland', :c, 'sjaelland', 2031, 'RLS test contract')"
+        ), {"c": CONTRACT})
+        await conn.execute(text(
+            "INSERT INTO goal (tenant_id, id, contract_id, code, category, title, partnership_id) VALUES"
+            " ('sjaelland', :shared, :c, 'S1', 'local', 'Shared with Hovedstaden', :p),"
+            " ('sjaelland', :own, :c, 'S2', 'local', 'Sjælland only', NULL)"
+        ), {"shared": SHARED_GOAL, "own": uuid.uuid4(), "c": CONTRACT, "p": PARTNERSHIP})
 
 
 async def scalar(db: Database, ctx: TenantContext, sql: str, **params: object) -> object:
@@ -116,6 +130,15 @@ async def test_audit_trail_of_another_tenant_is_invisible(app_db: Database) -> N
 async def test_partnerships_are_visible_to_their_parties_only(app_db: Database) -> None:
     assert await scalar(app_db, A_READ, "SELECT count(*) FROM partnership") == 1
     assert await scalar(app_db, TenantContext.for_tenant(B), "SELECT count(*) FROM partnership") == 0
+
+
+async def test_a_shared_goal_is_visible_to_both_parties_and_nobody_else(app_db: Database) -> None:
+    partner = TenantContext.for_tenant("hovedstaden", write=True)
+    assert await scalar(app_db, partner, "SELECT string_agg(title, ',') FROM goal") == "Shared with Hovedstaden"
+    assert await scalar(app_db, partner, "SELECT count(*) FROM result_contract") == 0  # the contract stays private
+    assert await scalar(app_db, partner, "UPDATE goal SET title = 'x'") == 0  # readable, not writable
+    assert await scalar(app_db, TenantContext.for_tenant(B), "SELECT count(*) FROM goal") == 0
+    assert await scalar(app_db, A_READ, "SELECT count(*) FROM goal") == 2
 
 
 async def test_shared_reference_data_is_read_only_for_the_app(app_db: Database) -> None:

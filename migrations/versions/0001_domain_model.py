@@ -478,6 +478,12 @@ def upgrade() -> None:
     tenancy.grant("audit_event", "SELECT")
     tenancy.enable_party_rls("partnership")
     tenancy.grant("partnership", "SELECT")
+    # A goal or climate initiative linked to a partnership is readable by every party.
+    tenancy.enable_partner_read("goal", "partnership_id IN (SELECT id FROM partnership)")
+    tenancy.enable_partner_read("indicator", "goal_id IN (SELECT id FROM goal WHERE partnership_id IS NOT NULL)")
+    tenancy.enable_partner_read("target", "indicator_id IN (SELECT id FROM indicator)")
+    tenancy.enable_partner_read("result", "target_id IN (SELECT id FROM target)")
+    tenancy.enable_partner_read("climate_initiative", "partnership_id IN (SELECT id FROM partnership)")
 
 
 def downgrade() -> None:
