@@ -13,11 +13,39 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
-from kkr.platform.database import Database, TenantContext
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from kkr.platform import migrate
+from kkr.platform.database import Database, TenantContext, app_url_for
+
+from .conftest import create_database, drop_database
 
 A, B = "sjaelland", "nordjylland"
 A_ROW, B_ROW = uuid.uuid4(), uuid.uuid4()
 PARTNERSHIP, CONTRACT, SHARED_GOAL = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+
+@pytest.fixture(scope="module")
+async def rls_owner_url():  # noqa: ANN201
+    """A database of this module's own, so that only the rows below exist."""
+    url = await create_database("kkr_rls")
+    await migrate.upgrade(url)
+    yield url
+    await drop_database(url)
+
+
+@pytest.fixture(scope="module")
+async def app_db(rls_owner_url, settings) -> Database:  # noqa: ANN001
+    db = Database(app_url_for(rls_owner_url, settings.app_db_role), pool_size=2)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture(scope="module")
+async def owner_engine(rls_owner_url):  # noqa: ANN001, ANN201
+    engine = create_async_engine(rls_owner_url)
+    yield engine
+    await engine.dispose()
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, func, literal_column, tuple_
+from sqlalchemy import Text, cast, delete, func, literal_column, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -161,11 +161,13 @@ async def _upsert(session: AsyncSession, model: type, rows: list[dict[str, Any]]
     columns = list(rows[0])
     for start in range(0, len(rows), CHUNK):
         stmt = insert(table).values(rows[start:start + CHUNK])
-        updates = {c: stmt.excluded[c] for c in columns if c not in keys}
+        data_columns = [c for c in columns if c not in keys]
+        # Column objects as keys: a column named like a SQL attribute ("comparator") is then unambiguous.
+        updates: dict[Any, Any] = {table.c[c]: stmt.excluded[c] for c in data_columns}
         if issubclass(model, Versioned):
-            updates["row_version"] = table.c.row_version + 1
-        changed = tuple_(*[table.c[c] for c in updates if c != "row_version"]).is_distinct_from(
-            tuple_(*[stmt.excluded[c] for c in updates if c != "row_version"])
+            updates[table.c.row_version] = table.c.row_version + 1
+        changed = tuple_(*[table.c[c] for c in data_columns]).is_distinct_from(
+            tuple_(*[stmt.excluded[c] for c in data_columns])
         )
         stmt = stmt.on_conflict_do_update(index_elements=keys, set_=updates, where=changed)
         result = await session.execute(stmt.returning(literal_column("xmax = 0")))
@@ -184,8 +186,8 @@ async def _remove_stale(session: AsyncSession, tenant: str, groups: dict, models
         result = await session.execute(
             delete(table).where(
                 table.c.tenant_id == tenant,
-                func.substr(func.cast(table.c.id, literal_column("text")), 15, 1) == "5",
-                table.c.id.not_in(ids) if ids else literal_column("true"),
+                func.substr(cast(table.c.id, Text), 15, 1) == "5",
+                table.c.id.not_in(ids) if ids else true(),
             )
         )
         summary.add(table.name, "deleted", result.rowcount or 0)

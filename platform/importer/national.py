@@ -48,7 +48,7 @@ class Catalogue:
 def read_sources(records: list[Reader], cat: Catalogue, rows: list[Row]) -> None:
     for r in records:
         key = r.text("key", max_length=64)
-        region = r.text("region", required=False)
+        region = r.ref("region", cat.regions, "region", required=False)
         values = {
             "key": key,
             "title": r.text("title"),
@@ -195,8 +195,8 @@ def read_partnerships(records: list[Reader], cat: Catalogue, rows: list[Row]) ->
 
 #: National files in load order: (file name, top-level key, reader, required).
 NATIONAL_FILES = (
-    ("sources.yaml", "sources", read_sources, True),
     ("regions.yaml", "regions", read_regions, True),
+    ("sources.yaml", "sources", read_sources, True),
     ("business_hubs.yaml", "business_hubs", read_hubs, True),
     ("municipalities.yaml", "municipalities", read_municipalities, True),
     ("framework_agreements.yaml", "framework_agreements", read_agreements, False),
