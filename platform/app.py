@@ -14,6 +14,8 @@ from strawberry.asgi import GraphQL
 
 from kkr.schema.schema import schema
 
+from .auth.config import build_verifier
+from .auth.http import bearer_auth_middleware, identity_of
 from .context import RequestContext
 from .database import NO_TENANT, Database, resolve_urls
 from .settings import Settings, get_settings
@@ -27,7 +29,9 @@ class GraphQLApp(GraphQL):
         self.settings = settings
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
-        return RequestContext(db=request.app.state.db, settings=self.settings, request=request)
+        return RequestContext(
+            db=request.app.state.db, settings=self.settings, identity=identity_of(request), request=request
+        )
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -46,6 +50,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = database or Database(resolve_urls(settings).app, pool_size=settings.db_pool_size)
+        app.state.verifier = build_verifier(settings)
         try:
             yield
         finally:
@@ -55,6 +60,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     graphql = GraphQLApp(settings)
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql, methods=["GET", "POST"], middleware=[bearer_auth_middleware()]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

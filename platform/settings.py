@@ -6,10 +6,13 @@ from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: JWS algorithms the platform may be configured to accept.
+ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
 
 
 class Environment(str, Enum):
@@ -42,6 +45,32 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     max_page_size: int = 100
     tenants_dir: Path = REPO_ROOT / "tenants"
+
+    # Authentication (see docs/auth.md).  Every token must carry `aud` = auth_audience.
+    auth_audience: str = Field(default="kkr-platform", description="Required `aud` of every bearer token.")
+    idp_issuer: str | None = Field(default=None, description="`iss` of the external identity provider's tokens.")
+    idp_jwks: str | None = Field(default=None, description="The identity provider's JWKS: a file path or https URL.")
+    token_issuer: str = Field(default="urn:kkr-platform", description="`iss` of the tokens the platform issues.")
+    signing_key_file: Path | None = Field(
+        default=None,
+        description="JWKS file with the platform's private signing key(s); the first signs.  In development a key "
+        "is generated in a per-user directory when unset.",
+    )
+    jwt_algorithms: list[str] = Field(default=["RS256", "ES256"], description="Accepted JWS algorithms.")
+    clock_skew_seconds: int = Field(default=60, description="Leeway for exp, nbf and iat.")
+    token_lifetime_seconds: int = Field(default=900, description="Lifetime of tokens from /oauth/token.")
+    jwks_cache_seconds: int = Field(default=300, description="How long a fetched JWKS URL is trusted.")
+    client_cache_seconds: float = Field(default=10, description="How long a client's enabled state is cached.")
+    public_contracts: bool = Field(default=False, description="Anonymous callers may read published contracts.")
+
+    @field_validator("jwt_algorithms")
+    @classmethod
+    def _asymmetric_algorithms_only(cls, value: list[str]) -> list[str]:
+        """Only public-key algorithms: never `none`, never HMAC (a public key must not become a shared secret)."""
+        refused = [alg for alg in value if alg not in ASYMMETRIC_ALGORITHMS]
+        if refused or not value:
+            raise ValueError(f"unsupported JWT algorithm(s) {refused}; allowed: {sorted(ASYMMETRIC_ALGORITHMS)}")
+        return value
 
     @property
     def is_development(self) -> bool:

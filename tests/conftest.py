@@ -25,6 +25,8 @@ from kkr.platform import embedded, migrate
 from kkr.platform.database import Database, app_url_for, async_url
 from kkr.platform.settings import REPO_ROOT, Settings
 
+from .tokens import auth_settings
+
 
 def _server_url() -> URL:
     configured = os.environ.get("DATABASE_URL")
@@ -59,11 +61,13 @@ async def owner_url() -> AsyncIterator[URL]:
 
 
 @pytest.fixture(scope="session")
-def settings(owner_url: URL) -> Settings:
+def settings(owner_url: URL, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The live server's settings; it trusts the test identity provider of tests/tokens.py."""
     return Settings(
         database_url=owner_url.render_as_string(hide_password=False),
         tenants_dir=REPO_ROOT / "tenants",
         environment="development",
+        **auth_settings(tmp_path_factory.mktemp("auth")),
     )
 
 
