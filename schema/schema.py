@@ -1,11 +1,40 @@
-"""The GraphQL schema: every domain's queries and mutations merged into one."""
+"""The GraphQL schema: every domain's queries (and, once committed, mutations) merged into one.
+
+Mutations: the mutations module (`schema/mutations.py`, owned by the mutations
+work) defines `Mutation`; import it below and pass `mutation=Mutation`.
+"""
 
 from __future__ import annotations
 
 import strawberry
+from strawberry import relay
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 
+from .audit.queries import AuditQuery
+from .audit.types import AuditEvent
+from .benchmarks.queries import BenchmarksQuery
+from .benchmarks.types import BenchmarkObservation
+from .climate.queries import ClimateQuery
+from .common.scalars import SCALAR_MAP
+from .climate.types import ClimateInitiative, ClimateParticipant, ClimateTarget
+from .contracts.queries import ContractsQuery
+from .contracts.types import (
+    FrameworkAgreement,
+    Goal,
+    Indicator,
+    NationalGoal,
+    NationalTarget,
+    Result,
+    ResultContract,
+    Target,
+)
 from .geography.queries import GeographyQuery
+from .geography.types import Municipality, Region
+from .growth.queries import GrowthQuery
+from .growth.types import GrowthTeam, GrowthTeamMember
+from .organisations.queries import OrganisationsQuery
+from .organisations.types import BusinessHub, HubBoardMember, HubOffice, KkrMember, Partnership
 
 
 class CloseSession(SchemaExtension):
@@ -17,8 +46,23 @@ class CloseSession(SchemaExtension):
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(GeographyQuery):
-    pass
+class Query(GeographyQuery, OrganisationsQuery, ContractsQuery, GrowthQuery, ClimateQuery, BenchmarksQuery, AuditQuery):
+    node: relay.Node | None = relay.node(
+        description="Any object by its global id (null when it does not exist or is not visible to the caller)."
+    )
+    nodes: list[relay.Node | None] = relay.node(
+        description="Objects by their global ids, in order (null for ids that do not exist or are not visible)."
+    )
 
 
-schema = strawberry.Schema(query=Query, extensions=[CloseSession])
+#: Every type implementing Node, so that `node(id:)` can resolve each of them.
+NODE_TYPES: list[type] = [
+    Region, Municipality, BusinessHub, HubOffice, HubBoardMember, KkrMember, Partnership, FrameworkAgreement,
+    NationalGoal, NationalTarget, ResultContract, Goal, Indicator, Target, Result, GrowthTeam, GrowthTeamMember,
+    ClimateInitiative, ClimateParticipant, ClimateTarget, BenchmarkObservation,
+]
+
+schema = strawberry.Schema(
+    query=Query, types=[*NODE_TYPES, AuditEvent], extensions=[CloseSession],
+    config=StrawberryConfig(scalar_map=SCALAR_MAP)
+)

@@ -1,18 +1,178 @@
-"""GraphQL types of the geography domain: regions (tenants)."""
+"""GraphQL types of the geography domain: regions (tenants) and municipalities (kommuner)."""
 
 from __future__ import annotations
 
-import strawberry
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
+import strawberry
+from strawberry import relay
+
+from kkr.platform.models import Municipality as MunicipalityModel
+from kkr.platform.models import MunicipalityPopulation as PopulationModel
 from kkr.platform.models import Region as RegionModel
+
+from ..common.connection import Connection, connection
+from ..common.enums import ContractStatus, CouncilRole, InitiativeStatus, UrbanRural, to_graphql
+from ..common.nodes import resolve_nodes
+from ..common.source import Source, source_of
+from ..permissions import RegionalRead
+from .loaders import MUNICIPALITIES_BY_HUB, MUNICIPALITIES_BY_REGION, MUNICIPALITY_BY_CODE, POPULATION_BY_MUNICIPALITY, REGION_BY_SLUG
+
+if TYPE_CHECKING:
+    from ..climate.types import ClimateInitiative
+    from ..contracts.types import ResultContract
+    from ..growth.types import GrowthTeam
+    from ..organisations.types import BusinessHub, KkrMember
+
+_ORGANISATIONS = "kkr.schema.organisations.types"
+_CONTRACTS = "kkr.schema.contracts.types"
+_GROWTH = "kkr.schema.growth.types"
+_CLIMATE = "kkr.schema.climate.types"
 
 
 @strawberry.type(description="One of the five KKR regions (Kommunekontaktråd); the tenant of all regional data.")
-class Region:
+class Region(relay.Node):
+    id: relay.NodeID[str]
     slug: str = strawberry.field(description="Stable identifier, e.g. 'sjaelland'.")
     name: str = strawberry.field(description="Name of the region, e.g. 'Sjælland'.")
     kkr_name: str = strawberry.field(description="Name of the council, e.g. 'KKR Sjælland'.")
+    position: int = strawberry.field(description="Conventional order of the regions (Hovedstaden first).")
 
     @classmethod
-    def from_model(cls, row: RegionModel) -> Region:
-        return cls(slug=row.slug, name=row.name, kkr_name=row.kkr_name)
+    def from_row(cls, row: RegionModel) -> Region:
+        return cls(id=row.slug, slug=row.slug, name=row.name, kkr_name=row.kkr_name, position=row.position)
+
+    # Kept for code written against the first version of this type.
+    from_model = from_row
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, REGION_BY_SLUG, cls.from_row, required=required)
+
+    @connection(Connection["Municipality"], description="The region's municipalities (kommuner) in Danish order.")
+    async def municipalities(self, info: strawberry.Info, search: str | None = None) -> list[Municipality]:
+        rows = await MUNICIPALITIES_BY_REGION.load(info, self.slug)
+        return [Municipality.from_row(r) for r in rows if search is None or _name_matches(r, search)]
+
+    @connection(
+        Connection[Annotated["BusinessHub", strawberry.lazy(_ORGANISATIONS)]],
+        description="The region's business hubs (erhvervshuse); Syddanmark has two.",
+    )
+    async def business_hubs(self, info: strawberry.Info) -> list[Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)]]:
+        from ..organisations.types import hubs_of_region
+
+        return await hubs_of_region(info, self.slug)
+
+    @connection(
+        Connection[Annotated["KkrMember", strawberry.lazy(_ORGANISATIONS)]] | None,
+        description="Members and secretariat of the region's KKR, chair first.",
+        permission_classes=[RegionalRead],
+    )
+    async def kkr_members(
+        self, info: strawberry.Info, role: CouncilRole | None = None
+    ) -> list[Annotated[KkrMember, strawberry.lazy(_ORGANISATIONS)]]:
+        from ..organisations.types import kkr_members_of_region
+
+        return await kkr_members_of_region(info, self.slug, role)
+
+    @connection(
+        Connection[Annotated["ResultContract", strawberry.lazy(_CONTRACTS)]] | None,
+        description="The region's result contracts (resultatkontrakter), newest year first; latest versions only"
+        " unless allVersions is true.",
+        permission_classes=[RegionalRead],
+    )
+    async def result_contracts(
+        self,
+        info: strawberry.Info,
+        year: int | None = None,
+        status: ContractStatus | None = None,
+        all_versions: bool = False,
+    ) -> list[Annotated[ResultContract, strawberry.lazy(_CONTRACTS)]]:
+        from ..contracts.types import contracts_of_region
+
+        return await contracts_of_region(info, self.slug, year=year, status=status, all_versions=all_versions)
+
+    @connection(
+        Connection[Annotated["GrowthTeam", strawberry.lazy(_GROWTH)]] | None,
+        description="The region's growth teams (vækstteams).",
+        permission_classes=[RegionalRead],
+    )
+    async def growth_teams(self, info: strawberry.Info) -> list[Annotated[GrowthTeam, strawberry.lazy(_GROWTH)]]:
+        from ..growth.types import growth_teams_of_region
+
+        return await growth_teams_of_region(info, self.slug)
+
+    @connection(
+        Connection[Annotated["ClimateInitiative", strawberry.lazy(_CLIMATE)]] | None,
+        description="The region's climate initiatives (klimaindsatser).",
+        permission_classes=[RegionalRead],
+    )
+    async def climate_initiatives(
+        self, info: strawberry.Info, status: InitiativeStatus | None = None
+    ) -> list[Annotated[ClimateInitiative, strawberry.lazy(_CLIMATE)]]:
+        from ..climate.types import climate_initiatives_of_region
+
+        return await climate_initiatives_of_region(info, self.slug, status)
+
+
+@strawberry.type(description="Population of a municipality in one year, as printed in a source.")
+class MunicipalityPopulation:
+    year: int = strawberry.field(description="The year the figure is for.")
+    population: int = strawberry.field(description="Number of inhabitants (indbyggertal).")
+    share_pct: Decimal | None = strawberry.field(description="Share of the region's population, in percent.")
+    source: Source = strawberry.field(description="Where the figure is printed.")
+
+    @classmethod
+    def from_row(cls, row: PopulationModel) -> MunicipalityPopulation:
+        return cls(year=row.year, population=row.population, share_pct=row.share_pct, source=source_of(row))
+
+
+@strawberry.type(description="A municipality (kommune), identified by its kommunekode.")
+class Municipality(relay.Node):
+    id: relay.NodeID[str]
+    code: str = strawberry.field(description="Official kommunekode, e.g. '269' (Solrød); a string, never a number.")
+    name: str = strawberry.field(description="Name as commonly written, e.g. 'Aarhus'.")
+    aliases: list[str] = strawberry.field(description="Other spellings found in the papers, e.g. 'Solrød Kommune'.")
+    urban_rural: UrbanRural = strawberry.field(description="By- or landkommune class.")
+    region_slug: str = strawberry.field(description="Slug of the region (KKR) the municipality belongs to.")
+    business_hub_slug: str = strawberry.field(description="Slug of the business hub serving the municipality.")
+    source: Source = strawberry.field(description="Where the municipality's facts come from.")
+
+    @classmethod
+    def from_row(cls, row: MunicipalityModel) -> Municipality:
+        return cls(
+            id=row.code, code=row.code, name=row.name, aliases=list(row.aliases or []),
+            urban_rural=to_graphql(UrbanRural, row.urban_rural), region_slug=row.region_slug,
+            business_hub_slug=row.business_hub_slug, source=source_of(row),
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, MUNICIPALITY_BY_CODE, cls.from_row, required=required)
+
+    @strawberry.field(description="The region (KKR) the municipality belongs to.")
+    async def region(self, info: strawberry.Info) -> Region:
+        return Region.from_row(await REGION_BY_SLUG.load(info, self.region_slug))
+
+    @strawberry.field(description="The business hub (erhvervshus) serving the municipality.")
+    async def business_hub(self, info: strawberry.Info) -> Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)]:
+        from ..organisations.loaders import HUB_BY_SLUG
+        from ..organisations.types import BusinessHub
+
+        return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
+
+    @strawberry.field(description="Population by year (oldest first), as printed in the papers.")
+    async def population(self, info: strawberry.Info, year: int | None = None) -> list[MunicipalityPopulation]:
+        rows = await POPULATION_BY_MUNICIPALITY.load(info, self.code)
+        return [MunicipalityPopulation.from_row(r) for r in rows if year is None or r.year == year]
+
+
+def _name_matches(row: MunicipalityModel, search: str) -> bool:
+    needle = search.casefold()
+    return any(needle in name.casefold() for name in (row.name, *(row.aliases or [])))
+
+
+async def municipalities_of_hub(info: strawberry.Info, hub_slug: str) -> list[Municipality]:
+    return [Municipality.from_row(r) for r in await MUNICIPALITIES_BY_HUB.load(info, hub_slug)]

@@ -1,0 +1,64 @@
+"""GraphQL types of benchmarking: published, comparable figures per hub or region."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from kkr.platform.models import BenchmarkObservation as BenchmarkObservationModel
+
+from ..common.nodes import resolve_nodes
+from ..common.source import Source, source_of
+from .loaders import OBSERVATION_BY_ID
+
+if TYPE_CHECKING:
+    from ..geography.types import Region
+    from ..organisations.types import BusinessHub
+
+_GEOGRAPHY = "kkr.schema.geography.types"
+_ORGANISATIONS = "kkr.schema.organisations.types"
+
+
+@strawberry.type(description="A published, comparable figure for one hub or region (or the whole country),"
+                             " e.g. awareness of each hub in September 2020.")
+class BenchmarkObservation(relay.Node):
+    id: relay.NodeID[str]
+    indicator_key: str = strawberry.field(description="Stable key of what is measured, e.g. 'hub-awareness'.")
+    indicator_name: str = strawberry.field(description="What is measured, as printed.")
+    business_hub_slug: str | None = strawberry.field(description="Slug of the hub the figure is for, if any.")
+    region_slug: str | None = strawberry.field(description="Slug of the region the figure is for, if any.")
+    period_label: str = strawberry.field(description="Period as printed, e.g. '2020-09'.")
+    value: Decimal = strawberry.field(description="The figure.")
+    unit: str = strawberry.field(description="Unit of the figure, e.g. 'percent'.")
+    source: Source = strawberry.field(description="Where the figure is printed.")
+
+    @classmethod
+    def from_row(cls, row: BenchmarkObservationModel) -> BenchmarkObservation:
+        return cls(id=str(row.id), indicator_key=row.indicator_key, indicator_name=row.indicator_name,
+                   business_hub_slug=row.business_hub_slug, region_slug=row.region_slug,
+                   period_label=row.period_label, value=row.value, unit=row.unit, source=source_of(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, OBSERVATION_BY_ID, cls.from_row, uuid_keys=True,
+                                   required=required)
+
+    @strawberry.field(description="The hub the figure is for, if any.")
+    async def business_hub(self, info: strawberry.Info) -> Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)] | None:
+        from ..organisations.loaders import HUB_BY_SLUG
+        from ..organisations.types import BusinessHub
+
+        row = await HUB_BY_SLUG.load(info, self.business_hub_slug)
+        return BusinessHub.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The region the figure is for, if any.")
+    async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)] | None:
+        from ..geography.loaders import REGION_BY_SLUG
+        from ..geography.types import Region
+
+        row = await REGION_BY_SLUG.load(info, self.region_slug)
+        return Region.from_row(row) if row is not None else None

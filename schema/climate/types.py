@@ -1,0 +1,180 @@
+"""GraphQL types of the climate domain: initiatives (DK2020, joint ambitions, partnerships),
+their participants and targets."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from kkr.platform.models import ClimateInitiative as ClimateInitiativeModel
+from kkr.platform.models import ClimateParticipant as ClimateParticipantModel
+from kkr.platform.models import ClimateTarget as ClimateTargetModel
+
+from ..audit.types import HISTORY_DESCRIPTION, AuditEvent, history_of
+from ..common.connection import Connection, connection
+from ..common.enums import ClimateInitiativeKind, Comparator, InitiativeStatus, to_graphql
+from ..common.nodes import resolve_nodes
+from ..common.source import Source, source_of
+from ..permissions import RegionalRead
+from .loaders import (
+    CLIMATE_TARGET_BY_ID,
+    INITIATIVE_BY_ID,
+    INITIATIVES_BY_TENANT,
+    PARTICIPANT_BY_ID,
+    PARTICIPANTS_BY_INITIATIVE,
+    TARGETS_BY_INITIATIVE,
+)
+
+if TYPE_CHECKING:
+    from ..geography.types import Municipality, Region
+    from ..organisations.types import Partnership
+
+_GEOGRAPHY = "kkr.schema.geography.types"
+_ORGANISATIONS = "kkr.schema.organisations.types"
+
+
+@strawberry.type(description="A climate initiative (klimaindsats) of a region: a DK2020 plan, a joint ambition,"
+                             " a climate partnership agreement, ...")
+class ClimateInitiative(relay.Node):
+    id: relay.NodeID[str]
+    row_id: strawberry.Private[uuid.UUID]
+    partnership_id: strawberry.Private[uuid.UUID | None]
+    region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns the initiative.")
+    kind: ClimateInitiativeKind = strawberry.field(description="Kind of initiative.")
+    name: str = strawberry.field(description="Name as printed.")
+    description: str | None = strawberry.field(description="What the initiative is about.")
+    status: InitiativeStatus = strawberry.field(description="Planned, active or completed.")
+    budget_dkk: Decimal | None = strawberry.field(description="Budget in Danish kroner, when printed.")
+    start_year: int | None = strawberry.field(description="First year of the initiative.")
+    end_year: int | None = strawberry.field(description="Last year of the initiative.")
+    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
+    source: Source = strawberry.field(description="Where the initiative is documented.")
+
+    @classmethod
+    def from_row(cls, row: ClimateInitiativeModel) -> ClimateInitiative:
+        return cls(
+            id=str(row.id), row_id=row.id, partnership_id=row.partnership_id, region_slug=row.tenant_id,
+            kind=to_graphql(ClimateInitiativeKind, row.kind), name=row.name, description=row.description,
+            status=to_graphql(InitiativeStatus, row.status), budget_dkk=row.budget_dkk, start_year=row.start_year,
+            end_year=row.end_year, row_version=row.row_version, source=source_of(row),
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, INITIATIVE_BY_ID, cls.from_row, uuid_keys=True, required=required)
+
+    @strawberry.field(description="The region (KKR) that owns the initiative.")
+    async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
+        from ..geography.loaders import REGION_BY_SLUG
+        from ..geography.types import Region
+
+        return Region.from_row(await REGION_BY_SLUG.load(info, self.region_slug))
+
+    @strawberry.field(description="The cross-region partnership the initiative belongs to, if any.")
+    async def partnership(self, info: strawberry.Info) -> Annotated[Partnership, strawberry.lazy(_ORGANISATIONS)] | None:
+        from ..organisations.types import partnership_of
+
+        return await partnership_of(info, self.partnership_id)
+
+    @connection(Connection["ClimateParticipant"], description="Municipalities and organisations taking part.")
+    async def participants(self, info: strawberry.Info) -> list[ClimateParticipant]:
+        return [ClimateParticipant.from_row(r) for r in await PARTICIPANTS_BY_INITIATIVE.load(info, self.row_id)]
+
+    @connection(Connection["ClimateTarget"], description="The initiative's numeric targets, by target year.")
+    async def targets(self, info: strawberry.Info) -> list[ClimateTarget]:
+        return [ClimateTarget.from_row(r) for r in await TARGETS_BY_INITIATIVE.load(info, self.row_id)]
+
+    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
+    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
+        return await history_of(info, self.row_id)
+
+
+@strawberry.type(description="A municipality or organisation taking part in a climate initiative.")
+class ClimateParticipant(relay.Node):
+    id: relay.NodeID[str]
+    row_id: strawberry.Private[uuid.UUID]
+    initiative_id: strawberry.Private[uuid.UUID]
+    region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns the record.")
+    municipality_code: str | None = strawberry.field(description="Kommunekode, when the participant is a municipality.")
+    organisation: str | None = strawberry.field(description="Name, when the participant is not a municipality.")
+    role: str | None = strawberry.field(description="Role as printed, e.g. 'deltager'.")
+    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
+    source: Source = strawberry.field(description="Where the participation is documented.")
+
+    @classmethod
+    def from_row(cls, row: ClimateParticipantModel) -> ClimateParticipant:
+        return cls(id=str(row.id), row_id=row.id, initiative_id=row.initiative_id, region_slug=row.tenant_id,
+                   municipality_code=row.municipality_code, organisation=row.organisation, role=row.role,
+                   row_version=row.row_version, source=source_of(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, PARTICIPANT_BY_ID, cls.from_row, uuid_keys=True,
+                                   required=required)
+
+    @strawberry.field(description="The participating municipality, if the participant is one.")
+    async def municipality(self, info: strawberry.Info) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
+        from ..geography.loaders import MUNICIPALITY_BY_CODE
+        from ..geography.types import Municipality
+
+        row = await MUNICIPALITY_BY_CODE.load(info, self.municipality_code)
+        return Municipality.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The initiative.")
+    async def initiative(self, info: strawberry.Info) -> ClimateInitiative | None:
+        row = await INITIATIVE_BY_ID.load(info, self.initiative_id)
+        return ClimateInitiative.from_row(row) if row is not None else None
+
+    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
+    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
+        return await history_of(info, self.row_id)
+
+
+@strawberry.type(description="A numeric climate target, e.g. -70 % greenhouse gases by 2030 against 1990.")
+class ClimateTarget(relay.Node):
+    id: relay.NodeID[str]
+    row_id: strawberry.Private[uuid.UUID]
+    initiative_id: strawberry.Private[uuid.UUID]
+    region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns the record.")
+    description: str = strawberry.field(description="The target as printed.")
+    metric: str = strawberry.field(description="What is measured, e.g. 'greenhouse_gas_reduction'.")
+    comparator: Comparator = strawberry.field(description="How a value is compared with the target.")
+    value: Decimal | None = strawberry.field(description="The target value.")
+    unit: str = strawberry.field(description="Unit, e.g. 'percent' or 'tonnes_co2e'.")
+    target_year: int | None = strawberry.field(description="Year the target is for.")
+    baseline_year: int | None = strawberry.field(description="Year the target is measured against.")
+    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
+    source: Source = strawberry.field(description="Where the target is printed.")
+
+    @classmethod
+    def from_row(cls, row: ClimateTargetModel) -> ClimateTarget:
+        return cls(id=str(row.id), row_id=row.id, initiative_id=row.initiative_id, region_slug=row.tenant_id,
+                   description=row.description, metric=row.metric, comparator=to_graphql(Comparator, row.comparator),
+                   value=row.value, unit=row.unit, target_year=row.target_year, baseline_year=row.baseline_year,
+                   row_version=row.row_version, source=source_of(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, CLIMATE_TARGET_BY_ID, cls.from_row, uuid_keys=True,
+                                   required=required)
+
+    @strawberry.field(description="The initiative.")
+    async def initiative(self, info: strawberry.Info) -> ClimateInitiative | None:
+        row = await INITIATIVE_BY_ID.load(info, self.initiative_id)
+        return ClimateInitiative.from_row(row) if row is not None else None
+
+    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
+    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
+        return await history_of(info, self.row_id)
+
+
+async def climate_initiatives_of_region(
+    info: strawberry.Info, region_slug: str, status: InitiativeStatus | None
+) -> list[ClimateInitiative]:
+    rows = await INITIATIVES_BY_TENANT.load(info, region_slug)
+    return [ClimateInitiative.from_row(r) for r in rows if status is None or r.status.value == status.value]

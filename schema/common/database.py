@@ -1,0 +1,47 @@
+"""Reading through the request's session, one statement at a time.
+
+Strawberry resolves sibling fields concurrently, but one `AsyncSession` (and
+one asyncpg connection) runs one statement at a time.  Every read of the schema
+goes through `scalars()` / `execute()` here, which serialise on a per-request
+lock.  The session itself (`info.context.session()`) carries the tenant context,
+so row-level security applies to every statement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Executable
+from sqlalchemy.engine import Result
+
+_LOCK = "__session_lock__"
+
+
+def _lock(context: Any) -> asyncio.Lock:
+    lock = context.loaders.get(_LOCK)
+    if lock is None:
+        lock = context.loaders[_LOCK] = asyncio.Lock()
+    return lock
+
+
+async def execute(context: Any, statement: Executable, params: dict[str, Any] | None = None) -> Result[Any]:
+    """Run one statement in the request's read transaction (tenant context applied)."""
+    async with _lock(context):
+        session = await context.session()
+        return await session.execute(statement, params or {})
+
+
+async def scalars(context: Any, statement: Executable, params: dict[str, Any] | None = None) -> Sequence[Any]:
+    """The first column of every row of `statement` (ORM objects for `select(Model)`)."""
+    async with _lock(context):
+        session = await context.session()
+        return (await session.scalars(statement, params or {})).all()
+
+
+async def scalar(context: Any, statement: Executable, params: dict[str, Any] | None = None) -> Any:
+    """The single value of `statement`."""
+    async with _lock(context):
+        session = await context.session()
+        return await session.scalar(statement, params or {})

@@ -1,0 +1,93 @@
+"""Per-request DataLoaders: one SQL statement per kind of look-up and nesting level, never one per row.
+
+A loader is declared once per domain (`OneByKey(Municipality.code)`,
+`ManyByKey(HubOffice.business_hub_slug, order_by=...)`) and instantiated lazily
+per request in `info.context.loaders`, so nothing is cached across requests
+or tenants.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import InstrumentedAttribute
+from strawberry.dataloader import DataLoader
+
+from .database import scalars
+
+
+def request_loader(info: strawberry.Info, name: str, batch: Callable[[Any, list[Any]], Any]) -> DataLoader[Any, Any]:
+    """The request's DataLoader called `name`, created on first use with `batch(context, keys)`."""
+    loaders = info.context.loaders
+    loader = loaders.get(name)
+    if loader is None:
+        context = info.context
+
+        async def load_fn(keys: list[Any]) -> list[Any]:
+            return await batch(context, keys)
+
+        loader = loaders[name] = DataLoader(load_fn=load_fn)
+    return loader
+
+
+def _name(column: InstrumentedAttribute[Any]) -> str:
+    return f"{column.class_.__tablename__}.{column.key}"
+
+
+@dataclass(frozen=True)
+class OneByKey:
+    """Rows looked up by a unique column (a primary or natural key); missing or invisible rows are None."""
+
+    column: InstrumentedAttribute[Any]
+
+    @property
+    def name(self) -> str:
+        return f"one:{_name(self.column)}"
+
+    async def _batch(self, context: Any, keys: list[Hashable]) -> list[Any]:
+        model = self.column.class_
+        rows = await scalars(context, select(model).where(self.column.in_(keys)))
+        by_key = {getattr(row, self.column.key): row for row in rows}
+        return [by_key.get(key) for key in keys]
+
+    async def load(self, info: strawberry.Info, key: Hashable | None) -> Any:
+        if key is None:
+            return None
+        return await request_loader(info, self.name, self._batch).load(key)
+
+    async def load_many(self, info: strawberry.Info, keys: Sequence[Hashable]) -> list[Any]:
+        return list(await request_loader(info, self.name, self._batch).load_many(list(keys)))
+
+
+@dataclass(frozen=True)
+class ManyByKey:
+    """Child rows grouped by a parent key (e.g. the offices of each hub), in a fixed order."""
+
+    column: InstrumentedAttribute[Any]
+    order_by: tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...] = field(default=())
+
+    @property
+    def name(self) -> str:
+        return f"many:{_name(self.column)}"
+
+    async def _batch(self, context: Any, keys: list[Hashable]) -> list[list[Any]]:
+        model = self.column.class_
+        statement = select(model).where(self.column.in_(keys)).order_by(*self.order_by)
+        groups: dict[Hashable, list[Any]] = defaultdict(list)
+        for row in await scalars(context, statement):
+            groups[getattr(row, self.column.key)].append(row)
+        return [groups.get(key, []) for key in keys]
+
+    async def load(self, info: strawberry.Info, key: Hashable | None) -> list[Any]:
+        if key is None:
+            return []
+        return await request_loader(info, self.name, self._batch).load(key)
+
+    async def load_many(self, info: strawberry.Info, keys: Sequence[Hashable]) -> list[list[Any]]:
+        """The children of every key, in the order of `keys` (one batch for all)."""
+        return list(await request_loader(info, self.name, self._batch).load_many(list(keys)))

@@ -1,0 +1,42 @@
+"""Relay `Node` helpers: resolving global IDs to rows through the request's DataLoaders."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import strawberry
+
+from .loaders import OneByKey
+
+
+def parse_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+async def resolve_nodes(
+    info: strawberry.Info,
+    node_ids: Iterable[str],
+    loader: OneByKey,
+    convert: Callable[[Any], Any],
+    *,
+    uuid_keys: bool = False,
+    required: bool = False,
+) -> list[Any]:
+    """The objects for `node_ids` in order; None for ids that do not exist or are not visible (row-level security)."""
+    ids = list(node_ids)
+    keys = [parse_uuid(i) for i in ids] if uuid_keys else ids
+    rows = await loader.load_many(info, [k for k in keys if k is not None])
+    found = iter(rows)
+    result: list[Any] = []
+    for key in keys:
+        row = next(found) if key is not None else None
+        result.append(convert(row) if row is not None else None)
+    if required and any(r is None for r in result):
+        missing = [i for i, r in zip(ids, result, strict=True) if r is None]
+        raise ValueError(f"No node with id(s) {', '.join(missing)}")
+    return result

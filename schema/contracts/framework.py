@@ -1,0 +1,123 @@
+"""Framework agreements (rammeaftaler) with their national goals and targets: shared reference data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from kkr.platform.models import FrameworkAgreement as FrameworkAgreementModel
+from kkr.platform.models import NationalGoal as NationalGoalModel
+from kkr.platform.models import NationalTarget as NationalTargetModel
+
+from ..common.connection import Connection, connection
+from ..common.nodes import resolve_nodes
+from ..common.source import Source, source_of
+from ..permissions import RegionalRead
+from .loaders import (
+    AGREEMENT_BY_SLUG,
+    GOALS_BY_NATIONAL_GOAL,
+    NATIONAL_GOAL_BY_ID,
+    NATIONAL_GOALS_BY_AGREEMENT,
+    NATIONAL_TARGET_BY_ID,
+    NATIONAL_TARGETS_BY_GOAL,
+)
+from .targets import TargetValue, target_value_fields
+
+if TYPE_CHECKING:
+    from .types import Goal
+
+_TYPES = "kkr.schema.contracts.types"
+
+
+@strawberry.type(description="A framework agreement (rammeaftale) between Erhvervsministeriet and KL, e.g. 2021-2023.")
+class FrameworkAgreement(relay.Node):
+    id: relay.NodeID[str]
+    slug: str = strawberry.field(description="Stable identifier, e.g. '2021-2023'.")
+    title: str = strawberry.field(description="Title as printed.")
+    parties: str = strawberry.field(description="The parties as printed, e.g. 'Erhvervsministeriet og KL'.")
+    signed_on: dt.date | None = strawberry.field(description="Date of signature, when known.")
+    valid_from: dt.date = strawberry.field(description="First day the agreement applies.")
+    valid_to: dt.date = strawberry.field(description="Last day the agreement applies.")
+    source: Source = strawberry.field(description="Where the agreement is printed.")
+
+    @classmethod
+    def from_row(cls, row: FrameworkAgreementModel) -> FrameworkAgreement:
+        return cls(id=row.slug, slug=row.slug, title=row.title, parties=row.parties, signed_on=row.signed_on,
+                   valid_from=row.valid_from, valid_to=row.valid_to, source=source_of(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, AGREEMENT_BY_SLUG, cls.from_row, required=required)
+
+    @connection(Connection["NationalGoal"], description="The agreement's national goals (nationale mål) in printed order.")
+    async def national_goals(self, info: strawberry.Info) -> list[NationalGoal]:
+        return [NationalGoal.from_row(r) for r in await NATIONAL_GOALS_BY_AGREEMENT.load(info, self.slug)]
+
+
+@strawberry.type(description="A national goal (nationalt mål) set by a framework agreement, the same for every hub.")
+class NationalGoal(relay.Node):
+    id: relay.NodeID[str]
+    row_id: strawberry.Private[uuid.UUID]
+    framework_agreement_slug: str = strawberry.field(description="Slug of the framework agreement.")
+    code: str = strawberry.field(description="Code as printed, e.g. '6' or '7.b'.")
+    title: str = strawberry.field(description="Title as printed.")
+    description: str | None = strawberry.field(description="The goal's text.")
+    measurement_method: str | None = strawberry.field(description="How the goal is measured (opgørelsesmetode).")
+    position: int = strawberry.field(description="Order in the agreement.")
+    source: Source = strawberry.field(description="Where the goal is printed.")
+
+    @classmethod
+    def from_row(cls, row: NationalGoalModel) -> NationalGoal:
+        return cls(id=str(row.id), row_id=row.id, framework_agreement_slug=row.framework_agreement_slug,
+                   code=row.code, title=row.title, description=row.description,
+                   measurement_method=row.measurement_method, position=row.position, source=source_of(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, NATIONAL_GOAL_BY_ID, cls.from_row, uuid_keys=True,
+                                   required=required)
+
+    @strawberry.field(description="The framework agreement that sets the goal.")
+    async def framework_agreement(self, info: strawberry.Info) -> FrameworkAgreement:
+        return FrameworkAgreement.from_row(await AGREEMENT_BY_SLUG.load(info, self.framework_agreement_slug))
+
+    @connection(Connection["NationalTarget"], description="The goal's targets per year and segment.")
+    async def targets(self, info: strawberry.Info, period: str | None = None) -> list[NationalTarget]:
+        rows = await NATIONAL_TARGETS_BY_GOAL.load(info, self.row_id)
+        return [NationalTarget.from_row(r) for r in rows if period is None or r.period_label == period]
+
+    @connection(
+        Connection[Annotated["Goal", strawberry.lazy(_TYPES)]] | None,
+        description="The contract goals that implement this national goal, in the reader's region(s).",
+        permission_classes=[RegionalRead],
+    )
+    async def contract_goals(self, info: strawberry.Info) -> list[Annotated[Goal, strawberry.lazy(_TYPES)]]:
+        from .types import Goal
+
+        return [Goal.from_row(r) for r in await GOALS_BY_NATIONAL_GOAL.load(info, self.row_id)]
+
+
+@strawberry.type(description="A year- and segment-specific target of a national goal.")
+class NationalTarget(TargetValue, relay.Node):
+    id: relay.NodeID[str]
+    national_goal_id: strawberry.Private[uuid.UUID]
+    measure: str = strawberry.field(description="What is measured (målepunkt), e.g. 'Net Promoter Score'.")
+
+    @classmethod
+    def from_row(cls, row: NationalTargetModel) -> NationalTarget:
+        return cls(id=str(row.id), national_goal_id=row.national_goal_id, measure=row.measure,
+                   **target_value_fields(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, NATIONAL_TARGET_BY_ID, cls.from_row, uuid_keys=True,
+                                   required=required)
+
+    @strawberry.field(description="The national goal the target belongs to.")
+    async def national_goal(self, info: strawberry.Info) -> NationalGoal:
+        return NationalGoal.from_row(await NATIONAL_GOAL_BY_ID.load(info, self.national_goal_id))

@@ -1,0 +1,171 @@
+"""Queries of the contracts domain: framework agreements (public), result contracts and their goals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
+from strawberry import relay
+
+from kkr.platform.models import FrameworkAgreement as FrameworkAgreementModel
+from kkr.platform.models import Goal as GoalModel
+from kkr.platform.models import ResultContract as ResultContractModel
+from kkr.platform.models import enums as model_enums
+
+from ..common.connection import Connection, QueryNodes, bad_input, connection
+from ..common.database import scalars
+from ..common.enums import ContractStatus, GoalCategory, to_model
+from ..common.nodes import parse_uuid
+from ..common.text import DANISH, matches_search
+from ..permissions import RegionalRead
+from .loaders import AGREEMENT_BY_SLUG, GOALS_BY_CONTRACT
+from .types import FrameworkAgreement, Goal, ResultContract
+
+C = ResultContractModel
+
+
+def is_latest_version(contract: Any = C) -> Any:
+    """No later version of the same hub and year is visible."""
+    newer = aliased(ResultContractModel)
+    return ~exists().where(
+        newer.tenant_id == contract.tenant_id, newer.business_hub_slug == contract.business_hub_slug,
+        newer.year == contract.year, newer.version > contract.version,
+    )
+
+
+def contract_filters(
+    *, region: str | None, business_hub: str | None, year: int | None, year_from: int | None, year_to: int | None,
+    status: ContractStatus | None, all_versions: bool,
+) -> list[Any]:
+    conditions: list[Any] = []
+    if region is not None:
+        conditions.append(C.tenant_id == region)
+    if business_hub is not None:
+        conditions.append(C.business_hub_slug == business_hub)
+    if year is not None:
+        conditions.append(C.year == year)
+    if year_from is not None:
+        conditions.append(C.year >= year_from)
+    if year_to is not None:
+        conditions.append(C.year <= year_to)
+    if status is not None:
+        conditions.append(C.status == to_model(model_enums.ContractStatus, status))
+    if not all_versions:
+        conditions.append(is_latest_version())
+    return conditions
+
+
+def contract_id_of(contract: relay.GlobalID) -> Any:
+    if contract.type_name != "ResultContract" or (row_id := parse_uuid(contract.node_id)) is None:
+        raise bad_input("Argument 'contract' must be the id of a ResultContract.")
+    return row_id
+
+
+@strawberry.type
+class ContractsQuery:
+    @strawberry.field(description="A framework agreement (rammeaftale) by its slug, e.g. '2021-2023'.")
+    async def framework_agreement(self, info: strawberry.Info, slug: str) -> FrameworkAgreement | None:
+        row = await AGREEMENT_BY_SLUG.load(info, slug)
+        return FrameworkAgreement.from_row(row) if row is not None else None
+
+    @connection(Connection[FrameworkAgreement], description="The framework agreements, newest first.")
+    async def framework_agreements(self, info: strawberry.Info) -> Iterable[FrameworkAgreement]:
+        a = FrameworkAgreementModel
+        return QueryNodes(select(a).order_by(a.valid_from.desc(), a.slug), FrameworkAgreement.from_row)
+
+    @connection(
+        Connection[ResultContract],
+        description="Result contracts (resultatkontrakter) of the reader's region(s), newest year first;"
+                    " the latest version of each hub and year unless allVersions is true.",
+        permission_classes=[RegionalRead],
+    )
+    async def result_contracts(
+        self,
+        info: strawberry.Info,
+        region: Annotated[str | None, strawberry.argument(description="Only this region's contracts (slug).")] = None,
+        business_hub: Annotated[str | None, strawberry.argument(description="Only contracts with this hub (slug).")] = None,
+        year: Annotated[int | None, strawberry.argument(description="Only this contract year.")] = None,
+        year_from: Annotated[int | None, strawberry.argument(description="Only contract years from this year on.")] = None,
+        year_to: Annotated[int | None, strawberry.argument(description="Only contract years up to this year.")] = None,
+        status: Annotated[ContractStatus | None, strawberry.argument(description="Only contracts in this status.")] = None,
+        search: Annotated[str | None, strawberry.argument(description="Words in the title (Danish stemming; web-search syntax: \"...\", OR, -word).")] = None,
+        all_versions: Annotated[bool, strawberry.argument(description="Include superseded versions.")] = False,
+    ) -> Iterable[ResultContract]:
+        conditions = contract_filters(region=region, business_hub=business_hub, year=year, year_from=year_from,
+                                      year_to=year_to, status=status, all_versions=all_versions)
+        if search:
+            conditions.append(matches_search(C.search_vector, search))
+        statement = select(C).where(*conditions).order_by(C.year.desc(), C.business_hub_slug, C.version.desc(), C.id)
+        return QueryNodes(statement, ResultContract.from_row)
+
+    @strawberry.field(
+        description="A result contract by business hub and year (and region): the latest version unless a version"
+                    " is given.",
+        permission_classes=[RegionalRead],
+    )
+    async def result_contract(
+        self,
+        info: strawberry.Info,
+        business_hub: Annotated[str, strawberry.argument(description="Slug of the business hub, e.g. 'sjaelland'.")],
+        year: Annotated[int, strawberry.argument(description="Contract year.")],
+        region: Annotated[str | None, strawberry.argument(description="Slug of the region (KKR).")] = None,
+        version: Annotated[int | None, strawberry.argument(description="A specific version (default: latest).")] = None,
+    ) -> ResultContract | None:
+        statement = select(C).where(C.business_hub_slug == business_hub, C.year == year)
+        if region is not None:
+            statement = statement.where(C.tenant_id == region)
+        if version is not None:
+            statement = statement.where(C.version == version)
+        rows = await scalars(info.context, statement.order_by(C.version.desc(), C.tenant_id).limit(1))
+        return ResultContract.from_row(rows[0]) if rows else None
+
+    @strawberry.field(description="A goal by its contract's id and its code as printed (e.g. '5C').",
+                      permission_classes=[RegionalRead])
+    async def goal(
+        self,
+        info: strawberry.Info,
+        contract: Annotated[relay.GlobalID, strawberry.argument(description="Global id of the result contract.")],
+        code: Annotated[str, strawberry.argument(description="The goal's code as printed.")],
+    ) -> Goal | None:
+        rows = await GOALS_BY_CONTRACT.load(info, contract_id_of(contract))
+        return next((Goal.from_row(r) for r in rows if r.code == code), None)
+
+    @connection(
+        Connection[Goal],
+        description="Goals (mål) of the reader's region(s) and goals shared with them: best search match first,"
+                    " otherwise newest contract first and in printed order.",
+        permission_classes=[RegionalRead],
+    )
+    async def goals(
+        self,
+        info: strawberry.Info,
+        search: Annotated[str | None, strawberry.argument(description="Words in title or description (Danish stemming; web-search syntax: \"...\", OR, -word).",)] = None,
+        category: Annotated[GoalCategory | None, strawberry.argument(description="Only this category.")] = None,
+        region: Annotated[str | None, strawberry.argument(description="Only this region's goals (slug).")] = None,
+        business_hub: Annotated[str | None, strawberry.argument(description="Only goals of this hub's contracts.")] = None,
+        year: Annotated[int | None, strawberry.argument(description="Only goals of this contract year.")] = None,
+        national_goal: Annotated[relay.GlobalID | None, strawberry.argument(description="Only goals implementing this national goal (global id).")] = None,
+        all_versions: Annotated[bool, strawberry.argument(description="Include goals of superseded contract versions.")] = False,
+    ) -> Iterable[Goal]:
+        g = GoalModel
+        statement = select(g).outerjoin(C, and_(C.tenant_id == g.tenant_id, C.id == g.contract_id))
+        if region is not None:
+            statement = statement.where(g.tenant_id == region)
+        if category is not None:
+            statement = statement.where(g.category == to_model(model_enums.GoalCategory, category))
+        if business_hub is not None:
+            statement = statement.where(C.business_hub_slug == business_hub)
+        if year is not None:
+            statement = statement.where(C.year == year)
+        if national_goal is not None:
+            statement = statement.where(g.national_goal_id == parse_uuid(national_goal.node_id))
+        if not all_versions:
+            statement = statement.where(or_(C.id.is_(None), is_latest_version()))
+        order: list[Any] = [C.year.desc().nulls_last(), C.business_hub_slug, g.position, g.code, g.id]
+        if search:
+            statement = statement.where(matches_search(g.search_vector, search))
+            order.insert(0, func.ts_rank(g.search_vector, func.websearch_to_tsquery(DANISH, search)).desc())
+        return QueryNodes(statement.order_by(*order), Goal.from_row)

@@ -1,0 +1,288 @@
+"""GraphQL types of the contracts domain: result contracts (resultatkontrakter) with goals and indicators.
+
+Targets, results and fulfilment are in `targets.py`, framework agreements and
+national goals in `framework.py`; all are re-exported here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from kkr.platform.models import Goal as GoalModel
+from kkr.platform.models import Indicator as IndicatorModel
+from kkr.platform.models import ResultContract as ResultContractModel
+
+from ..audit.types import HISTORY_DESCRIPTION, AuditEvent, history_of
+from ..common.connection import Connection, connection
+from ..common.enums import ContractStatus, GoalCategory, to_graphql
+from ..common.nodes import resolve_nodes
+from ..common.source import Source, source_of
+from ..permissions import RegionalRead
+from .framework import FrameworkAgreement, NationalGoal, NationalTarget
+from .loaders import (
+    AGREEMENT_BY_SLUG,
+    CONTRACT_BY_ID,
+    CONTRACTS_BY_HUB,
+    CONTRACTS_BY_TENANT,
+    GOAL_BY_ID,
+    GOALS_BY_CONTRACT,
+    INDICATOR_BY_ID,
+    INDICATORS_BY_GOAL,
+    NATIONAL_GOAL_BY_ID,
+    RESULTS_BY_TARGET,
+    TARGETS_BY_INDICATOR,
+)
+from .targets import Fulfilment, FulfilmentStatus, FulfilmentSummary, Result, Target, TargetValue, summarise
+
+if TYPE_CHECKING:
+    from ..geography.types import Region
+    from ..organisations.types import BusinessHub, Partnership
+
+_GEOGRAPHY = "kkr.schema.geography.types"
+_ORGANISATIONS = "kkr.schema.organisations.types"
+
+
+@strawberry.type(description="A yearly result contract (resultatkontrakt) between a KKR and its business hub;"
+                             " a later version supersedes an earlier one.")
+class ResultContract(relay.Node):
+    id: relay.NodeID[str]
+    row_id: strawberry.Private[uuid.UUID]
+    supersedes_id: strawberry.Private[uuid.UUID | None]
+    region_slug: str = strawberry.field(description="Slug of the region (KKR, tenant) that owns the contract.")
+    business_hub_slug: str = strawberry.field(description="Slug of the business hub the contract is with.")
+    framework_agreement_slug: str | None = strawberry.field(description="Slug of the framework agreement it follows.")
+    year: int = strawberry.field(description="The contract year.")
+    title: str = strawberry.field(description="Title as printed.")
+    status: ContractStatus = strawberry.field(description="Draft, adopted, signed or reported.")
+    version: int = strawberry.field(description="Version; the highest version of a hub and year is the current one.")
+    published: bool = strawberry.field(description="Whether the contract is visible beyond the region (benchmarking).")
+    adopted_on: dt.date | None = strawberry.field(description="Date the KKR adopted the contract.")
+    signed_on: dt.date | None = strawberry.field(description="Date the contract was signed.")
+    fulfilment_rule: str | None = strawberry.field(description="The contract's own fulfilment rule, as printed.")
+    reported_fulfilment_pct: Decimal | None = strawberry.field(
+        description="Overall fulfilment in percent as printed in the paper (not computed)."
+    )
+    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
+    source: Source = strawberry.field(description="Where the contract is printed.")
+
+    @classmethod
+    def from_row(cls, row: ResultContractModel) -> ResultContract:
+        return cls(
+            id=str(row.id), row_id=row.id, supersedes_id=row.supersedes_id, region_slug=row.tenant_id,
+            business_hub_slug=row.business_hub_slug, framework_agreement_slug=row.framework_agreement_slug,
+            year=row.year, title=row.title, status=to_graphql(ContractStatus, row.status), version=row.version,
+            published=row.published, adopted_on=row.adopted_on, signed_on=row.signed_on,
+            fulfilment_rule=row.fulfilment_rule, reported_fulfilment_pct=row.reported_fulfilment_pct,
+            row_version=row.row_version, source=source_of(row),
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, CONTRACT_BY_ID, cls.from_row, uuid_keys=True, required=required)
+
+    @strawberry.field(description="The region (KKR) that owns the contract.")
+    async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
+        from ..geography.loaders import REGION_BY_SLUG
+        from ..geography.types import Region
+
+        return Region.from_row(await REGION_BY_SLUG.load(info, self.region_slug))
+
+    @strawberry.field(description="The business hub (erhvervshus) the contract is with.")
+    async def business_hub(self, info: strawberry.Info) -> Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)]:
+        from ..organisations.loaders import HUB_BY_SLUG
+        from ..organisations.types import BusinessHub
+
+        return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
+
+    @strawberry.field(description="The framework agreement (rammeaftale) the contract follows.")
+    async def framework_agreement(self, info: strawberry.Info) -> FrameworkAgreement | None:
+        row = await AGREEMENT_BY_SLUG.load(info, self.framework_agreement_slug)
+        return FrameworkAgreement.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The earlier version this version supersedes, if any.")
+    async def supersedes(self, info: strawberry.Info) -> ResultContract | None:
+        row = await CONTRACT_BY_ID.load(info, self.supersedes_id)
+        return ResultContract.from_row(row) if row is not None else None
+
+    @connection(Connection["Goal"], description="The contract's goals (mål) in printed order.")
+    async def goals(
+        self, info: strawberry.Info, category: GoalCategory | None = None, code: str | None = None
+    ) -> list[Goal]:
+        rows = await GOALS_BY_CONTRACT.load(info, self.row_id)
+        return [
+            Goal.from_row(r) for r in rows
+            if (category is None or r.category.value == category.value) and (code is None or r.code == code)
+        ]
+
+    @strawberry.field(description="The goal with this code as printed (e.g. '5C'), if any.")
+    async def goal(self, info: strawberry.Info, code: str) -> Goal | None:
+        rows = await GOALS_BY_CONTRACT.load(info, self.row_id)
+        return next((Goal.from_row(r) for r in rows if r.code == code), None)
+
+    @strawberry.field(description="Fulfilment of all the contract's targets by status, computed from latest results.")
+    async def fulfilment_summary(self, info: strawberry.Info) -> FulfilmentSummary:
+        goals = await GOALS_BY_CONTRACT.load(info, self.row_id)
+        return await _summary_of_goals(info, [g.id for g in goals])
+
+    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
+    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
+        return await history_of(info, self.row_id)
+
+
+@strawberry.type(description="A goal (mål) of a result contract: national, common (fælles) or local (lokal).")
+class Goal(relay.Node):
+    id: relay.NodeID[str]
+    row_id: strawberry.Private[uuid.UUID]
+    contract_id: strawberry.Private[uuid.UUID]
+    national_goal_id: strawberry.Private[uuid.UUID | None]
+    partnership_id: strawberry.Private[uuid.UUID | None]
+    region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns the goal.")
+    code: str = strawberry.field(description="Code as printed, e.g. '5C' (always a string).")
+    category: GoalCategory = strawberry.field(description="National, common or local goal.")
+    title: str = strawberry.field(description="Title as printed.")
+    description: str | None = strawberry.field(description="The goal's text.")
+    measurement_method: str | None = strawberry.field(description="How the goal is measured (opgørelsesmetode).")
+    data_source: str | None = strawberry.field(description="Where the data comes from (datakilde).")
+    position: int = strawberry.field(description="Order in the contract.")
+    reported_fulfilment_pct: Decimal | None = strawberry.field(
+        description="Fulfilment in percent as printed in the paper (e.g. the hub's report); not computed."
+    )
+    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
+    source: Source = strawberry.field(description="Where the goal is printed.")
+
+    @classmethod
+    def from_row(cls, row: GoalModel) -> Goal:
+        return cls(
+            id=str(row.id), row_id=row.id, contract_id=row.contract_id, national_goal_id=row.national_goal_id,
+            partnership_id=row.partnership_id, region_slug=row.tenant_id, code=row.code,
+            category=to_graphql(GoalCategory, row.category), title=row.title, description=row.description,
+            measurement_method=row.measurement_method, data_source=row.data_source, position=row.position,
+            reported_fulfilment_pct=row.reported_fulfilment_pct, row_version=row.row_version, source=source_of(row),
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, GOAL_BY_ID, cls.from_row, uuid_keys=True, required=required)
+
+    @strawberry.field(description="The contract the goal belongs to (null for a partner region, which sees the"
+                                  " shared goal but not the contract).")
+    async def contract(self, info: strawberry.Info) -> ResultContract | None:
+        row = await CONTRACT_BY_ID.load(info, self.contract_id)
+        return ResultContract.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The national goal of the framework agreement this goal implements, if any.")
+    async def national_goal(self, info: strawberry.Info) -> NationalGoal | None:
+        row = await NATIONAL_GOAL_BY_ID.load(info, self.national_goal_id)
+        return NationalGoal.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The cross-region partnership the goal is shared through, if any.")
+    async def partnership(self, info: strawberry.Info) -> Annotated[Partnership, strawberry.lazy(_ORGANISATIONS)] | None:
+        from ..organisations.types import partnership_of
+
+        return await partnership_of(info, self.partnership_id)
+
+    @connection(Connection["Indicator"], description="What the goal measures (målepunkter), in printed order.")
+    async def indicators(self, info: strawberry.Info) -> list[Indicator]:
+        return [Indicator.from_row(r) for r in await INDICATORS_BY_GOAL.load(info, self.row_id)]
+
+    @strawberry.field(description="Fulfilment of the goal's targets by status, computed from latest results.")
+    async def fulfilment_summary(self, info: strawberry.Info) -> FulfilmentSummary:
+        return await _summary_of_goals(info, [self.row_id])
+
+    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
+    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
+        return await history_of(info, self.row_id)
+
+
+@strawberry.type(description="What a goal measures (målepunkt); it carries targets per period and segment.")
+class Indicator(relay.Node):
+    id: relay.NodeID[str]
+    row_id: strawberry.Private[uuid.UUID]
+    goal_id: strawberry.Private[uuid.UUID]
+    region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns the indicator.")
+    name: str = strawberry.field(description="Name as printed, e.g. 'Antal korte forløb'.")
+    description: str | None = strawberry.field(description="Further explanation, when printed.")
+    position: int = strawberry.field(description="Order within the goal.")
+    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
+    source: Source = strawberry.field(description="Where the indicator is printed.")
+
+    @classmethod
+    def from_row(cls, row: IndicatorModel) -> Indicator:
+        return cls(id=str(row.id), row_id=row.id, goal_id=row.goal_id, region_slug=row.tenant_id, name=row.name,
+                   description=row.description, position=row.position, row_version=row.row_version,
+                   source=source_of(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, INDICATOR_BY_ID, cls.from_row, uuid_keys=True, required=required)
+
+    @strawberry.field(description="The goal the indicator belongs to.")
+    async def goal(self, info: strawberry.Info) -> Goal | None:
+        row = await GOAL_BY_ID.load(info, self.goal_id)
+        return Goal.from_row(row) if row is not None else None
+
+    @connection(Connection[Target], description="The indicator's targets (måltal), by period and segment.")
+    async def targets(
+        self, info: strawberry.Info, period: str | None = None, segment: str | None = None
+    ) -> list[Target]:
+        rows = await TARGETS_BY_INDICATOR.load(info, self.row_id)
+        return [
+            Target.from_row(r) for r in rows
+            if (period is None or r.period_label == period) and (segment is None or r.segment == segment)
+        ]
+
+    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
+    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
+        return await history_of(info, self.row_id)
+
+
+async def _summary_of_goals(info: strawberry.Info, goal_ids: Sequence[uuid.UUID]) -> FulfilmentSummary:
+    indicators = [i for group in await INDICATORS_BY_GOAL.load_many(info, goal_ids) for i in group]
+    targets = [t for group in await TARGETS_BY_INDICATOR.load_many(info, [i.id for i in indicators]) for t in group]
+    results = await RESULTS_BY_TARGET.load_many(info, [t.id for t in targets])
+    return summarise(targets, results)
+
+
+def latest_versions(rows: Sequence[ResultContractModel]) -> list[ResultContractModel]:
+    """Only the highest version of each hub and year, in the rows' order."""
+    latest: dict[tuple[str, int], int] = {}
+    for row in rows:
+        key = (row.business_hub_slug, row.year)
+        latest[key] = max(latest.get(key, row.version), row.version)
+    return [r for r in rows if r.version == latest[(r.business_hub_slug, r.year)]]
+
+
+def _filter_contracts(
+    rows: Sequence[ResultContractModel], year: int | None, status: ContractStatus | None, all_versions: bool
+) -> list[ResultContract]:
+    chosen = rows if all_versions else latest_versions(rows)
+    return [
+        ResultContract.from_row(r) for r in chosen
+        if (year is None or r.year == year) and (status is None or r.status.value == status.value)
+    ]
+
+
+async def contracts_of_region(
+    info: strawberry.Info, region_slug: str, *, year: int | None, status: ContractStatus | None, all_versions: bool
+) -> list[ResultContract]:
+    return _filter_contracts(await CONTRACTS_BY_TENANT.load(info, region_slug), year, status, all_versions)
+
+
+async def contracts_of_hub(
+    info: strawberry.Info, hub_slug: str, *, year: int | None, status: ContractStatus | None, all_versions: bool
+) -> list[ResultContract]:
+    return _filter_contracts(await CONTRACTS_BY_HUB.load(info, hub_slug), year, status, all_versions)
+
+
+__all__ = [
+    "FrameworkAgreement", "Fulfilment", "FulfilmentStatus", "FulfilmentSummary", "Goal", "Indicator", "NationalGoal",
+    "NationalTarget", "Result", "ResultContract", "Target", "TargetValue", "contracts_of_hub", "contracts_of_region",
+    "latest_versions",
+]

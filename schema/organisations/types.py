@@ -1,0 +1,275 @@
+"""GraphQL types of the organisations domain: business hubs (erhvervshuse) with offices and boards,
+KKR members, and cross-region partnerships."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from kkr.platform.models import BusinessHub as BusinessHubModel
+from kkr.platform.models import HubBoardMember as HubBoardMemberModel
+from kkr.platform.models import HubOffice as HubOfficeModel
+from kkr.platform.models import KkrMember as KkrMemberModel
+from kkr.platform.models import Partnership as PartnershipModel
+
+from ..audit.types import HISTORY_DESCRIPTION, AuditEvent, history_of
+from ..common.connection import Connection, connection
+from ..common.enums import ContractStatus, CouncilRole, OfficeKind, PartnershipKind, to_graphql
+from ..common.nodes import resolve_nodes
+from ..common.source import Source, source_of
+from ..permissions import RegionalRead
+from .loaders import (
+    BOARD_BY_HUB,
+    BOARD_MEMBER_BY_ID,
+    HUB_BY_SLUG,
+    HUBS_BY_REGION,
+    KKR_MEMBER_BY_ID,
+    KKR_MEMBERS_BY_TENANT,
+    OFFICE_BY_ID,
+    OFFICES_BY_HUB,
+    PARTNERSHIP_BY_ID,
+)
+
+if TYPE_CHECKING:
+    from ..contracts.types import ResultContract
+    from ..geography.types import Municipality, Region
+
+_GEOGRAPHY = "kkr.schema.geography.types"
+_CONTRACTS = "kkr.schema.contracts.types"
+
+
+async def _region(info: strawberry.Info, slug: str) -> Region:
+    from ..geography.loaders import REGION_BY_SLUG
+    from ..geography.types import Region
+
+    return Region.from_row(await REGION_BY_SLUG.load(info, slug))
+
+
+async def _municipality(info: strawberry.Info, code: str | None) -> Municipality | None:
+    from ..geography.loaders import MUNICIPALITY_BY_CODE
+    from ..geography.types import Municipality
+
+    row = await MUNICIPALITY_BY_CODE.load(info, code)
+    return Municipality.from_row(row) if row is not None else None
+
+
+@strawberry.type(description="A business hub (erhvervshus): six hubs for five KKRs (Syddanmark has Fyn and Sydjylland).")
+class BusinessHub(relay.Node):
+    id: relay.NodeID[str]
+    slug: str = strawberry.field(description="Stable identifier, e.g. 'sjaelland' or 'fyn'.")
+    name: str = strawberry.field(description="Name, e.g. 'Erhvervshus Sjælland'.")
+    short_name: str | None = strawberry.field(description="Abbreviation as printed, e.g. 'EHSJ'.")
+    region_slug: str = strawberry.field(description="Slug of the region (KKR) the hub serves.")
+    founded_on: dt.date | None = strawberry.field(description="Date the hub was founded.")
+    source: Source = strawberry.field(description="Where the hub's facts come from.")
+
+    @classmethod
+    def from_row(cls, row: BusinessHubModel) -> BusinessHub:
+        return cls(id=row.slug, slug=row.slug, name=row.name, short_name=row.short_name, region_slug=row.region_slug,
+                   founded_on=row.founded_on, source=source_of(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, HUB_BY_SLUG, cls.from_row, required=required)
+
+    @strawberry.field(description="The region (KKR) the hub serves.")
+    async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
+        return await _region(info, self.region_slug)
+
+    @connection(
+        Connection[Annotated["Municipality", strawberry.lazy(_GEOGRAPHY)]],
+        description="The municipalities the hub serves, in Danish order.",
+    )
+    async def municipalities(self, info: strawberry.Info) -> list[Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)]]:
+        from ..geography.types import municipalities_of_hub
+
+        return await municipalities_of_hub(info, self.slug)
+
+    @connection(
+        Connection["HubOffice"] | None,
+        description="The hub's head office (hovedsæde) first, then its branches (filialer).",
+        permission_classes=[RegionalRead],
+    )
+    async def offices(self, info: strawberry.Info, kind: OfficeKind | None = None) -> list[HubOffice]:
+        rows = await OFFICES_BY_HUB.load(info, self.slug)
+        return [HubOffice.from_row(r) for r in rows if kind is None or r.kind.value == kind.value]
+
+    @connection(
+        Connection["HubBoardMember"] | None,
+        description="The hub's board (bestyrelse), chair first.",
+        permission_classes=[RegionalRead],
+    )
+    async def board_members(self, info: strawberry.Info) -> list[HubBoardMember]:
+        return [HubBoardMember.from_row(r) for r in await BOARD_BY_HUB.load(info, self.slug)]
+
+    @connection(
+        Connection[Annotated["ResultContract", strawberry.lazy(_CONTRACTS)]] | None,
+        description="The hub's result contracts (resultatkontrakter), newest year first; latest versions only"
+        " unless allVersions is true.",
+        permission_classes=[RegionalRead],
+    )
+    async def result_contracts(
+        self, info: strawberry.Info, year: int | None = None, status: ContractStatus | None = None,
+        all_versions: bool = False,
+    ) -> list[Annotated[ResultContract, strawberry.lazy(_CONTRACTS)]]:
+        from ..contracts.types import contracts_of_hub
+
+        return await contracts_of_hub(info, self.slug, year=year, status=status, all_versions=all_versions)
+
+
+@strawberry.type(description="A business hub's head office (hovedsæde) or branch (filial).")
+class HubOffice(relay.Node):
+    id: relay.NodeID[str]
+    row_id: strawberry.Private[uuid.UUID]
+    region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns this record.")
+    business_hub_slug: str = strawberry.field(description="Slug of the hub the office belongs to.")
+    kind: OfficeKind = strawberry.field(description="Head office or branch.")
+    town: str = strawberry.field(description="Town (by) of the office, e.g. 'Vordingborg'.")
+    municipality_code: str | None = strawberry.field(description="Kommunekode of the office's municipality.")
+    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
+    source: Source = strawberry.field(description="Where the office is documented.")
+
+    @classmethod
+    def from_row(cls, row: HubOfficeModel) -> HubOffice:
+        return cls(id=str(row.id), row_id=row.id, region_slug=row.tenant_id, business_hub_slug=row.business_hub_slug,
+                   kind=to_graphql(OfficeKind, row.kind), town=row.town, municipality_code=row.municipality_code,
+                   row_version=row.row_version, source=source_of(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, OFFICE_BY_ID, cls.from_row, uuid_keys=True, required=required)
+
+    @strawberry.field(description="The hub the office belongs to.")
+    async def business_hub(self, info: strawberry.Info) -> BusinessHub:
+        return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
+
+    @strawberry.field(description="The municipality the office lies in.")
+    async def municipality(
+        self, info: strawberry.Info
+    ) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
+        return await _municipality(info, self.municipality_code)
+
+    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
+    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
+        return await history_of(info, self.row_id)
+
+
+@strawberry.type(description="A member of a business hub's board (bestyrelse).")
+class HubBoardMember(relay.Node):
+    id: relay.NodeID[str]
+    row_id: strawberry.Private[uuid.UUID]
+    region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns this record.")
+    business_hub_slug: str = strawberry.field(description="Slug of the hub whose board this is.")
+    name: str = strawberry.field(description="Full name as printed.")
+    role: CouncilRole = strawberry.field(description="Chair (formand), vice chair (næstformand) or member.")
+    organisation: str | None = strawberry.field(description="Organisation and title as printed.")
+    position: int = strawberry.field(description="Order of the member as printed.")
+    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
+    source: Source = strawberry.field(description="Where the membership is printed.")
+
+    @classmethod
+    def from_row(cls, row: HubBoardMemberModel) -> HubBoardMember:
+        return cls(id=str(row.id), row_id=row.id, region_slug=row.tenant_id, business_hub_slug=row.business_hub_slug,
+                   name=row.name, role=to_graphql(CouncilRole, row.role), organisation=row.organisation,
+                   position=row.position, row_version=row.row_version, source=source_of(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, BOARD_MEMBER_BY_ID, cls.from_row, uuid_keys=True,
+                                   required=required)
+
+    @strawberry.field(description="The hub whose board this is.")
+    async def business_hub(self, info: strawberry.Info) -> BusinessHub:
+        return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
+
+    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
+    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
+        return await history_of(info, self.row_id)
+
+
+@strawberry.type(description="A member of a KKR (formand, næstformand, medlem) or its secretariat, for a period.")
+class KkrMember(relay.Node):
+    id: relay.NodeID[str]
+    row_id: strawberry.Private[uuid.UUID]
+    region_slug: str = strawberry.field(description="Slug of the region (KKR) the member sits in.")
+    name: str = strawberry.field(description="Full name as printed.")
+    role: CouncilRole = strawberry.field(description="Chair, vice chair, member or secretariat.")
+    title: str | None = strawberry.field(description="Title as printed, e.g. 'borgmester i Solrød Kommune'.")
+    municipality_code: str | None = strawberry.field(description="Kommunekode of the member's municipality.")
+    party: str | None = strawberry.field(description="Party letter, e.g. 'V' or 'A'.")
+    valid_from: dt.date | None = strawberry.field(description="Start of the membership, when known.")
+    valid_to: dt.date | None = strawberry.field(description="End of the membership, when known.")
+    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
+    source: Source = strawberry.field(description="Where the membership is printed.")
+
+    @classmethod
+    def from_row(cls, row: KkrMemberModel) -> KkrMember:
+        return cls(id=str(row.id), row_id=row.id, region_slug=row.tenant_id, name=row.name,
+                   role=to_graphql(CouncilRole, row.role), title=row.title, municipality_code=row.municipality_code,
+                   party=row.party, valid_from=row.valid_from, valid_to=row.valid_to, row_version=row.row_version,
+                   source=source_of(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, KKR_MEMBER_BY_ID, cls.from_row, uuid_keys=True, required=required)
+
+    @strawberry.field(description="The region (KKR) the member sits in.")
+    async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
+        return await _region(info, self.region_slug)
+
+    @strawberry.field(description="The member's municipality.")
+    async def municipality(
+        self, info: strawberry.Info
+    ) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
+        return await _municipality(info, self.municipality_code)
+
+    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
+    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
+        return await history_of(info, self.row_id)
+
+
+@strawberry.type(description="An explicit link between regions, e.g. a goal shared by two KKRs or Movia serving two"
+                             " KKRs; visible to its parties only.")
+class Partnership(relay.Node):
+    id: relay.NodeID[str]
+    kind: PartnershipKind = strawberry.field(description="Shared goal, shared service or joint agreement.")
+    title: str = strawberry.field(description="Title as printed.")
+    description: str | None = strawberry.field(description="What the partnership is about.")
+    party_slugs: list[str] = strawberry.field(description="Slugs of the participating regions.")
+    source: Source = strawberry.field(description="Where the partnership is documented.")
+
+    @classmethod
+    def from_row(cls, row: PartnershipModel) -> Partnership:
+        return cls(id=str(row.id), kind=to_graphql(PartnershipKind, row.kind), title=row.title,
+                   description=row.description, party_slugs=list(row.parties), source=source_of(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
+        return await resolve_nodes(info, node_ids, PARTNERSHIP_BY_ID, cls.from_row, uuid_keys=True, required=required)
+
+    @strawberry.field(description="The participating regions.")
+    async def parties(self, info: strawberry.Info) -> list[Annotated[Region, strawberry.lazy(_GEOGRAPHY)]]:
+        from ..geography.loaders import REGION_BY_SLUG
+        from ..geography.types import Region
+
+        rows = await REGION_BY_SLUG.load_many(info, self.party_slugs)
+        return [Region.from_row(r) for r in rows if r is not None]
+
+
+async def hubs_of_region(info: strawberry.Info, region_slug: str) -> list[BusinessHub]:
+    return [BusinessHub.from_row(r) for r in await HUBS_BY_REGION.load(info, region_slug)]
+
+
+async def kkr_members_of_region(info: strawberry.Info, region_slug: str, role: CouncilRole | None) -> list[KkrMember]:
+    rows = await KKR_MEMBERS_BY_TENANT.load(info, region_slug)
+    return [KkrMember.from_row(r) for r in rows if role is None or r.role.value == role.value]
+
+
+async def partnership_of(info: strawberry.Info, partnership_id: uuid.UUID | None) -> Partnership | None:
+    row = await PARTNERSHIP_BY_ID.load(info, partnership_id)
+    return Partnership.from_row(row) if row is not None else None
