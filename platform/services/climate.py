@@ -1,0 +1,175 @@
+"""Climate initiatives (klimainitiativer) with their participants and targets.
+
+A new initiative's region is the `region` given (or the caller's only writable
+one); it may be created with its participants and targets in one go.  Participants
+and targets belong to their initiative's region.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..auth.identity import Identity
+from ..models import ClimateInitiative, ClimateParticipant, ClimateTarget, Municipality
+from ..models.enums import ClimateInitiativeKind, Comparator, InitiativeStatus
+from . import store
+from .errors import ErrorCode
+from .validation import SOURCED, Checker, Choice, Integer, Number, Ref, Text, merged, read
+
+YEAR = {"minimum": 1990, "maximum": 2100}
+INITIATIVE_RULES = {
+    "kind": Choice(enum_type=ClimateInitiativeKind, required=True),
+    "name": Text(required=True),
+    "description": Text(),
+    "status": Choice(enum_type=InitiativeStatus),
+    "budget_dkk": Number(scale=2, minimum=Decimal(0)),
+    "start_year": Integer(**YEAR),
+    "end_year": Integer(**YEAR),
+    "partnership_id": Ref(),
+    **SOURCED,
+}
+PARTICIPANT_RULES = {
+    "municipality_code": Text(max_length=3),
+    "organisation": Text(),
+    "role": Text(max_length=128),
+    **SOURCED,
+}
+TARGET_RULES = {
+    "description": Text(required=True),
+    "metric": Text(required=True, max_length=64),
+    "comparator": Choice(enum_type=Comparator),
+    "value": Number(),
+    "unit": Text(required=True, max_length=32),
+    "target_year": Integer(**YEAR),
+    "baseline_year": Integer(**YEAR),
+    **SOURCED,
+}
+
+
+# --- values with their rules across fields ---------------------------------------------------
+
+
+def initiative_values(data: Mapping[str, Any], check: Checker, row: ClimateInitiative | None = None) -> dict[str, Any]:
+    values = read(data, INITIATIVE_RULES, check, partial=row is not None)
+    if "status" in values and values["status"] is None:
+        if row is None:
+            values["status"] = InitiativeStatus.active
+        else:
+            check.error("status", ErrorCode.REQUIRED, "may not be cleared.")
+    start, end = merged(row, values, "start_year"), merged(row, values, "end_year")
+    if start is not None and end is not None and end < start:
+        check.error("end_year", ErrorCode.INVALID, f"must not be before the start year {start}.")
+    return values
+
+
+async def participant_values(session: AsyncSession, data: Mapping[str, Any], check: Checker,
+                             row: ClimateParticipant | None = None) -> dict[str, Any]:
+    values = read(data, PARTICIPANT_RULES, check, partial=row is not None)
+    code = merged(row, values, "municipality_code")
+    if code is None and merged(row, values, "organisation") is None:
+        check.error("municipality_code", ErrorCode.REQUIRED,
+                    "A participant is a municipality (its code) or else an organisation (its name).")
+    elif values.get("municipality_code") is not None and await session.get(Municipality, code) is None:
+        check.error("municipality_code", ErrorCode.NOT_FOUND, f"No municipality with kommunekode '{code}' exists.")
+    return values
+
+
+def target_values(data: Mapping[str, Any], check: Checker, row: ClimateTarget | None = None) -> dict[str, Any]:
+    values = read(data, TARGET_RULES, check, partial=row is not None)
+    if "comparator" in values and values["comparator"] is None:
+        if row is None:
+            values["comparator"] = Comparator.at_least
+        else:
+            check.error("comparator", ErrorCode.REQUIRED, "may not be cleared.")
+    baseline, year = merged(row, values, "baseline_year"), merged(row, values, "target_year")
+    if baseline is not None and year is not None and baseline > year:
+        check.error("baseline_year", ErrorCode.INVALID, f"must not be after the target year {year}.")
+    return values
+
+
+# --- initiatives -----------------------------------------------------------------------------
+
+
+async def create_climate_initiative(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateInitiative:
+    """A climate initiative, optionally with `participants` and `targets` (lists of their inputs)."""
+    region = await store.region_for_new(session, identity, data.get("region"))
+    check = Checker()
+    values = initiative_values(data, check)
+    await store.check_partnership(session, values["partnership_id"], region, "partnership_id", check)
+    participants = [await participant_values(session, p or {}, check.child("participants", i))
+                    for i, p in enumerate(data.get("participants") or ())]
+    targets = [target_values(t or {}, check.child("targets", i)) for i, t in enumerate(data.get("targets") or ())]
+    check.raise_if_errors()
+    initiative = ClimateInitiative(id=uuid.uuid4(), tenant_id=region, **values)
+    return await store.insert(
+        session, initiative,
+        *(ClimateParticipant(id=uuid.uuid4(), tenant_id=region, initiative_id=initiative.id, **p) for p in participants),
+        *(ClimateTarget(id=uuid.uuid4(), tenant_id=region, initiative_id=initiative.id, **t) for t in targets),
+    )
+
+
+async def update_climate_initiative(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateInitiative:
+    initiative = await store.load_for_change(session, identity, ClimateInitiative, data.get("id"), data.get("version"))
+    check = Checker()
+    values = initiative_values(data, check, initiative)
+    await store.check_partnership(session, values.get("partnership_id"), initiative.tenant_id, "partnership_id", check)
+    check.raise_if_errors()
+    return await store.update(session, initiative, values)
+
+
+async def delete_climate_initiative(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateInitiative:
+    """Delete an initiative with its participants and targets."""
+    initiative = await store.load_for_change(session, identity, ClimateInitiative, data.get("id"), data.get("version"))
+    return await store.remove(session, initiative)
+
+
+# --- participants and targets ----------------------------------------------------------------
+
+
+async def create_climate_participant(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateParticipant:
+    initiative = await store.load_writable(session, identity, ClimateInitiative, data.get("initiative_id"), "initiative_id")
+    check = Checker()
+    values = await participant_values(session, data, check)
+    check.raise_if_errors()
+    participant = ClimateParticipant(id=uuid.uuid4(), tenant_id=initiative.tenant_id, initiative_id=initiative.id, **values)
+    return await store.insert(session, participant)
+
+
+async def update_climate_participant(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateParticipant:
+    participant = await store.load_for_change(session, identity, ClimateParticipant, data.get("id"), data.get("version"))
+    check = Checker()
+    values = await participant_values(session, data, check, participant)
+    check.raise_if_errors()
+    return await store.update(session, participant, values)
+
+
+async def delete_climate_participant(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateParticipant:
+    participant = await store.load_for_change(session, identity, ClimateParticipant, data.get("id"), data.get("version"))
+    return await store.remove(session, participant)
+
+
+async def create_climate_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateTarget:
+    initiative = await store.load_writable(session, identity, ClimateInitiative, data.get("initiative_id"), "initiative_id")
+    check = Checker()
+    values = target_values(data, check)
+    check.raise_if_errors()
+    target = ClimateTarget(id=uuid.uuid4(), tenant_id=initiative.tenant_id, initiative_id=initiative.id, **values)
+    return await store.insert(session, target)
+
+
+async def update_climate_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateTarget:
+    target = await store.load_for_change(session, identity, ClimateTarget, data.get("id"), data.get("version"))
+    check = Checker()
+    values = target_values(data, check, target)
+    check.raise_if_errors()
+    return await store.update(session, target, values)
+
+
+async def delete_climate_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateTarget:
+    target = await store.load_for_change(session, identity, ClimateTarget, data.get("id"), data.get("version"))
+    return await store.remove(session, target)

@@ -1,0 +1,249 @@
+"""Goals (mål), indicators (målepunkter) and targets (måltal) of a result contract.
+
+They belong to their contract's region and can change only while the contract is
+editable (a draft or adopted, not superseded): see `contracts.editable_contract`.
+Deleting one that has reported results is refused, so no result is lost silently.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..auth.identity import Identity
+from ..importer.records import year_bounds
+from ..models import Goal, Indicator, NationalGoal, Result, ResultContract, Target
+from ..models.enums import Comparator, GoalCategory, Unit
+from . import store
+from .contracts import editable_contract
+from .errors import ErrorCode, ServiceError
+from .validation import SOURCED, Checker, Choice, Date, Integer, Number, Percent, Ref, Text, merged, read
+
+GOAL_RULES = {
+    "code": Text(required=True, max_length=16),
+    "category": Choice(enum_type=GoalCategory, required=True),
+    "title": Text(required=True),
+    "description": Text(),
+    "measurement_method": Text(),
+    "data_source": Text(),
+    "national_goal_id": Ref(),
+    "partnership_id": Ref(),
+    "position": Integer(minimum=0),
+    "reported_fulfilment_pct": Percent(),
+    **SOURCED,
+}
+INDICATOR_RULES = {"name": Text(required=True), "description": Text(), "position": Integer(minimum=0), **SOURCED}
+TARGET_RULES = {
+    "period_label": Text(required=True, max_length=64),
+    "period_start": Date(),
+    "period_end": Date(),
+    "unit": Choice(enum_type=Unit, required=True),
+    "comparator": Choice(enum_type=Comparator),
+    "value": Number(),
+    "value_max": Number(),
+    "value_text": Text(),
+    "segment": Text(max_length=64),
+    "baseline_value": Number(),
+    "baseline_period_label": Text(max_length=64),
+    "partial_threshold": Number(),
+    "partial_fulfilment_pct": Percent(),
+    **SOURCED,
+}
+
+
+# --- the contract above a row ----------------------------------------------------------------
+
+
+async def _contract_of_goal(session: AsyncSession, goal: Goal, field: Any = "id") -> ResultContract:
+    contract = await store.parent(session, ResultContract, goal.tenant_id, goal.contract_id)
+    return await editable_contract(session, contract, field)
+
+
+async def _goal_of_indicator(session: AsyncSession, indicator: Indicator) -> Goal:
+    return await store.parent(session, Goal, indicator.tenant_id, indicator.goal_id)
+
+
+async def _results_below(session: AsyncSession, tenant: str, *conditions: Any) -> int:
+    query = (select(func.count()).select_from(Result)
+             .join(Target, (Target.tenant_id == Result.tenant_id) & (Target.id == Result.target_id))
+             .join(Indicator, (Indicator.tenant_id == Target.tenant_id) & (Indicator.id == Target.indicator_id))
+             .where(Result.tenant_id == tenant, *conditions))
+    return await session.scalar(query) or 0
+
+
+def _refuse_with_results(count: int, what: str) -> None:
+    if count:
+        raise ServiceError.one("id", ErrorCode.IN_USE,
+                               f"The {what} has {count} reported result(s); it cannot be deleted.")
+
+
+# --- goals -----------------------------------------------------------------------------------
+
+
+async def _check_goal(session: AsyncSession, contract: ResultContract, values: dict[str, Any],
+                      check: Checker, goal: Goal | None = None) -> None:
+    national_goal_id = values.get("national_goal_id")
+    if national_goal_id is not None:
+        national = await session.get(NationalGoal, national_goal_id)
+        if national is None:
+            check.error("national_goal_id", ErrorCode.NOT_FOUND, "No national goal with this id exists.")
+        elif contract.framework_agreement_slug and national.framework_agreement_slug != contract.framework_agreement_slug:
+            check.error("national_goal_id", ErrorCode.INVALID,
+                        f"The national goal belongs to the framework agreement '{national.framework_agreement_slug}',"
+                        f" the contract to '{contract.framework_agreement_slug}'.")
+    await store.check_partnership(session, values.get("partnership_id"), contract.tenant_id, "partnership_id", check)
+    code = values.get("code")
+    if code is not None and (goal is None or code != goal.code):
+        taken = await session.scalar(select(Goal.id).where(
+            Goal.tenant_id == contract.tenant_id, Goal.contract_id == contract.id, Goal.code == code))
+        if taken is not None:
+            check.error("code", ErrorCode.DUPLICATE, f"The contract already has a goal with code '{code}'.")
+
+
+async def create_goal(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Goal:
+    contract = await store.load_writable(session, identity, ResultContract, data.get("contract_id"), "contract_id")
+    await editable_contract(session, contract, "contract_id")
+    check = Checker()
+    values = read(data, GOAL_RULES, check, partial=False)
+    await _check_goal(session, contract, values, check)
+    check.raise_if_errors()
+    if values["position"] is None:
+        values["position"] = await _next_position(session, Goal, Goal.contract_id == contract.id, contract.tenant_id)
+    goal = Goal(id=uuid.uuid4(), tenant_id=contract.tenant_id, contract_id=contract.id, **values)
+    return await store.insert(session, goal)
+
+
+async def update_goal(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Goal:
+    goal = await store.load_for_change(session, identity, Goal, data.get("id"), data.get("version"))
+    contract = await _contract_of_goal(session, goal)
+    check = Checker()
+    values = read(data, GOAL_RULES, check, partial=True)
+    await _check_goal(session, contract, values, check, goal)
+    check.raise_if_errors()
+    return await store.update(session, goal, values)
+
+
+async def delete_goal(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Goal:
+    """Delete a goal with its indicators and targets."""
+    goal = await store.load_for_change(session, identity, Goal, data.get("id"), data.get("version"))
+    await _contract_of_goal(session, goal)
+    _refuse_with_results(await _results_below(session, goal.tenant_id, Indicator.goal_id == goal.id), "goal")
+    return await store.remove(session, goal)
+
+
+# --- indicators ------------------------------------------------------------------------------
+
+
+async def create_indicator(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Indicator:
+    """An indicator of a goal, optionally with its targets (`targets`: a list of target inputs)."""
+    goal = await store.load_writable(session, identity, Goal, data.get("goal_id"), "goal_id")
+    await _contract_of_goal(session, goal, "goal_id")
+    check = Checker()
+    values = read(data, INDICATOR_RULES, check, partial=False)
+    targets = [target_values(t or {}, check.child("targets", i)) for i, t in enumerate(data.get("targets") or ())]
+    check.raise_if_errors()
+    if values["position"] is None:
+        values["position"] = await _next_position(session, Indicator, Indicator.goal_id == goal.id, goal.tenant_id)
+    indicator = Indicator(id=uuid.uuid4(), tenant_id=goal.tenant_id, goal_id=goal.id, **values)
+    return await store.insert(
+        session, indicator,
+        *(Target(id=uuid.uuid4(), tenant_id=goal.tenant_id, indicator_id=indicator.id, **t) for t in targets),
+    )
+
+
+async def update_indicator(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Indicator:
+    indicator = await store.load_for_change(session, identity, Indicator, data.get("id"), data.get("version"))
+    await _contract_of_goal(session, await _goal_of_indicator(session, indicator))
+    check = Checker()
+    values = read(data, INDICATOR_RULES, check, partial=True)
+    check.raise_if_errors()
+    return await store.update(session, indicator, values)
+
+
+async def delete_indicator(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Indicator:
+    indicator = await store.load_for_change(session, identity, Indicator, data.get("id"), data.get("version"))
+    await _contract_of_goal(session, await _goal_of_indicator(session, indicator))
+    _refuse_with_results(await _results_below(session, indicator.tenant_id, Indicator.id == indicator.id), "indicator")
+    return await store.remove(session, indicator)
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+
+def target_values(data: Mapping[str, Any], check: Checker, row: Target | None = None) -> dict[str, Any]:
+    """A target's column values with the rules across fields (on update: merged with the row)."""
+    values = read(data, TARGET_RULES, check, partial=row is not None)
+
+    def value(column: str) -> Any:
+        return merged(row, values, column) if row is not None else values.get(column)
+
+    if "comparator" in values and values["comparator"] is None:
+        if row is None:
+            values["comparator"] = Comparator.at_least
+        else:
+            check.error("comparator", ErrorCode.REQUIRED, "may not be cleared.")
+    if "period_label" in values and values["period_label"] is not None:
+        start, end = year_bounds(values["period_label"])
+        if "period_start" not in data:
+            values["period_start"] = start if row is None or start else value("period_start")
+        if "period_end" not in data:
+            values["period_end"] = end if row is None or end else value("period_end")
+    start, end = value("period_start"), value("period_end")
+    if start and end and end < start:
+        check.error("period_end", ErrorCode.INVALID, f"must not be before the period start {start}.")
+    unit, comparator = value("unit"), value("comparator")
+    low, high = value("value"), value("value_max")
+    if low is None and value("value_text") is None and unit is not Unit.deliverable and unit is not None:
+        check.error("value", ErrorCode.REQUIRED, "A target needs a value, or a value text when it is not a number.")
+    if comparator is Comparator.range:
+        if high is None:
+            check.error("value_max", ErrorCode.REQUIRED, "is required when the comparator is range.")
+        elif low is not None and high < low:
+            check.error("value_max", ErrorCode.INVALID, f"must not be less than the value {low}.")
+    elif high is not None and comparator is not None:
+        check.error("value_max", ErrorCode.INVALID, "is only used with the comparator range.")
+    if (value("partial_threshold") is None) != (value("partial_fulfilment_pct") is None):
+        missing = "partial_fulfilment_pct" if value("partial_fulfilment_pct") is None else "partial_threshold"
+        check.error(missing, ErrorCode.REQUIRED,
+                    "Partial fulfilment needs both a threshold and what reaching it is worth (percent).")
+    return values
+
+
+async def _editable_indicator(session: AsyncSession, indicator: Indicator, field: Any = "id") -> None:
+    await _contract_of_goal(session, await _goal_of_indicator(session, indicator), field)
+
+
+async def create_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Target:
+    indicator = await store.load_writable(session, identity, Indicator, data.get("indicator_id"), "indicator_id")
+    await _editable_indicator(session, indicator, "indicator_id")
+    check = Checker()
+    values = target_values(data, check)
+    check.raise_if_errors()
+    target = Target(id=uuid.uuid4(), tenant_id=indicator.tenant_id, indicator_id=indicator.id, **values)
+    return await store.insert(session, target)
+
+
+async def update_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Target:
+    target = await store.load_for_change(session, identity, Target, data.get("id"), data.get("version"))
+    await _editable_indicator(session, await store.parent(session, Indicator, target.tenant_id, target.indicator_id))
+    check = Checker()
+    values = target_values(data, check, target)
+    check.raise_if_errors()
+    return await store.update(session, target, values)
+
+
+async def delete_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Target:
+    target = await store.load_for_change(session, identity, Target, data.get("id"), data.get("version"))
+    await _editable_indicator(session, await store.parent(session, Indicator, target.tenant_id, target.indicator_id))
+    _refuse_with_results(await _results_below(session, target.tenant_id, Target.id == target.id), "target")
+    return await store.remove(session, target)
+
+
+async def _next_position(session: AsyncSession, model: Any, condition: Any, tenant: str) -> int:
+    """After the last sibling (positions order goals within a contract, indicators within a goal)."""
+    last = await session.scalar(select(func.max(model.position)).where(model.tenant_id == tenant, condition))
+    return 0 if last is None else last + 1

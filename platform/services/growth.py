@@ -1,0 +1,94 @@
+"""Growth teams (vækstteams) and their members.
+
+A new team's region is the `region` given, or the caller's only writable region;
+a member belongs to its team's region.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..auth.identity import Identity
+from ..models import GrowthTeam, GrowthTeamMember
+from . import store
+from .validation import SOURCED, Checker, Date, Integer, Text, TextList, read
+
+TEAM_RULES = {
+    "name": Text(required=True),
+    "geography": Text(required=True, max_length=64),
+    "mandate": Text(),
+    "focus_areas": TextList(),
+    "deadline": Date(),
+    "deadline_label": Text(max_length=64),
+    "recommendations": Text(),
+    **SOURCED,
+}
+MEMBER_RULES = {
+    "name": Text(required=True, max_length=128),
+    "role": Text(required=True, max_length=64),
+    "organisation": Text(),
+    "position": Integer(minimum=0),
+    **SOURCED,
+}
+
+
+async def create_growth_team(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> GrowthTeam:
+    region = await store.region_for_new(session, identity, data.get("region"))
+    check = Checker()
+    values = read(data, TEAM_RULES, check, partial=False)
+    check.raise_if_errors()
+    team = GrowthTeam(id=uuid.uuid4(), tenant_id=region, **values)
+    return await store.insert(session, team)
+
+
+async def update_growth_team(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> GrowthTeam:
+    team = await store.load_for_change(session, identity, GrowthTeam, data.get("id"), data.get("version"))
+    check = Checker()
+    values = read(data, TEAM_RULES, check, partial=True)
+    if "focus_areas" in values and values["focus_areas"] is None:
+        values["focus_areas"] = []
+    check.raise_if_errors()
+    return await store.update(session, team, values)
+
+
+async def delete_growth_team(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> GrowthTeam:
+    """Delete a growth team with its members."""
+    team = await store.load_for_change(session, identity, GrowthTeam, data.get("id"), data.get("version"))
+    return await store.remove(session, team)
+
+
+async def create_growth_team_member(
+    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
+) -> GrowthTeamMember:
+    team = await store.load_writable(session, identity, GrowthTeam, data.get("growth_team_id"), "growth_team_id")
+    check = Checker()
+    values = read(data, MEMBER_RULES, check, partial=False)
+    check.raise_if_errors()
+    if values["position"] is None:
+        last = await session.scalar(select(func.max(GrowthTeamMember.position)).where(
+            GrowthTeamMember.tenant_id == team.tenant_id, GrowthTeamMember.growth_team_id == team.id))
+        values["position"] = 0 if last is None else last + 1
+    member = GrowthTeamMember(id=uuid.uuid4(), tenant_id=team.tenant_id, growth_team_id=team.id, **values)
+    return await store.insert(session, member)
+
+
+async def update_growth_team_member(
+    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
+) -> GrowthTeamMember:
+    member = await store.load_for_change(session, identity, GrowthTeamMember, data.get("id"), data.get("version"))
+    check = Checker()
+    values = read(data, MEMBER_RULES, check, partial=True)
+    check.raise_if_errors()
+    return await store.update(session, member, values)
+
+
+async def delete_growth_team_member(
+    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
+) -> GrowthTeamMember:
+    member = await store.load_for_change(session, identity, GrowthTeamMember, data.get("id"), data.get("version"))
+    return await store.remove(session, member)

@@ -1,0 +1,47 @@
+"""Helpers for the service and mutation tests: callers, one transaction per call, fresh rows."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kkr.platform.auth.identity import Identity
+from kkr.platform.database import Database
+
+SJ_EDITOR = Identity(subject="editor@sjaelland", scopes=frozenset({"region:sjaelland:write"}))
+NJ_EDITOR = Identity(subject="editor@nordjylland", scopes=frozenset({"region:nordjylland:write"}))
+#: Reads Nordjylland (e.g. a shared partnership) but edits Sjælland only.
+SJ_EDITOR_NJ_READER = Identity(
+    subject="editor2@sjaelland", scopes=frozenset({"region:sjaelland:write", "region:nordjylland:read"})
+)
+
+Service = Callable[..., Awaitable[Any]]
+
+_years = itertools.count(2040)
+
+
+def fresh_year() -> int:
+    """A contract year no other test uses (hub and year identify a contract)."""
+    return next(_years)
+
+
+async def call(db: Database, identity: Identity, service: Service, data: Mapping[str, Any]) -> Any:
+    """Run one service function in its own transaction, as a mutation does."""
+    async with db.transaction(identity.tenant_context()) as session:
+        return await service(session, identity, data)
+
+
+async def owner_row(engine: AsyncEngine, table: str, id_: Any) -> dict[str, Any] | None:
+    """A row as the table owner sees it (bypassing row-level security), to check what is really stored."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(text(f'SELECT * FROM "{table}" WHERE id = :id'), {"id": id_})).mappings().first()
+    return dict(row) if row else None
+
+
+async def owner_count(engine: AsyncEngine, sql: str, **params: Any) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(text(sql), params)).scalar_one()

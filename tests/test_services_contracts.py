@@ -1,0 +1,275 @@
+"""The contract services against real PostgreSQL as the application role: validation,
+status transitions, locks, new versions, results as revisions, concurrency, tenancy."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select, text
+
+from kkr.platform.database import Database
+from kkr.platform.models import Goal, Indicator, Result, ResultContract, Target
+from kkr.platform.models.enums import ContractStatus, GoalCategory, Unit
+from kkr.platform.services import contract_items, contracts, results, store
+from kkr.platform.services.errors import ErrorCode, ServiceError
+
+from .service_helpers import NJ_EDITOR, SJ_EDITOR, call, fresh_year, owner_count, owner_row
+
+pytestmark = pytest.mark.usefixtures("demo_data")
+
+
+def codes(exc: pytest.ExceptionInfo[ServiceError]) -> list[tuple[tuple, ErrorCode]]:
+    return [(e.field, e.code) for e in exc.value.errors]
+
+
+async def new_contract(db: Database, *, goals: int = 1, hub: str = "sjaelland", who=SJ_EDITOR) -> dict:  # noqa: ANN001
+    """A draft contract with `goals` goals, each with one indicator and one 2040-style yearly target."""
+    year = fresh_year()
+    contract = await call(db, who, contracts.create_contract, {"business_hub": hub, "year": year, "title": f"Kontrakt {year}"})
+    made = {"contract": contract, "goals": [], "targets": []}
+    for n in range(goals):
+        goal = await call(db, who, contract_items.create_goal, {
+            "contract_id": contract.id, "code": str(n + 1), "category": GoalCategory.local, "title": f"Mål {n + 1}"})
+        indicator = await call(db, who, contract_items.create_indicator, {
+            "goal_id": goal.id, "name": "Antal forløb",
+            "targets": [{"period_label": str(year), "unit": Unit.count, "value": Decimal(100)}]})
+        async with db.transaction(who.tenant_context()) as session:
+            target = (await session.scalars(select(Target).where(Target.indicator_id == indicator.id))).one()
+        made["goals"].append(goal)
+        made["targets"].append(target)
+    return made
+
+
+async def step(db: Database, contract: ResultContract, status: ContractStatus, who=SJ_EDITOR) -> ResultContract:  # noqa: ANN001
+    return await call(db, who, contracts.transition_contract,
+                      {"id": contract.id, "version": contract.row_version, "status": status})
+
+
+async def test_a_new_contract_is_a_draft_of_its_hubs_region(app_db: Database, owner_engine) -> None:  # noqa: ANN001
+    made = await new_contract(app_db, goals=0)
+    contract = made["contract"]
+    assert (contract.tenant_id, contract.status, contract.version, contract.row_version) == (
+        "sjaelland", ContractStatus.draft, 1, 1)
+    actors = await owner_count(owner_engine, "SELECT count(*) FROM audit_event WHERE row_id = :id"
+                               " AND actor = 'editor@sjaelland' AND operation = 'insert'", id=contract.id)
+    assert actors == 1
+
+
+async def test_every_invalid_field_is_reported_at_once(app_db: Database) -> None:
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contracts.create_contract,
+                   {"business_hub": "sjaelland", "year": 1999, "title": "   ", "reported_fulfilment_pct": Decimal(101)})
+    assert sorted(codes(exc)) == sorted([(("year",), ErrorCode.INVALID), (("title",), ErrorCode.REQUIRED),
+                                         (("reported_fulfilment_pct",), ErrorCode.INVALID)])
+
+
+async def test_the_region_of_a_new_contract_needs_write_access(app_db: Database) -> None:
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contracts.create_contract,
+                   {"business_hub": "nordjylland", "year": fresh_year(), "title": "x"})
+    assert codes(exc) == [(("business_hub",), ErrorCode.FORBIDDEN)]
+    assert "region:nordjylland:write" in exc.value.errors[0].message
+
+
+async def test_a_second_contract_for_the_same_hub_and_year_is_a_duplicate(app_db: Database) -> None:
+    contract = (await new_contract(app_db, goals=0))["contract"]
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contracts.create_contract,
+                   {"business_hub": "sjaelland", "year": contract.year, "title": "again"})
+    assert codes(exc) == [(("year",), ErrorCode.DUPLICATE)]
+
+
+async def test_nested_target_errors_name_their_index_and_nothing_is_written(app_db: Database, owner_engine) -> None:  # noqa: ANN001
+    goal = (await new_contract(app_db))["goals"][0]
+    before = await owner_count(owner_engine, "SELECT count(*) FROM indicator WHERE goal_id = :g", g=goal.id)
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contract_items.create_indicator, {
+            "goal_id": goal.id, "name": "Tilfredshed",
+            "targets": [{"period_label": "2041", "unit": Unit.nps, "value": Decimal(60)},
+                        {"period_label": "2041", "unit": Unit.percent},
+                        {"period_label": "2041", "unit": Unit.percent, "value": 5, "comparator": "range",
+                         "partial_threshold": 2}]})
+    assert codes(exc) == [(("targets", 1, "value"), ErrorCode.REQUIRED),
+                          (("targets", 2, "value_max"), ErrorCode.REQUIRED),
+                          (("targets", 2, "partial_fulfilment_pct"), ErrorCode.REQUIRED)]
+    assert await owner_count(owner_engine, "SELECT count(*) FROM indicator WHERE goal_id = :g", g=goal.id) == before
+
+
+async def test_status_moves_one_step_at_a_time(app_db: Database) -> None:
+    made = await new_contract(app_db)
+    contract = made["contract"]
+    with pytest.raises(ServiceError) as exc:
+        await step(app_db, contract, ContractStatus.signed)
+    assert codes(exc) == [(("status",), ErrorCode.INVALID_TRANSITION)]
+    assert "draft → adopted → signed → reported" in exc.value.errors[0].message
+    contract = await step(app_db, contract, ContractStatus.adopted)
+    assert contract.adopted_on is not None and contract.row_version == 2
+    with pytest.raises(ServiceError) as exc:
+        await step(app_db, contract, ContractStatus.draft)
+    assert codes(exc) == [(("status",), ErrorCode.INVALID_TRANSITION)]
+    contract = await step(app_db, contract, ContractStatus.signed)
+    contract = await step(app_db, contract, ContractStatus.reported)
+    with pytest.raises(ServiceError) as exc:
+        await step(app_db, contract, ContractStatus.reported)
+    assert "already reported" in exc.value.errors[0].message
+
+
+async def test_a_contract_without_goals_cannot_be_adopted(app_db: Database) -> None:
+    contract = (await new_contract(app_db, goals=0))["contract"]
+    with pytest.raises(ServiceError) as exc:
+        await step(app_db, contract, ContractStatus.adopted)
+    assert codes(exc) == [(("status",), ErrorCode.INVALID)]
+
+
+async def test_a_signed_contracts_content_is_locked(app_db: Database, owner_engine) -> None:  # noqa: ANN001
+    made = await new_contract(app_db)
+    contract = await step(app_db, await step(app_db, made["contract"], ContractStatus.adopted), ContractStatus.signed)
+    goal, target = made["goals"][0], made["targets"][0]
+    for service, data, field in [
+        (contract_items.update_goal, {"id": goal.id, "version": goal.row_version, "title": "new"}, "id"),
+        (contract_items.delete_target, {"id": target.id, "version": target.row_version}, "id"),
+        (contract_items.create_goal, {"contract_id": contract.id, "code": "9", "category": GoalCategory.local,
+                                      "title": "x"}, "contract_id"),
+        (contracts.update_contract, {"id": contract.id, "version": contract.row_version, "title": "new"}, "title"),
+    ]:
+        with pytest.raises(ServiceError) as exc:
+            await call(app_db, SJ_EDITOR, service, data)
+        assert codes(exc) == [((field,), ErrorCode.CONTRACT_LOCKED)], service.__name__
+        assert "new version" in exc.value.errors[0].message
+    assert (await owner_row(owner_engine, "goal", goal.id))["title"] == "Mål 1"
+    # its reporting may still be recorded
+    contract = await call(app_db, SJ_EDITOR, contracts.update_contract, {
+        "id": contract.id, "version": contract.row_version, "published": True, "reported_fulfilment_pct": Decimal(90)})
+    assert contract.published and contract.reported_fulfilment_pct == Decimal(90)
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contracts.delete_contract, {"id": contract.id, "version": contract.row_version})
+    assert codes(exc) == [(("id",), ErrorCode.CONTRACT_LOCKED)]
+
+
+async def test_a_new_version_copies_the_content_as_a_draft_and_locks_the_old_one(app_db: Database) -> None:
+    made = await new_contract(app_db, goals=2)
+    old = await step(app_db, await step(app_db, made["contract"], ContractStatus.adopted), ContractStatus.signed)
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contracts.create_contract_version, {"id": old.id, "version": 1})
+    assert codes(exc) == [(("version",), ErrorCode.STALE_VERSION)]
+    new = await call(app_db, SJ_EDITOR, contracts.create_contract_version, {"id": old.id, "version": old.row_version})
+    assert (new.version, new.status, new.supersedes_id, new.year) == (2, ContractStatus.draft, old.id, old.year)
+    async with app_db.transaction(SJ_EDITOR.tenant_context()) as session:
+        goals = (await session.scalars(select(Goal).where(Goal.contract_id == new.id).order_by(Goal.code))).all()
+        targets = (await session.scalars(select(Target).join(
+            Indicator, (Indicator.tenant_id == Target.tenant_id) & (Indicator.id == Target.indicator_id)
+        ).where(Indicator.goal_id.in_([g.id for g in goals])))).all()
+    assert [g.code for g in goals] == ["1", "2"] and len(targets) == 2
+    assert {g.id for g in goals}.isdisjoint({g.id for g in made["goals"]})
+    # the new draft is editable, the old version is locked and final, and only the latest gets a successor
+    await call(app_db, SJ_EDITOR, contract_items.update_goal, {"id": goals[0].id, "version": 1, "title": "Ny titel"})
+    with pytest.raises(ServiceError) as exc:
+        await step(app_db, old, ContractStatus.reported)
+    assert codes(exc) == [(("status",), ErrorCode.INVALID_TRANSITION)]
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contracts.create_contract_version, {"id": old.id, "version": old.row_version})
+    assert codes(exc) == [(("id",), ErrorCode.DUPLICATE)]
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contracts.create_contract_version, {"id": new.id, "version": new.row_version})
+    assert codes(exc) == [(("id",), ErrorCode.INVALID_TRANSITION)]
+
+
+async def test_results_are_revisions_on_signed_contracts(app_db: Database, owner_engine) -> None:  # noqa: ANN001
+    made = await new_contract(app_db)
+    target = made["targets"][0]
+    year = made["contract"].year
+    report = {"target_id": target.id, "value": Decimal(80), "measured_at": __import__("datetime").date(year, 6, 30)}
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, results.report_result, report)
+    assert codes(exc) == [(("target_id",), ErrorCode.CONTRACT_NOT_SIGNED)]
+    await step(app_db, await step(app_db, made["contract"], ContractStatus.adopted), ContractStatus.signed)
+    first = await call(app_db, SJ_EDITOR, results.report_result, report)
+    assert (first.revision, first.value, first.recorded_by) == (1, Decimal(80), "editor@sjaelland")
+    fixed = await call(app_db, SJ_EDITOR, results.correct_result, {"id": first.id, "value": Decimal(85)})
+    assert (fixed.revision, fixed.value, fixed.measured_at) == (2, Decimal(85), first.measured_at)
+    assert (await owner_row(owner_engine, "result", first.id))["value"] == Decimal(80)  # history kept
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, results.correct_result, {"id": first.id, "value": Decimal(1)})
+    assert codes(exc) == [(("id",), ErrorCode.STALE_VERSION)]
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, results.report_result, {**report, "expected_revision": 1})
+    assert codes(exc) == [(("expected_revision",), ErrorCode.STALE_VERSION)]
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, results.report_result,
+                   {"target_id": target.id, "measured_at": __import__("datetime").date(year + 1, 1, 1)})
+    assert sorted(codes(exc)) == [(("measured_at",), ErrorCode.INVALID), (("value",), ErrorCode.REQUIRED)]
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, results.delete_result, {"id": first.id})
+    assert codes(exc) == [(("id",), ErrorCode.INVALID)]
+    await call(app_db, SJ_EDITOR, results.delete_result, {"id": fixed.id})
+    assert await owner_count(owner_engine, "SELECT count(*) FROM result WHERE target_id = :t", t=target.id) == 1
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contract_items.delete_target, {"id": target.id, "version": target.row_version})
+    assert codes(exc) == [(("id",), ErrorCode.CONTRACT_LOCKED)]
+
+
+async def test_a_stale_version_is_refused_with_the_current_one(app_db: Database, owner_engine) -> None:  # noqa: ANN001
+    goal = (await new_contract(app_db))["goals"][0]
+    await call(app_db, SJ_EDITOR, contract_items.update_goal, {"id": goal.id, "version": 1, "title": "first"})
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contract_items.update_goal, {"id": goal.id, "version": 1, "title": "second"})
+    assert codes(exc) == [(("version",), ErrorCode.STALE_VERSION)]
+    assert "current version is 2, yours is 1" in exc.value.errors[0].message
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contract_items.delete_goal, {"id": goal.id, "version": 1})
+    assert codes(exc) == [(("version",), ErrorCode.STALE_VERSION)]
+    assert (await owner_row(owner_engine, "goal", goal.id))["title"] == "first"
+
+
+async def test_a_lost_race_is_a_stale_version_too(app_db: Database) -> None:
+    """Both editors read version 1; the second one's UPDATE finds the row changed (StaleDataError)."""
+    goal = (await new_contract(app_db))["goals"][0]
+    async with app_db.transaction(SJ_EDITOR.tenant_context()) as session:
+        mine = await store.load_for_change(session, SJ_EDITOR, Goal, goal.id, 1)
+        await call(app_db, SJ_EDITOR, contract_items.update_goal, {"id": goal.id, "version": 1, "title": "theirs"})
+        with pytest.raises(ServiceError) as exc:
+            await store.update(session, mine, {"title": "mine"})
+        await session.rollback()
+    assert codes(exc) == [(("version",), ErrorCode.STALE_VERSION)]
+    assert "current version is 2" in exc.value.errors[0].message
+
+
+async def test_database_constraints_become_field_errors(app_db: Database) -> None:
+    goals = (await new_contract(app_db, goals=2))["goals"]
+    async with app_db.transaction(SJ_EDITOR.tenant_context()) as session:
+        row = await store.load(session, Goal, goals[1].id, "id")
+        with pytest.raises(ServiceError) as exc:  # bypassing the service's own duplicate check
+            await store.update(session, row, {"code": "1"})
+        assert codes(exc) == [(("code",), ErrorCode.DUPLICATE)]
+        with pytest.raises(ServiceError) as exc:
+            await store.update(session, row, {"national_goal_id": uuid.uuid4()})
+        assert codes(exc) == [(("national_goal_id",), ErrorCode.NOT_FOUND)]
+        await session.rollback()
+    async with app_db.transaction(SJ_EDITOR.tenant_context()) as session:
+        with pytest.raises(Exception) as raw:
+            async with session.begin_nested():
+                await session.execute(text("UPDATE goal SET category = 'bogus' WHERE id = :id"), {"id": goals[0].id})
+        mapped = store.database_error(raw.value, {})
+        assert isinstance(mapped, ServiceError) and codes(pytest.ExceptionInfo.from_exc_info(
+            (ServiceError, mapped, None))) == [(("category",), ErrorCode.INVALID)]
+        await session.rollback()
+
+
+async def test_another_regions_contract_is_not_found(app_db: Database, owner_engine) -> None:  # noqa: ANN001
+    made = await new_contract(app_db, hub="nordjylland", who=NJ_EDITOR)
+    contract, goal = made["contract"], made["goals"][0]
+    for service, data in [
+        (contracts.update_contract, {"id": contract.id, "version": 1, "title": "hacked"}),
+        (contracts.delete_contract, {"id": contract.id, "version": 1}),
+        (contract_items.update_goal, {"id": goal.id, "version": 1, "title": "hacked"}),
+        (contract_items.create_goal, {"contract_id": contract.id, "code": "X", "category": "local", "title": "x"}),
+    ]:
+        with pytest.raises(ServiceError) as exc:
+            await call(app_db, SJ_EDITOR, service, data)
+        assert exc.value.errors[0].code is ErrorCode.NOT_FOUND
+    assert (await owner_row(owner_engine, "result_contract", contract.id))["title"] == contract.title
+    assert (await owner_row(owner_engine, "goal", goal.id))["title"] == "Mål 1"
+    assert await owner_count(owner_engine, "SELECT count(*) FROM result WHERE tenant_id = 'nordjylland'"
+                                           " AND recorded_by = 'editor@sjaelland'") == 0
