@@ -27,7 +27,7 @@ def codes(exc: pytest.ExceptionInfo[ServiceError]) -> list[tuple[tuple, ErrorCod
 async def new_contract(db: Database, *, goals: int = 1, hub: str = "sjaelland", who=SJ_EDITOR) -> dict:  # noqa: ANN001
     """A draft contract with `goals` goals, each with one indicator and one 2040-style yearly target."""
     year = fresh_year()
-    contract = await call(db, who, contracts.create_contract, {"business_hub": hub, "year": year, "title": f"Kontrakt {year}"})
+    contract = await call(db, who, contracts.create_contract, {"business_hub_id": hub, "year": year, "title": f"Kontrakt {year}"})
     made = {"contract": contract, "goals": [], "targets": []}
     for n in range(goals):
         goal = await call(db, who, contract_items.create_goal, {
@@ -44,7 +44,7 @@ async def new_contract(db: Database, *, goals: int = 1, hub: str = "sjaelland", 
 
 async def step(db: Database, contract: ResultContract, status: ContractStatus, who=SJ_EDITOR) -> ResultContract:  # noqa: ANN001
     return await call(db, who, contracts.transition_contract,
-                      {"id": contract.id, "version": contract.row_version, "status": status})
+                      {"id": contract.id, "row_version": contract.row_version, "status": status})
 
 
 async def test_a_new_contract_is_a_draft_of_its_hubs_region(app_db: Database, owner_engine) -> None:  # noqa: ANN001
@@ -60,7 +60,7 @@ async def test_a_new_contract_is_a_draft_of_its_hubs_region(app_db: Database, ow
 async def test_every_invalid_field_is_reported_at_once(app_db: Database) -> None:
     with pytest.raises(ServiceError) as exc:
         await call(app_db, SJ_EDITOR, contracts.create_contract,
-                   {"business_hub": "sjaelland", "year": 1999, "title": "   ", "reported_fulfilment_pct": Decimal(101)})
+                   {"business_hub_id": "sjaelland", "year": 1999, "title": "   ", "reported_fulfilment_pct": Decimal(101)})
     assert sorted(codes(exc)) == sorted([(("year",), ErrorCode.INVALID), (("title",), ErrorCode.REQUIRED),
                                          (("reported_fulfilment_pct",), ErrorCode.INVALID)])
 
@@ -68,8 +68,8 @@ async def test_every_invalid_field_is_reported_at_once(app_db: Database) -> None
 async def test_the_region_of_a_new_contract_needs_write_access(app_db: Database) -> None:
     with pytest.raises(ServiceError) as exc:
         await call(app_db, SJ_EDITOR, contracts.create_contract,
-                   {"business_hub": "nordjylland", "year": fresh_year(), "title": "x"})
-    assert codes(exc) == [(("business_hub",), ErrorCode.FORBIDDEN)]
+                   {"business_hub_id": "nordjylland", "year": fresh_year(), "title": "x"})
+    assert codes(exc) == [(("business_hub_id",), ErrorCode.FORBIDDEN)]
     assert "region:nordjylland:write" in exc.value.errors[0].message
 
 
@@ -77,7 +77,7 @@ async def test_a_second_contract_for_the_same_hub_and_year_is_a_duplicate(app_db
     contract = (await new_contract(app_db, goals=0))["contract"]
     with pytest.raises(ServiceError) as exc:
         await call(app_db, SJ_EDITOR, contracts.create_contract,
-                   {"business_hub": "sjaelland", "year": contract.year, "title": "again"})
+                   {"business_hub_id": "sjaelland", "year": contract.year, "title": "again"})
     assert codes(exc) == [(("year",), ErrorCode.DUPLICATE)]
 
 
@@ -128,11 +128,11 @@ async def test_a_signed_contracts_content_is_locked(app_db: Database, owner_engi
     contract = await step(app_db, await step(app_db, made["contract"], ContractStatus.adopted), ContractStatus.signed)
     goal, target = made["goals"][0], made["targets"][0]
     for service, data, field in [
-        (contract_items.update_goal, {"id": goal.id, "version": goal.row_version, "title": "new"}, "id"),
-        (contract_items.delete_target, {"id": target.id, "version": target.row_version}, "id"),
+        (contract_items.update_goal, {"id": goal.id, "row_version": goal.row_version, "title": "new"}, "id"),
+        (contract_items.delete_target, {"id": target.id, "row_version": target.row_version}, "id"),
         (contract_items.create_goal, {"contract_id": contract.id, "code": "9", "category": GoalCategory.local,
                                       "title": "x"}, "contract_id"),
-        (contracts.update_contract, {"id": contract.id, "version": contract.row_version, "title": "new"}, "title"),
+        (contracts.update_contract, {"id": contract.id, "row_version": contract.row_version, "title": "new"}, "title"),
     ]:
         with pytest.raises(ServiceError) as exc:
             await call(app_db, SJ_EDITOR, service, data)
@@ -141,10 +141,10 @@ async def test_a_signed_contracts_content_is_locked(app_db: Database, owner_engi
     assert (await owner_row(owner_engine, "goal", goal.id))["title"] == "Mål 1"
     # its reporting may still be recorded
     contract = await call(app_db, SJ_EDITOR, contracts.update_contract, {
-        "id": contract.id, "version": contract.row_version, "published": True, "reported_fulfilment_pct": Decimal(90)})
+        "id": contract.id, "row_version": contract.row_version, "published": True, "reported_fulfilment_pct": Decimal(90)})
     assert contract.published and contract.reported_fulfilment_pct == Decimal(90)
     with pytest.raises(ServiceError) as exc:
-        await call(app_db, SJ_EDITOR, contracts.delete_contract, {"id": contract.id, "version": contract.row_version})
+        await call(app_db, SJ_EDITOR, contracts.delete_contract, {"id": contract.id, "row_version": contract.row_version})
     assert codes(exc) == [(("id",), ErrorCode.CONTRACT_LOCKED)]
 
 
@@ -152,9 +152,9 @@ async def test_a_new_version_copies_the_content_as_a_draft_and_locks_the_old_one
     made = await new_contract(app_db, goals=2)
     old = await step(app_db, await step(app_db, made["contract"], ContractStatus.adopted), ContractStatus.signed)
     with pytest.raises(ServiceError) as exc:
-        await call(app_db, SJ_EDITOR, contracts.create_contract_version, {"id": old.id, "version": 1})
-    assert codes(exc) == [(("version",), ErrorCode.STALE_VERSION)]
-    new = await call(app_db, SJ_EDITOR, contracts.create_contract_version, {"id": old.id, "version": old.row_version})
+        await call(app_db, SJ_EDITOR, contracts.create_contract_version, {"id": old.id, "row_version": 1})
+    assert codes(exc) == [(("row_version",), ErrorCode.STALE_VERSION)]
+    new = await call(app_db, SJ_EDITOR, contracts.create_contract_version, {"id": old.id, "row_version": old.row_version})
     assert (new.version, new.status, new.supersedes_id, new.year) == (2, ContractStatus.draft, old.id, old.year)
     async with app_db.transaction(SJ_EDITOR.tenant_context()) as session:
         goals = (await session.scalars(select(Goal).where(Goal.contract_id == new.id).order_by(Goal.code))).all()
@@ -164,15 +164,15 @@ async def test_a_new_version_copies_the_content_as_a_draft_and_locks_the_old_one
     assert [g.code for g in goals] == ["1", "2"] and len(targets) == 2
     assert {g.id for g in goals}.isdisjoint({g.id for g in made["goals"]})
     # the new draft is editable, the old version is locked and final, and only the latest gets a successor
-    await call(app_db, SJ_EDITOR, contract_items.update_goal, {"id": goals[0].id, "version": 1, "title": "Ny titel"})
+    await call(app_db, SJ_EDITOR, contract_items.update_goal, {"id": goals[0].id, "row_version": 1, "title": "Ny titel"})
     with pytest.raises(ServiceError) as exc:
         await step(app_db, old, ContractStatus.reported)
     assert codes(exc) == [(("status",), ErrorCode.INVALID_TRANSITION)]
     with pytest.raises(ServiceError) as exc:
-        await call(app_db, SJ_EDITOR, contracts.create_contract_version, {"id": old.id, "version": old.row_version})
+        await call(app_db, SJ_EDITOR, contracts.create_contract_version, {"id": old.id, "row_version": old.row_version})
     assert codes(exc) == [(("id",), ErrorCode.DUPLICATE)]
     with pytest.raises(ServiceError) as exc:
-        await call(app_db, SJ_EDITOR, contracts.create_contract_version, {"id": new.id, "version": new.row_version})
+        await call(app_db, SJ_EDITOR, contracts.create_contract_version, {"id": new.id, "row_version": new.row_version})
     assert codes(exc) == [(("id",), ErrorCode.INVALID_TRANSITION)]
 
 
@@ -206,20 +206,20 @@ async def test_results_are_revisions_on_signed_contracts(app_db: Database, owner
     await call(app_db, SJ_EDITOR, results.delete_result, {"id": fixed.id})
     assert await owner_count(owner_engine, "SELECT count(*) FROM result WHERE target_id = :t", t=target.id) == 1
     with pytest.raises(ServiceError) as exc:
-        await call(app_db, SJ_EDITOR, contract_items.delete_target, {"id": target.id, "version": target.row_version})
+        await call(app_db, SJ_EDITOR, contract_items.delete_target, {"id": target.id, "row_version": target.row_version})
     assert codes(exc) == [(("id",), ErrorCode.CONTRACT_LOCKED)]
 
 
 async def test_a_stale_version_is_refused_with_the_current_one(app_db: Database, owner_engine) -> None:  # noqa: ANN001
     goal = (await new_contract(app_db))["goals"][0]
-    await call(app_db, SJ_EDITOR, contract_items.update_goal, {"id": goal.id, "version": 1, "title": "first"})
+    await call(app_db, SJ_EDITOR, contract_items.update_goal, {"id": goal.id, "row_version": 1, "title": "first"})
     with pytest.raises(ServiceError) as exc:
-        await call(app_db, SJ_EDITOR, contract_items.update_goal, {"id": goal.id, "version": 1, "title": "second"})
-    assert codes(exc) == [(("version",), ErrorCode.STALE_VERSION)]
+        await call(app_db, SJ_EDITOR, contract_items.update_goal, {"id": goal.id, "row_version": 1, "title": "second"})
+    assert codes(exc) == [(("row_version",), ErrorCode.STALE_VERSION)]
     assert "current version is 2, yours is 1" in exc.value.errors[0].message
     with pytest.raises(ServiceError) as exc:
-        await call(app_db, SJ_EDITOR, contract_items.delete_goal, {"id": goal.id, "version": 1})
-    assert codes(exc) == [(("version",), ErrorCode.STALE_VERSION)]
+        await call(app_db, SJ_EDITOR, contract_items.delete_goal, {"id": goal.id, "row_version": 1})
+    assert codes(exc) == [(("row_version",), ErrorCode.STALE_VERSION)]
     assert (await owner_row(owner_engine, "goal", goal.id))["title"] == "first"
 
 
@@ -228,11 +228,11 @@ async def test_a_lost_race_is_a_stale_version_too(app_db: Database) -> None:
     goal = (await new_contract(app_db))["goals"][0]
     async with app_db.transaction(SJ_EDITOR.tenant_context()) as session:
         mine = await store.load_for_change(session, SJ_EDITOR, Goal, goal.id, 1)
-        await call(app_db, SJ_EDITOR, contract_items.update_goal, {"id": goal.id, "version": 1, "title": "theirs"})
+        await call(app_db, SJ_EDITOR, contract_items.update_goal, {"id": goal.id, "row_version": 1, "title": "theirs"})
         with pytest.raises(ServiceError) as exc:
             await store.update(session, mine, {"title": "mine"})
         await session.rollback()
-    assert codes(exc) == [(("version",), ErrorCode.STALE_VERSION)]
+    assert codes(exc) == [(("row_version",), ErrorCode.STALE_VERSION)]
     assert "current version is 2" in exc.value.errors[0].message
 
 
@@ -261,9 +261,9 @@ async def test_another_regions_contract_is_not_found(app_db: Database, owner_eng
     made = await new_contract(app_db, hub="nordjylland", who=NJ_EDITOR)
     contract, goal = made["contract"], made["goals"][0]
     for service, data in [
-        (contracts.update_contract, {"id": contract.id, "version": 1, "title": "hacked"}),
-        (contracts.delete_contract, {"id": contract.id, "version": 1}),
-        (contract_items.update_goal, {"id": goal.id, "version": 1, "title": "hacked"}),
+        (contracts.update_contract, {"id": contract.id, "row_version": 1, "title": "hacked"}),
+        (contracts.delete_contract, {"id": contract.id, "row_version": 1}),
+        (contract_items.update_goal, {"id": goal.id, "row_version": 1, "title": "hacked"}),
         (contract_items.create_goal, {"contract_id": contract.id, "code": "X", "category": "local", "title": "x"}),
     ]:
         with pytest.raises(ServiceError) as exc:

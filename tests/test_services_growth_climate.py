@@ -31,12 +31,12 @@ async def test_growth_team_and_members_lifecycle(app_db, owner_engine) -> None: 
         "growth_team_id": team.id, "name": "Bo Jensen", "role": "Medlem"})
     assert (member.position, second.position) == (0, 1)
     member = await call(app_db, SJ_EDITOR, growth.update_growth_team_member,
-                        {"id": member.id, "version": 1, "organisation": "Region Sjælland"})
+                        {"id": member.id, "row_version": 1, "organisation": "Region Sjælland"})
     assert (member.organisation, member.row_version) == ("Region Sjælland", 2)
     with pytest.raises(ServiceError) as exc:
-        await call(app_db, SJ_EDITOR, growth.update_growth_team, {"id": team.id, "version": 1, "name": "", "deadline": "maj"})
+        await call(app_db, SJ_EDITOR, growth.update_growth_team, {"id": team.id, "row_version": 1, "name": "", "deadline": "maj"})
     assert codes(exc) == [(("name",), ErrorCode.REQUIRED), (("deadline",), ErrorCode.INVALID)]
-    await call(app_db, SJ_EDITOR, growth.delete_growth_team, {"id": team.id, "version": 1})
+    await call(app_db, SJ_EDITOR, growth.delete_growth_team, {"id": team.id, "row_version": 1})
     assert await owner_row(owner_engine, "growth_team", team.id) is None
     assert await owner_row(owner_engine, "growth_team_member", second.id) is None
     deleted = await owner_count(owner_engine, "SELECT count(*) FROM audit_event WHERE operation = 'delete'"
@@ -48,15 +48,15 @@ async def test_a_new_teams_region_is_explicit_or_the_callers_only_one(app_db) ->
     team = await call(app_db, NJ_EDITOR, growth.create_growth_team, {"name": "x", "geography": "Nordjylland"})
     assert team.tenant_id == "nordjylland"
     with pytest.raises(ServiceError) as exc:
-        await call(app_db, SJ_EDITOR, growth.create_growth_team, {"region": "nordjylland", "name": "x", "geography": "y"})
-    assert codes(exc) == [(("region",), ErrorCode.FORBIDDEN)]
+        await call(app_db, SJ_EDITOR, growth.create_growth_team, {"region_id": "nordjylland", "name": "x", "geography": "y"})
+    assert codes(exc) == [(("region_id",), ErrorCode.FORBIDDEN)]
     with pytest.raises(ServiceError) as exc:
-        await call(app_db, SJ_EDITOR, growth.create_growth_team, {"region": "atlantis", "name": "x", "geography": "y"})
-    assert codes(exc) == [(("region",), ErrorCode.NOT_FOUND)]
+        await call(app_db, SJ_EDITOR, growth.create_growth_team, {"region_id": "atlantis", "name": "x", "geography": "y"})
+    assert codes(exc) == [(("region_id",), ErrorCode.NOT_FOUND)]
     two = SJ_EDITOR.__class__(subject="two", scopes=frozenset({"region:sjaelland:write", "region:nordjylland:write"}))
     with pytest.raises(ServiceError) as exc:
         await call(app_db, two, growth.create_growth_team, {"name": "x", "geography": "y"})
-    assert codes(exc) == [(("region",), ErrorCode.REQUIRED)]
+    assert codes(exc) == [(("region_id",), ErrorCode.REQUIRED)]
 
 
 async def test_another_regions_team_is_not_found_or_forbidden_and_unchanged(app_db, owner_engine) -> None:  # noqa: ANN001
@@ -64,7 +64,7 @@ async def test_another_regions_team_is_not_found_or_forbidden_and_unchanged(app_
         theirs = (await session.scalars(select(GrowthTeam).order_by(GrowthTeam.name))).first()
     assert theirs is not None and theirs.tenant_id == "nordjylland"  # from the demo data
     before = await owner_row(owner_engine, "growth_team", theirs.id)
-    change = {"id": theirs.id, "version": theirs.row_version, "name": "hacked"}
+    change = {"id": theirs.id, "row_version": theirs.row_version, "name": "hacked"}
     with pytest.raises(ServiceError) as exc:
         await call(app_db, SJ_EDITOR, growth.update_growth_team, change)
     assert codes(exc) == [(("id",), ErrorCode.NOT_FOUND)]
@@ -80,9 +80,9 @@ async def test_another_regions_team_is_not_found_or_forbidden_and_unchanged(app_
 
 async def test_a_climate_initiative_with_participants_and_targets(app_db, owner_engine) -> None:  # noqa: ANN001
     initiative = await call(app_db, SJ_EDITOR, climate.create_climate_initiative, {
-        "region": "sjaelland", "kind": ClimateInitiativeKind.dk2020_climate_plan, "name": "Klimaplan 2030",
+        "region_id": "sjaelland", "kind": ClimateInitiativeKind.dk2020_climate_plan, "name": "Klimaplan 2030",
         "start_year": 2021, "end_year": 2030, "budget_dkk": Decimal("1250000.50"),
-        "participants": [{"municipality_code": "269", "role": "Deltager"}, {"organisation": "Region Sjælland"}],
+        "participants": [{"municipality_id": "269", "role": "Deltager"}, {"organisation": "Region Sjælland"}],
         "targets": [{"description": "70 % reduktion", "metric": "greenhouse_gas_reduction", "value": Decimal(70),
                      "unit": "percent", "target_year": 2030, "baseline_year": 1990}],
     })
@@ -92,15 +92,15 @@ async def test_a_climate_initiative_with_participants_and_targets(app_db, owner_
             ClimateParticipant.initiative_id == initiative.id))).all()
         target = (await session.scalars(select(ClimateTarget).where(ClimateTarget.initiative_id == initiative.id))).one()
     assert sorted(p.municipality_code or p.organisation for p in participants) == ["269", "Region Sjælland"]
-    target = await call(app_db, SJ_EDITOR, climate.update_climate_target, {"id": target.id, "version": 1, "value": 75})
+    target = await call(app_db, SJ_EDITOR, climate.update_climate_target, {"id": target.id, "row_version": 1, "value": 75})
     assert target.value == Decimal(75)
     with pytest.raises(ServiceError) as exc:
-        await call(app_db, SJ_EDITOR, climate.update_climate_target, {"id": target.id, "version": 2, "baseline_year": 2040})
+        await call(app_db, SJ_EDITOR, climate.update_climate_target, {"id": target.id, "row_version": 2, "baseline_year": 2040})
     assert codes(exc) == [(("baseline_year",), ErrorCode.INVALID)]
     added = await call(app_db, SJ_EDITOR, climate.create_climate_participant,
-                       {"initiative_id": initiative.id, "municipality_code": "253"})
-    await call(app_db, SJ_EDITOR, climate.delete_climate_participant, {"id": added.id, "version": 1})
-    await call(app_db, SJ_EDITOR, climate.delete_climate_initiative, {"id": initiative.id, "version": 1})
+                       {"initiative_id": initiative.id, "municipality_id": "253"})
+    await call(app_db, SJ_EDITOR, climate.delete_climate_participant, {"id": added.id, "row_version": 1})
+    await call(app_db, SJ_EDITOR, climate.delete_climate_initiative, {"id": initiative.id, "row_version": 1})
     assert await owner_count(owner_engine, "SELECT count(*) FROM climate_target WHERE initiative_id = :i",
                              i=initiative.id) == 0
 
@@ -110,13 +110,13 @@ async def test_climate_errors_name_the_nested_field_and_nothing_is_written(app_d
     with pytest.raises(ServiceError) as exc:
         await call(app_db, SJ_EDITOR, climate.create_climate_initiative, {
             "kind": "other", "name": "x", "start_year": 2030, "end_year": 2020,
-            "participants": [{"organisation": "ok"}, {"role": "no one"}, {"municipality_code": "999"}],
+            "participants": [{"organisation": "ok"}, {"role": "no one"}, {"municipality_id": "999"}],
             "targets": [{"description": "x", "metric": "m"}],
         })
     assert codes(exc) == [
         (("end_year",), ErrorCode.INVALID),
-        (("participants", 1, "municipality_code"), ErrorCode.REQUIRED),
-        (("participants", 2, "municipality_code"), ErrorCode.NOT_FOUND),
+        (("participants", 1, "municipality_id"), ErrorCode.REQUIRED),
+        (("participants", 2, "municipality_id"), ErrorCode.NOT_FOUND),
         (("targets", 0, "unit"), ErrorCode.REQUIRED),
     ]
     assert await owner_count(owner_engine, "SELECT count(*) FROM climate_initiative") == before

@@ -34,7 +34,7 @@ INITIATIVE_RULES = {
     **SOURCED,
 }
 PARTICIPANT_RULES = {
-    "municipality_code": Text(max_length=3),
+    "municipality_id": Text(max_length=3, column="municipality_code"),
     "organisation": Text(),
     "role": Text(max_length=128),
     **SOURCED,
@@ -72,10 +72,10 @@ async def participant_values(session: AsyncSession, data: Mapping[str, Any], che
     values = read(data, PARTICIPANT_RULES, check, partial=row is not None)
     code = merged(row, values, "municipality_code")
     if code is None and merged(row, values, "organisation") is None:
-        check.error("municipality_code", ErrorCode.REQUIRED,
+        check.error("municipality_id", ErrorCode.REQUIRED,
                     "A participant is a municipality (its code) or else an organisation (its name).")
     elif values.get("municipality_code") is not None and await session.get(Municipality, code) is None:
-        check.error("municipality_code", ErrorCode.NOT_FOUND, f"No municipality with kommunekode '{code}' exists.")
+        check.error("municipality_id", ErrorCode.NOT_FOUND, f"No municipality with kommunekode '{code}' exists.")
     return values
 
 
@@ -97,7 +97,7 @@ def target_values(data: Mapping[str, Any], check: Checker, row: ClimateTarget | 
 
 async def create_climate_initiative(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateInitiative:
     """A climate initiative, optionally with `participants` and `targets` (lists of their inputs)."""
-    region = await store.region_for_new(session, identity, data.get("region"))
+    region = await store.region_for_new(session, identity, data.get("region_id"))
     check = Checker()
     values = initiative_values(data, check)
     await store.check_partnership(session, values["partnership_id"], region, "partnership_id", check)
@@ -114,7 +114,7 @@ async def create_climate_initiative(session: AsyncSession, identity: Identity, d
 
 
 async def update_climate_initiative(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateInitiative:
-    initiative = await store.load_for_change(session, identity, ClimateInitiative, data.get("id"), data.get("version"))
+    initiative = await store.load_for_change(session, identity, ClimateInitiative, data.get("id"), data.get("row_version"))
     check = Checker()
     values = initiative_values(data, check, initiative)
     await store.check_partnership(session, values.get("partnership_id"), initiative.tenant_id, "partnership_id", check)
@@ -124,7 +124,7 @@ async def update_climate_initiative(session: AsyncSession, identity: Identity, d
 
 async def delete_climate_initiative(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateInitiative:
     """Delete an initiative with its participants and targets."""
-    initiative = await store.load_for_change(session, identity, ClimateInitiative, data.get("id"), data.get("version"))
+    initiative = await store.load_for_change(session, identity, ClimateInitiative, data.get("id"), data.get("row_version"))
     return await store.remove(session, initiative)
 
 
@@ -141,7 +141,7 @@ async def create_climate_participant(session: AsyncSession, identity: Identity, 
 
 
 async def update_climate_participant(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateParticipant:
-    participant = await store.load_for_change(session, identity, ClimateParticipant, data.get("id"), data.get("version"))
+    participant = await store.load_for_change(session, identity, ClimateParticipant, data.get("id"), data.get("row_version"))
     check = Checker()
     values = await participant_values(session, data, check, participant)
     check.raise_if_errors()
@@ -149,7 +149,7 @@ async def update_climate_participant(session: AsyncSession, identity: Identity, 
 
 
 async def delete_climate_participant(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateParticipant:
-    participant = await store.load_for_change(session, identity, ClimateParticipant, data.get("id"), data.get("version"))
+    participant = await store.load_for_change(session, identity, ClimateParticipant, data.get("id"), data.get("row_version"))
     return await store.remove(session, participant)
 
 
@@ -163,7 +163,7 @@ async def create_climate_target(session: AsyncSession, identity: Identity, data:
 
 
 async def update_climate_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateTarget:
-    target = await store.load_for_change(session, identity, ClimateTarget, data.get("id"), data.get("version"))
+    target = await store.load_for_change(session, identity, ClimateTarget, data.get("id"), data.get("row_version"))
     check = Checker()
     values = target_values(data, check, target)
     check.raise_if_errors()
@@ -171,5 +171,5 @@ async def update_climate_target(session: AsyncSession, identity: Identity, data:
 
 
 async def delete_climate_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateTarget:
-    target = await store.load_for_change(session, identity, ClimateTarget, data.get("id"), data.get("version"))
+    target = await store.load_for_change(session, identity, ClimateTarget, data.get("id"), data.get("row_version"))
     return await store.remove(session, target)

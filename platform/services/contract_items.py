@@ -118,7 +118,7 @@ async def create_goal(session: AsyncSession, identity: Identity, data: Mapping[s
 
 
 async def update_goal(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Goal:
-    goal = await store.load_for_change(session, identity, Goal, data.get("id"), data.get("version"))
+    goal = await store.load_for_change(session, identity, Goal, data.get("id"), data.get("row_version"))
     contract = await _contract_of_goal(session, goal)
     check = Checker()
     values = read(data, GOAL_RULES, check, partial=True)
@@ -129,7 +129,7 @@ async def update_goal(session: AsyncSession, identity: Identity, data: Mapping[s
 
 async def delete_goal(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Goal:
     """Delete a goal with its indicators and targets."""
-    goal = await store.load_for_change(session, identity, Goal, data.get("id"), data.get("version"))
+    goal = await store.load_for_change(session, identity, Goal, data.get("id"), data.get("row_version"))
     await _contract_of_goal(session, goal)
     _refuse_with_results(await _results_below(session, goal.tenant_id, Indicator.goal_id == goal.id), "goal")
     return await store.remove(session, goal)
@@ -156,7 +156,7 @@ async def create_indicator(session: AsyncSession, identity: Identity, data: Mapp
 
 
 async def update_indicator(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Indicator:
-    indicator = await store.load_for_change(session, identity, Indicator, data.get("id"), data.get("version"))
+    indicator = await store.load_for_change(session, identity, Indicator, data.get("id"), data.get("row_version"))
     await _contract_of_goal(session, await _goal_of_indicator(session, indicator))
     check = Checker()
     values = read(data, INDICATOR_RULES, check, partial=True)
@@ -165,7 +165,7 @@ async def update_indicator(session: AsyncSession, identity: Identity, data: Mapp
 
 
 async def delete_indicator(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Indicator:
-    indicator = await store.load_for_change(session, identity, Indicator, data.get("id"), data.get("version"))
+    indicator = await store.load_for_change(session, identity, Indicator, data.get("id"), data.get("row_version"))
     await _contract_of_goal(session, await _goal_of_indicator(session, indicator))
     _refuse_with_results(await _results_below(session, indicator.tenant_id, Indicator.id == indicator.id), "indicator")
     return await store.remove(session, indicator)
@@ -228,7 +228,7 @@ async def create_target(session: AsyncSession, identity: Identity, data: Mapping
 
 
 async def update_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Target:
-    target = await store.load_for_change(session, identity, Target, data.get("id"), data.get("version"))
+    target = await store.load_for_change(session, identity, Target, data.get("id"), data.get("row_version"))
     await _editable_indicator(session, await store.parent(session, Indicator, target.tenant_id, target.indicator_id))
     check = Checker()
     values = target_values(data, check, target)
@@ -237,7 +237,7 @@ async def update_target(session: AsyncSession, identity: Identity, data: Mapping
 
 
 async def delete_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Target:
-    target = await store.load_for_change(session, identity, Target, data.get("id"), data.get("version"))
+    target = await store.load_for_change(session, identity, Target, data.get("id"), data.get("row_version"))
     await _editable_indicator(session, await store.parent(session, Indicator, target.tenant_id, target.indicator_id))
     _refuse_with_results(await _results_below(session, target.tenant_id, Target.id == target.id), "target")
     return await store.remove(session, target)

@@ -39,7 +39,7 @@ LOCKED_STATUSES = frozenset({ContractStatus.signed, ContractStatus.reported})
 REPORTING_FIELDS = frozenset({"published", "reported_fulfilment_pct", "note"})
 
 CONTENT_RULES = {
-    "framework_agreement": Ref(key_type=str, column="framework_agreement_slug"),
+    "framework_agreement_id": Ref(key_type=str, column="framework_agreement_slug"),
     "year": Integer(minimum=2000, maximum=2100, required=True),
     "title": Text(required=True),
     "published": Flag(),
@@ -47,7 +47,7 @@ CONTENT_RULES = {
     "reported_fulfilment_pct": Percent(),
     **SOURCED,
 }
-CREATE_RULES = {"business_hub": Ref(key_type=str, required=True, column="business_hub_slug"), **CONTENT_RULES}
+CREATE_RULES = {"business_hub_id": Ref(key_type=str, required=True, column="business_hub_slug"), **CONTENT_RULES}
 
 
 # --- locks -----------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ async def _check_framework(session: AsyncSession, slug: str | None, year: int | 
         return
     agreement = await session.get(FrameworkAgreement, slug)
     if agreement is None:
-        check.error("framework_agreement", ErrorCode.NOT_FOUND, f"No framework agreement '{slug}' exists.")
+        check.error("framework_agreement_id", ErrorCode.NOT_FOUND, f"No framework agreement '{slug}' exists.")
     elif year is not None and not agreement.valid_from.year <= year <= agreement.valid_to.year:
         check.error("year", ErrorCode.INVALID,
                     f"{year} is outside the framework agreement '{slug}'"
@@ -104,8 +104,8 @@ async def create_contract(session: AsyncSession, identity: Identity, data: Mappi
     check.raise_if_errors()
     hub = await session.get(BusinessHub, values["business_hub_slug"])
     if hub is None:
-        raise ServiceError.one("business_hub", ErrorCode.NOT_FOUND, f"No business hub '{values['business_hub_slug']}' exists.")
-    store.require_write(identity, hub.region_slug, "business_hub")
+        raise ServiceError.one("business_hub_id", ErrorCode.NOT_FOUND, f"No business hub '{values['business_hub_slug']}' exists.")
+    store.require_write(identity, hub.region_slug, "business_hub_id")
     await _check_framework(session, values["framework_agreement_slug"], values["year"], check)
     existing = await session.scalar(select(func.max(ResultContract.version)).where(
         ResultContract.business_hub_slug == hub.slug, ResultContract.year == values["year"]))
@@ -122,7 +122,7 @@ async def create_contract(session: AsyncSession, identity: Identity, data: Mappi
 
 async def update_contract(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ResultContract:
     """Change a contract's own fields (not its status: see `transition_contract`)."""
-    contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("version"))
+    contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
     check = Checker()
     values = read(data, CONTENT_RULES, check, partial=True)
     if values.get("published") is None and "published" in values:
@@ -140,7 +140,7 @@ async def update_contract(session: AsyncSession, identity: Identity, data: Mappi
 
 async def delete_contract(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ResultContract:
     """Delete a draft contract with its goals, indicators and targets."""
-    contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("version"))
+    contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
     if contract.status is not ContractStatus.draft:
         raise ServiceError.one("id", ErrorCode.CONTRACT_LOCKED,
                                f"Only draft contracts can be deleted; this one is {contract.status.value}.")
@@ -155,7 +155,7 @@ async def transition_contract(session: AsyncSession, identity: Identity, data: M
 
     `on` is the date of adoption or signing (default: today).
     """
-    contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("version"))
+    contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
     check = Checker()
     target = read(data, {"status": _STATUS_RULE}, check, partial=False)["status"]
     check.raise_if_errors()
@@ -196,7 +196,7 @@ async def transition_contract(session: AsyncSession, identity: Identity, data: M
 
 async def create_contract_version(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ResultContract:
     """Copy a contract with its goals, indicators and targets into version n+1, a draft superseding it."""
-    contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("version"))
+    contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
     if contract.status is ContractStatus.draft:
         raise ServiceError.one("id", ErrorCode.INVALID_TRANSITION,
                                "A draft can be edited directly; new versions are made of adopted, signed or reported contracts.")

@@ -38,7 +38,7 @@ MEMBER_RULES = {
 
 
 async def create_growth_team(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> GrowthTeam:
-    region = await store.region_for_new(session, identity, data.get("region"))
+    region = await store.region_for_new(session, identity, data.get("region_id"))
     check = Checker()
     values = read(data, TEAM_RULES, check, partial=False)
     check.raise_if_errors()
@@ -47,7 +47,7 @@ async def create_growth_team(session: AsyncSession, identity: Identity, data: Ma
 
 
 async def update_growth_team(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> GrowthTeam:
-    team = await store.load_for_change(session, identity, GrowthTeam, data.get("id"), data.get("version"))
+    team = await store.load_for_change(session, identity, GrowthTeam, data.get("id"), data.get("row_version"))
     check = Checker()
     values = read(data, TEAM_RULES, check, partial=True)
     if "focus_areas" in values and values["focus_areas"] is None:
@@ -58,7 +58,7 @@ async def update_growth_team(session: AsyncSession, identity: Identity, data: Ma
 
 async def delete_growth_team(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> GrowthTeam:
     """Delete a growth team with its members."""
-    team = await store.load_for_change(session, identity, GrowthTeam, data.get("id"), data.get("version"))
+    team = await store.load_for_change(session, identity, GrowthTeam, data.get("id"), data.get("row_version"))
     return await store.remove(session, team)
 
 
@@ -80,7 +80,7 @@ async def create_growth_team_member(
 async def update_growth_team_member(
     session: AsyncSession, identity: Identity, data: Mapping[str, Any]
 ) -> GrowthTeamMember:
-    member = await store.load_for_change(session, identity, GrowthTeamMember, data.get("id"), data.get("version"))
+    member = await store.load_for_change(session, identity, GrowthTeamMember, data.get("id"), data.get("row_version"))
     check = Checker()
     values = read(data, MEMBER_RULES, check, partial=True)
     check.raise_if_errors()
@@ -90,5 +90,5 @@ async def update_growth_team_member(
 async def delete_growth_team_member(
     session: AsyncSession, identity: Identity, data: Mapping[str, Any]
 ) -> GrowthTeamMember:
-    member = await store.load_for_change(session, identity, GrowthTeamMember, data.get("id"), data.get("version"))
+    member = await store.load_for_change(session, identity, GrowthTeamMember, data.get("id"), data.get("row_version"))
     return await store.remove(session, member)

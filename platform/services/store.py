@@ -38,10 +38,11 @@ LABELS: dict[str, str] = {
 
 #: Input field names of columns whose name differs (the rest are the same).
 FIELD_OF_COLUMN: dict[str, str] = {
-    "business_hub_slug": "business_hub",
-    "framework_agreement_slug": "framework_agreement",
+    "business_hub_slug": "business_hub_id",
+    "framework_agreement_slug": "framework_agreement_id",
     "source_document_key": "source_document",
-    "tenant_id": "region",
+    "municipality_code": "municipality_id",
+    "tenant_id": "region_id",
 }
 
 
@@ -80,7 +81,7 @@ async def load_writable(
     return row
 
 
-def check_version(row: Any, version: int | None, field: Path | str = "version") -> None:
+def check_version(row: Any, version: int | None, field: Path | str = "row_version") -> None:
     """STALE_VERSION unless the caller saw the row's current version."""
     if version is None:
         raise ServiceError.one(field, ErrorCode.REQUIRED, "is required: the version you last read.")
@@ -147,7 +148,7 @@ async def _saving(session: AsyncSession, *, row: Any = None,
         if current is None:
             raise ServiceError.one("id", ErrorCode.NOT_FOUND, f"The {label(model)} was deleted by someone else meanwhile.")
         raise ServiceError.one(
-            "version", ErrorCode.STALE_VERSION,
+            "row_version", ErrorCode.STALE_VERSION,
             f"The {label(model)} was changed by someone else while you saved: its current version is {current}."
             " Reload it and apply your change again.",
         ) from None
@@ -227,7 +228,7 @@ def database_error(exc: DBAPIError, fields: Mapping[str, Path]) -> Exception:
     if sqlstate in ("22001", "22003"):  # string too long, numeric out of range
         return ServiceError.one(("id",), ErrorCode.INVALID, "A value is too long or too large.")
     if sqlstate == "42501":  # insufficient privilege, e.g. a row-level-security policy
-        return ServiceError.one(("region",), ErrorCode.FORBIDDEN, "The database refused the change for your region.")
+        return ServiceError.one(("region_id",), ErrorCode.FORBIDDEN, "The database refused the change for your region.")
     return exc
 
 
@@ -252,7 +253,7 @@ async def check_partnership(
         check.error(field, ErrorCode.INVALID, f"Region '{region}' is not a party of the partnership '{partnership.title}'.")
 
 
-async def region_for_new(session: AsyncSession, identity: Identity, region: str | None, field: str = "region") -> str:
+async def region_for_new(session: AsyncSession, identity: Identity, region: str | None, field: str = "region_id") -> str:
     """The region a new top-level object goes to: the one given, or the caller's only writable one."""
     if region is None:
         writable = sorted(identity.writable_regions)
