@@ -18,11 +18,12 @@ from .auth.config import build_verifier
 from .auth.http import bearer_auth_middleware, identity_of
 from .context import RequestContext
 from .database import NO_TENANT, Database, resolve_urls
+from .graphiql import OfflineGraphiQL, graphiql_routes
 from .settings import Settings, get_settings
 
 
-class GraphQLApp(GraphQL):
-    """Strawberry's ASGI app with the platform's request context."""
+class GraphQLApp(OfflineGraphiQL, GraphQL):
+    """Strawberry's ASGI app with the platform's request context (and GraphiQL served offline)."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.is_development else None)
@@ -61,5 +62,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"], middleware=[bearer_auth_middleware()]),
+        *graphiql_routes(settings),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
