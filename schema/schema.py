@@ -34,6 +34,7 @@ from .geography.types import Municipality, Region
 from .growth.queries import GrowthQuery
 from .growth.types import GrowthTeam, GrowthTeamMember
 from .organisations.queries import OrganisationsQuery
+from .mutations import Mutation
 from .organisations.types import BusinessHub, HubBoardMember, HubOffice, KkrMember, Partnership
 
 
@@ -63,6 +64,6 @@ NODE_TYPES: list[type] = [
 ]
 
 schema = strawberry.Schema(
-    query=Query, types=[*NODE_TYPES, AuditEvent], extensions=[CloseSession],
+    query=Query, mutation=Mutation, types=[*NODE_TYPES, AuditEvent], extensions=[CloseSession],
     config=StrawberryConfig(scalar_map=SCALAR_MAP)
 )
