@@ -14,8 +14,8 @@ from strawberry.asgi import GraphQL
 
 from kkr.schema.schema import schema
 
-from .auth.config import build_verifier
 from .auth.http import bearer_auth_middleware, identity_of
+from .auth.routes import auth_routes, setup_auth
 from .context import RequestContext
 from .database import NO_TENANT, Database, resolve_urls
 from .graphiql import OfflineGraphiQL, graphiql_routes
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = database or Database(resolve_urls(settings).app, pool_size=settings.db_pool_size)
-        app.state.verifier = build_verifier(settings)
+        setup_auth(app.state, settings, app.state.db)
         try:
             yield
         finally:
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"], middleware=[bearer_auth_middleware()]),
+        *auth_routes(),
         *graphiql_routes(settings),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from . import migrate
+from .auth.commands import add_auth_commands
 from .database import resolve_urls
 from .settings import get_settings
 
@@ -93,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--check", action="store_true", help="validate only, write nothing")
     demo.add_argument("--path", help="the tenants folder (default: the repository's)")
     demo.set_defaults(func=cmd_load_demo)
+
+    add_auth_commands(sub, owner_url=_owner_url)
     return parser
 
 

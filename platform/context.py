@@ -33,7 +33,7 @@ class RequestContext:
 
     @property
     def tenant(self) -> TenantContext:
-        return self.identity.tenant_context()
+        return self.identity.tenant_context(public_contracts=self.settings.public_contracts)
 
     async def session(self) -> AsyncSession:
         if self._session is None:

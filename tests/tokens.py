@@ -55,7 +55,9 @@ def sign(claims: dict[str, Any], key: dict[str, Any] | None = None, **header: An
     key = key or IDP_KEY
     head = {"alg": key.get("alg", "RS256"), "kid": key["kid"], "typ": "JWT"}
     head.update(header)
-    return JsonWebToken([head["alg"]]).encode(head, claims, key, check=False).decode()
+    head = {name: value for name, value in head.items() if value is not None}
+    unnamed = {name: value for name, value in key.items() if name != "kid"}  # the header alone names the key
+    return JsonWebToken([head["alg"]]).encode(head, claims, unnamed, check=False).decode()
 
 
 def mint(*scopes: str, key: dict[str, Any] | None = None, **overrides: Any) -> str:

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 
 from ..database import TenantContext
 
-_REGION_SCOPE = re.compile(r"^region:(?P<slug>[a-z0-9-]+):(?P<access>read|write)$")
+REGION_SCOPE = re.compile(r"^region:(?P<slug>[a-z0-9-]+):(?P<access>read|write)$")
 
 BENCHMARK_READ = "benchmark:read"
 AGGREGATES_READ = "aggregates:read"
 ADMIN = "admin"
+#: Row-level-security flag (not a scope) for published contracts when the PUBLIC_CONTRACTS setting is on.
+PUBLIC_CONTRACTS = "public:contracts"
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Identity:
     def _regions(self, *accesses: str) -> frozenset[str]:
         found = set()
         for scope in self.scopes:
-            match = _REGION_SCOPE.match(scope)
+            match = REGION_SCOPE.match(scope)
             if match and match["access"] in accesses:
                 found.add(match["slug"])
         return frozenset(found)
@@ -49,14 +51,19 @@ class Identity:
     def has(self, scope: str) -> bool:
         return scope in self.scopes
 
-    def tenant_context(self) -> TenantContext:
-        """The row-level-security context for this identity's transactions."""
-        flags = frozenset(f for f in (BENCHMARK_READ, AGGREGATES_READ) if f in self.scopes)
+    def tenant_context(self, *, public_contracts: bool = False) -> TenantContext:
+        """The row-level-security context for this identity's transactions.
+
+        `public_contracts` (the PUBLIC_CONTRACTS setting) lets every caller, anonymous included,
+        read published contracts."""
+        flags = {f for f in (BENCHMARK_READ, AGGREGATES_READ) if f in self.scopes}
+        if public_contracts:
+            flags.add(PUBLIC_CONTRACTS)
         return TenantContext(
             read_tenants=self.readable_regions,
             write_tenants=self.writable_regions,
             actor=self.client_id or self.subject,
-            flags=flags,
+            flags=frozenset(flags),
         )
 
 

@@ -1,7 +1,9 @@
 """SQLAlchemy models of the whole domain.  The schema itself is created only by Alembic."""
 
+from .access_log import AccessLogEntry
 from .audit import AuditEvent
 from .base import Base
+from .clients import OAuthClient
 from .climate import ClimateInitiative, ClimateParticipant, ClimateTarget
 from .contracts import Goal, Indicator, Result, ResultContract, Target
 from .growth import GrowthTeam, GrowthTeamMember
@@ -29,8 +31,8 @@ TENANT_TABLES: tuple[str, ...] = tuple(
 )
 
 __all__ = [
-    "AuditEvent", "Base", "BenchmarkObservation", "BusinessHub", "ClimateInitiative", "ClimateParticipant",
+    "AccessLogEntry", "AuditEvent", "Base", "BenchmarkObservation", "BusinessHub", "ClimateInitiative", "ClimateParticipant",
     "ClimateTarget", "FrameworkAgreement", "Goal", "GrowthTeam", "GrowthTeamMember", "HubBoardMember", "HubOffice",
     "Indicator", "KkrMember", "Municipality", "MunicipalityPopulation", "NationalGoal", "NationalTarget",
-    "Partnership", "Region", "Result", "ResultContract", "SourceDocument", "Target", "TENANT_TABLES",
+    "OAuthClient", "Partnership", "Region", "Result", "ResultContract", "SourceDocument", "Target", "TENANT_TABLES",
 ]

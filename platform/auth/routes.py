@@ -1,0 +1,40 @@
+"""The authentication endpoints and per-application state: verifier, signing keys, token endpoint, JWKS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from ..database import Database
+from ..settings import Settings
+from .clients import ClientStatusCache
+from .config import build_verifier, platform_keys
+from .keys import KeyLoadError, public_jwks
+from .oauth import token_endpoint
+
+
+def setup_auth(state: Any, settings: Settings, db: Database) -> None:
+    """Attach the token verifier and the platform's signing keys to the application state."""
+    state.settings = settings
+    state.platform_keys = platform_keys(settings)
+    state.verifier = build_verifier(settings, ClientStatusCache(db, max_age=settings.client_cache_seconds))
+
+
+async def jwks_endpoint(request: Request) -> JSONResponse:
+    """GET /.well-known/jwks.json: the public keys of the platform's own tokens."""
+    source = request.app.state.platform_keys
+    try:
+        keys = public_jwks(await source.key_set()) if source is not None else {"keys": []}
+    except KeyLoadError:
+        keys = {"keys": []}
+    return JSONResponse(keys, headers={"Cache-Control": "public, max-age=300"})
+
+
+def auth_routes() -> list[Route]:
+    return [
+        Route("/oauth/token", token_endpoint, methods=["POST"]),
+        Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
+    ]
