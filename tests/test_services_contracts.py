@@ -273,3 +273,28 @@ async def test_another_regions_contract_is_not_found(app_db: Database, owner_eng
     assert (await owner_row(owner_engine, "goal", goal.id))["title"] == "Mål 1"
     assert await owner_count(owner_engine, "SELECT count(*) FROM result WHERE tenant_id = 'nordjylland'"
                                            " AND recorded_by = 'editor@sjaelland'") == 0
+
+
+async def test_unknown_source_documents_are_named_also_in_nested_rows(app_db: Database, owner_engine) -> None:  # noqa: ANN001
+    goal = (await new_contract(app_db))["goals"][0]
+    with pytest.raises(ServiceError) as exc:  # the database's foreign key, mapped to the field
+        await call(app_db, SJ_EDITOR, contract_items.update_goal,
+                   {"id": goal.id, "row_version": 1, "source_document": "no-such-paper"})
+    assert codes(exc) == [(("source_document",), ErrorCode.NOT_FOUND)]
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contract_items.create_indicator, {
+            "goal_id": goal.id, "name": "x",
+            "targets": [{"period_label": "2041", "unit": Unit.count, "value": 1, "source_document": "seed-001"},
+                        {"period_label": "2041", "unit": Unit.count, "value": 1, "source_document": "no-such-paper"}]})
+    assert codes(exc) == [(("targets", 1, "source_document"), ErrorCode.NOT_FOUND)]
+    assert await owner_count(owner_engine, "SELECT count(*) FROM indicator WHERE goal_id = :g", g=goal.id) == 1
+
+
+async def test_a_first_version_may_move_to_a_free_year_only(app_db: Database) -> None:
+    one, other = (await new_contract(app_db, goals=0))["contract"], (await new_contract(app_db, goals=0))["contract"]
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contracts.update_contract, {"id": one.id, "row_version": 1, "year": other.year})
+    assert codes(exc) == [(("year",), ErrorCode.DUPLICATE)]
+    free = fresh_year()
+    moved = await call(app_db, SJ_EDITOR, contracts.update_contract, {"id": one.id, "row_version": 1, "year": free})
+    assert (moved.year, moved.row_version) == (free, 2)

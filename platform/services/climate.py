@@ -104,6 +104,8 @@ async def create_climate_initiative(session: AsyncSession, identity: Identity, d
     participants = [await participant_values(session, p or {}, check.child("participants", i))
                     for i, p in enumerate(data.get("participants") or ())]
     targets = [target_values(t or {}, check.child("targets", i)) for i, t in enumerate(data.get("targets") or ())]
+    await store.check_nested_sources(session, participants, "participants", check)
+    await store.check_nested_sources(session, targets, "targets", check)
     check.raise_if_errors()
     initiative = ClimateInitiative(id=uuid.uuid4(), tenant_id=region, **values)
     return await store.insert(

@@ -145,6 +145,7 @@ async def create_indicator(session: AsyncSession, identity: Identity, data: Mapp
     check = Checker()
     values = read(data, INDICATOR_RULES, check, partial=False)
     targets = [target_values(t or {}, check.child("targets", i)) for i, t in enumerate(data.get("targets") or ())]
+    await store.check_nested_sources(session, targets, "targets", check)
     check.raise_if_errors()
     if values["position"] is None:
         values["position"] = await _next_position(session, Indicator, Indicator.goal_id == goal.id, goal.tenant_id)

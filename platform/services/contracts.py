@@ -134,8 +134,23 @@ async def update_contract(session: AsyncSession, identity: Identity, data: Mappi
     if "year" in values or "framework_agreement_slug" in values:
         await _check_framework(session, merged(contract, values, "framework_agreement_slug"),
                                merged(contract, values, "year"), check)
+    if values.get("year") is not None and values["year"] != contract.year and not reason:
+        await _check_new_year(session, contract, values["year"], check)
     check.raise_if_errors()
     return await store.update(session, contract, values, fields={"version": ("year",)})
+
+
+async def _check_new_year(session: AsyncSession, contract: ResultContract, year: int, check: Checker) -> None:
+    """A contract may move to another year only as a first version, and only to a year its hub has no contract for."""
+    if contract.version != 1:
+        check.error("year", ErrorCode.INVALID,
+                    f"Version {contract.version} continues the contract of {contract.year}; its year cannot change.")
+        return
+    taken = await session.scalar(select(func.max(ResultContract.version)).where(
+        ResultContract.tenant_id == contract.tenant_id,
+        ResultContract.business_hub_slug == contract.business_hub_slug, ResultContract.year == year))
+    if taken is not None:
+        check.error("year", ErrorCode.DUPLICATE, f"The hub already has a result contract for {year}.")
 
 
 async def delete_contract(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ResultContract:

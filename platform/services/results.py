@@ -67,7 +67,7 @@ def _check_values(values: Mapping[str, Any], target: Target, check: Checker) -> 
 async def _add_revision(session: AsyncSession, identity: Identity, target: Target, values: dict[str, Any]) -> Result:
     revision = await latest_revision(session, target) + 1
     result = Result(id=uuid.uuid4(), tenant_id=target.tenant_id, target_id=target.id, revision=revision,
-                    recorded_by=identity.subject, **values)
+                    recorded_by=identity.client_id or identity.subject, **values)
     return await store.insert(session, result)
 
 

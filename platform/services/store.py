@@ -265,3 +265,13 @@ async def region_for_new(session: AsyncSession, identity: Identity, region: str 
         raise ServiceError.one(field, ErrorCode.NOT_FOUND, f"No region '{region}' exists.")
     require_write(identity, region, field)
     return region
+
+
+async def check_nested_sources(session: AsyncSession, rows: list[Mapping[str, Any]], field: str, check: Any) -> None:
+    """Nested rows' source documents must exist (a database error could not say which row was at fault)."""
+    from ..models import SourceDocument
+
+    for i, values in enumerate(rows):
+        key = values.get("source_document_key")
+        if key is not None and await session.get(SourceDocument, key) is None:
+            check.error((field, i, "source_document"), ErrorCode.NOT_FOUND, f"No source document '{key}' exists.")
