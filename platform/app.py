@@ -19,11 +19,13 @@ from .auth.routes import auth_routes, setup_auth
 from .context import RequestContext
 from .database import NO_TENANT, Database, resolve_urls
 from .graphiql import OfflineGraphiQL, graphiql_routes
+from .graphql_http import GraphQLOverHTTP
 from .settings import Settings, get_settings
 
 
-class GraphQLApp(OfflineGraphiQL, GraphQL):
-    """Strawberry's ASGI app with the platform's request context (and GraphiQL served offline)."""
+class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL):
+    """Strawberry's ASGI app with the platform's request context, GraphQL-over-HTTP status codes and media
+    types, and GraphiQL served offline."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.is_development else None)

@@ -1,0 +1,149 @@
+"""GraphQL over HTTP (GraphQL Foundation spec) against the live server: methods, media types, status codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from kkr.platform.graphql_http import GRAPHQL_RESPONSE_JSON, negotiate
+
+from .api_client import SJAELLAND_READ
+from .tokens import bearer
+
+pytestmark = pytest.mark.usefixtures("demo_data")
+
+QUERY = '{ municipality(code: "269") { name } }'
+GRAPHQL_RESPONSE = "application/graphql-response+json; charset=utf-8"
+
+
+def headers(accept: str | None = None, **extra: str) -> dict[str, str]:
+    result = {**bearer(SJAELLAND_READ), **extra}
+    if accept is not None:
+        result["Accept"] = accept
+    return result
+
+
+def post(client: httpx.Client, body: Any, accept: str | None = None, **extra: str) -> httpx.Response:
+    return client.post("/graphql", json=body, headers=headers(accept, **extra))
+
+
+def test_post_json_with_each_response_media_type(client: httpx.Client) -> None:
+    legacy = post(client, {"query": QUERY}, "application/json")
+    assert legacy.status_code == 200 and legacy.headers["content-type"] == "application/json"
+    assert legacy.json() == {"data": {"municipality": {"name": "Solrød"}}}
+    modern = post(client, {"query": QUERY}, GRAPHQL_RESPONSE_JSON)
+    assert modern.status_code == 200 and modern.headers["content-type"] == GRAPHQL_RESPONSE
+    assert modern.json() == legacy.json()
+
+
+def test_accept_negotiation(client: httpx.Client) -> None:
+    assert post(client, {"query": QUERY}).headers["content-type"] == "application/json"  # no Accept: legacy
+    assert post(client, {"query": QUERY}, "*/*").headers["content-type"] == "application/json"
+    both = f"{GRAPHQL_RESPONSE_JSON}, application/json;q=0.9"
+    assert post(client, {"query": QUERY}, both).headers["content-type"] == GRAPHQL_RESPONSE
+    assert post(client, {"query": QUERY}, f"application/json, {GRAPHQL_RESPONSE_JSON};q=0.5").headers[
+        "content-type"] == "application/json"
+    refused = post(client, {"query": QUERY}, "application/xml")
+    assert refused.status_code == 406
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    (None, "application/json"), ("", "application/json"), ("*/*", "application/json"),
+    ("application/*", "application/json"), (GRAPHQL_RESPONSE_JSON, GRAPHQL_RESPONSE_JSON),
+    (f"application/json;q=0.2, {GRAPHQL_RESPONSE_JSON}", GRAPHQL_RESPONSE_JSON),
+    (f"{GRAPHQL_RESPONSE_JSON};q=0, application/json", "application/json"),
+    ("text/html", None), ("application/xml, text/*;q=0.8", None),
+])
+def test_negotiate(accept: str | None, expected: str | None) -> None:
+    assert negotiate(accept) == expected
+
+
+def test_get_runs_queries_with_variables(client: httpx.Client) -> None:
+    response = client.get("/graphql", params={
+        "query": "query M($code: String!) { municipality(code: $code) { name } }",
+        "variables": '{"code": "269"}', "operationName": "M",
+    }, headers=headers(GRAPHQL_RESPONSE_JSON))
+    assert response.status_code == 200 and response.headers["content-type"] == GRAPHQL_RESPONSE
+    assert response.json() == {"data": {"municipality": {"name": "Solrød"}}}
+
+
+def test_get_never_runs_a_mutation(client: httpx.Client) -> None:
+    for accept in ("application/json", GRAPHQL_RESPONSE_JSON):
+        response = client.get("/graphql", params={"query": "mutation { __typename }"}, headers=headers(accept))
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
+        assert "must be sent with POST" in response.json()["errors"][0]["message"]
+    named = client.get("/graphql", params={"query": "query Q { __typename } mutation M { __typename }",
+                                           "operationName": "M"}, headers=headers())
+    assert named.status_code == 405
+
+
+def test_other_methods_are_not_allowed(client: httpx.Client) -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        response = client.request(method, "/graphql", json={"query": QUERY}, headers=headers())
+        assert response.status_code == 405
+        assert "POST" in response.headers["allow"]
+
+
+@pytest.mark.parametrize("document", ["{ municipality(code: ", "{ noSuchField }",
+                                      "query($c: String!) { municipality(code: $c) { name } }"])
+def test_request_errors_are_400_with_graphql_response_json_and_200_with_json(
+    client: httpx.Client, document: str
+) -> None:
+    modern = post(client, {"query": document}, GRAPHQL_RESPONSE_JSON)
+    assert modern.status_code == 400 and modern.headers["content-type"] == GRAPHQL_RESPONSE
+    assert "data" not in modern.json() and modern.json()["errors"]
+    legacy = post(client, {"query": document}, "application/json")
+    assert legacy.status_code == 200 and legacy.headers["content-type"] == "application/json"
+    assert "data" not in legacy.json() and legacy.json()["errors"]
+
+
+def test_field_errors_are_200_with_data(client: httpx.Client) -> None:
+    document = '{ municipality(code: "269") { name } region(slug: "sjaelland") { municipalities(first: 500) { totalCount } } }'
+    partial = post(client, {"query": document}, GRAPHQL_RESPONSE_JSON)
+    assert partial.status_code == 200
+    body = partial.json()
+    assert body["data"] == {"municipality": {"name": "Solrød"}, "region": None}
+    assert body["errors"][0]["path"] == ["region", "municipalities"]
+    forbidden = client.post("/graphql", json={"query": "{ resultContracts { totalCount } }"},
+                            headers={**bearer("benchmark:read"), "Accept": GRAPHQL_RESPONSE_JSON})
+    assert forbidden.status_code == 200 and forbidden.json()["data"] is None
+    assert forbidden.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_several_operations_need_an_operation_name(client: httpx.Client) -> None:
+    document = 'query A { municipality(code: "269") { name } } query B { __typename }'
+    chosen = post(client, {"query": document, "operationName": "B"}, GRAPHQL_RESPONSE_JSON)
+    assert chosen.status_code == 200 and chosen.json() == {"data": {"__typename": "Query"}}
+    missing = post(client, {"query": document}, GRAPHQL_RESPONSE_JSON)
+    assert missing.status_code == 400 and "operationName" in missing.json()["errors"][0]["message"]
+    assert post(client, {"query": document}, "application/json").status_code == 200
+
+
+def test_malformed_requests_are_400(client: httpx.Client) -> None:
+    bad_json = client.post("/graphql", content=b"{not json",
+                           headers=headers(GRAPHQL_RESPONSE_JSON, **{"Content-Type": "application/json"}))
+    assert bad_json.status_code == 400
+    assert post(client, {"variables": {}}).status_code == 400  # no query
+    assert post(client, {"query": QUERY, "variables": "not an object"}).status_code == 400
+    assert client.get("/graphql", headers=headers("application/json")).status_code == 400
+
+
+def test_a_post_body_must_be_json(client: httpx.Client) -> None:
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/graphql"):
+        response = client.post("/graphql", content=QUERY.encode(),
+                               headers=headers("application/json", **{"Content-Type": content_type}))
+        assert response.status_code == 415, content_type
+        assert response.headers["accept-post"] == "application/json"
+    charset = client.post("/graphql", content=b'{"query": "{ __typename }"}',
+                          headers=headers(None, **{"Content-Type": "application/json; charset=utf-8"}))
+    assert charset.status_code == 200 and charset.json() == {"data": {"__typename": "Query"}}
+
+
+def test_graphiql_is_served_to_browsers_only(client: httpx.Client) -> None:
+    page = client.get("/graphql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    api = client.get("/graphql", params={"query": "{ __typename }"}, headers={"Accept": "application/json"})
+    assert api.json() == {"data": {"__typename": "Query"}}
