@@ -1,8 +1,5 @@
-"""The GraphQL schema: every domain's queries (and, once committed, mutations) merged into one.
-
-Mutations: the mutations module (`schema/mutations.py`, owned by the mutations
-work) defines `Mutation`; import it below and pass `mutation=Mutation`.
-"""
+"""The GraphQL schema: every domain's queries merged into `Query`, and `Mutation` from `mutations.py`
+(the write side's module, which merges each domain's `mutations.py`)."""
 
 from __future__ import annotations
 
@@ -16,8 +13,8 @@ from .audit.types import AuditEvent
 from .benchmarks.queries import BenchmarksQuery
 from .benchmarks.types import BenchmarkObservation
 from .climate.queries import ClimateQuery
-from .common.scalars import SCALAR_MAP
 from .climate.types import ClimateInitiative, ClimateParticipant, ClimateTarget
+from .common.scalars import SCALAR_MAP
 from .contracts.queries import ContractsQuery
 from .contracts.types import (
     FrameworkAgreement,
@@ -33,8 +30,8 @@ from .geography.queries import GeographyQuery
 from .geography.types import Municipality, Region
 from .growth.queries import GrowthQuery
 from .growth.types import GrowthTeam, GrowthTeamMember
-from .organisations.queries import OrganisationsQuery
 from .mutations import Mutation
+from .organisations.queries import OrganisationsQuery
 from .organisations.types import BusinessHub, HubBoardMember, HubOffice, KkrMember, Partnership
 
 
@@ -64,6 +61,9 @@ NODE_TYPES: list[type] = [
 ]
 
 schema = strawberry.Schema(
-    query=Query, mutation=Mutation, types=[*NODE_TYPES, AuditEvent], extensions=[CloseSession],
-    config=StrawberryConfig(scalar_map=SCALAR_MAP)
+    query=Query,
+    mutation=Mutation,
+    types=[*NODE_TYPES, AuditEvent],
+    extensions=[CloseSession],
+    config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )
