@@ -3,6 +3,11 @@
 Every refusal is a GraphQL error with `extensions.code = "FORBIDDEN"`, never
 silently empty data.  Row-level security in PostgreSQL enforces the same
 tenancy underneath, so a resolver bug cannot leak another region's rows.
+
+Each class decides from the verified identity (and the settings) alone, via
+`allows()`, so the same rule also decides what introspection shows
+(schema/visibility.py).  Root fields that declare no permission get the
+default of schema/access.py (regional staff only).
 """
 
 from __future__ import annotations
@@ -13,62 +18,97 @@ import strawberry
 from strawberry.permission import BasePermission
 
 from kkr.platform.auth.identity import ADMIN, AGGREGATES_READ, BENCHMARK_READ, Identity
+from kkr.platform.settings import Settings
 
 
 def identity_of(info: strawberry.Info) -> Identity:
     return info.context.identity
 
 
-class _ScopePermission(BasePermission):
+class ScopePermission(BasePermission):
+    """A permission that depends only on the caller's identity and the settings."""
+
     error_extensions = {"code": "FORBIDDEN"}
 
-    def allows(self, identity: Identity) -> bool:  # pragma: no cover - overridden
+    def allows(self, identity: Identity, settings: Settings | None = None) -> bool:  # pragma: no cover
         raise NotImplementedError
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
-        return self.allows(identity_of(info))
+        return self.allows(identity_of(info), getattr(info.context, "settings", None))
 
 
-class RegionalRead(_ScopePermission):
+#: Kept for modules written against the first version of this file.
+_ScopePermission = ScopePermission
+
+
+class RegionalRead(ScopePermission):
     """A region's staff: any `region:<slug>:read` or `region:<slug>:write` scope."""
 
     message = "FORBIDDEN: this field needs a region:<slug>:read scope."
 
-    def allows(self, identity: Identity) -> bool:
+    def allows(self, identity: Identity, settings: Settings | None = None) -> bool:
         return bool(identity.readable_regions)
 
 
-class RegionalWrite(_ScopePermission):
+class RegionalWrite(ScopePermission):
     """A region's editors: any `region:<slug>:write` scope (the service checks the region itself)."""
 
     message = "FORBIDDEN: this operation needs a region:<slug>:write scope."
 
-    def allows(self, identity: Identity) -> bool:
+    def allows(self, identity: Identity, settings: Settings | None = None) -> bool:
         return bool(identity.writable_regions)
 
 
-class BenchmarkRead(_ScopePermission):
+class BenchmarkRead(ScopePermission):
     """KL's cross-region benchmarking: `benchmark:read`."""
 
     message = "FORBIDDEN: this field needs the benchmark:read scope."
 
-    def allows(self, identity: Identity) -> bool:
+    def allows(self, identity: Identity, settings: Settings | None = None) -> bool:
         return identity.has(BENCHMARK_READ)
 
 
-class AggregatesRead(_ScopePermission):
+class SharedRead(ScopePermission):
+    """Shared reference data (regions, hubs, municipalities, framework agreements) and published comparable
+    figures (benchmark observations): regional staff and KL, not ministries (aggregates only) or anonymous."""
+
+    message = "FORBIDDEN: this field needs a region:<slug>:read or the benchmark:read scope."
+
+    def allows(self, identity: Identity, settings: Settings | None = None) -> bool:
+        return bool(identity.readable_regions) or identity.has(BENCHMARK_READ)
+
+
+class AggregatesRead(ScopePermission):
     """Ministries' aggregates (also open to KL's benchmarking): `aggregates:read` or `benchmark:read`."""
 
     message = "FORBIDDEN: this field needs the aggregates:read scope."
 
-    def allows(self, identity: Identity) -> bool:
+    def allows(self, identity: Identity, settings: Settings | None = None) -> bool:
         return identity.has(AGGREGATES_READ) or identity.has(BENCHMARK_READ)
 
 
-class Admin(_ScopePermission):
+class PublishedContractsRead(ScopePermission):
+    """Published (adopted, signed, reported) contracts: regional staff, and everyone (anonymous included)
+    when the PUBLIC_CONTRACTS setting is on.  Row-level security keeps unpublished contracts out."""
+
+    message = "FORBIDDEN: published contracts are not public on this server; this field needs a region scope."
+
+    def allows(self, identity: Identity, settings: Settings | None = None) -> bool:
+        return bool(identity.readable_regions) or bool(settings is not None and settings.public_contracts)
+
+
+class Admin(ScopePermission):
     """Platform operators: `admin`."""
 
     message = "FORBIDDEN: this operation needs the admin scope."
 
-    def allows(self, identity: Identity) -> bool:
+    def allows(self, identity: Identity, settings: Settings | None = None) -> bool:
         return identity.has(ADMIN)
+
+
+def field_allows(field: Any, identity: Identity, settings: Settings | None) -> bool:
+    """Whether every scope permission of a Strawberry field admits the caller (others are left to run time)."""
+    for permission_class in getattr(field, "permission_classes", None) or ():
+        if issubclass(permission_class, ScopePermission) and not permission_class().allows(identity, settings):
+            return False
+    return True

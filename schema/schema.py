@@ -33,6 +33,13 @@ from .growth.types import GrowthTeam, GrowthTeamMember
 from .mutations import Mutation
 from .organisations.queries import OrganisationsQuery
 from .organisations.types import BusinessHub, HubBoardMember, HubOffice, KkrMember, Partnership
+from .access import apply_access_policy
+from .access_log import AccessLog
+from .admin.queries import AdminQuery
+from .benchmarks.aggregates import AggregatesQuery
+from .benchmarks.comparisons import ComparisonsQuery
+from .public.queries import PublicQuery
+from .visibility import IntrospectionVisibility
 
 
 class CloseSession(SchemaExtension):
@@ -44,7 +51,8 @@ class CloseSession(SchemaExtension):
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(GeographyQuery, OrganisationsQuery, ContractsQuery, GrowthQuery, ClimateQuery, BenchmarksQuery, AuditQuery):
+class Query(GeographyQuery, OrganisationsQuery, ContractsQuery, GrowthQuery, ClimateQuery, BenchmarksQuery, AuditQuery,
+            ComparisonsQuery, AggregatesQuery, PublicQuery, AdminQuery):
     node: relay.Node | None = relay.node(
         description="Any object by its global id (null when it does not exist or is not visible to the caller)."
     )
@@ -60,10 +68,13 @@ NODE_TYPES: list[type] = [
     ClimateInitiative, ClimateParticipant, ClimateTarget, BenchmarkObservation,
 ]
 
+# Deny by default: root fields without permission classes are for regional staff (schema/access.py).
+apply_access_policy(Query, Mutation)
+
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     types=[*NODE_TYPES, AuditEvent],
-    extensions=[CloseSession],
+    extensions=[CloseSession, AccessLog, IntrospectionVisibility],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )

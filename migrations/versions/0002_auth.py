@@ -74,6 +74,12 @@ def visible_when(table: str, flag: str, *, comparable_goals_only: bool) -> str:
     )
 
 
+#: Only the latest version of a hub's contract for a year counts (as in the contracts queries).
+LATEST_VERSION = (
+    "NOT EXISTS (SELECT 1 FROM result_contract n WHERE n.tenant_id = c.tenant_id"
+    " AND n.business_hub_slug = c.business_hub_slug AND n.year = c.year AND n.version > c.version)"
+)
+
 CONTRACT_STATUS_COUNTS = f"""
 CREATE FUNCTION kkr_contract_status_counts()
     RETURNS TABLE (year smallint, status text, contracts bigint, suppressed boolean)
@@ -89,9 +95,7 @@ CREATE FUNCTION kkr_contract_status_counts()
                CASE WHEN count(*) >= {MIN_CELL} THEN count(*) END,
                count(*) < {MIN_CELL}
         FROM result_contract c
-        WHERE NOT EXISTS (
-            SELECT 1 FROM result_contract n WHERE n.tenant_id = c.tenant_id AND n.supersedes_id = c.id
-        )
+        WHERE {LATEST_VERSION}
         GROUP BY c.year, c.status
         ORDER BY c.year, c.status;
     END
@@ -125,7 +129,7 @@ CREATE FUNCTION kkr_national_goal_results()
             JOIN result_contract c ON c.tenant_id = g.tenant_id AND c.id = g.contract_id
             JOIN national_goal ng ON ng.id = g.national_goal_id
             WHERE g.category = 'national' AND l.value IS NOT NULL
-              AND kkr_contract_published(c.status, c.published)
+              AND kkr_contract_published(c.status, c.published) AND {LATEST_VERSION}
             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         )
         SELECT p.agreement::text, p.code::text, p.title, p.period::text, p.unit, nullif(p.segment, '')::text,

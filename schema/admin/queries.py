@@ -1,0 +1,42 @@
+"""Operators' queries (`admin`): the registered OAuth2 clients (never their secrets).
+
+Clients are registered and disabled with the command line (`kkr register-client`,
+`kkr disable-client`); the API role can only read them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from sqlalchemy import select
+
+from kkr.platform.models import OAuthClient as OAuthClientModel
+
+from ..access import requires
+from ..common.database import scalars
+from ..permissions import Admin
+
+
+@requires(Admin)
+@strawberry.type(description="A machine client registered for the OAuth2 client-credentials grant.")
+class OAuthClient:
+    client_id: str = strawberry.field(description="The client id.")
+    name: str = strawberry.field(description="Who the client is.")
+    scopes: list[str] = strawberry.field(description="Scopes it may be granted.")
+    tenants: list[str] = strawberry.field(description="Regions it may get region scopes for.")
+    created_at: dt.datetime = strawberry.field(description="When it was registered.")
+    expires_at: dt.datetime | None = strawberry.field(description="When it expires, if ever.")
+    disabled_at: dt.datetime | None = strawberry.field(description="When it was disabled, if it was.")
+
+
+@strawberry.type
+class AdminQuery:
+    @strawberry.field(description="Registered OAuth2 clients, by client id.", permission_classes=[Admin])
+    async def oauth_clients(self, info: strawberry.Info) -> list[OAuthClient]:
+        rows = await scalars(info.context, select(OAuthClientModel).order_by(OAuthClientModel.client_id))
+        return [
+            OAuthClient(client_id=r.client_id, name=r.name, scopes=list(r.scopes), tenants=list(r.tenants),
+                        created_at=r.created_at, expires_at=r.expires_at, disabled_at=r.disabled_at)
+            for r in rows
+        ]

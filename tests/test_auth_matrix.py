@@ -1,0 +1,210 @@
+"""Role × operation × tenant, end to end over HTTP against the live server.
+
+Each role can do exactly what it should and nothing else: an operation it may
+not use answers FORBIDDEN (not empty data), one it may use returns only the
+rows of its own tenant(s) or the comparable/aggregate figures it is entitled to.
+Introspection shows each role exactly the root fields it may use.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from .mutation_helpers import gid
+from .tokens import bearer
+
+pytestmark = pytest.mark.usefixtures("demo_data")
+
+ROLES: dict[str, tuple[str, ...] | None] = {
+    "anonymous": None,
+    "sjaelland reader": ("region:sjaelland:read",),
+    "sjaelland writer": ("region:sjaelland:write",),
+    "nordjylland writer": ("region:nordjylland:write",),
+    "KL benchmark": ("benchmark:read",),
+    "ministry aggregates": ("aggregates:read",),
+    "admin": ("admin",),
+}
+REGIONAL = {"sjaelland reader": {"sjaelland"}, "sjaelland writer": {"sjaelland"}, "nordjylland writer": {"nordjylland"}}
+
+
+def call(client: httpx.Client, role: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    scopes = ROLES[role]
+    headers = bearer(*scopes, subject=f"{role}@test") if scopes is not None else {}
+    response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def forbidden(body: dict[str, Any]) -> bool:
+    errors = body.get("errors") or []
+    return bool(errors) and all(e.get("extensions", {}).get("code") == "FORBIDDEN" for e in errors)
+
+
+# --- operations: each returns "FORBIDDEN" or a summary of what the role got --------------------------------------
+
+def regional_contracts(client: httpx.Client, role: str) -> Any:
+    body = call(client, role, "{ resultContracts(first: 100) { nodes { regionSlug status } } }")
+    if forbidden(body):
+        return "FORBIDDEN"
+    assert "errors" not in body, body
+    return {n["regionSlug"] for n in body["data"]["resultContracts"]["nodes"]}
+
+
+def other_region_by_filter(client: httpx.Client, role: str) -> Any:
+    """Asking for another region's rows explicitly still returns none of them (RLS)."""
+    other = "nordjylland" if REGIONAL.get(role) == {"sjaelland"} else "sjaelland"
+    body = call(client, role, "query($r: String) { resultContracts(region: $r, first: 100) { nodes { id } } }",
+                {"r": other})
+    if forbidden(body):
+        return "FORBIDDEN"
+    return len(body["data"]["resultContracts"]["nodes"])
+
+
+def create_growth_team(region: str) -> Callable[[httpx.Client, str], Any]:
+    def operation(client: httpx.Client, role: str) -> Any:
+        body = call(client, role, "mutation($input: CreateGrowthTeamInput!) { createGrowthTeam(input: $input) {"
+                                  " growthTeam { id rowVersion regionSlug } errors { code } } }",
+                    {"input": {"name": f"Matrix {uuid.uuid4().hex[:8]}", "geography": "test",
+                               "regionId": gid("Region", region)}})
+        if forbidden(body):
+            return "FORBIDDEN"
+        team = body["data"]["createGrowthTeam"]["growthTeam"]
+        if team is None:
+            return "REFUSED"
+        deleted = call(client, role, "mutation($input: DeleteInput!) { deleteGrowthTeam(input: $input) {"
+                                     " deletedId errors { code } } }",
+                       {"input": {"id": team["id"], "rowVersion": team["rowVersion"]}})
+        assert deleted["data"]["deleteGrowthTeam"]["errors"] == [], deleted  # leave the demo data as it was
+        return team["regionSlug"]
+    return operation
+
+
+def comparable_figures(client: httpx.Client, role: str) -> Any:
+    body = call(client, role, "{ comparableFigures { region goalCategory contractStatus } }")
+    if forbidden(body):
+        return "FORBIDDEN"
+    figures = body["data"]["comparableFigures"]
+    assert figures and all(f["goalCategory"] != "LOCAL" and f["contractStatus"] != "DRAFT" for f in figures)
+    return {f["region"] for f in figures}
+
+
+def aggregates(client: httpx.Client, role: str) -> Any:
+    body = call(client, role, "{ contractStatusCounts { year status contracts suppressed }"
+                              " nationalGoalResults { nationalGoalCode hubs average suppressed } }")
+    if forbidden(body):
+        return "FORBIDDEN"
+    assert "errors" not in body, body
+    data = body["data"]
+    for row in [*data["contractStatusCounts"], *data["nationalGoalResults"]]:
+        assert row["suppressed"] is True  # the demo data has at most two hubs per cell: all suppressed
+    assert all(r["contracts"] is None for r in data["contractStatusCounts"])
+    assert all(r["average"] is None for r in data["nationalGoalResults"])
+    return "AGGREGATES"
+
+
+def benchmark_observations(client: httpx.Client, role: str) -> Any:
+    body = call(client, role, "{ benchmarkObservations(first: 5) { totalCount } }")
+    return "FORBIDDEN" if forbidden(body) else body["data"]["benchmarkObservations"]["totalCount"] > 0
+
+
+def published_contracts(client: httpx.Client, role: str) -> Any:
+    body = call(client, role, "{ publishedContracts { region status } }")
+    if forbidden(body):
+        return "FORBIDDEN"
+    contracts = body["data"]["publishedContracts"]
+    assert all(c["status"] != "DRAFT" for c in contracts)
+    return {c["region"] for c in contracts}
+
+
+def oauth_clients(client: httpx.Client, role: str) -> Any:
+    body = call(client, role, "{ oauthClients { clientId } }")
+    return "FORBIDDEN" if forbidden(body) else "CLIENTS"
+
+
+def regions(client: httpx.Client, role: str) -> Any:
+    body = call(client, role, "{ regions { slug } }")
+    return "FORBIDDEN" if forbidden(body) else len(body["data"]["regions"])
+
+
+F = "FORBIDDEN"
+SJ, NJ = {"sjaelland"}, {"nordjylland"}
+#: operation -> expected outcome per role, in the order of ROLES:
+#: anonymous, sjaelland reader, sjaelland writer, nordjylland writer, KL, ministry, admin
+EXPECTED: dict[str, tuple[Callable[[httpx.Client, str], Any], tuple[Any, ...]]] = {
+    "reference data (regions)": (regions, (F, 5, 5, 5, 5, F, F)),
+    "regional contracts": (regional_contracts, (F, SJ, SJ, NJ, F, F, F)),
+    "another region's contracts by filter": (other_region_by_filter, (F, 0, 0, 0, F, F, F)),
+    "mutation in sjaelland": (create_growth_team("sjaelland"), (F, F, "sjaelland", "REFUSED", F, F, F)),
+    "mutation in nordjylland": (create_growth_team("nordjylland"), (F, F, "REFUSED", "nordjylland", F, F, F)),
+    "benchmark comparisons": (comparable_figures, (F, F, F, F, SJ | NJ, F, F)),
+    "aggregates": (aggregates, (F, F, F, F, "AGGREGATES", "AGGREGATES", F)),
+    "benchmark observations": (benchmark_observations, (F, True, True, True, True, F, F)),
+    "published contracts (PUBLIC_CONTRACTS off)": (published_contracts, (F, SJ, SJ, NJ, F, F, F)),
+    "admin: registered clients": (oauth_clients, (F, F, F, F, F, F, "CLIENTS")),
+}
+CASES = [(op, role, expected[i]) for op, (_, expected) in EXPECTED.items() for i, role in enumerate(ROLES)]
+
+
+@pytest.mark.parametrize(("operation", "role", "expected"), CASES, ids=[f"{o} / {r}" for o, r, _ in CASES])
+def test_role_operation_tenant(client: httpx.Client, operation: str, role: str, expected: Any) -> None:
+    run = EXPECTED[operation][0]
+    assert run(client, role) == expected
+
+
+def test_forbidden_errors_say_which_scope_is_needed(client: httpx.Client) -> None:
+    body = call(client, "ministry aggregates", "{ resultContracts(first: 1) { nodes { id } } }")
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN" and "region:<slug>:read" in error["message"]
+    assert error["path"] == ["resultContracts"]
+
+
+def test_a_ministry_cannot_reach_rows_through_node(client: httpx.Client) -> None:
+    body = call(client, "ministry aggregates", "query($id: ID!) { node(id: $id) { id } }",
+                {"id": gid("Region", "sjaelland")})
+    assert forbidden(body)
+
+
+# --- introspection ------------------------------------------------------------------------------------------------
+
+ROOT_FIELDS = "{ __schema { queryType { fields { name } } mutationType { fields { name } } } }"
+VISIBLE: dict[str, set[str]] = {
+    "anonymous": set(),
+    "KL benchmark": {"comparableFigures", "contractStatusCounts", "nationalGoalResults", "benchmarkObservations",
+                     "regions", "region", "municipality", "municipalities", "businessHub", "businessHubs",
+                     "frameworkAgreement", "frameworkAgreements"},
+    "ministry aggregates": {"contractStatusCounts", "nationalGoalResults"},
+    "admin": {"oauthClients"},
+}
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_introspection_shows_only_what_the_role_may_use(client: httpx.Client, role: str) -> None:
+    body = call(client, role, ROOT_FIELDS)
+    assert "errors" not in body, body
+    schema = body["data"]["__schema"]
+    queries = {f["name"] for f in schema["queryType"]["fields"]}
+    mutations = {f["name"] for f in (schema["mutationType"] or {"fields": []})["fields"]}
+    if role in VISIBLE:
+        assert queries == VISIBLE[role] and mutations == set()
+    else:
+        assert {"regions", "resultContracts", "publishedContracts", "benchmarkObservations"} <= queries
+        assert not queries & {"comparableFigures", "contractStatusCounts", "oauthClients"}
+        assert ("createGrowthTeam" in mutations) == role.endswith("writer")
+
+
+def test_introspection_hides_types_only_other_roles_reach(client: httpx.Client) -> None:
+    query = '{ contract: __type(name: "ResultContract") { name } figure: __type(name: "ComparableFigure") { name } }'
+    assert call(client, "ministry aggregates", query)["data"] == {"contract": None, "figure": None}
+    assert call(client, "KL benchmark", query)["data"] == {"contract": None, "figure": {"name": "ComparableFigure"}}
+    assert call(client, "sjaelland reader", query)["data"] == {"contract": {"name": "ResultContract"}, "figure": None}
+
+
+def test_introspection_cannot_be_mixed_with_data_fields(client: httpx.Client) -> None:
+    body = call(client, "sjaelland reader", "{ regions { slug } __schema { queryType { name } } }")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
