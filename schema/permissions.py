@@ -37,10 +37,6 @@ class ScopePermission(BasePermission):
         return self.allows(identity_of(info), getattr(info.context, "settings", None))
 
 
-#: Kept for modules written against the first version of this file.
-_ScopePermission = ScopePermission
-
-
 class RegionalRead(ScopePermission):
     """A region's staff: any `region:<slug>:read` or `region:<slug>:write` scope."""
 
@@ -105,10 +101,3 @@ class Admin(ScopePermission):
     def allows(self, identity: Identity, settings: Settings | None = None) -> bool:
         return identity.has(ADMIN)
 
-
-def field_allows(field: Any, identity: Identity, settings: Settings | None) -> bool:
-    """Whether every scope permission of a Strawberry field admits the caller (others are left to run time)."""
-    for permission_class in getattr(field, "permission_classes", None) or ():
-        if issubclass(permission_class, ScopePermission) and not permission_class().allows(identity, settings):
-            return False
-    return True

@@ -157,3 +157,34 @@ def test_test_tokens_use_the_test_issuer() -> None:
     claims = claims_for("region:sjaelland:read")
     assert (claims["iss"], claims["aud"], claims["scope"]) == (TEST_ISSUER, AUDIENCE, "region:sjaelland:read")
     assert bearer("admin")["Authorization"].startswith("Bearer ey")
+
+
+@pytest.mark.parametrize("algorithms", [["none"], ["HS256"], ["RS256", "HS512"], []])
+def test_settings_accept_public_key_algorithms_only(algorithms: list[str]) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="JWT algorithm"):
+        Settings(jwt_algorithms=algorithms)
+
+
+async def test_an_unavailable_key_set_does_not_hide_the_other_issuers(tmp_path) -> None:  # noqa: ANN001
+    from kkr.platform.auth.keys import JwksFile, StaticKeys, parse_key_set
+    from kkr.platform.auth.tokens import InvalidToken, TokenVerifier, TrustedIssuer
+
+    missing = TrustedIssuer("https://gone.example", JwksFile(tmp_path / "missing.json"))
+    present = TrustedIssuer(TEST_ISSUER, StaticKeys(parse_key_set(public_jwks(IDP_KEY), origin="test")))
+    verifier = TokenVerifier([missing, present], audience=AUDIENCE, algorithms=["RS256"])
+    assert (await verifier.verify(mint("admin"))).scopes == {"admin"}
+    with pytest.raises(InvalidToken, match="unavailable"):
+        await verifier.verify(mint(key=OTHER_KEY))
+
+
+def test_development_generates_its_signing_key_once(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from kkr.platform.auth import keys
+
+    path = tmp_path / "user" / "signing-keys.json"
+    monkeypatch.setattr(keys, "dev_signing_key_path", lambda: path)
+    first = keys.load_signing_keys(Settings(environment="development"))
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert keys.load_signing_keys(Settings(environment="development")).keys[0].kid == first.keys[0].kid
+    assert keys.load_signing_keys(Settings(environment="production")) is None

@@ -121,15 +121,20 @@ class TokenVerifier:
         return await self._identity(claims, issuer)
 
     async def _find_key(self, kid: str) -> tuple[TrustedIssuer, Key]:
+        unavailable: list[str] = []
         for refresh in (False, True):
+            unavailable.clear()
             for issuer in self.issuers:
                 try:
                     keys: KeySet = await issuer.keys.key_set(refresh=refresh)
-                except KeyLoadError as exc:
-                    raise InvalidToken(f"The keys of issuer {issuer.issuer!r} are unavailable.") from exc
+                except KeyLoadError:
+                    unavailable.append(issuer.issuer)
+                    continue
                 for key in keys.keys:
                     if key.kid == kid:
                         return issuer, key
+        if unavailable:
+            raise InvalidToken(f"Unknown signing key (kid {kid!r}); the keys of {unavailable} are unavailable.")
         raise InvalidToken(f"The token is signed with an unknown key (kid {kid!r}).")
 
     def _decode(self, token: str, alg: str, key: Key, issuer: TrustedIssuer) -> dict[str, Any]:
