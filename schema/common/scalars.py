@@ -1,7 +1,8 @@
-"""Scalar overrides: decimals as plain Danish-neutral numerals ("81", "6.04"), never "81.0000"."""
+"""Scalar overrides: decimals as plain numerals ("81", "6.04"), never "81.0000"; documented UUIDs."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -29,5 +30,19 @@ DecimalScalar = strawberry.scalar(
     parse_value=parse_decimal,
 )
 
+def parse_uuid(value: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ValueError(f"Value cannot represent a UUID: {value!r}") from None
+
+
+UUIDScalar = strawberry.scalar(
+    name="UUID",
+    description="A database row id (RFC 4122 UUID), e.g. in the audit trail; objects are fetched by their global `id`.",
+    serialize=str,
+    parse_value=parse_uuid,
+)
+
 #: For `StrawberryConfig(scalar_map=...)`.
-SCALAR_MAP: dict[object, Any] = {Decimal: DecimalScalar}
+SCALAR_MAP: dict[object, Any] = {Decimal: DecimalScalar, uuid.UUID: UUIDScalar}

@@ -87,7 +87,10 @@ class NationalGoal(relay.Node):
         return FrameworkAgreement.from_row(await AGREEMENT_BY_SLUG.load(info, self.framework_agreement_slug))
 
     @connection(Connection["NationalTarget"], description="The goal's targets per year and segment.")
-    async def targets(self, info: strawberry.Info, period: str | None = None) -> list[NationalTarget]:
+    async def targets(
+        self, info: strawberry.Info,
+        period: Annotated[str | None, strawberry.argument(description="Only this period label, e.g. '2021'.")] = None,
+    ) -> list[NationalTarget]:
         rows = await NATIONAL_TARGETS_BY_GOAL.load(info, self.row_id)
         return [NationalTarget.from_row(r) for r in rows if period is None or r.period_label == period]
 

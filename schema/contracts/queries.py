@@ -67,7 +67,10 @@ def contract_id_of(contract: relay.GlobalID) -> Any:
 @strawberry.type
 class ContractsQuery:
     @strawberry.field(description="A framework agreement (rammeaftale) by its slug, e.g. '2021-2023'.")
-    async def framework_agreement(self, info: strawberry.Info, slug: str) -> FrameworkAgreement | None:
+    async def framework_agreement(
+        self, info: strawberry.Info,
+        slug: Annotated[str, strawberry.argument(description="Slug of the agreement, e.g. '2021-2023'.")],
+    ) -> FrameworkAgreement | None:
         row = await AGREEMENT_BY_SLUG.load(info, slug)
         return FrameworkAgreement.from_row(row) if row is not None else None
 

@@ -113,7 +113,9 @@ class ResultContract(relay.Node):
 
     @connection(Connection["Goal"], description="The contract's goals (mål) in printed order.")
     async def goals(
-        self, info: strawberry.Info, category: GoalCategory | None = None, code: str | None = None
+        self, info: strawberry.Info,
+        category: Annotated[GoalCategory | None, strawberry.argument(description="Only this category.")] = None,
+        code: Annotated[str | None, strawberry.argument(description="Only the goal with this code.")] = None,
     ) -> list[Goal]:
         rows = await GOALS_BY_CONTRACT.load(info, self.row_id)
         return [
@@ -122,7 +124,10 @@ class ResultContract(relay.Node):
         ]
 
     @strawberry.field(description="The goal with this code as printed (e.g. '5C'), if any.")
-    async def goal(self, info: strawberry.Info, code: str) -> Goal | None:
+    async def goal(
+        self, info: strawberry.Info,
+        code: Annotated[str, strawberry.argument(description="The code as printed, e.g. '5C'.")],
+    ) -> Goal | None:
         rows = await GOALS_BY_CONTRACT.load(info, self.row_id)
         return next((Goal.from_row(r) for r in rows if r.code == code), None)
 
@@ -230,7 +235,9 @@ class Indicator(relay.Node):
 
     @connection(Connection[Target], description="The indicator's targets (måltal), by period and segment.")
     async def targets(
-        self, info: strawberry.Info, period: str | None = None, segment: str | None = None
+        self, info: strawberry.Info,
+        period: Annotated[str | None, strawberry.argument(description="Only this period label, e.g. '2021'.")] = None,
+        segment: Annotated[str | None, strawberry.argument(description="Only this segment.")] = None,
     ) -> list[Target]:
         rows = await TARGETS_BY_INDICATOR.load(info, self.row_id)
         return [

@@ -36,12 +36,18 @@ class GeographyQuery:
         return [Region.from_row(r) for r in rows]
 
     @strawberry.field(description="A region by its slug, e.g. 'sjaelland'.")
-    async def region(self, info: strawberry.Info, slug: str) -> Region | None:
+    async def region(
+        self, info: strawberry.Info,
+        slug: Annotated[str, strawberry.argument(description="Slug of the region, e.g. 'sjaelland'.")],
+    ) -> Region | None:
         row = await REGION_BY_SLUG.load(info, slug)
         return Region.from_row(row) if row is not None else None
 
     @strawberry.field(description="A municipality by its kommunekode, e.g. '269'.")
-    async def municipality(self, info: strawberry.Info, code: str) -> Municipality | None:
+    async def municipality(
+        self, info: strawberry.Info,
+        code: Annotated[str, strawberry.argument(description="Kommunekode (three digits, a string).")],
+    ) -> Municipality | None:
         row = await MUNICIPALITY_BY_CODE.load(info, code)
         return Municipality.from_row(row) if row is not None else None
 

@@ -52,7 +52,10 @@ class Region(relay.Node):
         return await resolve_nodes(info, node_ids, REGION_BY_SLUG, cls.from_row, required=required)
 
     @connection(Connection["Municipality"], description="The region's municipalities (kommuner) in Danish order.")
-    async def municipalities(self, info: strawberry.Info, search: str | None = None) -> list[Municipality]:
+    async def municipalities(
+        self, info: strawberry.Info,
+        search: Annotated[str | None, strawberry.argument(description="Part of the name or an alias.")] = None,
+    ) -> list[Municipality]:
         rows = await MUNICIPALITIES_BY_REGION.load(info, self.slug)
         return [Municipality.from_row(r) for r in rows if search is None or _name_matches(r, search)]
 
@@ -71,7 +74,8 @@ class Region(relay.Node):
         permission_classes=[RegionalRead],
     )
     async def kkr_members(
-        self, info: strawberry.Info, role: CouncilRole | None = None
+        self, info: strawberry.Info,
+        role: Annotated[CouncilRole | None, strawberry.argument(description="Only members with this role.")] = None,
     ) -> list[Annotated[KkrMember, strawberry.lazy(_ORGANISATIONS)]]:
         from ..organisations.types import kkr_members_of_region
 
@@ -86,9 +90,9 @@ class Region(relay.Node):
     async def result_contracts(
         self,
         info: strawberry.Info,
-        year: int | None = None,
-        status: ContractStatus | None = None,
-        all_versions: bool = False,
+        year: Annotated[int | None, strawberry.argument(description="Only this contract year.")] = None,
+        status: Annotated[ContractStatus | None, strawberry.argument(description="Only this status.")] = None,
+        all_versions: Annotated[bool, strawberry.argument(description="Include superseded versions.")] = False,
     ) -> list[Annotated[ResultContract, strawberry.lazy(_CONTRACTS)]]:
         from ..contracts.types import contracts_of_region
 
@@ -110,7 +114,8 @@ class Region(relay.Node):
         permission_classes=[RegionalRead],
     )
     async def climate_initiatives(
-        self, info: strawberry.Info, status: InitiativeStatus | None = None
+        self, info: strawberry.Info,
+        status: Annotated[InitiativeStatus | None, strawberry.argument(description="Only this status.")] = None,
     ) -> list[Annotated[ClimateInitiative, strawberry.lazy(_CLIMATE)]]:
         from ..climate.types import climate_initiatives_of_region
 
@@ -164,7 +169,10 @@ class Municipality(relay.Node):
         return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
 
     @strawberry.field(description="Population by year (oldest first), as printed in the papers.")
-    async def population(self, info: strawberry.Info, year: int | None = None) -> list[MunicipalityPopulation]:
+    async def population(
+        self, info: strawberry.Info,
+        year: Annotated[int | None, strawberry.argument(description="Only this year.")] = None,
+    ) -> list[MunicipalityPopulation]:
         rows = await POPULATION_BY_MUNICIPALITY.load(info, self.code)
         return [MunicipalityPopulation.from_row(r) for r in rows if year is None or r.year == year]
 

@@ -26,7 +26,10 @@ from .types import BusinessHub, HubOffice, KkrMember, Partnership
 @strawberry.type
 class OrganisationsQuery:
     @strawberry.field(description="A business hub (erhvervshus) by its slug, e.g. 'sjaelland'.")
-    async def business_hub(self, info: strawberry.Info, slug: str) -> BusinessHub | None:
+    async def business_hub(
+        self, info: strawberry.Info,
+        slug: Annotated[str, strawberry.argument(description="Slug of the hub, e.g. 'sjaelland'.")],
+    ) -> BusinessHub | None:
         row = await HUB_BY_SLUG.load(info, slug)
         return BusinessHub.from_row(row) if row is not None else None
 

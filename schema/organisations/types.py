@@ -95,7 +95,10 @@ class BusinessHub(relay.Node):
         description="The hub's head office (hovedsæde) first, then its branches (filialer).",
         permission_classes=[RegionalRead],
     )
-    async def offices(self, info: strawberry.Info, kind: OfficeKind | None = None) -> list[HubOffice]:
+    async def offices(
+        self, info: strawberry.Info,
+        kind: Annotated[OfficeKind | None, strawberry.argument(description="Only head offices or branches.")] = None,
+    ) -> list[HubOffice]:
         rows = await OFFICES_BY_HUB.load(info, self.slug)
         return [HubOffice.from_row(r) for r in rows if kind is None or r.kind.value == kind.value]
 
@@ -114,8 +117,10 @@ class BusinessHub(relay.Node):
         permission_classes=[RegionalRead],
     )
     async def result_contracts(
-        self, info: strawberry.Info, year: int | None = None, status: ContractStatus | None = None,
-        all_versions: bool = False,
+        self, info: strawberry.Info,
+        year: Annotated[int | None, strawberry.argument(description="Only this contract year.")] = None,
+        status: Annotated[ContractStatus | None, strawberry.argument(description="Only this status.")] = None,
+        all_versions: Annotated[bool, strawberry.argument(description="Include superseded versions.")] = False,
     ) -> list[Annotated[ResultContract, strawberry.lazy(_CONTRACTS)]]:
         from ..contracts.types import contracts_of_hub
 
