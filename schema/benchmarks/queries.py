@@ -25,9 +25,13 @@ class BenchmarksQuery:
         self,
         info: strawberry.Info,
         indicator_key: Annotated[str | None, strawberry.argument(description="Only this indicator's figures.")] = None,
-        business_hub: Annotated[str | None, strawberry.argument(description="Only figures for this hub (slug).")] = None,
+        business_hub: Annotated[
+            str | None, strawberry.argument(description="Only figures for this hub (slug).")
+        ] = None,
         region: Annotated[str | None, strawberry.argument(description="Only figures for this region (slug).")] = None,
-        period: Annotated[str | None, strawberry.argument(description="Only this period label, e.g. '2020-09'.")] = None,
+        period: Annotated[
+            str | None, strawberry.argument(description="Only this period label, e.g. '2020-09'.")
+        ] = None,
     ) -> Iterable[BenchmarkObservation]:
         b = BenchmarkObservationModel
         statement = select(b).order_by(b.indicator_key, b.period_label, b.business_hub_slug, b.region_slug, b.id)

@@ -15,7 +15,7 @@ from kkr.platform.models import enums as model_enums
 
 from ..common.connection import Connection, QueryNodes, connection
 from ..common.enums import ClimateInitiativeKind, InitiativeStatus, to_model
-from ..common.text import DANISH, danish_sort_key, matches_search
+from ..common.text import DANISH, SEARCH_SYNTAX, danish_sort_key, matches_search
 from ..permissions import RegionalRead
 from .types import ClimateInitiative
 
@@ -34,9 +34,13 @@ class ClimateQuery:
         region: Annotated[str | None, strawberry.argument(description="Only this region's initiatives (slug).")] = None,
         status: Annotated[InitiativeStatus | None, strawberry.argument(description="Only this status.")] = None,
         kind: Annotated[ClimateInitiativeKind | None, strawberry.argument(description="Only this kind.")] = None,
-        municipality: Annotated[str | None, strawberry.argument(description="Only initiatives this municipality takes part in (kommunekode).")] = None,
+        municipality: Annotated[
+            str | None, strawberry.argument(description="Only those this municipality takes part in (kommunekode).")
+        ] = None,
         year: Annotated[int | None, strawberry.argument(description="Only initiatives running in this year.")] = None,
-        search: Annotated[str | None, strawberry.argument(description="Words in name or description (Danish stemming; web-search syntax).")] = None,
+        search: Annotated[
+            str | None, strawberry.argument(description=f"Words in name or description ({SEARCH_SYNTAX}).")
+        ] = None,
     ) -> Iterable[ClimateInitiative]:
         c, p = ClimateInitiativeModel, ClimateParticipantModel
         statement = select(c)

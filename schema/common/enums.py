@@ -78,7 +78,9 @@ class ClimateInitiativeKind(enum.Enum):
     CLIMATE_PARTNERSHIP_AGREEMENT = strawberry.enum_value(
         "climate_partnership_agreement", description="Klimasamarbejdsaftale."
     )
-    NATURE_CLIMATE_PROGRAMME = strawberry.enum_value("nature_climate_programme", description="Nature and climate programme.")
+    NATURE_CLIMATE_PROGRAMME = strawberry.enum_value(
+        "nature_climate_programme", description="Nature and climate programme."
+    )
     OTHER = strawberry.enum_value("other", description="Any other kind.")
 
 

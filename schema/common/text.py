@@ -14,6 +14,9 @@ from sqlalchemy import ColumnElement, func, literal_column
 
 DANISH = literal_column("'danish'::regconfig")
 
+#: How search arguments are documented in the SDL.
+SEARCH_SYNTAX = 'Danish stemming; web-search syntax: "a phrase", OR, -word'
+
 
 def danish_sort_key(column: Any) -> ColumnElement[Any]:
     """Order by Danish alphabetical order of `column`."""

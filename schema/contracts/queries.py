@@ -19,7 +19,7 @@ from ..common.connection import Connection, QueryNodes, bad_input, connection
 from ..common.database import scalars
 from ..common.enums import ContractStatus, GoalCategory, to_model
 from ..common.nodes import parse_uuid
-from ..common.text import DANISH, matches_search
+from ..common.text import DANISH, SEARCH_SYNTAX, matches_search
 from ..permissions import RegionalRead
 from .loaders import AGREEMENT_BY_SLUG, GOALS_BY_CONTRACT
 from .types import FrameworkAgreement, Goal, ResultContract
@@ -89,12 +89,20 @@ class ContractsQuery:
         self,
         info: strawberry.Info,
         region: Annotated[str | None, strawberry.argument(description="Only this region's contracts (slug).")] = None,
-        business_hub: Annotated[str | None, strawberry.argument(description="Only contracts with this hub (slug).")] = None,
+        business_hub: Annotated[
+            str | None, strawberry.argument(description="Only contracts with this hub (slug).")
+        ] = None,
         year: Annotated[int | None, strawberry.argument(description="Only this contract year.")] = None,
-        year_from: Annotated[int | None, strawberry.argument(description="Only contract years from this year on.")] = None,
+        year_from: Annotated[
+            int | None, strawberry.argument(description="Only contract years from this year on.")
+        ] = None,
         year_to: Annotated[int | None, strawberry.argument(description="Only contract years up to this year.")] = None,
-        status: Annotated[ContractStatus | None, strawberry.argument(description="Only contracts in this status.")] = None,
-        search: Annotated[str | None, strawberry.argument(description="Words in the title (Danish stemming; web-search syntax: \"...\", OR, -word).")] = None,
+        status: Annotated[
+            ContractStatus | None, strawberry.argument(description="Only contracts in this status.")
+        ] = None,
+        search: Annotated[
+            str | None, strawberry.argument(description=f"Words in the title ({SEARCH_SYNTAX}).")
+        ] = None,
         all_versions: Annotated[bool, strawberry.argument(description="Include superseded versions.")] = False,
     ) -> Iterable[ResultContract]:
         conditions = contract_filters(region=region, business_hub=business_hub, year=year, year_from=year_from,
@@ -145,13 +153,21 @@ class ContractsQuery:
     async def goals(
         self,
         info: strawberry.Info,
-        search: Annotated[str | None, strawberry.argument(description="Words in title or description (Danish stemming; web-search syntax: \"...\", OR, -word).",)] = None,
+        search: Annotated[
+            str | None, strawberry.argument(description=f"Words in title or description ({SEARCH_SYNTAX}).")
+        ] = None,
         category: Annotated[GoalCategory | None, strawberry.argument(description="Only this category.")] = None,
         region: Annotated[str | None, strawberry.argument(description="Only this region's goals (slug).")] = None,
-        business_hub: Annotated[str | None, strawberry.argument(description="Only goals of this hub's contracts.")] = None,
+        business_hub: Annotated[
+            str | None, strawberry.argument(description="Only goals of this hub's contracts.")
+        ] = None,
         year: Annotated[int | None, strawberry.argument(description="Only goals of this contract year.")] = None,
-        national_goal: Annotated[relay.GlobalID | None, strawberry.argument(description="Only goals implementing this national goal (global id).")] = None,
-        all_versions: Annotated[bool, strawberry.argument(description="Include goals of superseded contract versions.")] = False,
+        national_goal: Annotated[
+            relay.GlobalID | None, strawberry.argument(description="Only goals implementing this national goal (id).")
+        ] = None,
+        all_versions: Annotated[
+            bool, strawberry.argument(description="Include goals of superseded contract versions.")
+        ] = False,
     ) -> Iterable[Goal]:
         g = GoalModel
         statement = select(g).outerjoin(C, and_(C.tenant_id == g.tenant_id, C.id == g.contract_id))

@@ -59,7 +59,9 @@ class GeographyQuery:
         region: Annotated[str | None, strawberry.argument(description="Only this region's (slug).")] = None,
         business_hub: Annotated[str | None, strawberry.argument(description="Only those served by this hub.")] = None,
         urban_rural: Annotated[UrbanRural | None, strawberry.argument(description="Only by- or landkommuner.")] = None,
-        search: Annotated[str | None, strawberry.argument(description="Part of the name or an alias, case-insensitive (e.g. 'køge').")] = None,
+        search: Annotated[
+            str | None, strawberry.argument(description="Part of the name or an alias, case-insensitive (e.g. 'køge').")
+        ] = None,
         order_by: Annotated[MunicipalityOrder, strawberry.argument(description="Ordering.")] = MunicipalityOrder.NAME,
         direction: Annotated[SortDirection, strawberry.argument(description="Sort direction.")] = SortDirection.ASC,
     ) -> Iterable[Municipality]:

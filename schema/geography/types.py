@@ -18,7 +18,13 @@ from ..common.enums import ContractStatus, CouncilRole, InitiativeStatus, UrbanR
 from ..common.nodes import resolve_nodes
 from ..common.source import Source, source_of
 from ..permissions import RegionalRead
-from .loaders import MUNICIPALITIES_BY_HUB, MUNICIPALITIES_BY_REGION, MUNICIPALITY_BY_CODE, POPULATION_BY_MUNICIPALITY, REGION_BY_SLUG
+from .loaders import (
+    MUNICIPALITIES_BY_HUB,
+    MUNICIPALITIES_BY_REGION,
+    MUNICIPALITY_BY_CODE,
+    POPULATION_BY_MUNICIPALITY,
+    REGION_BY_SLUG,
+)
 
 if TYPE_CHECKING:
     from ..climate.types import ClimateInitiative

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from kkr.platform.models import GrowthTeam as GrowthTeamModel
 
 from ..common.connection import Connection, QueryNodes, connection
-from ..common.text import DANISH, danish_sort_key, matches_search
+from ..common.text import DANISH, SEARCH_SYNTAX, danish_sort_key, matches_search
 from ..permissions import RegionalRead
 from .types import GrowthTeam
 
@@ -28,7 +28,9 @@ class GrowthQuery:
         self,
         info: strawberry.Info,
         region: Annotated[str | None, strawberry.argument(description="Only this region's teams (slug).")] = None,
-        search: Annotated[str | None, strawberry.argument(description="Words in name or mandate (Danish stemming; web-search syntax).")] = None,
+        search: Annotated[
+            str | None, strawberry.argument(description=f"Words in name or mandate ({SEARCH_SYNTAX}).")
+        ] = None,
     ) -> Iterable[GrowthTeam]:
         t = GrowthTeamModel
         statement = select(t)

@@ -24,7 +24,9 @@ OFFICE_BY_ID = OneByKey(HubOffice.id)
 #: head office first, then branches (filialer) by town in Danish order
 OFFICES_BY_HUB = ManyByKey(
     HubOffice.business_hub_slug,
-    order_by=(case({OfficeKind.head_office: 0}, value=HubOffice.kind, else_=1), danish_sort_key(HubOffice.town), HubOffice.id),
+    order_by=(
+        case({OfficeKind.head_office: 0}, value=HubOffice.kind, else_=1), danish_sort_key(HubOffice.town), HubOffice.id
+    ),
 )
 BOARD_MEMBER_BY_ID = OneByKey(HubBoardMember.id)
 BOARD_BY_HUB = ManyByKey(

@@ -54,7 +54,9 @@ class OrganisationsQuery:
         self,
         info: strawberry.Info,
         business_hub: Annotated[str | None, strawberry.argument(description="Only this hub's offices (slug).")] = None,
-        municipality: Annotated[str | None, strawberry.argument(description="Only offices in this kommunekode.")] = None,
+        municipality: Annotated[
+            str | None, strawberry.argument(description="Only offices in this kommunekode.")
+        ] = None,
         kind: Annotated[OfficeKind | None, strawberry.argument(description="Only head offices or branches.")] = None,
     ) -> Iterable[HubOffice]:
         o = HubOfficeModel
@@ -79,7 +81,9 @@ class OrganisationsQuery:
         info: strawberry.Info,
         region: Annotated[str | None, strawberry.argument(description="Only this region's KKR (slug).")] = None,
         role: Annotated[CouncilRole | None, strawberry.argument(description="Only members with this role.")] = None,
-        municipality: Annotated[str | None, strawberry.argument(description="Only members from this kommunekode.")] = None,
+        municipality: Annotated[
+            str | None, strawberry.argument(description="Only members from this kommunekode.")
+        ] = None,
         search: Annotated[str | None, strawberry.argument(description="Part of the name, case-insensitive.")] = None,
     ) -> Iterable[KkrMember]:
         k = KkrMemberModel
