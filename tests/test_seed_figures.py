@@ -1,0 +1,202 @@
+"""Figures from the KKR papers, read through the GraphQL API of a running server and
+compared with the values as printed in `../shared/seeds/` (file and line in each case).
+
+Each check names where the figure is printed, so a failure points at the paper.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from .api_client import gql, nodes
+
+NJ, SJ, SD = "region:nordjylland:read", "region:sjaelland:read", "region:syddanmark:read"
+
+CONTRACT = """
+query Contract($hub: String!, $year: Int!, $version: Int) {
+  resultContract(businessHub: $hub, year: $year, version: $version) {
+    title status reportedFulfilmentPct
+    goals(first: 100) { nodes {
+      code category title reportedFulfilmentPct
+      indicators(first: 100) { nodes {
+        name
+        targets(first: 100) { nodes {
+          unit comparator value valueMax valueText partialThreshold partialFulfilmentPct baselineValue
+          results(first: 100) { nodes { value valueText measuredAt } }
+        } }
+      } }
+    } }
+  }
+}
+"""
+
+
+def contract(client: httpx.Client, scope: str, hub: str, year: int, version: int | None = None) -> dict[str, Any]:
+    data = gql(client, CONTRACT, {"hub": hub, "year": year, "version": version}, scope)["resultContract"]
+    assert data is not None, f"no contract {hub} {year}"
+    return data
+
+
+def goal(c: dict[str, Any], code: str) -> dict[str, Any]:
+    found = [g for g in nodes(c["goals"]) if g["code"] == code]
+    assert found, f"goal {code} missing in {c['title']}"
+    return found[0]
+
+
+def targets(g: dict[str, Any]) -> list[dict[str, Any]]:
+    return [t for i in nodes(g["indicators"]) for t in nodes(i["targets"])]
+
+
+def target_values(g: dict[str, Any]) -> set[Decimal]:
+    return {Decimal(t["value"]) for t in targets(g) if t["value"] is not None}
+
+
+def result_values(g: dict[str, Any]) -> set[Decimal]:
+    return {Decimal(r["value"]) for t in targets(g) for r in nodes(t["results"]) if r["value"] is not None}
+
+
+def result_texts(g: dict[str, Any]) -> set[str]:
+    return {r["valueText"] for t in targets(g) for r in nodes(t["results"]) if r["valueText"]}
+
+
+@pytest.fixture(scope="module")
+def nj2020(client: httpx.Client, demo_data) -> dict[str, Any]:  # noqa: ANN001
+    return contract(client, NJ, "nordjylland", 2020)
+
+
+@pytest.fixture(scope="module")
+def client(live_server) -> httpx.Client:  # noqa: ANN001
+    with httpx.Client(base_url=live_server.url, timeout=60) as c:
+        yield c
+
+
+# --- KKR Nordjylland, follow-up on result contract 2020 (seed 003) -------------------------------
+
+def test_nordjylland_2020_overall_fulfilment_is_97(nj2020) -> None:  # noqa: ANN001
+    assert Decimal(nj2020["reportedFulfilmentPct"]) == 97  # seed-003 L306-310 "Samlet målopfyldelse 97%"
+
+
+def test_nordjylland_2020_nps_target_60_half_at_50_and_result_72(nj2020) -> None:  # noqa: ANN001
+    nps = targets(goal(nj2020, "1"))[0]
+    assert (nps["unit"], nps["comparator"], Decimal(nps["value"])) == ("NPS", "AT_LEAST", 60)  # L331
+    assert (Decimal(nps["partialThreshold"]), Decimal(nps["partialFulfilmentPct"])) == (50, 50)  # L362-366
+    assert Decimal(72) in result_values(goal(nj2020, "1"))  # L377 "Den samlede NPS er 72."
+
+
+def test_nordjylland_2020_effect_result_97(nj2020) -> None:  # noqa: ANN001
+    assert Decimal(97) in result_values(goal(nj2020, "2"))  # seed-003 Mål 2
+
+
+def test_nordjylland_2020_courses_315_and_langt_over_500(nj2020) -> None:  # noqa: ANN001
+    g5 = goal(nj2020, "5")
+    assert Decimal(315) in result_values(g5)  # L687 "realiseret 315 Vækst- og Driftsforløb"
+    assert any("langt over 500" in t for t in result_texts(g5))  # L687-688, kept as printed
+    assert Decimal(82) in result_values(g5) and Decimal(60) in target_values(g5)  # L689-690 Early Warning
+
+
+def test_nordjylland_2020_goal_6_proposed_fulfilment_75(nj2020) -> None:  # noqa: ANN001
+    g6 = goal(nj2020, "6")
+    assert Decimal(g6["reportedFulfilmentPct"]) == 75  # L269-275
+    assert g6["category"] == "COMMON"
+
+
+# --- KKR Nordjylland, result contract 2021 (seed 004) ---------------------------------------------
+
+def test_nordjylland_2021_goal_12_targets_800_350_600(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    g12 = goal(contract(client, NJ, "nordjylland", 2021), "12")
+    assert {Decimal(800), Decimal(350), Decimal(600)} <= target_values(g12)  # seed-004 L5173 ff.
+
+
+def test_nordjylland_2021_awareness_target_45_from_40(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    g1 = goal(contract(client, NJ, "nordjylland", 2021), "1")
+    assert Decimal(45) in target_values(g1)
+    assert Decimal(40) in {Decimal(t["baselineValue"]) for t in targets(g1) if t["baselineValue"]}
+
+
+# --- KKR Sjælland, result contracts 2019, 2020, 2021 (seeds 002, 001, 000) ------------------------
+
+def test_sjaelland_2019_nps_68_awareness_43_and_course_targets(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    c = contract(client, SJ, "sjaelland", 2019)
+    assert Decimal(68) in result_values(goal(c, "3"))  # NPS 2019 (seed-001)
+    assert Decimal(43) in result_values(goal(c, "12"))  # awareness August 2019
+    assert {Decimal(400), Decimal(300)} <= target_values(goal(c, "1"))  # korte forløb, handlingsplaner (seed-002)
+    assert goal(c, "5C")["category"] == "LOCAL"  # "5C" is a code, not a number
+
+
+def test_sjaelland_2020_nps_81_and_half_year_courses(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    c = contract(client, SJ, "sjaelland", 2020)
+    assert Decimal(81) in result_values(goal(c, "1"))  # "pr. august 2020"
+    all_results = set().union(*(result_values(g) for g in nodes(c["goals"])))
+    assert {Decimal(729), Decimal(89), Decimal(158)} <= all_results  # H1 2020 korte/handlings-/vækstplaner
+
+
+def test_sjaelland_2021_draft_local_goals(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    c = contract(client, SJ, "sjaelland", 2021)  # latest version: the January 2021 draft (seed-000)
+    assert c["status"] == "DRAFT"
+    assert {Decimal(600), Decimal(385), Decimal(315)} <= target_values(goal(c, "15"))  # L1447-1453
+    gearing = targets(goal(c, "20"))[0]
+    assert (Decimal(gearing["value"]), Decimal(gearing["baselineValue"])) == (Decimal("2.60"), Decimal("2.45"))
+    assert Decimal(12_000_000) in target_values(goal(c, "18"))  # "12 mio. kr." consultancy grants
+    assert Decimal(25_000_000) in target_values(goal(c, "16"))  # Femern Corridor applications
+
+
+# --- Growth teams (seed 003), climate (seeds 001, 004), reference data (seeds 000, 002) ------------
+
+def test_growth_team_nordjylland_chair(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    teams = nodes(gql(client, "{ growthTeams(first: 10) { nodes { name members(first: 20) { nodes { name role organisation } } } } }",
+                      None, NJ)["growthTeams"])
+    members = [m for t in teams for m in nodes(t["members"])]
+    chair = [m for m in members if m["role"] == "Formand"]
+    assert chair and chair[0]["name"] == "Michael Lundgaard Thomsen"  # seed-003 L1819-1822
+    assert "Aalborg Portland" in chair[0]["organisation"]
+
+
+def test_growth_team_sydjylland_has_nine_members_and_no_chair(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    teams = nodes(gql(client, "{ growthTeams(first: 10) { nodes { name members(first: 20) { totalCount nodes { role } } } } }",
+                      None, SD)["growthTeams"])
+    sydjylland = [t for t in teams if "Sydjylland" in t["name"]][0]
+    assert sydjylland["members"]["totalCount"] == 9  # seed-003 L1941-2058; chair "Udestår"
+    assert all(m["role"] != "Formand" for m in nodes(sydjylland["members"]))
+
+
+def test_climate_figures(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    query = "{ climateInitiatives(first: 50) { nodes { name budgetDkk targets(first: 20) { nodes { value unit targetYear } } } } }"
+    sj = nodes(gql(client, query, None, SJ)["climateInitiatives"])
+    assert Decimal(2_225_500) in {Decimal(i["budgetDkk"]) for i in sj if i["budgetDkk"]}  # DK2020 budget, seed-001
+    nj = nodes(gql(client, query, None, NJ)["climateInitiatives"])
+    nj_targets = {(Decimal(t["value"]), t["targetYear"]) for i in nj for t in nodes(i["targets"]) if t["value"]}
+    assert (Decimal(70), 2030) in nj_targets  # −70 % by 2030, seed-004 L1706-1707
+
+
+def test_kkr_sjaelland_chair_and_population(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    data = gql(client, """{ region(slug: "sjaelland") { kkrMembers(first: 10) { nodes { name role party } } }
+                            municipality(code: "269") { name population(year: 2019) { population sharePct } } }""",
+               None, SJ)
+    chair = [m for m in nodes(data["region"]["kkrMembers"]) if m["role"] == "CHAIR"][0]
+    assert (chair["name"], chair["party"]) == ("Niels Hörup", "V")  # seed-000 L100-102
+    solrod = data["municipality"]
+    assert solrod["name"] == "Solrød"
+    assert solrod["population"][0]["population"] == 22806  # "22.806", seed-002 L1621
+    assert Decimal(solrod["population"][0]["sharePct"]) == Decimal("2.73")  # "2,73"
+
+
+def test_awareness_per_hub_september_2020(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    data = gql(client, '{ benchmarkObservations(indicatorKey: "hub-awareness-2020-09", first: 20)'
+                       " { nodes { businessHubSlug value } } }", None, SJ)
+    by_hub = {o["businessHubSlug"]: Decimal(o["value"]) for o in nodes(data["benchmarkObservations"])}
+    # seed-000 L2919-2921: national 33, Nordjylland 40, Midtjylland 36, Sjælland 34, Fyn 33, Sydjylland 32, Hovedstaden 26
+    assert by_hub == {None: 33, "nordjylland": 40, "midtjylland": 36, "sjaelland": 34, "fyn": 33,
+                      "sydjylland": 32, "hovedstaden": 26}
+
+
+def test_framework_2021_2023_nps_target_70(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    data = gql(client, '{ frameworkAgreement(slug: "2021-2023") { signedOn nationalGoals(first: 20) { nodes { code targets(first: 20) { nodes { unit value segment } } } } } }',
+               None, SJ)["frameworkAgreement"]
+    assert data["signedOn"] == "2021-01-27"  # seed-000 L1763
+    goal3 = [g for g in nodes(data["nationalGoals"]) if g["code"] == "3"][0]
+    nps = {(t["segment"], Decimal(t["value"])) for t in nodes(goal3["targets"]) if t["unit"] == "NPS"}
+    assert {s for s, v in nps if v == 70} >= {"drift", "vækst"}  # "NPS på mindst 70" per segment, L2904-2908
