@@ -6,7 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ENVIRONMENT=production HOST=0.0
 WORKDIR /app
 RUN useradd --create-home --uid 10001 kkr
 
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml setup.py README.md alembic.ini ./
 COPY platform platform
 COPY schema schema
 COPY migrations migrations

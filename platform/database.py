@@ -89,7 +89,13 @@ class Database:
 
     def __init__(self, url: str | URL, *, pool_size: int = 10, echo: bool = False) -> None:
         self.engine: AsyncEngine = create_async_engine(
-            async_url(url), pool_size=pool_size, pool_pre_ping=True, echo=echo
+            async_url(url),
+            pool_size=pool_size,
+            pool_pre_ping=True,
+            echo=echo,
+            # The row-level-security policies give plans many small subplans; PostgreSQL's JIT
+            # then spends seconds compiling what runs in milliseconds (seen on PostgreSQL 15).
+            connect_args={"server_settings": {"jit": "off"}},
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
