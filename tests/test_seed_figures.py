@@ -200,3 +200,14 @@ def test_framework_2021_2023_nps_target_70(client: httpx.Client, demo_data) -> N
     goal3 = [g for g in nodes(data["nationalGoals"]) if g["code"] == "3"][0]
     nps = {(t["segment"], Decimal(t["value"])) for t in nodes(goal3["targets"]) if t["unit"] == "NPS"}
     assert {s for s, v in nps if v == 70} >= {"drift", "vækst"}  # "NPS på mindst 70" per segment, L2904-2908
+
+
+def test_every_figure_leads_back_to_its_seed_file_and_lines(nj2020, client: httpx.Client) -> None:  # noqa: ANN001
+    data = gql(client, '{ resultContract(businessHub: "nordjylland", year: 2020) { goals(first: 1) { nodes {'
+                       " indicators(first: 1) { nodes { targets(first: 1) { nodes { results(first: 1) { nodes {"
+                       " value source { locator document { key file title } } } } } } } } } } } }", None, NJ)
+    goal1 = nodes(data["resultContract"]["goals"])[0]
+    result = nodes(nodes(nodes(goal1["indicators"])[0]["targets"])[0]["results"])[0]
+    assert Decimal(result["value"]) == 72
+    assert result["source"]["locator"] == "L376-377"
+    assert result["source"]["document"]["file"] == "003_2294b20c545d9869.txt"

@@ -52,11 +52,11 @@ def read_sources(records: list[Reader], cat: Catalogue, rows: list[Row]) -> None
         values = {
             "key": key,
             "title": r.text("title"),
+            "file": r.text("file", required=False, max_length=128),
             "region_slug": region,
             "published_on": r.date("published_on"),
             "note": r.text("note", required=False),
         }
-        r.raw("file")
         r.done()
         if key:
             cat.sources.add(key)

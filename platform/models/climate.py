@@ -30,7 +30,8 @@ class ClimateInitiative(TenantOwned, Versioned, Sourced, Base):
     search_vector: Mapped[str | None] = mapped_column(
         TSVECTOR,
         Computed(
-            "to_tsvector('danish'::regconfig, coalesce(name, '') || ' ' || coalesce(description, ''))", persisted=True
+            "to_tsvector('danish'::regconfig, replace(coalesce(name, '') || ' ' || coalesce(description, ''), '/', ' '))",
+            persisted=True,
         ),
     )
 

@@ -51,7 +51,7 @@ class ResultContract(TenantOwned, Versioned, Sourced, Base):
     fulfilment_rule: Mapped[str | None] = mapped_column(Text, doc="The contract's own fulfilment rule, as printed.")
     reported_fulfilment_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), doc="Overall fulfilment as printed.")
     search_vector: Mapped[str | None] = mapped_column(
-        TSVECTOR, Computed("to_tsvector('danish'::regconfig, coalesce(title, ''))", persisted=True)
+        TSVECTOR, Computed("to_tsvector('danish'::regconfig, replace(coalesce(title, ''), '/', ' '))", persisted=True)
     )
 
 
@@ -81,7 +81,7 @@ class Goal(TenantOwned, Versioned, Sourced, Base):
     search_vector: Mapped[str | None] = mapped_column(
         TSVECTOR,
         Computed(
-            "to_tsvector('danish'::regconfig, coalesce(title, '') || ' ' || coalesce(description, ''))",
+            "to_tsvector('danish'::regconfig, replace(coalesce(title, '') || ' ' || coalesce(description, ''), '/', ' '))",
             persisted=True,
         ),
     )

@@ -27,7 +27,10 @@ class GrowthTeam(TenantOwned, Versioned, Sourced, Base):
     recommendations: Mapped[str | None] = mapped_column(Text)
     search_vector: Mapped[str | None] = mapped_column(
         TSVECTOR,
-        Computed("to_tsvector('danish'::regconfig, coalesce(name, '') || ' ' || coalesce(mandate, ''))", persisted=True),
+        Computed(
+            "to_tsvector('danish'::regconfig, replace(coalesce(name, '') || ' ' || coalesce(mandate, ''), '/', ' '))",
+            persisted=True,
+        ),
     )
 
 

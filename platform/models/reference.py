@@ -38,6 +38,7 @@ class SourceDocument(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     title: Mapped[str] = mapped_column(Text)
+    file: Mapped[str | None] = mapped_column(String(128), doc="Seed file the line numbers refer to.")
     region_slug: Mapped[str | None] = mapped_column(ForeignKey("region.slug"))
     published_on: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
