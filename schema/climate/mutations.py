@@ -12,6 +12,8 @@ from kkr.platform.services import climate
 
 from ..common.enums import ClimateInitiativeKind, Comparator, InitiativeStatus
 from ..common.errors import (
+    editor_mutation,
+    input_argument,
     ROW_VERSION,
     DeleteInput,
     DeletePayload,
@@ -21,7 +23,6 @@ from ..common.errors import (
     optional,
     run_mutation,
 )
-from ..permissions import RegionalWrite
 from .types import ClimateInitiative, ClimateParticipant, ClimateTarget
 
 ID_TYPES = {
@@ -128,12 +129,6 @@ class ClimateTargetPayload:
     errors: list[MutationError] = strawberry.field(description="Why the mutation was refused; empty on success.")
 
 
-def _mutation(description: str) -> Any:
-    return strawberry.mutation(description=description, permission_classes=[RegionalWrite])
-
-
-def _input(description: str) -> Any:
-    return strawberry.argument(description=description)
 
 
 async def _initiative(info: strawberry.Info, service: Any, data: Any) -> ClimateInitiativePayload:
@@ -153,56 +148,56 @@ async def _target(info: strawberry.Info, service: Any, data: Any) -> ClimateTarg
 
 @strawberry.type(description="Changes to climate initiatives, their participants and targets.")
 class ClimateMutation:
-    @_mutation("Create a climate initiative in a region you edit, optionally with participants and targets.")
+    @editor_mutation("Create a climate initiative in a region you edit, optionally with participants and targets.")
     async def create_climate_initiative(
-        self, info: strawberry.Info, input: Annotated[CreateClimateInitiativeInput, _input("The new initiative.")]
+        self, info: strawberry.Info, input: Annotated[CreateClimateInitiativeInput, input_argument("The new initiative.")]
     ) -> ClimateInitiativePayload:
         return await _initiative(info, climate.create_climate_initiative, input)
 
-    @_mutation("Change a climate initiative.")
+    @editor_mutation("Change a climate initiative.")
     async def update_climate_initiative(
-        self, info: strawberry.Info, input: Annotated[UpdateClimateInitiativeInput, _input("The changes.")]
+        self, info: strawberry.Info, input: Annotated[UpdateClimateInitiativeInput, input_argument("The changes.")]
     ) -> ClimateInitiativePayload:
         return await _initiative(info, climate.update_climate_initiative, input)
 
-    @_mutation("Delete a climate initiative with its participants and targets.")
+    @editor_mutation("Delete a climate initiative with its participants and targets.")
     async def delete_climate_initiative(
-        self, info: strawberry.Info, input: Annotated[DeleteInput, _input("The initiative and its rowVersion.")]
+        self, info: strawberry.Info, input: Annotated[DeleteInput, input_argument("The initiative and its rowVersion.")]
     ) -> DeletePayload:
         return await delete_mutation(info, climate.delete_climate_initiative, input, "ClimateInitiative")
 
-    @_mutation("Add a participant to a climate initiative.")
+    @editor_mutation("Add a participant to a climate initiative.")
     async def create_climate_participant(
-        self, info: strawberry.Info, input: Annotated[CreateClimateParticipantInput, _input("The new participant.")]
+        self, info: strawberry.Info, input: Annotated[CreateClimateParticipantInput, input_argument("The new participant.")]
     ) -> ClimateParticipantPayload:
         return await _participant(info, climate.create_climate_participant, input)
 
-    @_mutation("Change a participant of a climate initiative.")
+    @editor_mutation("Change a participant of a climate initiative.")
     async def update_climate_participant(
-        self, info: strawberry.Info, input: Annotated[UpdateClimateParticipantInput, _input("The changes.")]
+        self, info: strawberry.Info, input: Annotated[UpdateClimateParticipantInput, input_argument("The changes.")]
     ) -> ClimateParticipantPayload:
         return await _participant(info, climate.update_climate_participant, input)
 
-    @_mutation("Remove a participant from a climate initiative.")
+    @editor_mutation("Remove a participant from a climate initiative.")
     async def delete_climate_participant(
-        self, info: strawberry.Info, input: Annotated[DeleteInput, _input("The participant and its rowVersion.")]
+        self, info: strawberry.Info, input: Annotated[DeleteInput, input_argument("The participant and its rowVersion.")]
     ) -> DeletePayload:
         return await delete_mutation(info, climate.delete_climate_participant, input, "ClimateParticipant")
 
-    @_mutation("Add a target to a climate initiative.")
+    @editor_mutation("Add a target to a climate initiative.")
     async def create_climate_target(
-        self, info: strawberry.Info, input: Annotated[CreateClimateTargetInput, _input("The new target.")]
+        self, info: strawberry.Info, input: Annotated[CreateClimateTargetInput, input_argument("The new target.")]
     ) -> ClimateTargetPayload:
         return await _target(info, climate.create_climate_target, input)
 
-    @_mutation("Change a target of a climate initiative.")
+    @editor_mutation("Change a target of a climate initiative.")
     async def update_climate_target(
-        self, info: strawberry.Info, input: Annotated[UpdateClimateTargetInput, _input("The changes.")]
+        self, info: strawberry.Info, input: Annotated[UpdateClimateTargetInput, input_argument("The changes.")]
     ) -> ClimateTargetPayload:
         return await _target(info, climate.update_climate_target, input)
 
-    @_mutation("Delete a target of a climate initiative.")
+    @editor_mutation("Delete a target of a climate initiative.")
     async def delete_climate_target(
-        self, info: strawberry.Info, input: Annotated[DeleteInput, _input("The target and its rowVersion.")]
+        self, info: strawberry.Info, input: Annotated[DeleteInput, input_argument("The target and its rowVersion.")]
     ) -> DeletePayload:
         return await delete_mutation(info, climate.delete_climate_target, input, "ClimateTarget")

@@ -28,6 +28,8 @@ from kkr.platform.services import errors as service_errors
 from kkr.platform.services.errors import FieldError, ServiceError
 from kkr.platform.services.store import database_error
 
+from ..permissions import RegionalWrite
+
 T = TypeVar("T")
 
 FieldPath = NewType("FieldPath", list)
@@ -191,3 +193,13 @@ async def delete_mutation(
     row, errors = await run_mutation(info, service, data, {"id": type_name})
     deleted = relay.GlobalID(type_name, str(row.id)) if row is not None else None
     return DeletePayload(deleted_id=deleted, errors=errors)
+
+
+def editor_mutation(description: str) -> Any:
+    """A mutation field for a region's editors (needs a region:<slug>:write scope)."""
+    return strawberry.mutation(description=description, permission_classes=[RegionalWrite])
+
+
+def input_argument(description: str) -> Any:
+    """The documented `input` argument of a mutation."""
+    return strawberry.argument(description=description)

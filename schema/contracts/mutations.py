@@ -12,8 +12,14 @@ import strawberry
 
 from kkr.platform.services import contract_items, contracts, results
 
-from ..common.errors import DeleteInput, DeletePayload, delete_mutation, run_mutation
-from ..permissions import RegionalWrite
+from ..common.errors import (
+    DeleteInput,
+    DeletePayload,
+    delete_mutation,
+    editor_mutation,
+    input_argument,
+    run_mutation,
+)
 from .inputs import (
     ChangeResultContractStatusInput,
     CorrectResultInput,
@@ -44,12 +50,6 @@ ID_TYPES = {
 }
 
 
-def _input(description: str) -> Any:
-    return strawberry.argument(description=description)
-
-
-def _mutation(description: str) -> Any:
-    return strawberry.mutation(description=description, permission_classes=[RegionalWrite])
 
 
 async def _contract(info: strawberry.Info, service: Any, data: Any) -> ResultContractPayload:
@@ -81,111 +81,111 @@ async def _result(info: strawberry.Info, service: Any, data: Any) -> ResultPaylo
 class ContractsMutation:
     # --- result contracts ---
 
-    @_mutation("Create a draft result contract (version 1) for a business hub and year, in the hub's region.")
+    @editor_mutation("Create a draft result contract (version 1) for a business hub and year, in the hub's region.")
     async def create_result_contract(
-        self, info: strawberry.Info, input: Annotated[CreateResultContractInput, _input("The new contract.")]
+        self, info: strawberry.Info, input: Annotated[CreateResultContractInput, input_argument("The new contract.")]
     ) -> ResultContractPayload:
         return await _contract(info, contracts.create_contract, input)
 
-    @_mutation("Change a result contract's own fields; a signed or reported one only its reporting"
+    @editor_mutation("Change a result contract's own fields; a signed or reported one only its reporting"
                " (published, reportedFulfilmentPct, note).")
     async def update_result_contract(
-        self, info: strawberry.Info, input: Annotated[UpdateResultContractInput, _input("The changes.")]
+        self, info: strawberry.Info, input: Annotated[UpdateResultContractInput, input_argument("The changes.")]
     ) -> ResultContractPayload:
         return await _contract(info, contracts.update_contract, input)
 
-    @_mutation("Delete a draft result contract with its goals, indicators and targets.")
+    @editor_mutation("Delete a draft result contract with its goals, indicators and targets.")
     async def delete_result_contract(
-        self, info: strawberry.Info, input: Annotated[DeleteInput, _input("The contract and its rowVersion.")]
+        self, info: strawberry.Info, input: Annotated[DeleteInput, input_argument("The contract and its rowVersion.")]
     ) -> DeletePayload:
         return await delete_mutation(info, contracts.delete_contract, input, "ResultContract")
 
-    @_mutation("Move a result contract one step on: adopt (godkend), sign (underskriv) or mark it reported.")
+    @editor_mutation("Move a result contract one step on: adopt (godkend), sign (underskriv) or mark it reported.")
     async def change_result_contract_status(
-        self, info: strawberry.Info, input: Annotated[ChangeResultContractStatusInput, _input("The next status.")]
+        self, info: strawberry.Info, input: Annotated[ChangeResultContractStatusInput, input_argument("The next status.")]
     ) -> ResultContractPayload:
         return await _contract(info, contracts.transition_contract, input)
 
-    @_mutation("Copy an adopted, signed or reported contract with its goals, indicators and targets into version"
+    @editor_mutation("Copy an adopted, signed or reported contract with its goals, indicators and targets into version"
                " n+1 as a draft that supersedes it; the old version is locked from then on.")
     async def create_result_contract_version(
         self, info: strawberry.Info,
-        input: Annotated[CreateResultContractVersionInput, _input("The latest version to copy.")],
+        input: Annotated[CreateResultContractVersionInput, input_argument("The latest version to copy.")],
     ) -> ResultContractPayload:
         return await _contract(info, contracts.create_contract_version, input)
 
     # --- goals and indicators ---
 
-    @_mutation("Add a goal (mål) to an editable result contract.")
+    @editor_mutation("Add a goal (mål) to an editable result contract.")
     async def create_goal(
-        self, info: strawberry.Info, input: Annotated[CreateGoalInput, _input("The new goal.")]
+        self, info: strawberry.Info, input: Annotated[CreateGoalInput, input_argument("The new goal.")]
     ) -> GoalPayload:
         return await _goal(info, contract_items.create_goal, input)
 
-    @_mutation("Change a goal of an editable result contract.")
+    @editor_mutation("Change a goal of an editable result contract.")
     async def update_goal(
-        self, info: strawberry.Info, input: Annotated[UpdateGoalInput, _input("The changes.")]
+        self, info: strawberry.Info, input: Annotated[UpdateGoalInput, input_argument("The changes.")]
     ) -> GoalPayload:
         return await _goal(info, contract_items.update_goal, input)
 
-    @_mutation("Delete a goal of an editable result contract, with its indicators and targets.")
+    @editor_mutation("Delete a goal of an editable result contract, with its indicators and targets.")
     async def delete_goal(
-        self, info: strawberry.Info, input: Annotated[DeleteInput, _input("The goal and its rowVersion.")]
+        self, info: strawberry.Info, input: Annotated[DeleteInput, input_argument("The goal and its rowVersion.")]
     ) -> DeletePayload:
         return await delete_mutation(info, contract_items.delete_goal, input, "Goal")
 
-    @_mutation("Add an indicator (målepunkt), optionally with targets, to a goal of an editable contract.")
+    @editor_mutation("Add an indicator (målepunkt), optionally with targets, to a goal of an editable contract.")
     async def create_indicator(
-        self, info: strawberry.Info, input: Annotated[CreateIndicatorInput, _input("The new indicator.")]
+        self, info: strawberry.Info, input: Annotated[CreateIndicatorInput, input_argument("The new indicator.")]
     ) -> IndicatorPayload:
         return await _indicator(info, contract_items.create_indicator, input)
 
-    @_mutation("Change an indicator of an editable result contract.")
+    @editor_mutation("Change an indicator of an editable result contract.")
     async def update_indicator(
-        self, info: strawberry.Info, input: Annotated[UpdateIndicatorInput, _input("The changes.")]
+        self, info: strawberry.Info, input: Annotated[UpdateIndicatorInput, input_argument("The changes.")]
     ) -> IndicatorPayload:
         return await _indicator(info, contract_items.update_indicator, input)
 
-    @_mutation("Delete an indicator of an editable result contract, with its targets.")
+    @editor_mutation("Delete an indicator of an editable result contract, with its targets.")
     async def delete_indicator(
-        self, info: strawberry.Info, input: Annotated[DeleteInput, _input("The indicator and its rowVersion.")]
+        self, info: strawberry.Info, input: Annotated[DeleteInput, input_argument("The indicator and its rowVersion.")]
     ) -> DeletePayload:
         return await delete_mutation(info, contract_items.delete_indicator, input, "Indicator")
 
     # --- targets and results ---
 
-    @_mutation("Add a target (måltal) to an indicator of an editable result contract.")
+    @editor_mutation("Add a target (måltal) to an indicator of an editable result contract.")
     async def create_target(
-        self, info: strawberry.Info, input: Annotated[CreateTargetInput, _input("The new target.")]
+        self, info: strawberry.Info, input: Annotated[CreateTargetInput, input_argument("The new target.")]
     ) -> TargetPayload:
         return await _target(info, contract_items.create_target, input)
 
-    @_mutation("Change a target of an editable result contract.")
+    @editor_mutation("Change a target of an editable result contract.")
     async def update_target(
-        self, info: strawberry.Info, input: Annotated[UpdateTargetInput, _input("The changes.")]
+        self, info: strawberry.Info, input: Annotated[UpdateTargetInput, input_argument("The changes.")]
     ) -> TargetPayload:
         return await _target(info, contract_items.update_target, input)
 
-    @_mutation("Delete a target of an editable result contract (refused when it has reported results).")
+    @editor_mutation("Delete a target of an editable result contract (refused when it has reported results).")
     async def delete_target(
-        self, info: strawberry.Info, input: Annotated[DeleteInput, _input("The target and its rowVersion.")]
+        self, info: strawberry.Info, input: Annotated[DeleteInput, input_argument("The target and its rowVersion.")]
     ) -> DeletePayload:
         return await delete_mutation(info, contract_items.delete_target, input, "Target")
 
-    @_mutation("Report a result for a target of a signed contract: a new revision (earlier ones are kept).")
+    @editor_mutation("Report a result for a target of a signed contract: a new revision (earlier ones are kept).")
     async def report_result(
-        self, info: strawberry.Info, input: Annotated[ReportResultInput, _input("The result.")]
+        self, info: strawberry.Info, input: Annotated[ReportResultInput, input_argument("The result.")]
     ) -> ResultPayload:
         return await _result(info, results.report_result, input)
 
-    @_mutation("Correct the latest result of a target: a new revision with the changes, the old one kept.")
+    @editor_mutation("Correct the latest result of a target: a new revision with the changes, the old one kept.")
     async def correct_result(
-        self, info: strawberry.Info, input: Annotated[CorrectResultInput, _input("The correction.")]
+        self, info: strawberry.Info, input: Annotated[CorrectResultInput, input_argument("The correction.")]
     ) -> ResultPayload:
         return await _result(info, results.correct_result, input)
 
-    @_mutation("Withdraw the latest result revision of a target (the audit trail keeps it).")
+    @editor_mutation("Withdraw the latest result revision of a target (the audit trail keeps it).")
     async def delete_result(
-        self, info: strawberry.Info, input: Annotated[DeleteResultInput, _input("The result to withdraw.")]
+        self, info: strawberry.Info, input: Annotated[DeleteResultInput, input_argument("The result to withdraw.")]
     ) -> DeletePayload:
         return await delete_mutation(info, results.delete_result, input, "Result")

@@ -11,6 +11,8 @@ from strawberry import relay
 from kkr.platform.services import growth
 
 from ..common.errors import (
+    editor_mutation,
+    input_argument,
     ROW_VERSION,
     DeleteInput,
     DeletePayload,
@@ -20,7 +22,6 @@ from ..common.errors import (
     optional,
     run_mutation,
 )
-from ..permissions import RegionalWrite
 from .types import GrowthTeam, GrowthTeamMember
 
 ID_TYPES = {"region_id": "Region", "growth_team_id": "GrowthTeam"}
@@ -85,9 +86,6 @@ class GrowthTeamMemberPayload:
     errors: list[MutationError] = strawberry.field(description="Why the mutation was refused; empty on success.")
 
 
-def _mutation(description: str) -> Any:
-    return strawberry.mutation(description=description, permission_classes=[RegionalWrite])
-
 
 async def _team(info: strawberry.Info, service: Any, data: Any) -> GrowthTeamPayload:
     row, errors = await run_mutation(info, service, data, {**ID_TYPES, "id": "GrowthTeam"})
@@ -101,42 +99,42 @@ async def _member(info: strawberry.Info, service: Any, data: Any) -> GrowthTeamM
 
 @strawberry.type(description="Changes to growth teams and their members.")
 class GrowthMutation:
-    @_mutation("Create a growth team in a region you edit.")
+    @editor_mutation("Create a growth team in a region you edit.")
     async def create_growth_team(
         self, info: strawberry.Info,
         input: Annotated[CreateGrowthTeamInput, strawberry.argument(description="The new growth team.")],
     ) -> GrowthTeamPayload:
         return await _team(info, growth.create_growth_team, input)
 
-    @_mutation("Change a growth team.")
+    @editor_mutation("Change a growth team.")
     async def update_growth_team(
         self, info: strawberry.Info,
         input: Annotated[UpdateGrowthTeamInput, strawberry.argument(description="The changes.")],
     ) -> GrowthTeamPayload:
         return await _team(info, growth.update_growth_team, input)
 
-    @_mutation("Delete a growth team with its members.")
+    @editor_mutation("Delete a growth team with its members.")
     async def delete_growth_team(
         self, info: strawberry.Info,
         input: Annotated[DeleteInput, strawberry.argument(description="The growth team and its rowVersion.")],
     ) -> DeletePayload:
         return await delete_mutation(info, growth.delete_growth_team, input, "GrowthTeam")
 
-    @_mutation("Add a member to a growth team.")
+    @editor_mutation("Add a member to a growth team.")
     async def create_growth_team_member(
         self, info: strawberry.Info,
         input: Annotated[CreateGrowthTeamMemberInput, strawberry.argument(description="The new member.")],
     ) -> GrowthTeamMemberPayload:
         return await _member(info, growth.create_growth_team_member, input)
 
-    @_mutation("Change a growth-team member.")
+    @editor_mutation("Change a growth-team member.")
     async def update_growth_team_member(
         self, info: strawberry.Info,
         input: Annotated[UpdateGrowthTeamMemberInput, strawberry.argument(description="The changes.")],
     ) -> GrowthTeamMemberPayload:
         return await _member(info, growth.update_growth_team_member, input)
 
-    @_mutation("Remove a member from a growth team.")
+    @editor_mutation("Remove a member from a growth team.")
     async def delete_growth_team_member(
         self, info: strawberry.Info,
         input: Annotated[DeleteInput, strawberry.argument(description="The member and its rowVersion.")],
