@@ -76,6 +76,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_schema(args: argparse.Namespace) -> int:
+    from .contract import SDL_PATH, export_sdl
+
+    path = Path(args.output) if args.output else SDL_PATH
+    print(f"{path}: {'updated' if export_sdl(path) else 'unchanged'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kkr", description="The KKR GraphQL platform.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -94,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--check", action="store_true", help="validate only, write nothing")
     demo.add_argument("--path", help="the tenants folder (default: the repository's)")
     demo.set_defaults(func=cmd_load_demo)
+
+    export = sub.add_parser("export-schema", help="write the GraphQL SDL to frontend-contract/schema.graphql")
+    export.add_argument("--output", help="another file to write it to")
+    export.set_defaults(func=cmd_export_schema)
 
     add_auth_commands(sub, owner_url=_owner_url)
     return parser

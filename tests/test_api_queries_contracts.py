@@ -8,36 +8,13 @@ import re
 import httpx
 import pytest
 
+from kkr.platform.contract import read_operation
+
 from .api_client import NORDJYLLAND_READ, SJAELLAND_READ, gql, post
 
 pytestmark = pytest.mark.usefixtures("demo_data")
 
-DASHBOARD = """
-query Dashboard($region: String!, $year: Int) {
-  region(slug: $region) {
-    name kkrName
-    businessHubs { nodes { name offices { totalCount nodes { kind town } } } }
-    resultContracts(year: $year) {
-      totalCount
-      nodes {
-        id year version title status reportedFulfilmentPct
-        businessHub { slug }
-        fulfilmentSummary { targets met partlyMet notMet notYetReported notAssessable }
-        goals {
-          totalCount
-          nodes {
-            code category title reportedFulfilmentPct source { documentKey locator }
-            indicators { nodes { name
-              targets { nodes { periodLabel unit comparator value valueMax valueText partialThreshold partialFulfilmentPct
-                latestResult { value valueText measuredAt revision }
-                fulfilment { status pct explanation } } } } }
-          }
-        }
-      }
-    }
-  }
-}
-"""
+DASHBOARD = read_operation("Dashboard")
 
 
 def _targets(contract: dict) -> list[tuple[str, dict]]:
