@@ -6,13 +6,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ENVIRONMENT=production HOST=0.0
 WORKDIR /app
 RUN useradd --create-home --uid 10001 kkr
 
-COPY pyproject.toml setup.py README.md alembic.ini ./
+COPY pyproject.toml setup.py README.md alembic.ini constraints.txt ./
 COPY platform platform
 COPY schema schema
 COPY migrations migrations
 COPY tenants tenants
 COPY frontend-contract frontend-contract
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir -c constraints.txt -e .
 
 USER kkr
 EXPOSE 8000
