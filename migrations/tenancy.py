@@ -46,7 +46,7 @@ CREATE FUNCTION kkr_danish_sort_key(s text) RETURNS text
     """,
     """
 CREATE FUNCTION kkr_audit() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public  -- pg_temp appended by migration 0004
     AS $$
     DECLARE
         subject record;

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
-from .auth.identity import ANONYMOUS, Identity
+from .auth.identity import ANONYMOUS, PUBLIC_CONTRACTS, Identity
 from .database import Database, TenantContext, apply_tenant_context
 from .settings import Settings
 
@@ -33,7 +33,7 @@ class RequestContext:
 
     @property
     def tenant(self) -> TenantContext:
-        return self.identity.tenant_context(public_contracts=self.settings.public_contracts)
+        return self.identity.tenant_context()
 
     async def session(self) -> AsyncSession:
         if self._session is None:
@@ -46,6 +46,17 @@ class RequestContext:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         async with self.db.transaction(self.tenant) as session:
+            yield session
+
+    @asynccontextmanager
+    async def published_contracts_session(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction for the published-contracts query.  With PUBLIC_CONTRACTS=true it
+        also sees every region's published contracts and their goals (nothing below them: policies
+        `public_read`); otherwise it is the caller's own context."""
+        ctx = self.tenant
+        if self.settings.public_contracts:
+            ctx = replace(ctx, flags=ctx.flags | {PUBLIC_CONTRACTS})
+        async with self.db.transaction(ctx, read_only=True) as session:
             yield session
 
     async def close(self) -> None:

@@ -30,7 +30,7 @@ class AccessLog(SchemaExtension):
             await record_access(
                 request.db,
                 request.identity,
-                operation_name=operation_name_of(context.query, context.provided_operation_name),
+                operation_name=operation_name_of(context.query, context.operation_name),
                 document=context.query,
                 variables=context.variables,
             )

@@ -39,7 +39,9 @@ from .admin.queries import AdminQuery
 from .benchmarks.aggregates import AggregatesQuery
 from .benchmarks.comparisons import ComparisonsQuery
 from .public.queries import PublicQuery
-from .visibility import IntrospectionVisibility
+from .masking import mask_unexpected_errors
+from .text_input import RejectNulCharacters
+from .visibility import CallerVisibility
 
 
 class CloseSession(SchemaExtension):
@@ -75,6 +77,6 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     types=[*NODE_TYPES, AuditEvent],
-    extensions=[CloseSession, AccessLog, IntrospectionVisibility],
+    extensions=[CloseSession, AccessLog, RejectNulCharacters, CallerVisibility, mask_unexpected_errors],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )

@@ -1,13 +1,16 @@
-"""Introspection shows each caller only the part of the schema it may use.
+"""Each caller sees only the part of the schema it may use.
 
-The full schema still validates and executes every ordinary operation, so a
-field the caller may not use answers with a FORBIDDEN error rather than
-"cannot query field".  Introspection (`__schema`, `__type`) is instead executed
-against a pruned copy of the schema: fields whose scope permissions refuse the
-caller are removed, then every type no longer reachable from the root types.
-Pruned schemas are built from the printed SDL (introspection needs no
-resolvers) and cached per audience, i.e. per set of permission classes that
-admit the caller.
+The full schema still validates and executes every valid operation, so a field
+the caller may not use answers with a FORBIDDEN error rather than "cannot query
+field".  Introspection (`__schema`, `__type`) is instead executed against a
+pruned copy of the schema: fields whose scope permissions refuse the caller are
+removed, then every type no longer reachable from the root types.  Pruned
+schemas are built from the printed SDL (introspection needs no resolvers) and
+cached per audience, i.e. per set of permission classes that admit the caller.
+
+Validation errors must not reveal the rest either: they never carry "Did you
+mean ...?" suggestions, and an invalid document is reported as the caller's
+pruned schema sees it (a hidden field is simply unknown there).
 """
 
 from __future__ import annotations
@@ -41,9 +44,13 @@ from graphql import (
     get_operation_ast,
     parse,
     print_schema,
+    specified_rules,
+    validate,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from kkr.platform.auth.identity import Identity
 from kkr.platform.settings import Settings
@@ -170,8 +177,21 @@ def root_field_names(operation: OperationDefinitionNode, document: DocumentNode)
     return names
 
 
-class IntrospectionVisibility(SchemaExtension):
-    """Answers introspection from the caller's pruned schema."""
+class CallerVisibility(SchemaExtension):
+    """Answers introspection from the caller's pruned schema, and validates without revealing the rest."""
+
+    def on_validate(self):  # noqa: ANN201
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.validation_rules and context.pre_execution_errors is None:
+            rules = (*context.validation_rules, MaybeNullValidationRule, OneOfInputValidationRule)
+            errors = validate(context.schema._schema, document, rules, hide_suggestions=True)
+            if errors:
+                request = context.context
+                pruned = visibility_of(context.schema).schema_for(request.identity, request.settings)
+                errors = validate(pruned, document, specified_rules, hide_suggestions=True) or errors
+            context.pre_execution_errors = errors  # Strawberry does not validate again
+        yield
 
     def on_execute(self):  # noqa: ANN201
         context = self.execution_context

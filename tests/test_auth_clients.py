@@ -10,6 +10,7 @@ import sys
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from kkr.platform.auth.clients import hash_secret, verify_secret
@@ -76,16 +77,26 @@ def test_the_token_endpoint_refuses_bad_credentials_and_scopes(client: httpx.Cli
     assert other.json()["error"] == "unsupported_grant_type"
 
 
-def test_expired_clients_get_no_tokens(client: httpx.Client, owner_env: dict[str, str]) -> None:
-    secret = register(owner_env, "old-client", "--scope", "aggregates:read", "--expires", "2020-01-01")
+async def test_expired_clients_get_no_tokens(client: httpx.Client, owner_env: dict[str, str], owner_engine) -> None:  # noqa: ANN001
+    secret = register(owner_env, "old-client", "--scope", "aggregates:read", "--expires-in-days", "1")
+    assert get_token(client, "old-client", secret).status_code == 200
+    async with owner_engine.begin() as conn:  # a day later
+        await conn.execute(text("UPDATE oauth_client SET expires_at = now() - interval '1 second'"
+                                " WHERE client_id = 'old-client'"))
     response = get_token(client, "old-client", secret)
     assert response.status_code == 401 and "expired" in response.json()["error_description"]
 
 
-def test_register_client_validates_its_input(owner_env: dict[str, str]) -> None:
+def test_register_client_validates_its_input(owner_env: dict[str, str], demo_data) -> None:  # noqa: ANN001
     assert kkr("register-client", "x1x", "--scope", "root", env=owner_env).returncode == 1
     bad_region = kkr("register-client", "region-client", "--scope", "region:sjaelland:read", env=owner_env)
     assert bad_region.returncode == 1 and "not registered for" in bad_region.stderr
+    unknown = kkr("register-client", "region-client", "--scope", "region:atlantis:read", "--tenant", "atlantis",
+                  env=owner_env)
+    assert unknown.returncode == 1 and "unknown region(s) ['atlantis']" in unknown.stderr
+    past = kkr("register-client", "region-client", "--scope", "aggregates:read", "--expires", "2020-01-01",
+               env=owner_env)
+    assert past.returncode == 1 and "lies in the past" in past.stderr
     register(owner_env, "region-client", "--scope", "region:sjaelland:read", "--tenant", "sjaelland")
     assert kkr("register-client", "region-client", "--scope", "aggregates:read", env=owner_env).returncode == 1
     assert kkr("disable-client", "no-such-client", env=owner_env).returncode == 1

@@ -4,7 +4,7 @@
   targets and results only; nothing else, and it can change nothing;
 - `aggregates:read` sees no contract row at all, only the aggregate functions' output, with
   cells of fewer than three hubs or contracts suppressed inside the database;
-- `public:contracts` (PUBLIC_CONTRACTS) sees published contracts with everything in them;
+- `public:contracts` (PUBLIC_CONTRACTS) sees published contracts and their goals, nothing below;
 - the access log can be appended to but not read back.
 
 A database of this module's own: the demo data plus copies of Nordjylland's 2020 contract in two
@@ -203,6 +203,8 @@ async def test_public_flag_shows_published_contracts_with_all_their_goals(app: D
         owner, f"SELECT count(*) FROM result_contract WHERE {COMPARABLE_CONTRACTS}")
     assert await count(app, PUBLIC, "SELECT count(*) FROM goal WHERE category = 'local'") > 0
     assert await count(app, NOBODY, "SELECT count(*) FROM result_contract") == 0
+    for table in ("indicator", "target", "result"):  # the public projection stops at the goals
+        assert await count(app, PUBLIC, f"SELECT count(*) FROM {table}") == 0
 
 
 async def test_the_access_log_is_append_only_for_the_api(app: Database) -> None:

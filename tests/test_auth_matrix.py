@@ -65,6 +65,40 @@ def other_region_by_filter(client: httpx.Client, role: str) -> Any:
     return len(body["data"]["resultContracts"]["nodes"])
 
 
+def nordjylland_id(client: httpx.Client, field: str) -> str:
+    """The global id of Nordjylland's first `field` row (read with a Nordjylland token)."""
+    body = call(client, "nordjylland writer", f"{{ {field}(first: 1) {{ nodes {{ id }} }} }}")
+    return body["data"][field]["nodes"][0]["id"]
+
+
+def nordjylland_contract_by_node(client: httpx.Client, role: str) -> Any:
+    """A forged look-up: another region's contract by its global id is null, not an error that confirms it."""
+    body = call(client, role, "query($id: ID!) { node(id: $id) { ... on ResultContract { regionSlug } } }",
+                {"id": nordjylland_id(client, "resultContracts")})
+    if forbidden(body):
+        return "FORBIDDEN"
+    assert "errors" not in body, body
+    return body["data"]["node"] and body["data"]["node"]["regionSlug"]
+
+
+def nordjylland_contracts_nested(client: httpx.Client, role: str) -> Any:
+    """Through a visible parent (the region, reference data) the nested rows are still the caller's own only."""
+    body = call(client, role, '{ region(slug: "nordjylland") { resultContracts { totalCount } } }')
+    if forbidden(body):
+        return "FORBIDDEN"
+    assert "errors" not in body, body
+    return body["data"]["region"]["resultContracts"]["totalCount"]
+
+
+def delete_nordjylland_growth_team(client: httpx.Client, role: str) -> Any:
+    """A delete with a stale version: Nordjylland's editor is told STALE_VERSION, everyone else NOT_FOUND."""
+    body = call(client, role, "mutation($input: DeleteInput!) { deleteGrowthTeam(input: $input) { errors { code } } }",
+                {"input": {"id": nordjylland_id(client, "growthTeams"), "rowVersion": 0}})
+    if forbidden(body):
+        return "FORBIDDEN"
+    return [e["code"] for e in body["data"]["deleteGrowthTeam"]["errors"]]
+
+
 def create_growth_team(region: str) -> Callable[[httpx.Client, str], Any]:
     def operation(client: httpx.Client, role: str) -> Any:
         body = call(client, role, "mutation($input: CreateGrowthTeamInput!) { createGrowthTeam(input: $input) {"
@@ -141,6 +175,10 @@ EXPECTED: dict[str, tuple[Callable[[httpx.Client, str], Any], tuple[Any, ...]]] 
     "another region's contracts by filter": (other_region_by_filter, (F, 0, 0, 0, F, F, F)),
     "mutation in sjaelland": (create_growth_team("sjaelland"), (F, F, "sjaelland", "REFUSED", F, F, F)),
     "mutation in nordjylland": (create_growth_team("nordjylland"), (F, F, "REFUSED", "nordjylland", F, F, F)),
+    "nordjylland's contract by node id": (nordjylland_contract_by_node, (F, None, None, "nordjylland", F, F, F)),
+    "nordjylland's contracts nested in its region": (nordjylland_contracts_nested, (F, 0, 0, 2, F, F, F)),
+    "stale delete of a nordjylland growth team": (
+        delete_nordjylland_growth_team, (F, F, ["NOT_FOUND"], ["STALE_VERSION"], F, F, F)),
     "benchmark comparisons": (comparable_figures, (F, F, F, F, SJ | NJ, F, F)),
     "aggregates": (aggregates, (F, F, F, F, "AGGREGATES", "AGGREGATES", F)),
     "benchmark observations": (benchmark_observations, (F, True, True, True, True, F, F)),
@@ -208,3 +246,20 @@ def test_introspection_hides_types_only_other_roles_reach(client: httpx.Client) 
 def test_introspection_cannot_be_mixed_with_data_fields(client: httpx.Client) -> None:
     body = call(client, "sjaelland reader", "{ regions { slug } __schema { queryType { name } } }")
     assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+@pytest.mark.parametrize(("role", "query"), [
+    ("ministry aggregates", "{ oauthClient { clientId } }"),
+    ("ministry aggregates", "{ resultContrakts { totalCount } }"),
+    ("sjaelland reader", "{ oauthClientz { clientId } }"),
+    ("anonymous", "{ resultContract { title } }"),
+])
+def test_validation_errors_reveal_nothing_the_role_may_not_see(client: httpx.Client, role: str, query: str) -> None:
+    """No "Did you mean ...?" and no argument names of fields outside the caller's part of the schema."""
+    scopes = ROLES[role]
+    response = client.post("/graphql", json={"query": query},
+                           headers=bearer(*scopes, subject=f"{role}@test") if scopes else {})
+    messages = " ".join(e["message"] for e in response.json()["errors"])
+    assert "Did you mean" not in messages
+    assert not any(hidden in messages for hidden in ("oauthClients", "resultContracts", "businessHub"))
+    assert "Cannot query field" in messages

@@ -90,6 +90,16 @@ def test_public_contracts_setting_opens_published_contracts_to_anonymous(setting
         assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         fields = client.post("/graphql", json={"query": "{ __schema { queryType { fields { name } } } }"}).json()
         assert [f["name"] for f in fields["data"]["__schema"]["queryType"]["fields"]] == ["publishedContracts"]
+        # The setting opens the public projection only, not other regions' rows to regional staff.
+        staff = bearer("region:sjaelland:read")
+        published = client.post("/graphql", json={"query": "{ publishedContracts { region } }"}, headers=staff).json()
+        assert {c["region"] for c in published["data"]["publishedContracts"]} == {"sjaelland", "nordjylland"}
+        own = client.post("/graphql", json={"query": "{ resultContracts(first: 100) { nodes { regionSlug } } }"},
+                          headers=staff).json()
+        assert {n["regionSlug"] for n in own["data"]["resultContracts"]["nodes"]} == {"sjaelland"}
+        goals = client.post("/graphql", json={"query": "{ goals(first: 100) { nodes { regionSlug } } }"},
+                            headers=staff).json()
+        assert {n["regionSlug"] for n in goals["data"]["goals"]["nodes"]} <= {"sjaelland"}
 
 
 async def test_cross_region_calls_are_logged(client: httpx.Client, owner_engine, demo_data) -> None:  # noqa: ANN001
@@ -108,6 +118,21 @@ async def test_cross_region_calls_are_logged(client: httpx.Client, owner_engine,
     assert (row.client, row.scopes, row.operation_name) == ("analyst@kl.dk", ["benchmark:read"], "Figures")
     assert row.document_sha256 == hashlib.sha256(query.encode()).hexdigest()
     assert row.variables == {"year": 2020}
+
+
+async def test_the_access_log_names_the_chosen_operation_and_keeps_odd_variables(
+    client: httpx.Client, owner_engine, demo_data,  # noqa: ANN001
+) -> None:
+    document = "query A { regions { slug } } query B($note: String!) { comparableFigures { region } region(slug: $note) { slug } }"
+    body = {"query": document, "operationName": "B", "variables": {"note": "nul\u0000byte"}}
+    response = client.post("/graphql", json=body, headers=bearer("benchmark:read", subject="two-ops@kl.dk"))
+    # Refused before it runs (PostgreSQL text cannot hold U+0000), and still logged.
+    assert response.json()["errors"][0]["message"] == (
+        "Variable note: text may not contain the NUL character (U+0000).")
+    async with owner_engine.connect() as conn:
+        row = (await conn.execute(text("SELECT operation_name, variables FROM access_log"
+                                       " WHERE subject = 'two-ops@kl.dk'"))).one()
+    assert row.operation_name == "B" and row.variables == {"note": "nul\ufffdbyte"}
 
 
 def test_claims_helper_defaults() -> None:

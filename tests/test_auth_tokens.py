@@ -188,3 +188,30 @@ def test_development_generates_its_signing_key_once(tmp_path, monkeypatch: pytes
     assert path.stat().st_mode & 0o777 == 0o600
     assert keys.load_signing_keys(Settings(environment="development")).keys[0].kid == first.keys[0].kid
     assert keys.load_signing_keys(Settings(environment="production")) is None
+
+
+async def test_production_accepts_platform_tokens_only_when_they_name_a_client() -> None:
+    """`kkr mint-token` tokens (no client_id) cannot be revoked: production refuses them."""
+    from kkr.platform.auth.keys import StaticKeys, parse_key_set
+    from kkr.platform.auth.tokens import InvalidToken, TokenVerifier, TrustedIssuer
+
+    platform = TrustedIssuer(TEST_ISSUER, StaticKeys(parse_key_set(public_jwks(IDP_KEY), origin="test")), platform=True)
+
+    async def active(client_id: str) -> str | None:
+        return None
+
+    verifier = TokenVerifier([platform], audience=AUDIENCE, algorithms=["RS256"], client_check=active,
+                             platform_tokens_need_client=True)
+    with pytest.raises(InvalidToken, match="names no client"):
+        await verifier.verify(mint("admin"))
+    assert (await verifier.verify(mint("aggregates:read", client_id="em-dataportal"))).client_id == "em-dataportal"
+
+
+def test_production_refuses_an_identity_provider_jwks_over_plain_http() -> None:
+    from kkr.platform.auth.config import trusted_issuers
+    from kkr.platform.auth.keys import KeyLoadError
+
+    plain = {"idp_jwks": "http://idp.example/jwks.json", "idp_issuer": TEST_ISSUER}
+    with pytest.raises(KeyLoadError, match="https"):
+        trusted_issuers(Settings(environment="production", **plain))
+    assert trusted_issuers(Settings(environment="development", **plain))[0].issuer == TEST_ISSUER

@@ -147,3 +147,32 @@ def test_graphiql_is_served_to_browsers_only(client: httpx.Client) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     api = client.get("/graphql", params={"query": "{ __typename }"}, headers={"Accept": "application/json"})
     assert api.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize(("variables", "literal", "message"), [
+    ({"slug": "sj\u0000"}, "$slug", "Variable slug: text may not contain"),
+    ({}, '"sj\\u0000"', "A string literal contains the NUL character"),
+])
+def test_the_nul_character_is_refused_with_a_clear_error(client, variables, literal, message) -> None:  # noqa: ANN001
+    declaration = "($slug: String!)" if variables else ""
+    query = f"query{declaration} {{ region(slug: {literal}) {{ slug }} }}"
+    body = client.post("/graphql", json={"query": query, "variables": variables},
+                       headers=bearer("region:sjaelland:read")).json()
+    assert body["errors"][0]["message"].startswith(message)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" and body.get("data") is None
+
+
+def test_unexpected_errors_are_masked_and_client_errors_are_not() -> None:
+    from graphql import GraphQLError
+    from sqlalchemy.exc import DBAPIError
+
+    from kkr.platform.services.errors import ErrorCode, ServiceError
+    from kkr.schema.masking import is_unexpected
+
+    database = DBAPIError("INSERT INTO access_log ... secret parameters", {}, Exception("boom"))
+    assert is_unexpected(GraphQLError(str(database), original_error=database))
+    assert is_unexpected(GraphQLError("bug", original_error=KeyError("x")))
+    assert not is_unexpected(GraphQLError("FORBIDDEN: needs a scope"))
+    assert not is_unexpected(GraphQLError("bad id", original_error=ValueError("not a global id")))
+    refused = ServiceError.one("input", ErrorCode.NOT_FOUND, "No such row.")
+    assert not is_unexpected(GraphQLError(str(refused), original_error=refused))

@@ -33,7 +33,8 @@ def test_danish_numbers_are_read_as_printed(printed: str, value: Decimal) -> Non
     assert parse_danish_number(printed) == value
 
 
-@pytest.mark.parametrize("printed", ["12.5", "6.04", "1,2,3", "1.44", "abc", "", "5 5"])
+@pytest.mark.parametrize("printed", ["12.5", "6.04", "1,2,3", "1.44", "abc", "", "5 5", ".600", ",5", ".1.445", "-,5",
+                                     "+-5", "1.445,", "6,04 %"])
 def test_ambiguous_or_malformed_numbers_are_refused(printed: str) -> None:
     with pytest.raises(ValueError, match="Danish format"):
         parse_danish_number(printed)
@@ -47,27 +48,28 @@ async def empty_db():  # noqa: ANN201
     await drop_database(url)
 
 
-async def snapshot(url) -> dict[str, int]:  # noqa: ANN001
+async def snapshot(url) -> dict[str, tuple[int, str]]:  # noqa: ANN001
+    """Every table's row count and a hash of its whole content (read as the owner)."""
     engine = create_async_engine(url)
     async with engine.connect() as conn:
-        counts = {
-            t: (await conn.execute(text(f'SELECT count(*) FROM "{t}"'))).scalar()
+        tables = {
+            t: tuple((await conn.execute(text(
+                f'SELECT count(*), md5(coalesce(string_agg(x::text, chr(10) ORDER BY x::text), \'\')) FROM "{t}" x'
+            ))).one())
             for t in Base.metadata.tables
         }
-        counts["row versions"] = (await conn.execute(text(
-            "SELECT coalesce(sum(row_version), 0) FROM result_contract"))).scalar()
     await engine.dispose()
-    return counts
+    return tables
 
 
 async def test_loading_twice_changes_nothing(empty_db) -> None:  # noqa: ANN001
     first = await load(empty_db, REPO_ROOT / "tenants")
     assert first.changed > 0
     before = await snapshot(empty_db)
-    assert before["municipality"] == 98 and before["region"] == 5 and before["business_hub"] == 6
+    assert before["municipality"][0] == 98 and before["region"][0] == 5 and before["business_hub"][0] == 6
     second = await load(empty_db, REPO_ROOT / "tenants")
     assert second.changed == 0, second.lines()
-    assert await snapshot(empty_db) == before  # audit_event included: no write happened at all
+    assert await snapshot(empty_db) == before  # every table's content, the audit trail included
 
 
 def broken_copy(tmp_path: Path) -> Path:
@@ -90,36 +92,76 @@ def first_target(document: dict) -> dict:
     raise AssertionError("no target in the contract")
 
 
+def first_target_with_value(document: dict) -> dict:
+    for goal in document["contract"]["goals"]:
+        for indicator in goal.get("indicators", []):
+            for target in indicator.get("targets", []):
+                if "value" in target:
+                    return target
+    raise AssertionError("no target with a value in the contract")
+
+
 CONTRACT = "sjaelland/contracts/2019-sjaelland.yaml"
 
 
-@pytest.mark.parametrize(
-    ("file", "change", "expected"),
-    [
-        ("sjaelland/council.yaml", lambda d: d["kkr_members"][0].update(municipality="999"),
-         "tenants/sjaelland/council.yaml: record 1 (Niels Hörup): field 'municipality': unknown kommunekode '999'"),
-        (CONTRACT, lambda d: first_target(d).pop("unit"), "field 'unit': is required"),
-        (CONTRACT, lambda d: first_target(d).update(value="12.5"), "'12.5' is not a number in Danish format"),
-        (CONTRACT, lambda d: d["contract"]["goals"][0].update(national_goal={"agreement": "2019-2020", "code": "99"}),
-         "field 'code': no national goal '99' in framework agreement '2019-2020'"),
-        (CONTRACT, lambda d: d["contract"].update(hub="atlantis"), "field 'hub': unknown business hub 'atlantis'"),
-        (CONTRACT, lambda d: d["contract"].update(hub="nordjylland"),
-         "hub 'nordjylland' belongs to region 'nordjylland', not to this tenant 'sjaelland'"),
-    ],
-    ids=["unknown-kommunekode", "target-without-unit", "malformed-number", "goal-to-missing-national-goal",
-         "contract-to-missing-hub", "contract-of-another-tenant"],
-)
+GOAL_1 = "contract > goal 1"
+#: file, change (None: delete the file), the error expected for that file
+CASES = [
+    ("sjaelland/council.yaml", lambda d: d["kkr_members"][0].update(municipality="999"),
+     "record 1 (Niels Hörup): field 'municipality': unknown kommunekode '999'"),
+    (CONTRACT, lambda d: first_target(d).pop("unit"), f"{GOAL_1} > indicator[0] > target[0]: field 'unit': is required"),
+    (CONTRACT, lambda d: first_target(d).update(value="12.5"),
+     f"{GOAL_1} > indicator[0] > target[0]: field 'value': '12.5' is not a number in Danish format"),
+    (CONTRACT, lambda d: first_target(d).update(value=".600"),
+     f"{GOAL_1} > indicator[0] > target[0]: field 'value': '.600' is not a number in Danish format"),
+    (CONTRACT, lambda d: d["contract"]["goals"][0].update(national_goal={"agreement": "1999-2000", "code": "1"}),
+     f"{GOAL_1} > national_goal: field 'agreement': unknown framework agreement '1999-2000'"),
+    (CONTRACT, lambda d: d["contract"]["goals"][0].update(national_goal={"agreement": "2019-2020", "code": "99"}),
+     f"{GOAL_1} > national_goal: field 'code': no national goal '99' in framework agreement '2019-2020'"),
+    ("sjaelland/contracts/2021-sjaelland-v1.yaml", None,
+     "contract: field 'version': version 2 supersedes version 1 of contract sjaelland 2021,"
+     " which no file of this region holds"),
+    (CONTRACT, lambda d: first_target_with_value(d).pop("source"),
+     f"{GOAL_1} > indicator[1] > target[0]: field 'source': is required for a record with figures (value)"),
+    (CONTRACT, lambda d: first_target(d)["source"].update(lines="3880-3890"),
+     f"{GOAL_1} > indicator[0] > target[0] > source: field 'lines': the range '3880-3890' ends after the seed"
+     " file's last line (3888)"),
+    (CONTRACT, lambda d: first_target(d)["source"].update(lines="261-253"),
+     f"{GOAL_1} > indicator[0] > target[0] > source: field 'lines': the range '261-253' does not run forwards"),
+    (CONTRACT, lambda d: d["contract"].update(hub="atlantis"),
+     "contract: field 'hub': unknown business hub 'atlantis'"),
+    (CONTRACT, lambda d: d["contract"].update(hub="nordjylland"),
+     "contract: field 'hub': hub 'nordjylland' belongs to region 'nordjylland', not to this tenant"),
+]
+CASE_IDS = ["unknown-kommunekode", "target-without-unit", "malformed-number", "malformed-number-leading-point",
+            "goal-to-missing-framework-agreement", "goal-to-missing-national-goal", "contract-to-missing-version",
+            "figure-without-source", "source-beyond-the-seed-file", "source-range-backwards", "contract-to-missing-hub", "contract-of-another-tenant"]
+ERROR_FILE = {"sjaelland/contracts/2021-sjaelland-v1.yaml": "sjaelland/contracts/2021-sjaelland.yaml"}
+
+
+def rename_first_growth_team(document: dict) -> None:
+    document["growth_teams"][0]["name"] += " (changed)"
+
+
+@pytest.mark.parametrize(("file", "change", "expected"), CASES, ids=CASE_IDS)
 async def test_broken_files_are_refused_and_nothing_is_written(
     empty_db, tmp_path: Path, file: str, change, expected: str  # noqa: ANN001
 ) -> None:
     await load(empty_db, REPO_ROOT / "tenants")
     before = await snapshot(empty_db)
     root = broken_copy(tmp_path)
-    edit(root / file, change)
+    # A valid change in the same region and one in another: neither may be written either.
+    edit(root / "sjaelland/growth_teams.yaml", rename_first_growth_team)
+    edit(root / "nordjylland/growth_teams.yaml", rename_first_growth_team)
+    if change is None:
+        (root / file).unlink()
+    else:
+        edit(root / file, change)
     with pytest.raises(InvalidData) as caught:
         await load(empty_db, root)
     messages = [str(e) for e in caught.value.errors]
-    assert any(expected in m and f"tenants/{file}" in m for m in messages), messages
+    prefix = f"tenants/{ERROR_FILE.get(file, file)}: "
+    assert any(m.startswith(prefix) and expected in m for m in messages), messages
     assert await snapshot(empty_db) == before
 
 
@@ -131,3 +173,14 @@ async def test_a_failure_while_writing_rolls_the_whole_scope_back(empty_db, tmp_
     with pytest.raises(IntegrityError):
         await load(empty_db, root)
     assert await snapshot(empty_db) == before
+
+
+SEEDS = REPO_ROOT.parent / "shared" / "seeds"
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed papers (../shared/seeds) are not beside this checkout")
+def test_line_counts_in_sources_match_the_seed_files() -> None:
+    sources = yaml.safe_load((REPO_ROOT / "tenants/national/sources.yaml").read_text(encoding="utf-8"))["sources"]
+    for source in (s for s in sources if s.get("file")):
+        text = (SEEDS / source["file"]).read_text(encoding="utf-8")
+        assert source["line_count"] == len(text.splitlines()), source["key"]

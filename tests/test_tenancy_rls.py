@@ -178,3 +178,20 @@ async def test_shared_reference_data_is_read_only_for_the_app(app_db: Database) 
 async def test_results_are_never_updated_in_place(app_db: Database) -> None:
     with pytest.raises(ProgrammingError, match="permission denied"):
         await scalar(app_db, A_WRITE, "UPDATE result SET value = 1")
+
+
+async def test_a_temporary_table_cannot_divert_the_audit_trail(app_db: Database, owner_engine) -> None:  # noqa: ANN001
+    """The trigger writes public.audit_event even when the API role shadows it with a temporary table."""
+    async with owner_engine.connect() as conn:
+        before = (await conn.execute(text("SELECT count(*) FROM audit_event WHERE row_id = :id"), {"id": A_ROW})).scalar()
+    async with app_db.sessionmaker() as session, session.begin():
+        from kkr.platform.database import apply_tenant_context
+
+        await apply_tenant_context(session, TenantContext.for_tenant(A, write=True, actor="attacker"))
+        await session.execute(text("CREATE TEMP TABLE audit_event (LIKE public.audit_event) ON COMMIT DROP"))
+        await session.execute(text("UPDATE kkr_member SET name = 'Anna B' WHERE id = :id"), {"id": A_ROW})
+        assert (await session.execute(text("SELECT count(*) FROM pg_temp.audit_event"))).scalar() == 0
+    async with owner_engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT actor FROM audit_event WHERE row_id = :id ORDER BY id"),
+                                   {"id": A_ROW})).scalars().all()
+    assert len(rows) == before + 1 and rows[-1] == "attacker"

@@ -24,6 +24,17 @@ def is_logged(identity: Identity) -> bool:
     return bool(identity.scopes & LOGGED_SCOPES)
 
 
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL text and jsonb cannot hold U+0000: it is logged as U+FFFD."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
 def document_hash(document: str | None) -> str:
     return hashlib.sha256((document or "").encode()).hexdigest()
 
@@ -38,7 +49,7 @@ async def record_access(
             "client": (identity.client_id or identity.subject)[:128],
             "subject": identity.subject[:256],
             "scopes": sorted(identity.scopes),
-            "operation_name": operation_name,
+            "operation_name": _without_nul(operation_name),
             "document_sha256": document_hash(document),
-            "variables": json.dumps(variables) if variables else None,
+            "variables": json.dumps(_without_nul(variables)) if variables else None,
         })

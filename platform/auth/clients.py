@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..database import NO_TENANT, Database
-from ..models import OAuthClient
+from ..models import OAuthClient, Region
 from .identity import ADMIN, AGGREGATES_READ, BENCHMARK_READ, REGION_SCOPE
 
 # scrypt: N=2^15, r=8, p=1 (~32 MiB, tens of milliseconds) - OWASP's recommended minimum is N=2^17 with
@@ -121,6 +121,11 @@ async def register_client(
     if not scopes:
         raise ClientError("a client needs at least one scope")
     check_scopes(scopes, tenants)
+    if expires_at is not None and expires_at <= dt.datetime.now(dt.UTC):
+        raise ClientError(f"the expiry {expires_at.isoformat()} lies in the past")
+    known = set((await session.scalars(select(Region.slug).where(Region.slug.in_(tenants)))).all())
+    if unknown := [tenant for tenant in tenants if tenant not in known]:
+        raise ClientError(f"unknown region(s) {unknown}; the regions are the slugs of `regions`")
     if await session.get(OAuthClient, client_id) is not None:
         raise ClientError(f"the client {client_id!r} already exists")
     secret = secrets.token_urlsafe(32)

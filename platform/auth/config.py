@@ -19,6 +19,8 @@ def trusted_issuers(settings: Settings) -> list[TrustedIssuer]:
     if settings.idp_jwks:
         if not settings.idp_issuer:
             raise KeyLoadError("IDP_JWKS is set but IDP_ISSUER is not: tokens must name their issuer")
+        if settings.idp_jwks.startswith("http://") and not settings.is_development:
+            raise KeyLoadError("IDP_JWKS must be a file or an https URL in production (keys over plain http can be forged)")
         issuers.append(TrustedIssuer(settings.idp_issuer, key_source(settings.idp_jwks, max_age=settings.jwks_cache_seconds)))
     own = platform_keys(settings)
     if own is not None:
@@ -35,4 +37,5 @@ def build_verifier(settings: Settings, client_check: ClientCheck | None = None) 
         algorithms=settings.jwt_algorithms,
         leeway=settings.clock_skew_seconds,
         client_check=client_check,
+        platform_tokens_need_client=not settings.is_development,
     )

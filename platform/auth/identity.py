@@ -51,14 +51,12 @@ class Identity:
     def has(self, scope: str) -> bool:
         return scope in self.scopes
 
-    def tenant_context(self, *, public_contracts: bool = False) -> TenantContext:
+    def tenant_context(self) -> TenantContext:
         """The row-level-security context for this identity's transactions.
 
-        `public_contracts` (the PUBLIC_CONTRACTS setting) lets every caller, anonymous included,
-        read published contracts."""
+        Never includes the PUBLIC_CONTRACTS flag: only the published-contracts query opens a
+        transaction of its own with it (`RequestContext.published_contracts_session`)."""
         flags = {f for f in (BENCHMARK_READ, AGGREGATES_READ) if f in self.scopes}
-        if public_contracts:
-            flags.add(PUBLIC_CONTRACTS)
         return TenantContext(
             read_tenants=self.readable_regions,
             write_tenants=self.writable_regions,

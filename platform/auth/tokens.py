@@ -99,8 +99,12 @@ class TokenVerifier:
         algorithms: Iterable[str],
         leeway: int = 60,
         client_check: ClientCheck | None = None,
+        platform_tokens_need_client: bool = False,
     ) -> None:
+        """`platform_tokens_need_client` (production): tokens of the platform's own issuer must name a
+        registered client, so each can be revoked; development tokens from `kkr mint-token` name none."""
         self.issuers = tuple(issuers)
+        self.platform_tokens_need_client = platform_tokens_need_client
         self.audience = audience
         self.algorithms = frozenset(algorithms)
         self.leeway = leeway
@@ -171,6 +175,8 @@ class TokenVerifier:
         if not isinstance(subject, str) or subject == "anonymous":
             raise InvalidToken("The token's subject is not acceptable.")
         client_id = claims.get("client_id") if issuer.platform else None
+        if issuer.platform and client_id is None and self.platform_tokens_need_client:
+            raise InvalidToken("The token names no client (client_id); this server accepts only client tokens.")
         if client_id is not None:
             if not isinstance(client_id, str):
                 raise InvalidToken("The token's client_id claim is malformed.")

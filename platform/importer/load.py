@@ -38,7 +38,7 @@ from ..models import (
 from ..models.base import Versioned
 from .national import NATIONAL_FILES, Catalogue, Row
 from .records import DataError, InvalidData, Reader
-from .regional import TENANT_FILES, read_contract
+from .regional import TENANT_FILES, check_contract_versions, read_contract
 
 CHUNK = 500
 
@@ -92,7 +92,7 @@ def read_all(root: Path) -> Plan:
         plan.files.append(str(path.relative_to(root.parent)))
         items = _load_yaml(path, root, key, errors)
         if key == "sources" and isinstance(items, list):  # sources may refer to themselves first
-            cat.sources.update(i["key"] for i in items if isinstance(i, dict) and isinstance(i.get("key"), str))
+            cat.sources.update({i["key"]: None for i in items if isinstance(i, dict) and isinstance(i.get("key"), str)})
         if items is not None:
             reader(_readers(path, root, key, items, cat, errors), cat, plan.national)
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name != "national"):
@@ -111,6 +111,7 @@ def read_all(root: Path) -> Plan:
             if document is not None:
                 reader_ = Reader(str(path.relative_to(root.parent)), "contract", document, errors, cat.sources)
                 read_contract(tenant, reader_, cat, rows, previous)
+        check_contract_versions(previous)
         for file_name, key, reader in TENANT_FILES[2:]:
             _read_tenant_file(folder / file_name, root, key, tenant, reader, cat, rows, plan, errors)
     if errors:

@@ -36,7 +36,7 @@ class Row:
 class Catalogue:
     """What tenant files may refer to, collected while reading the national files."""
 
-    sources: set[str] = field(default_factory=set)
+    sources: dict[str, int | None] = field(default_factory=dict)  # key -> lines of its seed file
     regions: set[str] = field(default_factory=set)
     hubs: dict[str, str] = field(default_factory=dict)  # hub slug -> region slug
     municipalities: set[str] = field(default_factory=set)
@@ -57,9 +57,10 @@ def read_sources(records: list[Reader], cat: Catalogue, rows: list[Row]) -> None
             "published_on": r.date("published_on"),
             "note": r.text("note", required=False),
         }
+        line_count = r.integer("line_count")
         r.done()
         if key:
-            cat.sources.add(key)
+            cat.sources[key] = line_count
             rows.append(Row(SourceDocument, values))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-_DANISH = re.compile(r"^[+-−]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+_DANISH = re.compile(r"^[+\-−]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 
 
 def parse_danish_number(raw: str) -> Decimal:

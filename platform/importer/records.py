@@ -52,8 +52,11 @@ class Reader:
     label: str
     data: Any
     errors: list[DataError]
-    sources: set[str] = field(default_factory=set)
+    #: source document key -> number of lines of its seed file (None: not a line-numbered file)
+    sources: dict[str, int | None] = field(default_factory=dict)
     _seen: set[str] = field(default_factory=set)
+    _figures: list[str] = field(default_factory=list)
+    _is_part: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.data, dict):
@@ -64,7 +67,13 @@ class Reader:
         self.errors.append(DataError(self.file, self.label, name, message))
 
     def child(self, label: str, data: Any) -> Reader:
+        """A record nested in this one, with a source of its own."""
         return Reader(self.file, f"{self.label} > {label}", data, self.errors, self.sources)
+
+    def part(self, label: str, data: Any) -> Reader:
+        """A part of this record (e.g. a target's baseline): its figures are this record's, under its source."""
+        return Reader(self.file, f"{self.label} > {label}", data, self.errors, self.sources,
+                      _figures=self._figures, _is_part=True)
 
     def raw(self, name: str) -> Any:
         self._seen.add(name)
@@ -107,6 +116,7 @@ class Reader:
             if required:
                 self.error(name, "is required")
             return None
+        self._figures.append(name)
         if isinstance(value, bool):
             self.error(name, f"expected a number, got {value!r}")
         elif isinstance(value, int):
@@ -195,15 +205,30 @@ class Reader:
         page = src.text("page", required=False)
         if lines and not re.fullmatch(r"\d+(\s*[-–]\s*\d+)?(\s*,\s*\d+(\s*[-–]\s*\d+)?)*", lines):
             src.error("lines", f"{lines!r} is not a line range like '240-332'")
+        elif lines and doc:
+            _check_ranges(src, lines, self.sources.get(doc))
         src.done()
         locator = f"L{lines}" if lines else (f"p. {page}" if page else None)
         return {"source_document_key": doc, "source_locator": locator, "note": note}
 
     def done(self) -> None:
-        """Report fields nobody asked for: they are typos or unsupported data."""
+        """Report fields nobody asked for (typos or unsupported data), and figures without a source."""
+        if self._figures and not self._is_part and self.raw("source") is None:
+            self.error("source", f"is required for a record with figures ({', '.join(dict.fromkeys(self._figures))})")
         for name in self.data:
             if name not in self._seen:
                 self.error(str(name), "unknown field")
+
+
+def _check_ranges(src: Reader, lines: str, line_count: int | None) -> None:
+    """Each range of `lines` ("331, 362-366") runs forwards and lies inside its seed file."""
+    for part in (piece.strip() for piece in lines.split(",")):
+        start, _, end = part.replace("–", "-").partition("-")
+        first, last = int(start), int(end.strip() or start)
+        if first < 1 or first > last:
+            src.error("lines", f"the range {part!r} does not run forwards from line 1 or later")
+        elif line_count is not None and last > line_count:
+            src.error("lines", f"the range {part!r} ends after the seed file's last line ({line_count})")
 
 
 def year_bounds(label: str | None) -> tuple[dt.date | None, dt.date | None]:

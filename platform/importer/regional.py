@@ -78,6 +78,14 @@ def read_hubs(tenant: str, records: list[Reader], cat: Catalogue, rows: list[Row
         r.done()
 
 
+def check_contract_versions(contracts: dict[tuple, Reader]) -> None:
+    """Version n of a contract supersedes version n-1, which must be curated too (same region)."""
+    for (_tenant, _, hub, year, version), r in contracts.items():
+        if version > 1 and (_tenant, "contract", hub, year, version - 1) not in contracts:
+            r.error("version", f"version {version} supersedes version {version - 1} of contract {hub} {year},"
+                               " which no file of this region holds")
+
+
 def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previous: dict) -> None:
     hub = _own_hub(r, tenant, cat)
     year = r.integer("year", required=True)
@@ -85,8 +93,8 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
     key = (tenant, "contract", hub, year, version)
     contract_id = curated_id(*key)
     if key in previous:
-        r.error("version", f"contract {hub} {year} version {version} is defined twice ({previous[key]})")
-    previous[key] = r.file
+        r.error("version", f"contract {hub} {year} version {version} is defined twice ({previous[key].file})")
+    previous[key] = r
     supersedes = curated_id(tenant, "contract", hub, year, version - 1) if version > 1 else None
     rows.append(Row(ResultContract, {
         "tenant_id": tenant, "id": contract_id, "business_hub_slug": hub,
@@ -112,7 +120,9 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
             n = g.child("national_goal", g.raw("national_goal"))
             ref = (n.text("agreement"), n.text("code"))
             national = cat.national_goals.get(ref)
-            if national is None:
+            if ref[0] is not None and ref[0] not in cat.agreements:
+                n.error("agreement", f"unknown framework agreement {ref[0]!r}")
+            elif national is None:
                 n.error("code", f"no national goal {ref[1]!r} in framework agreement {ref[0]!r}")
             n.done()
         else:

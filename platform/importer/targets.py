@@ -32,14 +32,14 @@ def read_target_fields(t: Reader) -> dict[str, Any]:
     if comparator is Comparator.range and values["value_max"] is None:
         t.error("value_max", "is required when comparator is range")
     if t.present("baseline"):
-        b = t.child("baseline", t.raw("baseline"))
+        b = t.part("baseline", t.raw("baseline"))
         values["baseline_value"] = b.number("value")
         values["baseline_period_label"] = b.text("period", required=False, max_length=64)
         b.done()
     else:
         t.raw("baseline")
     if t.present("partial"):
-        p = t.child("partial", t.raw("partial"))
+        p = t.part("partial", t.raw("partial"))
         values["partial_threshold"] = p.number("threshold", required=True)
         values["partial_fulfilment_pct"] = p.number("fulfilment_pct", required=True)
         p.done()

@@ -1,8 +1,10 @@
 """Published contracts for everyone, anonymous callers included, when PUBLIC_CONTRACTS=true.
 
 A deliberately small public projection: the contract and its goals.  The query
-asks for published contracts only, and row-level security (policies
-`public_read`, migration 0002) gives such transactions no other rows.
+asks for published contracts only, in a transaction of its own
+(`RequestContext.published_contracts_session`); the PUBLIC_CONTRACTS flag is set
+in no other transaction, and row-level security (policies `public_read`,
+migrations 0002 and 0004) gives it only published contracts and their goals.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from kkr.platform.models import Goal, ResultContract
 from kkr.platform.models import enums as model_enums
 
 from ..access import requires
-from ..common.database import scalars
 from ..common.enums import ContractStatus, GoalCategory, to_graphql
 from ..permissions import PublishedContractsRead
 
@@ -72,9 +73,10 @@ class PublicQuery:
         )
         if year is not None:
             statement = statement.where(c.year == year)
-        contracts = await scalars(info.context, statement)
-        goals = await scalars(info.context, select(Goal).where(
-            Goal.contract_id.in_([row.id for row in contracts])).order_by(Goal.position, Goal.code))
+        async with info.context.published_contracts_session() as session:
+            contracts = (await session.scalars(statement)).all()
+            goals = (await session.scalars(select(Goal).where(
+                Goal.contract_id.in_([row.id for row in contracts])).order_by(Goal.position, Goal.code))).all()
         by_contract: dict[tuple[str, object], list[PublishedGoal]] = {}
         for goal in goals:
             by_contract.setdefault((goal.tenant_id, goal.contract_id), []).append(
