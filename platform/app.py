@@ -15,7 +15,7 @@ from strawberry.asgi import GraphQL
 from kkr.schema.schema import schema
 
 from .auth.http import bearer_auth_middleware, identity_of
-from .auth.routes import auth_routes, setup_auth
+from .auth.routes import auth_routes, setup_auth, teardown_auth
 from .context import RequestContext
 from .database import NO_TENANT, Database, resolve_urls
 from .graphiql import OfflineGraphiQL, graphiql_routes
@@ -53,10 +53,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = database or Database(resolve_urls(settings).app, pool_size=settings.db_pool_size)
-        setup_auth(app.state, settings, app.state.db)
+        await setup_auth(app.state, settings, app.state.db)
         try:
             yield
         finally:
+            await teardown_auth(app.state)
             if database is None:
                 await app.state.db.dispose()
 

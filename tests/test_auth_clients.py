@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -15,6 +16,8 @@ from sqlalchemy.engine import URL
 
 from kkr.platform.auth.clients import hash_secret, verify_secret
 from kkr.platform.settings import Settings
+
+from .conftest import LiveServer
 
 QUERY = {"query": "{ __typename }"}
 
@@ -100,6 +103,23 @@ def test_register_client_validates_its_input(owner_env: dict[str, str], demo_dat
     register(owner_env, "region-client", "--scope", "region:sjaelland:read", "--tenant", "sjaelland")
     assert kkr("register-client", "region-client", "--scope", "aggregates:read", env=owner_env).returncode == 1
     assert kkr("disable-client", "no-such-client", env=owner_env).returncode == 1
+
+
+def test_disabling_reaches_a_server_that_caches_client_state(settings: Settings, owner_env: dict[str, str]) -> None:
+    """With an hour-long client cache, the disable is still effective at once (LISTEN/NOTIFY)."""
+    secret = register(owner_env, "kl-cached", "--scope", "benchmark:read")
+    with LiveServer(settings.model_copy(update={"client_cache_seconds": 3600})) as server, \
+            httpx.Client(base_url=server.url) as client:
+        token = get_token(client, "kl-cached", secret).json()["access_token"]
+        api = {"Authorization": f"Bearer {token}"}
+        assert client.post("/graphql", json=QUERY, headers=api).status_code == 200  # now cached as usable
+        assert kkr("disable-client", "kl-cached", env=owner_env).returncode == 0
+        for _ in range(50):  # the notification arrives asynchronously, normally within milliseconds
+            refused = client.post("/graphql", json=QUERY, headers=api)
+            if refused.status_code == 401:
+                break
+            time.sleep(0.1)
+        assert refused.status_code == 401 and "disabled" in refused.json()["error_description"]
 
 
 def test_secrets_are_stored_as_scrypt_hashes() -> None:

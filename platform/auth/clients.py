@@ -2,8 +2,9 @@
 
 Operators write clients with the owner's connection (`kkr register-client`,
 `kkr disable-client`); the API role can only read them.  Every use of a
-client's token re-checks the client (cached for `client_cache_seconds` at most),
-so disabling a client stops its tokens within that time.
+client's token re-checks the client (cached for `client_cache_seconds` at most);
+disabling a client is announced to every API process at once (`client_events`),
+so its tokens stop working from the next request on.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..database import NO_TENANT, Database
@@ -101,6 +102,10 @@ class RegisteredClient:
         return None
 
 
+#: The NOTIFY channel on which client changes are announced to the API processes.
+CHANNEL = "kkr_client_changed"
+
+
 # --- operators (owner connection) ------------------------------------------------------------------
 
 
@@ -136,12 +141,17 @@ async def register_client(
 
 
 async def disable_client(session: AsyncSession, client_id: str) -> bool:
-    """Disable a client (its tokens stop working); False when there is no such client."""
+    """Disable a client (its tokens stop working); False when there is no such client.
+
+    Every API process hears of it when the transaction commits (`client_events`)."""
     result = await session.execute(
         update(OAuthClient).where(OAuthClient.client_id == client_id)
         .values(disabled_at=dt.datetime.now(dt.UTC)).returning(OAuthClient.client_id)
     )
-    return result.first() is not None
+    if result.first() is None:
+        return False
+    await session.execute(text("SELECT pg_notify(:channel, :client_id)"), {"channel": CHANNEL, "client_id": client_id})
+    return True
 
 
 # --- the API (application role) --------------------------------------------------------------------
@@ -171,3 +181,10 @@ class ClientStatusCache:
         if self.max_age > 0:
             self._cache[client_id] = (now, refusal)
         return refusal
+
+    def forget(self, client_id: str) -> None:
+        """The client changed (see `client_events`): ask the database next time."""
+        self._cache.pop(client_id, None)
+
+    def forget_all(self) -> None:
+        self._cache.clear()

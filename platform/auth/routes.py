@@ -10,17 +10,26 @@ from starlette.routing import Route
 
 from ..database import Database
 from ..settings import Settings
+from .client_events import ClientChangeListener
 from .clients import ClientStatusCache
 from .config import build_verifier, platform_keys
 from .keys import KeyLoadError, public_jwks
 from .oauth import token_endpoint
 
 
-def setup_auth(state: Any, settings: Settings, db: Database) -> None:
-    """Attach the token verifier and the platform's signing keys to the application state."""
+async def setup_auth(state: Any, settings: Settings, db: Database) -> None:
+    """Attach the token verifier and the platform's signing keys to the application state, and listen
+    for client changes (stop it with `teardown_auth`)."""
     state.settings = settings
     state.platform_keys = platform_keys(settings)
-    state.verifier = build_verifier(settings, ClientStatusCache(db, max_age=settings.client_cache_seconds))
+    clients = ClientStatusCache(db, max_age=settings.client_cache_seconds)
+    state.verifier = build_verifier(settings, clients)
+    state.client_listener = ClientChangeListener(db.engine.url, clients)
+    await state.client_listener.start()
+
+
+async def teardown_auth(state: Any) -> None:
+    await state.client_listener.stop()
 
 
 async def jwks_endpoint(request: Request) -> JSONResponse:
