@@ -132,6 +132,7 @@ def test_sjaelland_2020_nps_81_and_half_year_courses(client: httpx.Client, demo_
     assert Decimal(81) in result_values(goal(c, "1"))  # "pr. august 2020"
     all_results = set().union(*(result_values(g) for g in nodes(c["goals"])))
     assert {Decimal(729), Decimal(89), Decimal(158)} <= all_results  # H1 2020 korte/handlings-/vækstplaner
+    assert Decimal(93) in result_values(goal(c, "6"))  # "93% af de evaluerede virksomheder henvist", seed-001 L4106-4108
 
 
 def test_sjaelland_2021_draft_local_goals(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
@@ -182,6 +183,19 @@ def test_kkr_sjaelland_chair_and_population(client: httpx.Client, demo_data) -> 
     assert solrod["name"] == "Solrød"
     assert solrod["population"][0]["population"] == 22806  # "22.806", seed-002 L1621
     assert Decimal(solrod["population"][0]["sharePct"]) == Decimal("2.73")  # "2,73"
+
+
+@pytest.mark.parametrize(("region", "name", "role", "party"), [
+    ("midtjylland", "Torben Hansen", "CHAIR", "S"),  # seed-000 L3596-3598
+    ("syddanmark", "Johannes Lundsfryd Jensen", "VICE_CHAIR", "S"),  # seed-000 L3600-3603
+    ("hovedstaden", "Kasten Søndergaard", "VICE_CHAIR", "V"),  # seed-000 L3613-3615, "Kasten" as printed
+])
+def test_dk2020_political_representatives_of_the_other_kkrs(
+    client: httpx.Client, demo_data, region: str, name: str, role: str, party: str,  # noqa: ANN001
+) -> None:
+    data = gql(client, f'{{ region(slug: "{region}") {{ kkrMembers(first: 10) {{ nodes {{ name role party }} }} }} }}',
+               None, f"region:{region}:read")
+    assert {"name": name, "role": role, "party": party} in nodes(data["region"]["kkrMembers"])
 
 
 def test_awareness_per_hub_september_2020(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
