@@ -14,6 +14,7 @@ from .benchmarks.queries import BenchmarksQuery
 from .benchmarks.types import BenchmarkObservation
 from .climate.queries import ClimateQuery
 from .climate.types import ClimateInitiative, ClimateParticipant, ClimateTarget
+from .common.nodes import AtMostOnePage
 from .common.scalars import SCALAR_MAP
 from .contracts.queries import ContractsQuery
 from .contracts.types import (
@@ -59,7 +60,9 @@ class Query(GeographyQuery, OrganisationsQuery, ContractsQuery, GrowthQuery, Cli
         description="Any object by its global id (null when it does not exist or is not visible to the caller)."
     )
     nodes: list[relay.Node | None] = relay.node(
-        description="Objects by their global ids, in order (null for ids that do not exist or are not visible)."
+        description="Objects by their global ids, in order (null for ids that do not exist or are not visible); "
+                    "at most the maximum page size (100 by default) at a time.",
+        extensions=[AtMostOnePage()],
     )
 
 

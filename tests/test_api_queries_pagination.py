@@ -93,6 +93,8 @@ def test_a_page_without_first_or_last_is_at_most_the_maximum_page_size(client: h
     ({"first": -1}, "Argument 'first' must be a non-negative integer."),
     ({"after": "bm9wZQ=="}, "Argument 'after' is not a valid cursor."),
     ({"before": "not base64 at all"}, "Argument 'before' is not a valid cursor."),
+    ({"after": "YXJyYXljb25uZWN0aW9uOjk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5"},  # offset 99999999999999999999999
+     "Argument 'after' is not a valid cursor."),
 ])
 def test_bad_pagination_arguments_are_clear_errors(client: httpx.Client, arguments: dict, message: str) -> None:
     body = post(client, PAGE, arguments, SJAELLAND_READ)
@@ -117,3 +119,14 @@ def test_nested_connections_paginate_too(client: httpx.Client) -> None:
     body = post(client, '{ region(slug: "sjaelland") { municipalities(first: 1000) { totalCount } } }', None,
                 SJAELLAND_READ)
     assert "above the maximum page size of 100" in body["errors"][0]["message"]
+
+
+def test_nodes_takes_at_most_one_page_of_ids(client: httpx.Client) -> None:
+    first_three = gql(client, "{ municipalities(first: 3) { nodes { id } } }", None, SJAELLAND_READ)
+    ids = [n["id"] for n in first_three["municipalities"]["nodes"]]
+    found = gql(client, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids}, SJAELLAND_READ)["nodes"]
+    assert [n["id"] for n in found] == ids
+    body = post(client, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids * 34}, SJAELLAND_READ)
+    [error] = body["errors"]
+    assert error["message"] == "Argument 'ids' has 102 ids, above the maximum page size of 100."
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"

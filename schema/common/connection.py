@@ -39,6 +39,10 @@ def bad_input(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
+#: Cursors encode an offset; anything beyond this is no cursor this API handed out (and would overflow SQL).
+MAX_OFFSET = 2**31
+
+
 def offset_cursor(offset: int) -> str:
     return to_base64(CURSOR_PREFIX, offset)
 
@@ -49,7 +53,7 @@ def cursor_offset(cursor: str, argument: str) -> int:
         offset = int(value)
     except ValueError:
         raise bad_input(f"Argument '{argument}' is not a valid cursor.") from None
-    if prefix != CURSOR_PREFIX or offset < 0:
+    if prefix != CURSOR_PREFIX or not 0 <= offset < MAX_OFFSET:
         raise bad_input(f"Argument '{argument}' is not a valid cursor.")
     return offset
 

@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import strawberry
+from strawberry.extensions import FieldExtension
 
+from .connection import bad_input
 from .loaders import OneByKey
 
 
@@ -40,3 +42,20 @@ async def resolve_nodes(
         missing = [i for i, r in zip(ids, result, strict=True) if r is None]
         raise ValueError(f"No node with id(s) {', '.join(missing)}")
     return result
+
+
+class AtMostOnePage(FieldExtension):
+    """Refuses `nodes(ids:)` with more ids than the maximum page size (`settings.max_page_size`)."""
+
+    def _check(self, info: strawberry.Info, ids: list[Any]) -> None:
+        limit = info.context.settings.max_page_size
+        if len(ids) > limit:
+            raise bad_input(f"Argument 'ids' has {len(ids)} ids, above the maximum page size of {limit}.")
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        self._check(info, kwargs.get("ids") or [])
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        self._check(info, kwargs.get("ids") or [])
+        return await next_(source, info, **kwargs)
