@@ -1,5 +1,6 @@
-"""PostgreSQL text cannot hold the NUL character (U+0000): a request carrying one is refused before it runs,
-with an error naming the variable or the position of the literal, instead of failing in the database."""
+"""Text PostgreSQL cannot store is refused before the request runs: the NUL character (U+0000) and
+unpaired surrogates (e.g. a JSON "\ud800"), which are no UTF-8.  The error names the variable or the
+position of the literal, instead of the request failing in the database."""
 
 from __future__ import annotations
 
@@ -9,15 +10,26 @@ from graphql import GraphQLError, StringValueNode, Visitor, visit
 from strawberry.extensions import SchemaExtension
 
 NUL = "\x00"
+PROBLEM = "text may not contain the NUL character (U+0000) or unpaired surrogates"
+
+
+def unstorable(text: str) -> bool:
+    if NUL in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def nul_path(value: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
-    """The path to the first string containing NUL inside `value`, or None."""
+    """The path to the first unstorable string inside `value`, or None."""
     if isinstance(value, str):
-        return path if NUL in value else None
+        return path if unstorable(value) else None
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
-        if isinstance(key, str) and NUL in key:
+        if isinstance(key, str) and unstorable(key):
             return (*path, key)
         found = nul_path(item, (*path, key))
         if found is not None:
@@ -31,7 +43,7 @@ class _NulLiterals(Visitor):
         self.found: list[StringValueNode] = []
 
     def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
-        if NUL in node.value:
+        if unstorable(node.value):
             self.found.append(node)
 
 
@@ -45,12 +57,12 @@ class RejectNulCharacters(SchemaExtension):
         path = nul_path(context.variables or {}, ())
         if path is not None:
             where = ".".join(str(part) for part in path)
-            context.pre_execution_errors = [_error(f"Variable {where}: text may not contain the NUL character (U+0000).")]
+            context.pre_execution_errors = [_error(f"Variable {where}: {PROBLEM}.")]
         elif context.graphql_document is not None:
             literals = _NulLiterals()
             visit(context.graphql_document, literals)
             if literals.found:
                 context.pre_execution_errors = [
-                    _error("A string literal contains the NUL character (U+0000), which text may not.", literals.found)
+                    _error(f"A string literal is not storable: {PROBLEM}.", literals.found)
                 ]
         yield

@@ -128,7 +128,7 @@ async def test_the_access_log_names_the_chosen_operation_and_keeps_odd_variables
     response = client.post("/graphql", json=body, headers=bearer("benchmark:read", subject="two-ops@kl.dk"))
     # Refused before it runs (PostgreSQL text cannot hold U+0000), and still logged.
     assert response.json()["errors"][0]["message"] == (
-        "Variable note: text may not contain the NUL character (U+0000).")
+        "Variable note: text may not contain the NUL character (U+0000) or unpaired surrogates.")
     async with owner_engine.connect() as conn:
         row = (await conn.execute(text("SELECT operation_name, variables FROM access_log"
                                        " WHERE subject = 'two-ops@kl.dk'"))).one()
