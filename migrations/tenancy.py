@@ -32,6 +32,7 @@ CREATE FUNCTION kkr_flag(flag text) RETURNS boolean
     """,
     """
 -- Danish alphabetical order (Æ, Ø, Å after Z; "Aa" as "Å") under the C collation.
+-- Migration 0005 replaces this first version with one that also knows accented letters (Ç, Ó, Ñ, ...).
 -- The embedded PostgreSQL is built without ICU, so the rule is spelled out once here
 -- and gives the same order on every server (tests compare it with ICU da-DK where present).
 CREATE FUNCTION kkr_danish_sort_key(s text) RETURNS text

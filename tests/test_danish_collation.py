@@ -13,6 +13,9 @@ from sqlalchemy import text
 from kkr.platform.settings import REPO_ROOT
 
 EXPECTED = ["Assens", "Odder", "Ærø", "Aabenraa", "Aalborg", "Århus"]
+#: Person names with accented letters, in the order of ICU da-DK (checked on PostgreSQL 15 with ICU).
+PEOPLE = ["Carlsen", "Çelik", "Éric", "Eriksen", "Holm", "Hôtel", "Mylius", "Müller", "Møller", "Ñandu", "Nielsen",
+          "Olsen", "Óscar", "Škoda", "Sørensen", "Yde", "Ýr", "Zoë", "Ängel", "Ærø", "Ørum", "Åge", "Aage"]
 
 
 def municipality_names() -> list[str]:
@@ -36,13 +39,18 @@ async def test_danish_sort_key_orders_the_classic_example(owner_engine) -> None:
         ]
 
 
+async def test_accented_letters_sort_under_their_base_letter(owner_engine) -> None:  # noqa: ANN001
+    async with owner_engine.connect() as conn:
+        assert await sorted_by_key(conn, list(reversed(PEOPLE))) == PEOPLE
+
+
 async def test_danish_sort_key_matches_icu_da_dk_where_the_server_has_icu(owner_engine) -> None:  # noqa: ANN001
     async with owner_engine.connect() as conn:
         icu = (await conn.execute(text(
             "SELECT count(*) FROM pg_collation WHERE collprovider = 'i' AND collname = 'da-DK-x-icu'"))).scalar()
         if not icu:
             pytest.skip("this PostgreSQL server has no ICU da-DK collation (e.g. the embedded one)")
-        names = municipality_names() + EXPECTED
+        names = municipality_names() + EXPECTED + PEOPLE
         by_icu = list((await conn.execute(
             text('SELECT n FROM unnest(CAST(:names AS text[])) AS n ORDER BY n COLLATE "da-DK-x-icu"'),
             {"names": names},
