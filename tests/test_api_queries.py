@@ -63,6 +63,8 @@ def test_municipality_by_kommunekode_with_region_hub_and_population(client: http
     for row in solrod["population"]:
         assert row["population"] > 0 and row["source"]["documentKey"]
     assert gql(client, '{ municipality(code: "999") { name } }', None, SJAELLAND_READ) == {"municipality": None}
+    four_digits = gql(client, '{ municipality(code: "0101") { code name } }', None, SJAELLAND_READ)["municipality"]
+    assert four_digits == {"code": "101", "name": "København"}
 
 
 def test_municipality_filters(client: httpx.Client) -> None:

@@ -129,6 +129,10 @@ def test_text_search_on_goals_uses_danish_stemming(client: httpx.Client) -> None
     assert not any(vejledning.search(g["title"] + " " + (g["description"] or "")) for g in without)
     assert any(vejledning.search(g["title"] + " " + (g["description"] or "")) for g in found)
     assert gql(client, query, {"q": "xyzzyplugh"}, SJAELLAND_READ)["goals"] == {"totalCount": 0, "nodes": []}
+    # An empty or blank search is no filter at all.
+    everything = gql(client, "{ goals(first: 1) { totalCount } }", None, SJAELLAND_READ)["goals"]["totalCount"]
+    for blank in ("", "   "):
+        assert gql(client, query, {"q": blank}, SJAELLAND_READ)["goals"]["totalCount"] == everything
 
 
 def test_text_search_finds_words_joined_by_a_slash(client: httpx.Client) -> None:

@@ -15,7 +15,7 @@ from kkr.platform.models import enums as model_enums
 
 from ..common.connection import Connection, QueryNodes, connection
 from ..common.enums import ClimateInitiativeKind, InitiativeStatus, to_model
-from ..common.text import DANISH, SEARCH_SYNTAX, danish_sort_key, matches_search
+from ..common.text import DANISH, SEARCH_SYNTAX, danish_sort_key, matches_search, wants_search
 from ..permissions import RegionalRead
 from .types import ClimateInitiative
 
@@ -59,7 +59,7 @@ class ClimateQuery:
             statement = statement.where(
                 (c.start_year.is_(None) | (c.start_year <= year)) & (c.end_year.is_(None) | (c.end_year >= year))
             )
-        if search:
+        if wants_search(search):
             statement = statement.where(matches_search(c.search_vector, search))
             order.insert(0, func.ts_rank(c.search_vector, func.websearch_to_tsquery(DANISH, search)).desc())
         return QueryNodes(statement.order_by(*order), ClimateInitiative.from_row)

@@ -23,6 +23,11 @@ def danish_sort_key(column: Any) -> ColumnElement[Any]:
     return func.kkr_danish_sort_key(column)
 
 
+def wants_search(search: str | None) -> bool:
+    """A search argument filters only when it holds more than white space ("" and "  " mean: no filter)."""
+    return bool(search and not search.isspace())
+
+
 def matches_search(search_vector: Any, query: str) -> ColumnElement[bool]:
     """`search_vector` matches the user's search text (web-search syntax, Danish stemming)."""
     return search_vector.op("@@")(func.websearch_to_tsquery(DANISH, query))

@@ -19,7 +19,7 @@ from ..common.connection import Connection, QueryNodes, bad_input, connection
 from ..common.database import scalars
 from ..common.enums import ContractStatus, GoalCategory, to_model
 from ..common.nodes import parse_uuid
-from ..common.text import DANISH, SEARCH_SYNTAX, matches_search
+from ..common.text import DANISH, SEARCH_SYNTAX, matches_search, wants_search
 from ..permissions import RegionalRead
 from .loaders import AGREEMENT_BY_SLUG, GOALS_BY_CONTRACT
 from .types import FrameworkAgreement, Goal, ResultContract
@@ -107,7 +107,7 @@ class ContractsQuery:
     ) -> Iterable[ResultContract]:
         conditions = contract_filters(region=region, business_hub=business_hub, year=year, year_from=year_from,
                                       year_to=year_to, status=status, all_versions=all_versions)
-        if search:
+        if wants_search(search):
             conditions.append(matches_search(C.search_vector, search))
         statement = select(C).where(*conditions).order_by(C.year.desc(), C.business_hub_slug, C.version.desc(), C.id)
         return QueryNodes(statement, ResultContract.from_row)
@@ -184,7 +184,7 @@ class ContractsQuery:
         if not all_versions:
             statement = statement.where(or_(C.id.is_(None), is_latest_version()))
         order: list[Any] = [C.year.desc().nulls_last(), C.business_hub_slug, g.position, g.code, g.id]
-        if search:
+        if wants_search(search):
             statement = statement.where(matches_search(g.search_vector, search))
             order.insert(0, func.ts_rank(g.search_vector, func.websearch_to_tsquery(DANISH, search)).desc())
         return QueryNodes(statement.order_by(*order), Goal.from_row)

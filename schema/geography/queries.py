@@ -17,7 +17,7 @@ from kkr.platform.models import enums as model_enums
 from ..common.connection import Connection, QueryNodes, connection
 from ..common.database import scalars
 from ..common.enums import SortDirection, UrbanRural, to_model
-from ..common.text import contains_text, danish_sort_key
+from ..common.text import contains_text, danish_sort_key, wants_search
 from .loaders import MUNICIPALITY_BY_CODE, REGION_BY_SLUG
 from .types import Municipality, Region
 
@@ -46,9 +46,10 @@ class GeographyQuery:
     @strawberry.field(description="A municipality by its kommunekode, e.g. '269'.")
     async def municipality(
         self, info: strawberry.Info,
-        code: Annotated[str, strawberry.argument(description="Kommunekode (three digits, a string).")],
+        code: Annotated[str, strawberry.argument(
+            description="Kommunekode: three digits as a string (\"101\"); the four-digit form \"0101\" is accepted.")],
     ) -> Municipality | None:
-        row = await MUNICIPALITY_BY_CODE.load(info, code)
+        row = await MUNICIPALITY_BY_CODE.load(info, code.removeprefix("0") if len(code) == 4 else code)
         return Municipality.from_row(row) if row is not None else None
 
     @connection(Connection[Municipality], description="All 98 municipalities, filtered and ordered (Danish order by"
@@ -73,7 +74,7 @@ class GeographyQuery:
             statement = statement.where(m.business_hub_slug == business_hub)
         if urban_rural is not None:
             statement = statement.where(m.urban_rural == to_model(model_enums.UrbanRural, urban_rural))
-        if search:
+        if wants_search(search):
             statement = statement.where(or_(contains_text(m.name, search),
                                             contains_text(func.array_to_string(m.aliases, " "), search)))
         keys = (danish_sort_key(m.name), m.name) if order_by is MunicipalityOrder.NAME else (m.code,)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from kkr.platform.models import GrowthTeam as GrowthTeamModel
 
 from ..common.connection import Connection, QueryNodes, connection
-from ..common.text import DANISH, SEARCH_SYNTAX, danish_sort_key, matches_search
+from ..common.text import DANISH, SEARCH_SYNTAX, danish_sort_key, matches_search, wants_search
 from ..permissions import RegionalRead
 from .types import GrowthTeam
 
@@ -37,7 +37,7 @@ class GrowthQuery:
         order = [danish_sort_key(t.name), t.id]
         if region is not None:
             statement = statement.where(t.tenant_id == region)
-        if search:
+        if wants_search(search):
             statement = statement.where(matches_search(t.search_vector, search))
             order.insert(0, func.ts_rank(t.search_vector, func.websearch_to_tsquery(DANISH, search)).desc())
         return QueryNodes(statement.order_by(*order), GrowthTeam.from_row)

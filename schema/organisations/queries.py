@@ -17,7 +17,7 @@ from kkr.platform.models import enums as model_enums
 
 from ..common.connection import Connection, QueryNodes, connection
 from ..common.enums import CouncilRole, OfficeKind, to_model
-from ..common.text import contains_text, danish_sort_key
+from ..common.text import contains_text, danish_sort_key, wants_search
 from ..permissions import RegionalRead
 from .loaders import HUB_BY_SLUG, role_rank
 from .types import BusinessHub, HubOffice, KkrMember, Partnership
@@ -94,7 +94,7 @@ class OrganisationsQuery:
             statement = statement.where(k.role == to_model(model_enums.CouncilRole, role))
         if municipality is not None:
             statement = statement.where(k.municipality_code == municipality)
-        if search:
+        if wants_search(search):
             statement = statement.where(contains_text(k.name, search))
         return QueryNodes(statement, KkrMember.from_row)
 
