@@ -127,6 +127,11 @@ def test_indicator_and_target_mutations(client: httpx.Client) -> None:
     assert refused(mutate(client, "createTarget", {"indicatorId": indicator["id"], "periodLabel": "x", "unit": "COUNT",
                                                    "comparator": "RANGE", "value": "10", "valueMax": "5"}, TARGET),
                    "target") == [(["input", "valueMax"], "INVALID")]
+    never = mutate(client, "createTarget", {"indicatorId": indicator["id"], "periodLabel": "x", "unit": "PERCENT",
+                                            "comparator": "AT_LEAST", "value": "60", "partialThreshold": "70",
+                                            "partialFulfilmentPct": "50"}, TARGET)
+    assert refused(never, "target") == [(["input", "partialThreshold"], "INVALID")]
+    assert "below the value 60" in never["errors"][0]["message"]
     changed = ok(mutate(client, "updateTarget", {"id": target["id"], "rowVersion": 1, "value": "150"}, TARGET), "target")
     assert (changed["value"], changed["rowVersion"]) == ("150", 2)
     assert refused(mutate(client, "updateTarget", {"id": target["id"], "rowVersion": 2, "periodStart": f"{year}-12-31",
@@ -160,8 +165,11 @@ async def test_status_transitions_locks_results_and_new_versions(client: httpx.C
 
     # a signed contract's content is locked; its reporting is not
     locked = mutate(client, "updateGoal", {"id": goal["id"], "rowVersion": 1, "title": "Ændret"}, GOAL)
-    assert refused(locked, "goal") == [(["input", "id"], "CONTRACT_LOCKED")]
+    assert refused(locked, "goal") == [(["input", "title"], "CONTRACT_LOCKED")]
     assert "Create a new version" in locked["errors"][0]["message"]
+    reporting = ok(mutate(client, "updateGoal", {"id": goal["id"], "rowVersion": 1, "reportedFulfilmentPct": "80"},
+                          "goal { id rowVersion reportedFulfilmentPct }"), "goal")
+    assert (reporting["reportedFulfilmentPct"], reporting["rowVersion"]) == ("80", 2)
     assert refused(mutate(client, "createGoal", {"contractId": signed["id"], "code": "2", "category": "LOCAL",
                                                  "title": "x"}, GOAL), "goal") == [(["input", "contractId"], "CONTRACT_LOCKED")]
     assert refused(mutate(client, "updateResultContract", {"id": signed["id"], "rowVersion": 3, "year": 2099}, CONTRACT),

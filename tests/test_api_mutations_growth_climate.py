@@ -117,6 +117,12 @@ async def test_climate_mutations(client: httpx.Client, owner_engine) -> None:  #
     assert refused(mutate(client, "updateClimateParticipant", {"id": participant["id"], "rowVersion": 2,
                                                                "organisation": None}, PARTICIPANT),
                    "climateParticipant") == [(["input", "municipalityId"], "REQUIRED")]
+    stale = mutate(client, "deleteClimateParticipant", {"id": participant["id"], "rowVersion": 1}, "deletedId", **DELETE)
+    assert refused(stale, "deletedId") == [(["input", "rowVersion"], "STALE_VERSION")]
+    assert "current version is 2, yours is 1" in stale["errors"][0]["message"]
+    wrong_type = mutate(client, "deleteClimateParticipant", {"id": initiative["id"], "rowVersion": 2}, "deletedId",
+                        **DELETE)
+    assert refused(wrong_type, "deletedId") == [(["input", "id"], "INVALID")]
     assert ok(mutate(client, "deleteClimateParticipant", {"id": participant["id"], "rowVersion": 2}, "deletedId",
                      **DELETE), "deletedId") == participant["id"]
 
@@ -126,6 +132,9 @@ async def test_climate_mutations(client: httpx.Client, owner_engine) -> None:  #
     assert refused(mutate(client, "createClimateTarget", {"initiativeId": initiative["id"], "description": "x",
                                                           "metric": "", "unit": "percent"}, CLIMATE_TARGET),
                    "climateTarget") == [(["input", "metric"], "REQUIRED")]
+    ranged = mutate(client, "createClimateTarget", {"initiativeId": initiative["id"], "description": "x", "metric": "m",
+                                                    "unit": "percent", "value": "10", "comparator": "RANGE"}, CLIMATE_TARGET)
+    assert refused(ranged, "climateTarget") == [(["input", "comparator"], "INVALID")]
     assert ok(mutate(client, "updateClimateTarget", {"id": target["id"], "rowVersion": 1, "value": "90"},
                      CLIMATE_TARGET), "climateTarget")["value"] == "90"
     assert refused(mutate(client, "updateClimateTarget", {"id": target["id"], "rowVersion": 2, "targetYear": 3000},

@@ -3,8 +3,10 @@ status transitions, locks, new versions, results as revisions, concurrency, tena
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select, text
@@ -13,6 +15,7 @@ from kkr.platform.database import Database
 from kkr.platform.models import Goal, Indicator, Result, ResultContract, Target
 from kkr.platform.models.enums import ContractStatus, GoalCategory, Unit
 from kkr.platform.services import contract_items, contracts, results, store
+from kkr.platform.services.fulfilment import FulfilmentStatus, assess
 from kkr.platform.services.errors import ErrorCode, ServiceError
 
 from .service_helpers import NJ_EDITOR, SJ_EDITOR, call, fresh_year, owner_count, owner_row
@@ -128,7 +131,7 @@ async def test_a_signed_contracts_content_is_locked(app_db: Database, owner_engi
     contract = await step(app_db, await step(app_db, made["contract"], ContractStatus.adopted), ContractStatus.signed)
     goal, target = made["goals"][0], made["targets"][0]
     for service, data, field in [
-        (contract_items.update_goal, {"id": goal.id, "row_version": goal.row_version, "title": "new"}, "id"),
+        (contract_items.update_goal, {"id": goal.id, "row_version": goal.row_version, "title": "new"}, "title"),
         (contract_items.delete_target, {"id": target.id, "row_version": target.row_version}, "id"),
         (contract_items.create_goal, {"contract_id": contract.id, "code": "9", "category": GoalCategory.local,
                                       "title": "x"}, "contract_id"),
@@ -146,6 +149,82 @@ async def test_a_signed_contracts_content_is_locked(app_db: Database, owner_engi
     with pytest.raises(ServiceError) as exc:
         await call(app_db, SJ_EDITOR, contracts.delete_contract, {"id": contract.id, "row_version": contract.row_version})
     assert codes(exc) == [(("id",), ErrorCode.CONTRACT_LOCKED)]
+
+
+async def test_a_locked_contracts_goals_still_take_their_reporting(app_db: Database, owner_engine) -> None:  # noqa: ANN001
+    made = await new_contract(app_db)
+    contract = await step(app_db, await step(app_db, made["contract"], ContractStatus.adopted), ContractStatus.signed)
+    goal = await call(app_db, SJ_EDITOR, contract_items.update_goal, {
+        "id": made["goals"][0].id, "row_version": 1, "reported_fulfilment_pct": Decimal(80), "note": "Afrapporteret"})
+    assert (goal.reported_fulfilment_pct, goal.note, goal.row_version) == (Decimal(80), "Afrapporteret", 2)
+    with pytest.raises(ServiceError) as exc:  # its content stays locked, also next to its reporting
+        await call(app_db, SJ_EDITOR, contract_items.update_goal, {
+            "id": goal.id, "row_version": 2, "reported_fulfilment_pct": Decimal(90), "title": "x", "code": "9"})
+    assert codes(exc) == [(("code",), ErrorCode.CONTRACT_LOCKED), (("title",), ErrorCode.CONTRACT_LOCKED)]
+    assert (await owner_row(owner_engine, "goal", goal.id))["reported_fulfilment_pct"] == Decimal(80)
+    await step(app_db, contract, ContractStatus.reported)
+    goal = await call(app_db, SJ_EDITOR, contract_items.update_goal,
+                      {"id": goal.id, "row_version": 2, "reported_fulfilment_pct": Decimal("87.5")})
+    assert (goal.reported_fulfilment_pct, goal.title) == (Decimal("87.5"), "Mål 1")
+
+
+async def test_a_lost_race_for_a_hub_and_year_is_a_duplicate_year(app_db: Database, owner_engine) -> None:  # noqa: ANN001
+    """Both creations pass the check before either is committed; the unique key refuses the second."""
+    year = fresh_year()
+    data = {"business_hub_id": "sjaelland", "year": year, "title": "Først"}
+    async with app_db.transaction(SJ_EDITOR.tenant_context()) as session:
+        await contracts.create_contract(session, SJ_EDITOR, data)  # inserted, not yet committed
+        loser = asyncio.create_task(call(app_db, SJ_EDITOR, contracts.create_contract, {**data, "title": "Sidst"}))
+        for _ in range(200):  # until the loser's INSERT waits for the winner's row
+            if loser.done() or await owner_count(
+                    owner_engine, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                  " AND query ILIKE 'INSERT INTO result_contract%'"):
+                break
+            await asyncio.sleep(0.05)
+        waited = not loser.done()
+    with pytest.raises(ServiceError) as exc:
+        await loser
+    assert waited, "the second creation did not reach the unique key"
+    assert codes(exc) == [(("year",), ErrorCode.DUPLICATE)]
+    assert f"already has a result contract for {year} (version 1)" in exc.value.errors[0].message
+    assert await owner_count(owner_engine, "SELECT count(*) FROM result_contract WHERE year = :y", y=year) == 1
+
+
+def _target(comparator: str, value: int | None, threshold: int, value_max: int | None = None, **extra: object) -> dict:
+    return {"period_label": "2041", "unit": Unit.count, "comparator": comparator, "value": value,
+            "value_max": value_max, "partial_threshold": threshold, "partial_fulfilment_pct": Decimal(50), **extra}
+
+
+def _partly_met_somewhere(target: dict) -> bool:
+    row = SimpleNamespace(**{k: target.get(k) for k in ("comparator", "value", "value_max", "partial_threshold",
+                                                          "partial_fulfilment_pct")})
+    return any(assess(row, SimpleNamespace(value=Decimal(v))).status is FulfilmentStatus.partly_met
+               for v in range(-5, 100))
+
+
+async def test_a_partial_threshold_must_be_able_to_apply(app_db: Database) -> None:
+    goal = (await new_contract(app_db))["goals"][0]
+    never = [_target("at_least", 60, 70), _target("at_least", 60, 60), _target("at_most", 10, 5),
+             _target("exactly", 4, 4), _target("range", 10, 15, value_max=20),
+             _target("at_least", None, 1, unit=Unit.deliverable, value_text="Strategi vedtaget")]
+    fires = [_target("at_least", 60, 50), _target("at_most", 10, 15), _target("exactly", 4, 3),
+             _target("range", 10, 25, value_max=20)]
+    # the rule agrees with the fulfilment it feeds
+    assert [_partly_met_somewhere(t) for t in never + fires] == [False] * len(never) + [True] * len(fires)
+    with pytest.raises(ServiceError) as exc:
+        await call(app_db, SJ_EDITOR, contract_items.create_indicator, {"goal_id": goal.id, "name": "x", "targets": never})
+    assert codes(exc) == [(("targets", i, "partial_threshold"), ErrorCode.INVALID) for i in range(len(never))]
+    messages = [e.message for e in exc.value.errors]
+    assert "below the value 60" in messages[0] and "above the value 10" in messages[2]
+    assert "below the value 10 or above the value max 20" in messages[4] and "no numeric value" in messages[5]
+    indicator = await call(app_db, SJ_EDITOR, contract_items.create_indicator,
+                           {"goal_id": goal.id, "name": "y", "targets": fires})
+    async with app_db.transaction(SJ_EDITOR.tenant_context()) as session:
+        target = (await session.scalars(select(Target).where(
+            Target.indicator_id == indicator.id, Target.comparator == "at_least"))).one()
+    with pytest.raises(ServiceError) as exc:  # on update the rule holds for the merged target
+        await call(app_db, SJ_EDITOR, contract_items.update_target, {"id": target.id, "row_version": 1, "value": 40})
+    assert codes(exc) == [(("partial_threshold",), ErrorCode.INVALID)]
 
 
 async def test_a_new_version_copies_the_content_as_a_draft_and_locks_the_old_one(app_db: Database) -> None:

@@ -97,6 +97,16 @@ async def test_a_climate_initiative_with_participants_and_targets(app_db, owner_
     with pytest.raises(ServiceError) as exc:
         await call(app_db, SJ_EDITOR, climate.update_climate_target, {"id": target.id, "row_version": 2, "baseline_year": 2040})
     assert codes(exc) == [(("baseline_year",), ErrorCode.INVALID)]
+    # a climate target has no upper bound (no value_max column), so it cannot be a range
+    for service, data in [
+        (climate.update_climate_target, {"id": target.id, "row_version": 2, "comparator": "range"}),
+        (climate.create_climate_target, {"initiative_id": initiative.id, "description": "x", "metric": "m",
+                                         "unit": "percent", "value": 10, "comparator": "range"}),
+    ]:
+        with pytest.raises(ServiceError) as exc:
+            await call(app_db, SJ_EDITOR, service, data)
+        assert codes(exc) == [(("comparator",), ErrorCode.INVALID)], service.__name__
+        assert "no upper bound" in exc.value.errors[0].message
     added = await call(app_db, SJ_EDITOR, climate.create_climate_participant,
                        {"initiative_id": initiative.id, "municipality_id": "253"})
     await call(app_db, SJ_EDITOR, climate.delete_climate_participant, {"id": added.id, "row_version": 1})

@@ -2,7 +2,8 @@
 
 A new initiative's region is the `region` given (or the caller's only writable
 one); it may be created with its participants and targets in one go.  Participants
-and targets belong to their initiative's region.
+and targets belong to their initiative's region.  A climate target has one value and no
+upper bound, so its comparator cannot be `range`.
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ def target_values(data: Mapping[str, Any], check: Checker, row: ClimateTarget | 
             values["comparator"] = Comparator.at_least
         else:
             check.error("comparator", ErrorCode.REQUIRED, "may not be cleared.")
+    if values.get("comparator") is Comparator.range:
+        check.error("comparator", ErrorCode.INVALID,
+                    "A climate target has a single value and no upper bound, so it cannot be a range;"
+                    " use at_least, at_most or exactly.")
     baseline, year = merged(row, values, "baseline_year"), merged(row, values, "target_year")
     if baseline is not None and year is not None and baseline > year:
         check.error("baseline_year", ErrorCode.INVALID, f"must not be after the target year {year}.")

@@ -1,7 +1,9 @@
 """Goals (mål), indicators (målepunkter) and targets (måltal) of a result contract.
 
 They belong to their contract's region and can change only while the contract is
-editable (a draft or adopted, not superseded): see `contracts.editable_contract`.
+editable (a draft or adopted, not superseded): see `contracts.editable_contract`.  A goal's
+reporting (`reported_fulfilment_pct`, `note`) can still be recorded on a locked contract,
+as the contract's own can.
 Deleting one that has reported results is refused, so no result is lost silently.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,8 +22,9 @@ from ..importer.records import year_bounds
 from ..models import Goal, Indicator, NationalGoal, Result, ResultContract, Target
 from ..models.enums import Comparator, GoalCategory, Unit
 from . import store
-from .contracts import editable_contract
+from .contracts import editable_contract, refuse_locked_fields
 from .errors import ErrorCode, ServiceError
+from .fulfilment import partial_rule_problem
 from .validation import SOURCED, Checker, Choice, Date, Integer, Number, Percent, Ref, Text, merged, read
 
 GOAL_RULES = {
@@ -118,11 +122,13 @@ async def create_goal(session: AsyncSession, identity: Identity, data: Mapping[s
 
 
 async def update_goal(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Goal:
+    """Change a goal; on a signed or reported contract only its reporting (`reported_fulfilment_pct`, `note`)."""
     goal = await store.load_for_change(session, identity, Goal, data.get("id"), data.get("row_version"))
-    contract = await _contract_of_goal(session, goal)
+    contract = await store.parent(session, ResultContract, goal.tenant_id, goal.contract_id)
     check = Checker()
     values = read(data, GOAL_RULES, check, partial=True)
-    await _check_goal(session, contract, values, check, goal)
+    if not await refuse_locked_fields(session, contract, set(data) & set(GOAL_RULES), check):
+        await _check_goal(session, contract, values, check, goal)
     check.raise_if_errors()
     return await store.update(session, goal, values)
 
@@ -211,6 +217,12 @@ def target_values(data: Mapping[str, Any], check: Checker, row: Target | None = 
         missing = "partial_fulfilment_pct" if value("partial_fulfilment_pct") is None else "partial_threshold"
         check.error(missing, ErrorCode.REQUIRED,
                     "Partial fulfilment needs both a threshold and what reaching it is worth (percent).")
+    threshold = value("partial_threshold")
+    if threshold is not None and not check.has_error("comparator", "value", "value_max", "partial_threshold"):
+        problem = partial_rule_problem(SimpleNamespace(
+            comparator=comparator, value=low, value_max=high, partial_threshold=threshold))
+        if problem:
+            check.error("partial_threshold", ErrorCode.INVALID, problem)
     return values
 
 

@@ -7,7 +7,8 @@ Rules:
   with its goals, indicators and targets into version n+1 as a draft that supersedes it.
 - A signed or reported contract, and any superseded one, is locked: its content and that of its
   goals, indicators and targets cannot change (only `published`, `reported_fulfilment_pct` and
-  `note` of a signed or reported contract can, as they record its reporting).
+  `note` of a signed or reported contract can, as they record its reporting; so can
+  `reported_fulfilment_pct` and `note` of its goals).
 - Only drafts can be deleted.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -73,6 +74,18 @@ async def lock_reason(session: AsyncSession, contract: ResultContract) -> str | 
     return None
 
 
+async def refuse_locked_fields(session: AsyncSession, contract: ResultContract, names: Iterable[str],
+                               check: Checker) -> str | None:
+    """Lock the contract against concurrent status changes (FOR SHARE); when its content is locked,
+    CONTRACT_LOCKED on each of the given input fields that is not reporting.  Returns why it is locked."""
+    await session.refresh(contract, with_for_update={"read": True})
+    reason = await lock_reason(session, contract)
+    if reason:
+        for name in sorted(set(names) - REPORTING_FIELDS):
+            check.error(name, ErrorCode.CONTRACT_LOCKED, reason)
+    return reason
+
+
 async def editable_contract(session: AsyncSession, contract: ResultContract, field: Any = "id") -> ResultContract:
     """Lock the contract against concurrent status changes (FOR SHARE) and refuse if it is locked."""
     await session.refresh(contract, with_for_update={"read": True})
@@ -107,17 +120,33 @@ async def create_contract(session: AsyncSession, identity: Identity, data: Mappi
         raise ServiceError.one("business_hub_id", ErrorCode.NOT_FOUND, f"No business hub '{values['business_hub_slug']}' exists.")
     store.require_write(identity, hub.region_slug, "business_hub_id")
     await _check_framework(session, values["framework_agreement_slug"], values["year"], check)
-    existing = await session.scalar(select(func.max(ResultContract.version)).where(
-        ResultContract.business_hub_slug == hub.slug, ResultContract.year == values["year"]))
-    if existing is not None:
-        check.error("year", ErrorCode.DUPLICATE,
-                    f"{hub.name} already has a result contract for {values['year']} (version {existing});"
-                    " edit it or create a new version of it.")
+    taken = await _hub_year_taken(session, hub, values["year"])
+    if taken:
+        check.error("year", ErrorCode.DUPLICATE, taken)
     check.raise_if_errors()
     if values["published"] is None:
         values["published"] = False
     contract = ResultContract(id=uuid.uuid4(), tenant_id=hub.region_slug, status=ContractStatus.draft, version=1, **values)
-    return await store.insert(session, contract)
+    try:
+        return await store.insert(session, contract, fields={"version": ("year",)})
+    except ServiceError as exc:
+        # lost a race: someone created the hub's contract for the year since the check above
+        if [e.code for e in exc.errors] != [ErrorCode.DUPLICATE]:
+            raise
+        taken = await _hub_year_taken(session, hub, values["year"])
+        raise ServiceError.one("year", ErrorCode.DUPLICATE, taken or (
+            f"{hub.name} already has a result contract for {values['year']}; edit it or create a new version of it.")
+        ) from None
+
+
+async def _hub_year_taken(session: AsyncSession, hub: BusinessHub, year: int) -> str | None:
+    """Why a new contract for the hub and year is a duplicate, or None when the hub has none for the year."""
+    existing = await session.scalar(select(func.max(ResultContract.version)).where(
+        ResultContract.business_hub_slug == hub.slug, ResultContract.year == year))
+    if existing is None:
+        return None
+    return (f"{hub.name} already has a result contract for {year} (version {existing});"
+            " edit it or create a new version of it.")
 
 
 async def update_contract(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ResultContract:

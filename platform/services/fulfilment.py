@@ -89,6 +89,35 @@ def is_partly_met(target: Any, value: Decimal) -> bool:
     return high is not None and threshold >= high and high < value <= threshold
 
 
+def partial_rule_problem(target: Any) -> str | None:
+    """Why the target's partial threshold could never make it PARTLY_MET (see `is_partly_met`), or None.
+
+    It must lie outside the values that meet the target: below the value for at_least, above
+    it for at_most, either side of it for exactly, below `value` or above `value_max` for range.
+    """
+    threshold = _decimal(target.partial_threshold)
+    if threshold is None:
+        return None
+    low, high = _bounds(target)
+    if (low is not None and threshold < low) or (high is not None and threshold > high):
+        return None
+    if low is None and high is None:
+        return "The target has no numeric value, so a partial threshold could never apply; leave it out."
+    comparator, given = comparator_of(target), _fmt(threshold)
+    if comparator is Comparator.at_least:
+        need = f"below the value {_fmt(low)}"
+    elif comparator is Comparator.at_most:
+        need = f"above the value {_fmt(high)}"
+    elif comparator is Comparator.exactly:
+        need = f"below or above the value {_fmt(low)}"
+    else:
+        need = " or ".join(part for part in (
+            f"below the value {_fmt(low)}" if low is not None else "",
+            f"above the value max {_fmt(high)}" if high is not None else "") if part)
+    return (f"must be {need} for a target {_describe(target)}: a result of {given} already meets it,"
+            " so the partial rule could never apply.")
+
+
 def assess(target: Any, result: Any | None) -> Fulfilment:
     """The fulfilment of `target` given its latest `result` (None when nothing is reported yet)."""
     if result is None:

@@ -37,6 +37,11 @@ class Checker:
         parts = name if isinstance(name, tuple) else (name,)
         self.errors.append(FieldError(self.prefix + parts, code, message))
 
+    def has_error(self, *names: str | int) -> bool:
+        """Whether one of these fields (of this checker) already has an error."""
+        paths = {self.prefix + (name,) for name in names}
+        return any(e.field in paths for e in self.errors)
+
     def raise_if_errors(self) -> None:
         if self.errors:
             raise ServiceError(self.errors)
