@@ -128,6 +128,10 @@ CASES = [
      " file's last line (3888)"),
     (CONTRACT, lambda d: first_target(d)["source"].update(lines="261-253"),
      f"{GOAL_1} > indicator[0] > target[0] > source: field 'lines': the range '261-253' does not run forwards"),
+    (CONTRACT, lambda d: d["contract"]["goals"][2]["indicators"][0]["targets"][0]["partial"].update(threshold=70),
+     "contract > goal 3 > indicator[0] > target[0] > partial: field 'threshold': must be below the value 60"),
+    ("nordjylland/climate.yaml", lambda d: d["climate_initiatives"][0]["targets"][0].update(comparator="range"),
+     "record 1 (faelles-nordjysk-klimaambition) > target[0]: field 'comparator': A climate target has a single value"),
     (CONTRACT, lambda d: d["contract"].update(hub="atlantis"),
      "contract: field 'hub': unknown business hub 'atlantis'"),
     (CONTRACT, lambda d: d["contract"].update(hub="nordjylland"),
@@ -135,7 +139,8 @@ CASES = [
 ]
 CASE_IDS = ["unknown-kommunekode", "target-without-unit", "malformed-number", "malformed-number-leading-point",
             "goal-to-missing-framework-agreement", "goal-to-missing-national-goal", "contract-to-missing-version",
-            "figure-without-source", "source-beyond-the-seed-file", "source-range-backwards", "contract-to-missing-hub", "contract-of-another-tenant"]
+            "figure-without-source", "source-beyond-the-seed-file", "source-range-backwards",
+            "partial-rule-that-never-fires", "climate-target-range", "contract-to-missing-hub", "contract-of-another-tenant"]
 ERROR_FILE = {"sjaelland/contracts/2021-sjaelland-v1.yaml": "sjaelland/contracts/2021-sjaelland.yaml"}
 
 

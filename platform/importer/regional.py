@@ -26,6 +26,7 @@ from ..models.enums import (
     InitiativeStatus,
     OfficeKind,
 )
+from ..services.climate import NO_RANGE
 from .national import Catalogue, Row
 from .records import Reader, curated_id
 from .targets import read_target_fields
@@ -222,10 +223,13 @@ def read_climate(tenant: str, records: list[Reader], cat: Catalogue, rows: list[
             p.done()
         for i, item in enumerate(r.records("targets")):
             t = r.child(f"target[{i}]", item)
+            comparator = t.choice("comparator", Comparator, default=Comparator.at_least)
+            if comparator is Comparator.range:
+                t.error("comparator", NO_RANGE)
             rows.append(Row(ClimateTarget, {
                 "tenant_id": tenant, "id": curated_id(initiative_id, "target", i), "initiative_id": initiative_id,
                 "description": t.text("description"), "metric": t.text("metric", max_length=64),
-                "comparator": t.choice("comparator", Comparator, default=Comparator.at_least),
+                "comparator": comparator,
                 "value": t.number("value"), "unit": t.text("unit", max_length=32),
                 "target_year": t.integer("target_year"), "baseline_year": t.integer("baseline_year"),
                 **t.source(),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from ..models.enums import Comparator, Unit
+from ..services.fulfilment import partial_rule_problem
 from .records import Reader, year_bounds
 
 
@@ -42,6 +44,8 @@ def read_target_fields(t: Reader) -> dict[str, Any]:
         p = t.part("partial", t.raw("partial"))
         values["partial_threshold"] = p.number("threshold", required=True)
         values["partial_fulfilment_pct"] = p.number("fulfilment_pct", required=True)
+        if values["comparator"] is not None and (problem := partial_rule_problem(SimpleNamespace(**values))):
+            p.error("threshold", problem)
         p.done()
     else:
         t.raw("partial")

@@ -51,6 +51,10 @@ TARGET_RULES = {
     **SOURCED,
 }
 
+#: Why a climate target's comparator cannot be `range` (also the importer's message).
+NO_RANGE = ("A climate target has a single value and no upper bound, so it cannot be a range;"
+            " use at_least, at_most or exactly.")
+
 
 # --- values with their rules across fields ---------------------------------------------------
 
@@ -88,9 +92,7 @@ def target_values(data: Mapping[str, Any], check: Checker, row: ClimateTarget | 
         else:
             check.error("comparator", ErrorCode.REQUIRED, "may not be cleared.")
     if values.get("comparator") is Comparator.range:
-        check.error("comparator", ErrorCode.INVALID,
-                    "A climate target has a single value and no upper bound, so it cannot be a range;"
-                    " use at_least, at_most or exactly.")
+        check.error("comparator", ErrorCode.INVALID, NO_RANGE)
     baseline, year = merged(row, values, "baseline_year"), merged(row, values, "target_year")
     if baseline is not None and year is not None and baseline > year:
         check.error("baseline_year", ErrorCode.INVALID, f"must not be after the target year {year}.")
