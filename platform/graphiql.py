@@ -5,6 +5,10 @@ unpkg.com.  The same files (byte-identical, so the page's Subresource Integrity
 hashes still hold) are vendored under `platform/static/graphiql/` and served
 at `/static/graphiql/`; `offline_graphiql_html()` rewrites the page's URLs to
 them and refuses to serve a page that would still load anything remotely.
+
+The page's own inline script is replaced by the platform's (`kkr-graphiql.js`
+in the same folder): the same GraphiQL set-up, plus a schema fetched again
+whenever the Headers editor changes and a token taken from `#token=...`.
 """
 
 from __future__ import annotations
@@ -33,7 +37,11 @@ ASSETS: dict[str, str] = {
     "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/index.umd.js": "plugin-explorer.umd.js",
 }
 
+#: The platform's page script, in STATIC_DIR; it replaces the inline script of Strawberry's page.
+PAGE_SCRIPT = "kkr-graphiql.js"
+
 _REMOTE = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""")
+_INLINE_SCRIPT = re.compile(r"<script>.*?</script>", re.S)
 
 
 class OfflineAssetsMissing(RuntimeError):
@@ -49,6 +57,13 @@ def offline_graphiql_html() -> str:
             raise OfflineAssetsMissing(f"{STATIC_DIR / local} is missing (vendored copy of {remote})")
         html = html.replace(remote, f"{STATIC_PATH}/{local}")
     html = html.replace("<title>Strawberry GraphiQL</title>", "<title>KKR platform GraphiQL</title>")
+    inline = _INLINE_SCRIPT.findall(html)
+    if len(inline) != 1 or "GraphiQL.createFetcher" not in inline[0]:
+        raise OfflineAssetsMissing(
+            f"Strawberry's GraphiQL page no longer has exactly one inline script setting GraphiQL up; compare it "
+            f"with {STATIC_DIR / PAGE_SCRIPT}, which replaces it"
+        )
+    html = html.replace(inline[0], f'<script src="{STATIC_PATH}/{PAGE_SCRIPT}"></script>')
     if match := _REMOTE.search(html):
         line = html[html.rfind("\n", 0, match.start()) + 1 : html.find("\n", match.end())].strip()
         raise OfflineAssetsMissing(

@@ -11,8 +11,14 @@ Strawberry already parses GET and POST requests; this mixin adds what it lacks:
   every well-formed request gets 200;
 - request errors carry no `data` entry (GraphQL spec, "Response");
 - a POST body must be `application/json` (415 otherwise);
-- GET is for queries only: a mutation via GET is 405 with `Allow: POST`;
-- a document with several operations needs `operationName` (a request error).
+- a request that is not a well-formed GraphQL-over-HTTP request (a body that
+  is not JSON, a JSON array: batching is not supported, no `query`,
+  `variables`/`extensions` that are not objects, ...) is 400 with a JSON
+  `errors` body naming the problem, whatever the negotiated media type;
+- GET is for queries only: a mutation via GET is 405 with `Allow: POST`
+  (also from a browser, `Accept: text/html`, when the URL carries a `query`);
+- a document with several operations needs `operationName`, and an
+  `operationName` must name one of them (request errors).
 """
 
 from __future__ import annotations
@@ -81,27 +87,70 @@ def is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
 
 
-def _error_response(status: int, message: str, media_type: str, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse({"errors": [{"message": message}]}, status_code=status, headers=headers,
-                        media_type=_content_type(media_type))
+def _error_response(status: int, message: str, media_type: str, headers: dict[str, str] | None = None,
+                    code: str | None = None) -> Response:
+    error: dict[str, Any] = {"message": message}
+    if code:
+        error["extensions"] = {"code": code}
+    return JSONResponse({"errors": [error]}, status_code=status, headers=headers, media_type=_content_type(media_type))
 
 
 def _content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type == GRAPHQL_RESPONSE_JSON else media_type
 
 
-async def _request_document(request: Request) -> tuple[str | None, str | None]:
-    """The query and operationName of a GET or JSON POST request (None when absent or unreadable)."""
-    if request.method == "GET":
-        return request.query_params.get("query"), request.query_params.get("operationName")
+class MalformedRequest(ValueError):
+    """Not a well-formed GraphQL-over-HTTP request; the message says why (400 with any media type)."""
+
+
+EXAMPLE = 'send {"query": "...", "variables": {...}, "operationName": "..."}'
+
+
+def _json_parameter(name: str, text: str | None) -> Any:
+    """A GET parameter that carries JSON (`variables`, `extensions`); absent is null."""
+    if text is None:
+        return None
     try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        return None, None
-    if not isinstance(body, dict):
-        return None, None
-    query, name = body.get("query"), body.get("operationName")
-    return (query if isinstance(query, str) else None), (name if isinstance(name, str) else None)
+        return json.loads(text)
+    except ValueError as exc:
+        raise MalformedRequest(f"The `{name}` parameter is not valid JSON ({exc}); send a JSON object.") from exc
+
+
+async def _request_parameters(request: Request) -> dict[str, Any]:
+    """The GraphQL request parameters of a GET (query string) or JSON POST request.
+
+    Raises MalformedRequest when the request is not well-formed (GraphQL over HTTP, "Request Parameters")."""
+    if request.method == "GET":
+        params = request.query_params
+        parameters: dict[str, Any] = {
+            "query": params.get("query"), "operationName": params.get("operationName"),
+            "variables": _json_parameter("variables", params.get("variables")),
+            "extensions": _json_parameter("extensions", params.get("extensions")),
+        }
+    else:
+        try:
+            parameters = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MalformedRequest(f"The request body is not valid JSON ({exc}); {EXAMPLE}.") from exc
+        if isinstance(parameters, list):
+            raise MalformedRequest("Batching is not supported: send one GraphQL request (a JSON object, not an "
+                                   "array) per HTTP request.")
+        if not isinstance(parameters, dict):
+            raise MalformedRequest(f"The request body must be a JSON object: {EXAMPLE}.")
+    query = parameters.get("query")
+    if query is None or query == "":
+        raise MalformedRequest("The request has no `query` (the GraphQL document): "
+                               + ("add a `query` parameter to the URL." if request.method == "GET" else EXAMPLE + "."))
+    if not isinstance(query, str):
+        raise MalformedRequest("`query` must be a string (the GraphQL document).")
+    for name in ("variables", "extensions"):
+        value = parameters.get(name)
+        if value is not None and not isinstance(value, dict):
+            raise MalformedRequest(f"`{name}` must be a JSON object (or null), not {json.dumps(value)[:40]}.")
+    name = parameters.get("operationName")
+    if name is not None and not isinstance(name, str):
+        raise MalformedRequest("`operationName` must be a string (or null).")
+    return parameters
 
 
 def _operations(query: str) -> list[OperationDefinitionNode] | None:
@@ -118,9 +167,11 @@ class GraphQLOverHTTP:
     async def refusal(self, request: Request) -> Response | None:
         """The response to a request refused before execution, or None to go on."""
         accept = request.headers.get("accept")
-        if request.method == "GET" and "text/html" in (accept or "") and getattr(self, "graphql_ide", None):
+        browser = request.method == "GET" and "text/html" in (accept or "") and bool(getattr(self, "graphql_ide", None))
+        if browser and "query" not in request.query_params:
             return None  # GraphiQL's page
-        media_type = negotiate(accept)
+        # A browser opening a URL with a query gets JSON, as before; other clients must accept it.
+        media_type = negotiate(accept) or (JSON if browser else None)
         if media_type is None:
             return PlainTextResponse(
                 f"Not Acceptable: this endpoint responds with {GRAPHQL_RESPONSE_JSON} or {JSON}.", status_code=406
@@ -132,16 +183,25 @@ class GraphQLOverHTTP:
                                        {"Accept-Post": JSON})
         if request.method not in ("GET", "POST"):
             return None
-        query, operation_name = await _request_document(request)
-        operations = _operations(query) if query else None
+        try:
+            parameters = await _request_parameters(request)
+        except MalformedRequest as exc:
+            return _error_response(400, str(exc), media_type, code="BAD_REQUEST")
+        operation_name = parameters.get("operationName")
+        operations = _operations(parameters["query"])
         if not operations:
-            return None
+            return None  # a syntax error or no operation: GraphQL reports it
+        # From here on the HTTP request is well-formed: a GraphQL request error is 200 with application/json.
+        request_error = 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
         if operation_name is None and len(operations) > 1:
-            status = 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
-            return _error_response(status, "Must provide operationName if the document contains several operations.",
-                                   media_type)
+            return _error_response(request_error, "Must provide operationName if the document contains several "
+                                   "operations.", media_type, code="BAD_REQUEST")
         chosen = [op for op in operations if operation_name is None or (op.name and op.name.value == operation_name)]
-        if request.method == "GET" and chosen and chosen[0].operation is not OperationType.QUERY:
+        if not chosen:
+            names = ", ".join(f'"{op.name.value}"' for op in operations if op.name) or "only an unnamed operation"
+            return _error_response(request_error, f'Unknown operation named "{operation_name}": the document '
+                                   f"defines {names}.", media_type, code="BAD_REQUEST")
+        if request.method == "GET" and chosen[0].operation is not OperationType.QUERY:
             return _error_response(
                 405, f"Method Not Allowed: a {chosen[0].operation.value} must be sent with POST.", media_type,
                 {"Allow": "POST"},

@@ -101,3 +101,12 @@ class Admin(ScopePermission):
     def allows(self, identity: Identity, settings: Settings | None = None) -> bool:
         return identity.has(ADMIN)
 
+
+class Everyone(ScopePermission):
+    """Every caller, anonymous included: for fields that only describe the caller itself (`viewer`).
+    Declaring it (rather than nothing) keeps the deny-by-default policy of schema/access.py explicit."""
+
+    message = "FORBIDDEN"  # never refused
+
+    def allows(self, identity: Identity, settings: Settings | None = None) -> bool:
+        return True

@@ -42,6 +42,7 @@ from .benchmarks.comparisons import ComparisonsQuery
 from .public.queries import PublicQuery
 from .masking import mask_unexpected_errors
 from .text_input import RejectNulCharacters
+from .viewer.queries import ViewerQuery
 from .visibility import CallerVisibility
 
 
@@ -55,7 +56,7 @@ class CloseSession(SchemaExtension):
 
 @strawberry.type(description="Everything a client can read.")
 class Query(GeographyQuery, OrganisationsQuery, ContractsQuery, GrowthQuery, ClimateQuery, BenchmarksQuery, AuditQuery,
-            ComparisonsQuery, AggregatesQuery, PublicQuery, AdminQuery):
+            ComparisonsQuery, AggregatesQuery, PublicQuery, AdminQuery, ViewerQuery):
     node: relay.Node | None = relay.node(
         description="Any object by its global id (null when it does not exist or is not visible to the caller)."
     )

@@ -89,7 +89,7 @@ def test_public_contracts_setting_opens_published_contracts_to_anonymous(setting
         other = client.post("/graphql", json={"query": "{ resultContracts(first: 1) { nodes { id } } }"}).json()
         assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         fields = client.post("/graphql", json={"query": "{ __schema { queryType { fields { name } } } }"}).json()
-        assert [f["name"] for f in fields["data"]["__schema"]["queryType"]["fields"]] == ["publishedContracts"]
+        assert [f["name"] for f in fields["data"]["__schema"]["queryType"]["fields"]] == ["publishedContracts", "viewer"]
         # The setting opens the public projection only, not other regions' rows to regional staff.
         staff = bearer("region:sjaelland:read")
         published = client.post("/graphql", json={"query": "{ publishedContracts { region } }"}, headers=staff).json()

@@ -132,6 +132,84 @@ def test_malformed_requests_are_400(client: httpx.Client) -> None:
     assert client.get("/graphql", headers=headers("application/json")).status_code == 400
 
 
+MALFORMED_POSTS = {  # body -> what the message must name
+    "not JSON": (b"{not json", "not valid JSON"),
+    "not UTF-8": (b'{"query": "\xff"}', "not valid JSON"),
+    "a batch (JSON array)": (json.dumps([{"query": QUERY}, {"query": QUERY}]).encode(), "Batching is not supported"),
+    "a JSON string": (b'"{ __typename }"', "must be a JSON object"),
+    "no query": (b'{"variables": {}}', "no `query`"),
+    "a null query": (b'{"query": null}', "no `query`"),
+    "an empty query": (b'{"query": ""}', "no `query`"),
+    "a query that is not a string": (b'{"query": 42}', "`query` must be a string"),
+    "variables that are a string": (json.dumps({"query": QUERY, "variables": "x"}).encode(),
+                                    '`variables` must be a JSON object (or null), not "x"'),
+    "variables that are a list": (json.dumps({"query": QUERY, "variables": [1]}).encode(), "`variables` must be"),
+    "extensions that are a string": (json.dumps({"query": QUERY, "extensions": "x"}).encode(), "`extensions` must be"),
+    "an operationName that is not a string": (json.dumps({"query": QUERY, "operationName": 1}).encode(),
+                                              "`operationName` must be a string"),
+}
+
+
+@pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE_JSON, "application/json", None])
+@pytest.mark.parametrize("case", list(MALFORMED_POSTS))
+def test_malformed_posts_get_a_json_error_body_with_the_negotiated_media_type(
+    client: httpx.Client, case: str, accept: str | None
+) -> None:
+    """Not a well-formed GraphQL-over-HTTP request: 400 with either media type, and a message naming the problem."""
+    content, message = MALFORMED_POSTS[case]
+    response = client.post("/graphql", content=content,
+                           headers=headers(accept, **{"Content-Type": "application/json"}))
+    assert response.status_code == 400, response.text
+    expected = GRAPHQL_RESPONSE if accept == GRAPHQL_RESPONSE_JSON else "application/json"
+    assert response.headers["content-type"] == expected
+    body = response.json()
+    assert set(body) == {"errors"}, body
+    [error] = body["errors"]
+    assert message in error["message"], error
+    assert error["extensions"] == {"code": "BAD_REQUEST"}
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({}, "no `query`"),
+    ({"query": QUERY, "variables": "{not json"}, "The `variables` parameter is not valid JSON"),
+    ({"query": QUERY, "variables": ""}, "The `variables` parameter is not valid JSON"),
+    ({"query": QUERY, "variables": '"x"'}, "`variables` must be a JSON object"),
+    ({"query": QUERY, "extensions": "[1]"}, "`extensions` must be a JSON object"),
+])
+def test_malformed_gets_get_a_json_error_body(client: httpx.Client, params: dict[str, str], message: str) -> None:
+    for accept in (GRAPHQL_RESPONSE_JSON, "application/json"):
+        response = client.get("/graphql", params=params, headers=headers(accept))
+        assert response.status_code == 400, response.text
+        assert response.headers["content-type"].startswith(accept)
+        assert message in response.json()["errors"][0]["message"]
+
+
+def test_an_unknown_operation_name_is_a_request_error(client: httpx.Client) -> None:
+    document = 'query A { municipality(code: "269") { name } } query B { __typename }'
+    modern = post(client, {"query": document, "operationName": "C"}, GRAPHQL_RESPONSE_JSON)
+    assert modern.status_code == 400 and modern.headers["content-type"] == GRAPHQL_RESPONSE
+    assert modern.json() == {"errors": [{"message": 'Unknown operation named "C": the document defines "A", "B".',
+                                         "extensions": {"code": "BAD_REQUEST"}}]}
+    # A well-formed request: with application/json a GraphQL request error is 200 (as a missing operationName).
+    legacy = post(client, {"query": "{ __typename }", "operationName": "Q"}, "application/json")
+    assert legacy.status_code == 200 and legacy.headers["content-type"] == "application/json"
+    assert "data" not in legacy.json() and "only an unnamed operation" in legacy.json()["errors"][0]["message"]
+    get = client.get("/graphql", params={"query": document, "operationName": "C"}, headers=headers(GRAPHQL_RESPONSE_JSON))
+    assert get.status_code == 400 and 'Unknown operation named "C"' in get.json()["errors"][0]["message"]
+
+
+def test_a_mutation_via_get_from_a_browser_is_405(client: httpx.Client) -> None:
+    for accept in ("text/html", "text/html,application/xhtml+xml,*/*;q=0.8"):
+        response = client.get("/graphql", params={"query": "mutation { __typename }"}, headers=headers(accept))
+        assert response.status_code == 405, response.text
+        assert response.headers["allow"] == "POST"
+        assert response.headers["content-type"] == "application/json"
+        assert "must be sent with POST" in response.json()["errors"][0]["message"]
+    # A browser opening a URL with a query still gets the result as JSON.
+    query = client.get("/graphql", params={"query": "{ __typename }"}, headers=headers("text/html"))
+    assert query.status_code == 200 and query.json() == {"data": {"__typename": "Query"}}
+
+
 def test_a_post_body_must_be_json(client: httpx.Client) -> None:
     for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/graphql"):
         response = client.post("/graphql", content=QUERY.encode(),
