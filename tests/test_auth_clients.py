@@ -96,7 +96,7 @@ def test_register_client_validates_its_input(owner_env: dict[str, str], demo_dat
     assert bad_region.returncode == 1 and "not registered for" in bad_region.stderr
     unknown = kkr("register-client", "region-client", "--scope", "region:atlantis:read", "--tenant", "atlantis",
                   env=owner_env)
-    assert unknown.returncode == 1 and "unknown region(s) ['atlantis']" in unknown.stderr
+    assert unknown.returncode == 1 and "unknown region 'atlantis'" in unknown.stderr
     past = kkr("register-client", "region-client", "--scope", "aggregates:read", "--expires", "2020-01-01",
                env=owner_env)
     assert past.returncode == 1 and "lies in the past" in past.stderr

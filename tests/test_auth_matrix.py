@@ -220,6 +220,8 @@ VISIBLE: dict[str, set[str]] = {
     "ministry aggregates": {"contractStatusCounts", "nationalGoalResults", "viewer"},
     "admin": {"oauthClients", "viewer"},
 }
+#: Mutations of the roles in VISIBLE (the regional roles are checked below).
+VISIBLE_MUTATIONS: dict[str, set[str]] = {"admin": {"registerClient", "disableClient"}}
 
 
 @pytest.mark.parametrize("role", list(ROLES))
@@ -230,10 +232,11 @@ def test_introspection_shows_only_what_the_role_may_use(client: httpx.Client, ro
     queries = {f["name"] for f in schema["queryType"]["fields"]}
     mutations = {f["name"] for f in (schema["mutationType"] or {"fields": []})["fields"]}
     if role in VISIBLE:
-        assert queries == VISIBLE[role] and mutations == set()
+        assert queries == VISIBLE[role] and mutations == VISIBLE_MUTATIONS.get(role, set())
     else:
         assert {"regions", "resultContracts", "publishedContracts", "benchmarkObservations", "viewer"} <= queries
         assert not queries & {"comparableFigures", "contractStatusCounts", "oauthClients"}
+        assert not mutations & VISIBLE_MUTATIONS["admin"]
         assert ("createGrowthTeam" in mutations) == role.endswith("writer")
 
 

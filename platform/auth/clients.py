@@ -1,7 +1,9 @@
-"""Registered machine clients: secrets (scrypt), registration and disabling (owner), lookup and state (API).
+"""Registered machine clients: secrets (scrypt), registration and disabling, lookup and state (API).
 
 Operators write clients with the owner's connection (`kkr register-client`,
-`kkr disable-client`); the API role can only read them.  Every use of a
+`kkr disable-client`) or through the API with the `admin` scope (`registerClient`,
+`disableClient`): the API role can only read `oauth_client` and writes through the
+SECURITY DEFINER functions of migration 0006.  Both paths share `validate_client()`.  Every use of a
 client's token re-checks the client (cached for `client_cache_seconds` at most);
 disabling a client is announced to every API process at once (`client_events`),
 so its tokens stop working from the next request on.
@@ -9,6 +11,7 @@ so its tokens stop working from the next request on.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
@@ -20,10 +23,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..database import NO_TENANT, Database
 from ..models import OAuthClient, Region
+from ..services.errors import ErrorCode, FieldError, ServiceError
 from .identity import ADMIN, AGGREGATES_READ, BENCHMARK_READ, REGION_SCOPE
 
 # scrypt: N=2^15, r=8, p=1 (~32 MiB, tens of milliseconds) - OWASP's recommended minimum is N=2^17 with
@@ -33,8 +38,14 @@ _CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 KNOWN_SCOPES = frozenset({BENCHMARK_READ, AGGREGATES_READ, ADMIN})
 
 
-class ClientError(ValueError):
-    """A registration request is invalid (bad id, unknown scope, ...)."""
+class ClientError(ServiceError, ValueError):
+    """A registration request is invalid (bad id, unknown scope, ...): one `FieldError` per problem.
+
+    Field paths name the registration's fields (`client_id`, `name`, `scopes`, `tenants`,
+    `expires_at`), so the API reports them as mutation errors; `str()` is the messages alone."""
+
+    def __str__(self) -> str:
+        return "; ".join(error.message for error in self.errors)
 
 
 def _b64(data: bytes) -> str:
@@ -64,16 +75,88 @@ def verify_secret(secret: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def check_scopes(scopes: Iterable[str], tenants: Iterable[str]) -> None:
+def scope_errors(scopes: Iterable[str], tenants: Iterable[str]) -> list[FieldError]:
     """Every scope must be known, and region scopes must name one of the client's tenants."""
     tenants = set(tenants)
-    for scope in scopes:
+    errors = []
+    for index, scope in enumerate(scopes):
         match = REGION_SCOPE.match(scope)
         if match:
             if match["slug"] not in tenants:
-                raise ClientError(f"scope {scope!r} names a region the client is not registered for ({sorted(tenants)})")
+                errors.append(FieldError(("scopes", index), ErrorCode.INVALID, f"scope {scope!r} names a region the"
+                                         f" client is not registered for ({sorted(tenants)}); add it to the tenants"))
         elif scope not in KNOWN_SCOPES:
-            raise ClientError(f"unknown scope {scope!r}")
+            errors.append(FieldError(("scopes", index), ErrorCode.INVALID, f"unknown scope {scope!r}; the scopes are"
+                                     f" {', '.join(sorted(KNOWN_SCOPES))} and region:<slug>:read|write"))
+    return errors
+
+
+def check_scopes(scopes: Iterable[str], tenants: Iterable[str]) -> None:
+    """Raise `ClientError` unless every scope is known and region scopes name one of the tenants."""
+    if errors := scope_errors(scopes, tenants):
+        raise ClientError(errors)
+
+
+@dataclass(frozen=True)
+class NewClient:
+    """A valid registration (scopes and tenants sorted, without repeats), not yet stored."""
+
+    client_id: str
+    name: str
+    scopes: list[str]
+    tenants: list[str]
+    expires_at: dt.datetime | None
+
+
+async def validate_client(
+    session: AsyncSession,
+    client_id: str,
+    *,
+    name: str,
+    scopes: Iterable[str],
+    tenants: Iterable[str] = (),
+    expires_at: dt.datetime | None = None,
+) -> NewClient:
+    """The one validation of a new client, for the command line and the API alike.
+
+    Checks the id's form and that it is free, the name, at least one scope, every scope known,
+    region scopes within the tenants, the tenants existing regions, and the expiry in the future;
+    raises `ClientError` with every problem found."""
+    scopes, tenants = list(scopes), list(tenants)
+    errors: list[FieldError] = []
+    if not _CLIENT_ID.match(client_id):
+        errors.append(FieldError(("client_id",), ErrorCode.INVALID,
+                                 "the client id must be 3-64 characters of a-z, 0-9, '.', '_' and '-'"))
+    elif await session.scalar(select(OAuthClient.client_id).where(OAuthClient.client_id == client_id)) is not None:
+        errors.append(FieldError(("client_id",), ErrorCode.DUPLICATE, f"the client {client_id!r} already exists"))
+    if not name.strip():
+        errors.append(FieldError(("name",), ErrorCode.REQUIRED, "the client needs a name (who it is)"))
+    if not scopes:
+        errors.append(FieldError(("scopes",), ErrorCode.REQUIRED, "a client needs at least one scope"))
+    errors += scope_errors(scopes, tenants)
+    known = set()
+    if tenants:
+        known = set((await session.scalars(select(Region.slug).where(Region.slug.in_(tenants)))).all())
+    errors += [
+        FieldError(("tenants", index), ErrorCode.INVALID,
+                   f"unknown region {tenant!r}; the regions are the slugs of `regions`")
+        for index, tenant in enumerate(tenants) if tenant not in known
+    ]
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=dt.UTC)
+        if expires_at <= dt.datetime.now(dt.UTC):
+            errors.append(FieldError(("expires_at",), ErrorCode.INVALID,
+                                     f"the expiry {expires_at.isoformat()} lies in the past"))
+    if errors:
+        raise ClientError(errors)
+    return NewClient(client_id, name.strip(), sorted(set(scopes)), sorted(set(tenants)), expires_at)
+
+
+def new_secret() -> tuple[str, str]:
+    """A new client secret and its hash (only the hash is stored; the secret is shown once)."""
+    secret = secrets.token_urlsafe(32)
+    return secret, hash_secret(secret)
 
 
 @dataclass(frozen=True)
@@ -120,22 +203,12 @@ async def register_client(
     created_by: str | None = None,
 ) -> str:
     """Store a new client and return its secret (shown once; only its hash is stored)."""
-    if not _CLIENT_ID.match(client_id):
-        raise ClientError("the client id must be 3-64 characters of a-z, 0-9, '.', '_' and '-'")
-    scopes, tenants = sorted(set(scopes)), sorted(set(tenants))
-    if not scopes:
-        raise ClientError("a client needs at least one scope")
-    check_scopes(scopes, tenants)
-    if expires_at is not None and expires_at <= dt.datetime.now(dt.UTC):
-        raise ClientError(f"the expiry {expires_at.isoformat()} lies in the past")
-    known = set((await session.scalars(select(Region.slug).where(Region.slug.in_(tenants)))).all())
-    if unknown := [tenant for tenant in tenants if tenant not in known]:
-        raise ClientError(f"unknown region(s) {unknown}; the regions are the slugs of `regions`")
-    if await session.get(OAuthClient, client_id) is not None:
-        raise ClientError(f"the client {client_id!r} already exists")
-    secret = secrets.token_urlsafe(32)
-    session.add(OAuthClient(client_id=client_id, name=name, secret_hash=hash_secret(secret), scopes=scopes,
-                            tenants=tenants, expires_at=expires_at, created_by=created_by))
+    client = await validate_client(session, client_id, name=name, scopes=scopes, tenants=tenants,
+                                   expires_at=expires_at)
+    secret, secret_hash = new_secret()
+    session.add(OAuthClient(client_id=client.client_id, name=client.name, secret_hash=secret_hash,
+                            scopes=client.scopes, tenants=client.tenants, expires_at=client.expires_at,
+                            created_by=created_by))
     await session.flush()
     return secret
 
@@ -155,6 +228,59 @@ async def disable_client(session: AsyncSession, client_id: str) -> bool:
 
 
 # --- the API (application role) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A client registered through the API: its row and its secret (to be shown this once)."""
+
+    client: OAuthClient
+    secret: str
+
+
+async def register_client_via_api(
+    session: AsyncSession,
+    client_id: str,
+    *,
+    name: str,
+    scopes: Iterable[str],
+    tenants: Iterable[str] = (),
+    expires_at: dt.datetime | None = None,
+) -> Registration:
+    """Register a client in a transaction of an `admin` caller (`RequestContext.transaction()`).
+
+    Same validation as the command line; the row is written by the SECURITY DEFINER function
+    `kkr_register_client` (migration 0006), which refuses transactions without the `admin` flag and
+    records the transaction's actor as `created_by`."""
+    client = await validate_client(session, client_id, name=name, scopes=scopes, tenants=tenants,
+                                   expires_at=expires_at)
+    secret, secret_hash = await asyncio.to_thread(new_secret)  # scrypt takes tens of milliseconds
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                text("SELECT kkr_register_client(:client_id, :name, :secret_hash, CAST(:scopes AS text[]),"
+                     " CAST(:tenants AS text[]), :expires_at)"),
+                {"client_id": client.client_id, "name": client.name, "secret_hash": secret_hash,
+                 "scopes": client.scopes, "tenants": client.tenants, "expires_at": client.expires_at},
+            )
+    except IntegrityError:  # registered by someone else since the check
+        raise ClientError([FieldError(("client_id",), ErrorCode.DUPLICATE,
+                                      f"the client {client_id!r} already exists")]) from None
+    row = await session.scalar(select(OAuthClient).where(OAuthClient.client_id == client.client_id))
+    return Registration(row, secret)
+
+
+async def disable_client_via_api(session: AsyncSession, client_id: str) -> OAuthClient:
+    """Disable a client in a transaction of an `admin` caller; its tokens are refused once it commits.
+
+    `kkr_disable_client` (migration 0006) writes and announces the change (`client_events`)."""
+    found = await session.scalar(text("SELECT kkr_disable_client(:client_id)"), {"client_id": client_id})
+    if not found:
+        raise ClientError([FieldError(("client_id",), ErrorCode.NOT_FOUND, f"no client {client_id!r}")])
+    row = await session.scalar(
+        select(OAuthClient).where(OAuthClient.client_id == client_id).execution_options(populate_existing=True)
+    )
+    return row
 
 
 async def find_client(db: Database, client_id: str) -> RegisteredClient | None:

@@ -55,8 +55,10 @@ class Identity:
         """The row-level-security context for this identity's transactions.
 
         Never includes the PUBLIC_CONTRACTS flag: only the published-contracts query opens a
-        transaction of its own with it (`RequestContext.published_contracts_session`)."""
-        flags = {f for f in (BENCHMARK_READ, AGGREGATES_READ) if f in self.scopes}
+        transaction of its own with it (`RequestContext.published_contracts_session`).  The `admin`
+        flag lets the transaction call the client-management functions (migration 0006); no
+        row-level-security policy keys on it."""
+        flags = {f for f in (BENCHMARK_READ, AGGREGATES_READ, ADMIN) if f in self.scopes}
         return TenantContext(
             read_tenants=self.readable_regions,
             write_tenants=self.writable_regions,

@@ -1,7 +1,7 @@
 """Operators' queries (`admin`): the registered OAuth2 clients (never their secrets).
 
 Clients are registered and disabled with the command line (`kkr register-client`,
-`kkr disable-client`); the API role can only read them.
+`kkr disable-client`) or the operators' mutations (`admin/mutations.py`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,95 @@
+"""Operators' mutations (`admin`): register and disable machine clients.
+
+The same validation as `kkr register-client` (`platform/auth/clients.py`); the API role
+writes clients only through the SECURITY DEFINER functions of migration 0006, which
+refuse any transaction without the `admin` flag.  A refused registration writes nothing
+and reports one `MutationError` per problem; the secret is returned this once only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import strawberry
+
+from kkr.platform.auth import clients
+from kkr.platform.auth.identity import Identity
+
+from ..common.errors import MutationError, input_argument, optional, run_mutation
+from ..permissions import Admin
+from .queries import OAuthClient
+
+
+@strawberry.input(description="A new machine client for the OAuth2 client-credentials grant.")
+class RegisterClientInput:
+    client_id: str = strawberry.field(description="The client id: 3-64 characters of a-z, 0-9, '.', '_' and '-'.")
+    name: str = strawberry.field(description="Who the client is, e.g. 'Erhvervsministeriet, dataportal'.")
+    scopes: list[str] = strawberry.field(
+        description="Scopes it may be granted (at least one): aggregates:read, benchmark:read, admin,"
+                    " region:<slug>:read or region:<slug>:write for one of its tenants.")
+    tenants: list[str] | None = optional("Regions (slugs) it may get region scopes for; none by default.")
+    expires_at: dt.datetime | None = optional("When it expires (in the future); never by default.")
+
+
+@strawberry.input(description="The machine client to disable.")
+class DisableClientInput:
+    client_id: str = strawberry.field(description="The client id.")
+
+
+@strawberry.type(description="The outcome of registering a machine client.")
+class RegisterClientPayload:
+    client: OAuthClient | None = strawberry.field(
+        description="The client as registered (null when the registration was refused).")
+    client_secret: str | None = strawberry.field(
+        description="The client's secret, shown only this once (only its hash is stored); null when refused.")
+    errors: list[MutationError] = strawberry.field(description="Why the registration was refused; empty on success.")
+
+
+@strawberry.type(description="The outcome of disabling a machine client.")
+class DisableClientPayload:
+    client: OAuthClient | None = strawberry.field(
+        description="The client as disabled (null when the mutation was refused).")
+    errors: list[MutationError] = strawberry.field(description="Why the mutation was refused; empty on success.")
+
+
+def _client(row: Any) -> OAuthClient:
+    return OAuthClient(client_id=row.client_id, name=row.name, scopes=list(row.scopes), tenants=list(row.tenants),
+                       created_at=row.created_at, expires_at=row.expires_at, disabled_at=row.disabled_at)
+
+
+async def _register(session: Any, identity: Identity, values: Mapping[str, Any]) -> clients.Registration:
+    return await clients.register_client_via_api(
+        session, values["client_id"], name=values["name"], scopes=values["scopes"],
+        tenants=values.get("tenants") or (), expires_at=values.get("expires_at"),
+    )
+
+
+async def _disable(session: Any, identity: Identity, values: Mapping[str, Any]) -> Any:
+    return await clients.disable_client_via_api(session, values["client_id"])
+
+
+def admin_mutation(description: str) -> Any:
+    """A mutation field for platform operators (needs the admin scope)."""
+    return strawberry.mutation(description=description, permission_classes=[Admin])
+
+
+@strawberry.type(description="Operators' changes: machine clients.")
+class AdminMutation:
+    @admin_mutation("Register a machine client (OAuth2 client credentials); returns its secret this once.")
+    async def register_client(
+        self, info: strawberry.Info, input: Annotated[RegisterClientInput, input_argument("The new client.")]
+    ) -> RegisterClientPayload:
+        registration, errors = await run_mutation(info, _register, input, {})
+        if registration is None:
+            return RegisterClientPayload(client=None, client_secret=None, errors=errors)
+        return RegisterClientPayload(client=_client(registration.client), client_secret=registration.secret,
+                                     errors=[])
+
+    @admin_mutation("Disable a machine client: its tokens are refused from the next request on.")
+    async def disable_client(
+        self, info: strawberry.Info, input: Annotated[DisableClientInput, input_argument("The client to disable.")]
+    ) -> DisableClientPayload:
+        row, errors = await run_mutation(info, _disable, input, {})
+        return DisableClientPayload(client=_client(row) if row is not None else None, errors=errors)
