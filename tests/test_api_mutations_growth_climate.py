@@ -160,7 +160,19 @@ def test_a_deleted_objects_history_stays_in_the_audit_trail(client: httpx.Client
        "deletedId")
     assert gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": team["id"]})["data"]["node"] is None
     events = gql(client, "query($actor: String!) { auditEvents(actor: $actor, tableName: \"growth_team\") {"
-                         " nodes { operation rowId before after } } }", {"actor": actor})["data"]["auditEvents"]["nodes"]
+                         " nodes { operation rowId nodeId before after } } }", {"actor": actor})["data"]["auditEvents"]["nodes"]
     assert [(e["operation"], e["rowId"]) for e in events] == [("DELETE", from_base64(team["id"])[1]),
                                                              ("INSERT", from_base64(team["id"])[1])]
+    assert {e["nodeId"] for e in events} == {team["id"]}  # the global id the front-end knows
     assert events[0]["before"]["name"] == "Kortlivet team" and events[0]["after"] is None
+
+
+def test_every_audited_table_names_a_graphql_node_type() -> None:
+    """`AuditEvent.nodeId` turns the table name into the type name; each must be a Node type of the schema."""
+    from kkr.platform.models import Base
+    from kkr.schema.audit.types import type_name_of
+    from kkr.schema.schema import NODE_TYPES
+
+    node_types = {t.__name__ for t in NODE_TYPES}
+    audited = {name for name, table in Base.metadata.tables.items() if "tenant_id" in table.c and name != "audit_event"}
+    assert audited and {type_name_of(name) for name in audited} <= node_types, audited

@@ -12,7 +12,9 @@ import uuid
 from typing import Any
 
 import strawberry
+from strawberry import relay
 from strawberry.scalars import JSON
+from strawberry.utils.str_converters import capitalize_first, to_camel_case
 
 from kkr.platform.models import AuditEvent as AuditEventModel
 
@@ -38,8 +40,10 @@ class AuditEvent:
     operation: AuditOperation = strawberry.field(description="Insert, update or delete.")
     table_name: str = strawberry.field(description="Database table of the row, e.g. 'goal'.")
     row_id: uuid.UUID = strawberry.field(description="Database id of the changed row.")
-    before: JSON | None = strawberry.field(description="The row before the change (null for an insert).")
-    after: JSON | None = strawberry.field(description="The row after the change (null for a delete).")
+    before: JSON | None = strawberry.field(
+        description="The row before the change (null for an insert), keyed by database column name.")
+    after: JSON | None = strawberry.field(
+        description="The row after the change (null for a delete), keyed by database column name.")
 
     @classmethod
     def from_row(cls, row: AuditEventModel) -> AuditEvent:
@@ -49,9 +53,19 @@ class AuditEvent:
             before=row.before, after=row.after,
         )
 
-    @strawberry.field(description="Names of the columns whose value changed (all columns for an insert or delete).")
+    @strawberry.field(description="Global id of the changed object, as `node(id:)` takes it (e.g. a Goal's id); "
+                                  "after a delete it names an object that no longer exists.")
+    def node_id(self) -> relay.GlobalID:
+        return relay.GlobalID(type_name_of(self.table_name), str(self.row_id))
+
+    @strawberry.field(description="Database column names whose value changed (all columns for an insert or delete).")
     def changed_fields(self) -> list[str]:
         return changed_fields(self.before, self.after)
+
+
+def type_name_of(table_name: str) -> str:
+    """The GraphQL type of an audited table's rows: goal -> Goal, result_contract -> ResultContract."""
+    return capitalize_first(to_camel_case(table_name))
 
 
 def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
