@@ -290,27 +290,36 @@ async def find_client(db: Database, client_id: str) -> RegisteredClient | None:
 
 
 class ClientStatusCache:
-    """Checks that a token's client is still usable; remembers the answer for `max_age` seconds."""
+    """Checks that a token's client is still usable; remembers the answer for `max_age` seconds.
+
+    Only while `reliable` (a `ClientChangeListener` is connected and drops changed clients): otherwise
+    every use asks the database.  A change heard during a lookup keeps that lookup's answer out of
+    the cache (`_generation`), so a disable is never overwritten by an older read."""
 
     def __init__(self, db: Database, *, max_age: float) -> None:
         self.db = db
         self.max_age = max_age
+        self.reliable = False
         self._cache: dict[str, tuple[float, str | None]] = {}
+        self._generation = 0
 
     async def __call__(self, client_id: str) -> str | None:
         now = time.monotonic()
-        cached = self._cache.get(client_id)
+        cached = self._cache.get(client_id) if self.reliable else None
         if cached is not None and now - cached[0] < self.max_age:
             return cached[1]
+        generation = self._generation
         client = await find_client(self.db, client_id)
         refusal = client.refusal() if client is not None else f"The client {client_id!r} is not registered."
-        if self.max_age > 0:
+        if self.max_age > 0 and self.reliable and generation == self._generation:
             self._cache[client_id] = (now, refusal)
         return refusal
 
     def forget(self, client_id: str) -> None:
         """The client changed (see `client_events`): ask the database next time."""
+        self._generation += 1
         self._cache.pop(client_id, None)
 
     def forget_all(self) -> None:
+        self._generation += 1
         self._cache.clear()
