@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
@@ -30,6 +31,7 @@ class RequestContext:
     request: Request | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
     _session: AsyncSession | None = None
+    _published: AsyncSession | None = None
 
     @property
     def tenant(self) -> TenantContext:
@@ -48,19 +50,25 @@ class RequestContext:
         async with self.db.transaction(self.tenant) as session:
             yield session
 
-    @asynccontextmanager
-    async def published_contracts_session(self) -> AsyncIterator[AsyncSession]:
-        """A read-only transaction for the published-contracts query.  With PUBLIC_CONTRACTS=true it
-        also sees every region's published contracts and their goals (nothing below them: policies
-        `public_read`); otherwise it is the caller's own context."""
-        ctx = self.tenant
-        if self.settings.public_contracts:
-            ctx = replace(ctx, flags=ctx.flags | {PUBLIC_CONTRACTS})
-        async with self.db.transaction(ctx, read_only=True) as session:
-            yield session
+    async def published_contracts_session(self) -> AsyncSession:
+        """The read transaction of the published-contracts query (one per request, like `session()`).
+        With PUBLIC_CONTRACTS=true it also sees every region's published contracts and their goals
+        (nothing below them: policies `public_read`); otherwise it is the caller's own context."""
+        if self._published is None:
+            ctx = self.tenant
+            if self.settings.public_contracts:
+                ctx = replace(ctx, flags=ctx.flags | {PUBLIC_CONTRACTS})
+            session = self.db.sessionmaker()
+            await session.begin()
+            await session.execute(text("SET TRANSACTION READ ONLY"))
+            await apply_tenant_context(session, ctx)
+            self._published = session
+        return self._published
 
     async def close(self) -> None:
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.rollback()
-            await session.close()
+        for name in ("_session", "_published"):
+            session = getattr(self, name)
+            if session is not None:
+                setattr(self, name, None)
+                await session.rollback()
+                await session.close()

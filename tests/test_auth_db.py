@@ -226,3 +226,26 @@ async def test_the_api_reads_clients_but_cannot_change_them(app: Database) -> No
     with pytest.raises(DBAPIError, match="permission denied"):
         async with app.transaction(NOBODY) as session:
             await session.execute(text("UPDATE oauth_client SET disabled_at = NULL"))
+
+
+async def test_aliases_of_published_contracts_share_one_transaction(app: Database, settings) -> None:  # noqa: ANN001
+    """An anonymous request cannot take a pooled connection per alias of publishedContracts."""
+    from kkr.platform.context import RequestContext
+    from kkr.schema.schema import schema
+
+    opened = []
+    sessionmaker = app.sessionmaker
+
+    def counting_sessionmaker():  # noqa: ANN202
+        opened.append(1)
+        return sessionmaker()
+
+    app.sessionmaker = counting_sessionmaker
+    try:
+        context = RequestContext(db=app, settings=settings.model_copy(update={"public_contracts": True}))
+        aliases = " ".join(f"c{i}: publishedContracts {{ year region }}" for i in range(25))
+        result = await schema.execute(f"{{ {aliases} }}", context_value=context)
+    finally:
+        app.sessionmaker = sessionmaker
+    assert result.errors is None and len(result.data) == 25 and result.data["c0"]
+    assert len(opened) == 1

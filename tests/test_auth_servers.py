@@ -90,6 +90,10 @@ def test_public_contracts_setting_opens_published_contracts_to_anonymous(setting
         assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         fields = client.post("/graphql", json={"query": "{ __schema { queryType { fields { name } } } }"}).json()
         assert [f["name"] for f in fields["data"]["__schema"]["queryType"]["fields"]] == ["publishedContracts", "viewer"]
+        # Many aliases are answered alike (from the request's one transaction: test_auth_db.py).
+        aliases = " ".join(f"c{i}: publishedContracts {{ year }}" for i in range(40))
+        many = client.post("/graphql", json={"query": f"{{ {aliases} }}"}, timeout=20).json()
+        assert "errors" not in many and len(many["data"]) == 40 and many["data"]["c39"] == many["data"]["c0"]
         # The setting opens the public projection only, not other regions' rows to regional staff.
         staff = bearer("region:sjaelland:read")
         published = client.post("/graphql", json={"query": "{ publishedContracts { region } }"}, headers=staff).json()

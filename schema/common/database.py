@@ -19,7 +19,8 @@ from sqlalchemy.engine import Result
 _LOCK = "__session_lock__"
 
 
-def _lock(context: Any) -> asyncio.Lock:
+def session_lock(context: Any) -> asyncio.Lock:
+    """The request's lock around its database sessions (one statement at a time)."""
     lock = context.loaders.get(_LOCK)
     if lock is None:
         lock = context.loaders[_LOCK] = asyncio.Lock()
@@ -28,20 +29,20 @@ def _lock(context: Any) -> asyncio.Lock:
 
 async def execute(context: Any, statement: Executable, params: dict[str, Any] | None = None) -> Result[Any]:
     """Run one statement in the request's read transaction (tenant context applied)."""
-    async with _lock(context):
+    async with session_lock(context):
         session = await context.session()
         return await session.execute(statement, params or {})
 
 
 async def scalars(context: Any, statement: Executable, params: dict[str, Any] | None = None) -> Sequence[Any]:
     """The first column of every row of `statement` (ORM objects for `select(Model)`)."""
-    async with _lock(context):
+    async with session_lock(context):
         session = await context.session()
         return (await session.scalars(statement, params or {})).all()
 
 
 async def scalar(context: Any, statement: Executable, params: dict[str, Any] | None = None) -> Any:
     """The single value of `statement`."""
-    async with _lock(context):
+    async with session_lock(context):
         session = await context.session()
         return await session.scalar(statement, params or {})

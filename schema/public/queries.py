@@ -20,6 +20,7 @@ from kkr.platform.models import Goal, ResultContract
 from kkr.platform.models import enums as model_enums
 
 from ..access import requires
+from ..common.database import session_lock
 from ..common.enums import ContractStatus, GoalCategory, to_graphql
 from ..permissions import PublishedContractsRead
 
@@ -73,7 +74,8 @@ class PublicQuery:
         )
         if year is not None:
             statement = statement.where(c.year == year)
-        async with info.context.published_contracts_session() as session:
+        async with session_lock(info.context):  # sibling fields share the request's sessions
+            session = await info.context.published_contracts_session()
             contracts = (await session.scalars(statement)).all()
             goals = (await session.scalars(select(Goal).where(
                 Goal.contract_id.in_([row.id for row in contracts])).order_by(Goal.position, Goal.code))).all()
