@@ -41,7 +41,7 @@ from .benchmarks.aggregates import AggregatesQuery
 from .benchmarks.comparisons import ComparisonsQuery
 from .public.queries import PublicQuery
 from .masking import mask_unexpected_errors
-from .text_input import RejectNulCharacters
+from .text_input import RejectUnstorableText
 from .viewer.queries import ViewerQuery
 from .visibility import CallerVisibility
 
@@ -81,6 +81,6 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     types=[*NODE_TYPES, AuditEvent],
-    extensions=[CloseSession, AccessLog, RejectNulCharacters, CallerVisibility, mask_unexpected_errors],
+    extensions=[CloseSession, AccessLog, RejectUnstorableText, CallerVisibility, mask_unexpected_errors],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )

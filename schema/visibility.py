@@ -181,6 +181,8 @@ class CallerVisibility(SchemaExtension):
     """Answers introspection from the caller's pruned schema, and validates without revealing the rest."""
 
     def on_validate(self):  # noqa: ANN201
+        # This runs the validation itself (Strawberry then skips its own), with the rules collected so far:
+        # an extension that adds validation rules (depth or cost limits) must come before it in the list.
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.validation_rules and context.pre_execution_errors is None:

@@ -58,6 +58,12 @@ async def client_ids(owner_engine) -> set[str]:  # noqa: ANN001
         return set((await conn.execute(text("SELECT client_id FROM oauth_client"))).scalars())
 
 
+async def client_states(owner_engine) -> dict[str, object]:  # noqa: ANN001
+    """Every client id with its disabled_at."""
+    async with owner_engine.connect() as conn:
+        return dict((await conn.execute(text("SELECT client_id, disabled_at FROM oauth_client"))).all())
+
+
 async def test_an_admin_registers_and_disables_a_client(client: httpx.Client, owner_engine) -> None:  # noqa: ANN001
     body = register(client, clientId="api-sjaelland-bi", name="Sjælland BI", scopes=["region:sjaelland:read"],
                     tenants=["sjaelland"], expiresAt=later())
@@ -142,15 +148,19 @@ async def test_only_admins_may_manage_clients(
     client: httpx.Client, owner_engine, scopes: tuple[str, ...],  # noqa: ANN001
 ) -> None:
     headers = bearer(*scopes) if scopes else {}
-    before = await client_ids(owner_engine)
+    target = f"api-target-{len(scopes)}"
+    assert register(client, clientId=target, name="Target", scopes=["aggregates:read"])["data"]["registerClient"][
+        "clientSecret"]
+    before = await client_states(owner_engine)
     body = register(client, headers, clientId="api-sneaky", name="Sneaky", scopes=["admin"])
     assert body["data"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
     if scopes:
         assert "admin scope" in body["errors"][0]["message"]
-    disabled = gql(client, DISABLE, {"input": {"clientId": "api-duplicate"}}, headers)
+    disabled = gql(client, DISABLE, {"input": {"clientId": target}}, headers)
     assert disabled["data"] is None and disabled["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert await client_ids(owner_engine) == before
+    after = await client_states(owner_engine)
+    assert after == before and after[target] is None  # nothing registered, nothing disabled
 
 
 def _ctx(*flags: str) -> TenantContext:

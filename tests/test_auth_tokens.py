@@ -214,4 +214,6 @@ def test_production_refuses_an_identity_provider_jwks_over_plain_http() -> None:
     plain = {"idp_jwks": "http://idp.example/jwks.json", "idp_issuer": TEST_ISSUER}
     with pytest.raises(KeyLoadError, match="https"):
         trusted_issuers(Settings(environment="production", **plain))
+    with pytest.raises(KeyLoadError, match="https"):
+        trusted_issuers(Settings(environment="production", **plain | {"idp_jwks": "HTTP://idp.example/jwks.json"}))
     assert trusted_issuers(Settings(environment="development", **plain))[0].issuer == TEST_ISSUER

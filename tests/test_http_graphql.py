@@ -247,13 +247,32 @@ def test_unexpected_errors_are_masked_and_client_errors_are_not() -> None:
     from graphql import GraphQLError
     from sqlalchemy.exc import DBAPIError
 
+    from strawberry.relay.types import GlobalIDValueError
+
     from kkr.platform.services.errors import ErrorCode, ServiceError
+    from kkr.schema.common.errors import InvalidInput
     from kkr.schema.masking import is_unexpected
 
     database = DBAPIError("INSERT INTO access_log ... secret parameters", {}, Exception("boom"))
     assert is_unexpected(GraphQLError(str(database), original_error=database))
     assert is_unexpected(GraphQLError("bug", original_error=KeyError("x")))
     assert not is_unexpected(GraphQLError("FORBIDDEN: needs a scope"))
-    assert not is_unexpected(GraphQLError("bad id", original_error=ValueError("not a global id")))
+    assert is_unexpected(GraphQLError("deep", original_error=ValueError("internal detail")))
+    assert not is_unexpected(GraphQLError("bad", original_error=InvalidInput("Value cannot represent a UUID")))
+    assert not is_unexpected(GraphQLError("bad id", original_error=GlobalIDValueError("not a global id")))
     refused = ServiceError.one("input", ErrorCode.NOT_FOUND, "No such row.")
     assert not is_unexpected(GraphQLError(str(refused), original_error=refused))
+
+
+@pytest.mark.parametrize(("query", "variables", "fragment"), [
+    ("query($s: DateTime) { auditEvents(since: $s) { totalCount } }", {"s": "not a time"}, "not a time"),
+    ("query($id: ID!) { node(id: $id) { id } }", {"id": "garbage"}, "garbage"),
+    ('{ node(id: "garbage") { id } }', {}, "garbage"),
+    ("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ["R29hbDp4"]}, ""),
+])
+def test_bad_values_get_their_own_message_not_a_masked_one(client, query, variables, fragment) -> None:  # noqa: ANN001
+    body = client.post("/graphql", json={"query": query, "variables": variables},
+                       headers=bearer("region:sjaelland:read")).json()
+    messages = [e["message"] for e in body.get("errors") or []]
+    assert "Internal server error." not in messages, messages
+    assert any(fragment in m for m in messages) or body.get("data"), body

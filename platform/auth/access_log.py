@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import text
 
 from ..database import NO_TENANT, Database
+from ..text import storable
 from .identity import AGGREGATES_READ, BENCHMARK_READ, Identity
 
 #: Plain SQL: an ORM or Core insert adds RETURNING, and the API role may not read the log back.
@@ -22,17 +23,6 @@ LOGGED_SCOPES = frozenset({BENCHMARK_READ, AGGREGATES_READ})
 
 def is_logged(identity: Identity) -> bool:
     return bool(identity.scopes & LOGGED_SCOPES)
-
-
-def _without_nul(value: Any) -> Any:
-    """PostgreSQL text and jsonb cannot hold U+0000: it is logged as U+FFFD."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_without_nul(item) for item in value]
-    return value
 
 
 def document_hash(document: str | None) -> str:
@@ -49,7 +39,7 @@ async def record_access(
             "client": (identity.client_id or identity.subject)[:128],
             "subject": identity.subject[:256],
             "scopes": sorted(identity.scopes),
-            "operation_name": _without_nul(operation_name),
+            "operation_name": storable(operation_name),
             "document_sha256": document_hash(document),
-            "variables": json.dumps(_without_nul(variables)) if variables else None,
+            "variables": json.dumps(storable(variables)) if variables else None,
         })

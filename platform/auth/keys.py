@@ -201,6 +201,6 @@ class JwksUrl(KeySource):
 
 def key_source(location: str, *, max_age: float = 300) -> KeySource:
     """A file path or an http(s) URL."""
-    if location.startswith(("https://", "http://")):
+    if location.lower().startswith(("https://", "http://")):
         return JwksUrl(location, max_age=max_age)
     return JwksFile(Path(location))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from ..text import PROBLEM, unstorable
 from .numbers import parse_danish_number
 
 E = TypeVar("E", bound=enum.Enum)
@@ -94,6 +95,8 @@ class Reader:
         value = str(value).strip()
         if required and not value:
             self.error(name, "must not be empty")
+        if unstorable(value):
+            self.error(name, PROBLEM)
         if max_length and len(value) > max_length:
             self.error(name, f"is longer than {max_length} characters")
         return value

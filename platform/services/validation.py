@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..text import PROBLEM, unstorable
 from .errors import ErrorCode, FieldError, Path, ServiceError
 
 
@@ -70,6 +71,8 @@ class Text(Rule):
         value = value.strip()
         if not value:
             return None  # blank counts as absent (REQUIRED if required)
+        if unstorable(value):
+            check.error(name, ErrorCode.INVALID, f"{PROBLEM}.")
         if self.max_length is not None and len(value) > self.max_length:
             check.error(name, ErrorCode.INVALID, f"must be at most {self.max_length} characters (is {len(value)}).")
         return value

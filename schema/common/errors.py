@@ -32,6 +32,10 @@ from ..permissions import RegionalWrite
 
 T = TypeVar("T")
 
+
+class InvalidInput(ValueError):
+    """A value the client sent cannot be used; the message is for the client (never masked)."""
+
 FieldPath = NewType("FieldPath", list)
 FieldPath._scalar_definition = strawberry.scalar(  # type: ignore[attr-defined]
     name="FieldPath",

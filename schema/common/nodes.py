@@ -10,6 +10,7 @@ import strawberry
 from strawberry.extensions import FieldExtension
 
 from .connection import bad_input
+from .errors import InvalidInput
 from .loaders import OneByKey
 
 
@@ -40,7 +41,7 @@ async def resolve_nodes(
         result.append(convert(row) if row is not None else None)
     if required and any(r is None for r in result):
         missing = [i for i, r in zip(ids, result, strict=True) if r is None]
-        raise ValueError(f"No node with id(s) {', '.join(missing)}")
+        raise InvalidInput(f"No node with id(s) {', '.join(missing)}")
     return result
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import strawberry
 
+from .errors import InvalidInput
+
 
 def plain_decimal(value: Decimal) -> str:
     """The shortest exact numeral: Numeric(18, 4) "600.0000" becomes "600", "6.0400" becomes "6.04"."""
@@ -20,7 +22,7 @@ def parse_decimal(value: Any) -> Decimal:
     try:
         return Decimal(str(value))
     except InvalidOperation:
-        raise ValueError(f"Value cannot represent a Decimal: {value!r}") from None
+        raise InvalidInput(f"Value cannot represent a Decimal: {value!r}") from None
 
 
 DecimalScalar = strawberry.scalar(
@@ -34,7 +36,7 @@ def parse_uuid(value: Any) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise ValueError(f"Value cannot represent a UUID: {value!r}") from None
+        raise InvalidInput(f"Value cannot represent a UUID: {value!r}") from None
 
 
 UUIDScalar = strawberry.scalar(
