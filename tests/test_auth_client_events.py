@@ -43,7 +43,7 @@ async def test_the_listener_forgets_changed_clients_and_reconnects(owner_url, ow
             killed = (await conn.execute(text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND query LIKE 'LISTEN%'"))).scalar()
-        assert killed == 1
+        assert killed >= 1  # ours, and the live test server's listener if it runs
         assert await eventually(lambda: not cache.reliable)
         assert await eventually(lambda: cache.reliable)  # reconnected
         cache._cache["kl-two"] = (time.monotonic(), None)
