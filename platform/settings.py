@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     token_lifetime_seconds: int = Field(default=900, description="Lifetime of tokens from /oauth/token.")
     jwks_cache_seconds: int = Field(default=300, description="How long a fetched JWKS URL is trusted.")
     client_cache_seconds: float = Field(default=10, description="How long a client's enabled state is cached.")
+    token_failure_limit: int = Field(
+        default=10, description="Failed client authentications per address at /oauth/token before it gets 429.")
+    token_failure_window_seconds: float = Field(default=60, description="The window of token_failure_limit.")
     public_contracts: bool = Field(default=False, description="Anonymous callers may read published contracts.")
 
     @field_validator("jwt_algorithms")

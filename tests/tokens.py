@@ -97,4 +97,5 @@ def auth_settings(directory: Path, *idp_keys: dict[str, Any]) -> dict[str, Any]:
         "token_issuer": PLATFORM_ISSUER,
         "signing_key_file": signing,
         "client_cache_seconds": 0,
+        "token_failure_limit": 1000,  # the shared test server sees many deliberate failures (see test_auth_clients)
     }

@@ -196,6 +196,13 @@ async def token_endpoint(request: Request) -> JSONResponse:
         keys = await source.key_set()
     except KeyLoadError:
         return _error(503, "temporarily_unavailable", "The signing key is unavailable.")
+    throttle = request.app.state.token_throttle
+    caller = request.client.host if request.client else "unknown"
+    if (wait := throttle.retry_after(caller)) is not None:
+        response = _error(429, "temporarily_unavailable",
+                          f"Too many failed client authentications from this address; retry in {wait} s.")
+        response.headers["Retry-After"] = str(wait)
+        return response
     form = await _read_form(request)
     if form is None:
         return _error(400, "invalid_request", "Send the parameters as application/x-www-form-urlencoded (max 16 KiB).")
@@ -207,4 +214,7 @@ async def token_endpoint(request: Request) -> JSONResponse:
     except InsecureTransportError:
         return _error(400, "invalid_request", "The token endpoint must be called over https.")
     server = _TokenServer(_Client(client_id or "", registered), keys, settings)
-    return await run_in_threadpool(server.create_token_response, oauth_request)
+    response = await run_in_threadpool(server.create_token_response, oauth_request)
+    if response.status_code == 401:
+        throttle.failed(caller)
+    return response

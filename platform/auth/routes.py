@@ -15,6 +15,7 @@ from .clients import ClientStatusCache
 from .config import build_verifier, platform_keys
 from .keys import KeyLoadError, public_jwks
 from .oauth import token_endpoint
+from .throttle import FailureThrottle
 
 
 async def setup_auth(state: Any, settings: Settings, db: Database) -> None:
@@ -22,6 +23,8 @@ async def setup_auth(state: Any, settings: Settings, db: Database) -> None:
     for client changes (stop it with `teardown_auth`)."""
     state.settings = settings
     state.platform_keys = platform_keys(settings)
+    state.token_throttle = FailureThrottle(limit=settings.token_failure_limit,
+                                           window=settings.token_failure_window_seconds)
     clients = ClientStatusCache(db, max_age=settings.client_cache_seconds)
     state.verifier = build_verifier(settings, clients)
     state.client_listener = ClientChangeListener(db.engine.url, clients)
