@@ -68,6 +68,18 @@ def test_client_credentials_flow_end_to_end(client: httpx.Client, owner_env: dic
     assert "disabled" in again.json()["error_description"]
 
 
+def test_the_server_metadata_points_at_the_token_endpoint(client: httpx.Client, settings: Settings,
+                                                           owner_env: dict[str, str]) -> None:
+    metadata = client.get("/.well-known/oauth-authorization-server").json()  # RFC 8414
+    assert metadata["issuer"] == settings.token_issuer
+    assert metadata["grant_types_supported"] == ["client_credentials"]
+    assert client.get(metadata["jwks_uri"]).json()["keys"]
+    secret = register(owner_env, "kl-discovered", "--scope", "benchmark:read")
+    token = client.post(metadata["token_endpoint"], data={"grant_type": "client_credentials"},
+                        auth=("kl-discovered", secret))
+    assert token.status_code == 200 and token.json()["token_type"] == "Bearer"
+
+
 def test_the_token_endpoint_refuses_bad_credentials_and_scopes(client: httpx.Client, owner_env: dict[str, str]) -> None:
     secret = register(owner_env, "kl-benchmark", "--scope", "benchmark:read")
     assert get_token(client, "kl-benchmark", "wrong").status_code == 401

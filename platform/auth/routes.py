@@ -45,8 +45,22 @@ async def jwks_endpoint(request: Request) -> JSONResponse:
     return JSONResponse(keys, headers={"Cache-Control": "public, max-age=300"})
 
 
+async def metadata_endpoint(request: Request) -> JSONResponse:
+    """GET /.well-known/oauth-authorization-server (RFC 8414): how machine clients get tokens here."""
+    base = str(request.base_url).rstrip("/")
+    return JSONResponse({
+        "issuer": request.app.state.settings.token_issuer,
+        "token_endpoint": f"{base}/oauth/token",
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "response_types_supported": [],  # no authorization endpoint: machine clients only
+    }, headers={"Cache-Control": "public, max-age=300"})
+
+
 def auth_routes() -> list[Route]:
     return [
         Route("/oauth/token", token_endpoint, methods=["POST"]),
         Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
+        Route("/.well-known/oauth-authorization-server", metadata_endpoint, methods=["GET"]),
     ]
