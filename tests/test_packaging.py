@@ -25,3 +25,54 @@ def test_import_platform_from_repo_root_is_the_standard_library() -> None:
 def test_mapped_folders_have_no_init_module() -> None:
     for folder in ("platform", "schema", "migrations"):
         assert not (REPO_ROOT / folder / "__init__.py").exists(), folder
+
+
+def _requirement_name(requirement: str) -> str:
+    import re
+
+    return re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _runtime_distributions() -> set[str]:
+    """The runtime dependencies of pyproject.toml and everything they require (extras they ask for included)."""
+    import tomllib
+    from importlib import metadata
+
+    declared = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pending, seen = [_requirement_name(r) for r in declared], set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requirements = metadata.requires(name) or ()
+        except metadata.PackageNotFoundError:  # only for other Pythons or platforms (an environment marker)
+            continue
+        for requirement in requirements:
+            if "extra ==" not in requirement:
+                pending.append(_requirement_name(requirement))
+    return seen | {"sqlalchemy", "greenlet"}  # sqlalchemy[asyncio] asks for greenlet through its extra
+
+
+def test_the_runtime_imports_nothing_that_only_the_tests_install() -> None:
+    """`pip install -e .` (the README's server command) must give every module the server imports."""
+    import ast
+    from importlib import metadata
+
+    providers = metadata.packages_distributions()
+    runtime = _runtime_distributions()
+    missing: dict[str, str] = {}
+    for folder in ("platform", "schema", "migrations"):
+        for path in (REPO_ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in sys.stdlib_module_names or top == "kkr":
+                        continue
+                    distributions = {_requirement_name(d) for d in providers.get(top, [top])}
+                    if not distributions & runtime:
+                        missing[top] = str(path.relative_to(REPO_ROOT))
+    assert not missing, f"imported at runtime but not a runtime dependency: {missing}"
