@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from kkr.platform.auth.clients import register_client
+from kkr.platform.database import TenantContext, apply_tenant_context
 
 from .tokens import bearer
 
@@ -40,8 +41,9 @@ async def test_a_machine_client_sees_its_client_id(client: httpx.Client, owner_e
                                                    demo_data) -> None:  # noqa: ANN001
     client_id = f"viewer-{uuid.uuid4().hex[:8]}"
     async with AsyncSession(owner_engine) as session, session.begin():
-        secret = await register_client(session, client_id, name="Viewer test client",
-                                       scopes=["region:nordjylland:read"], tenants=["nordjylland"])
+        await apply_tenant_context(session, TenantContext(flags=frozenset({"admin"}), actor="test"))
+        secret = (await register_client(session, client_id, name="Viewer test client",
+                                        scopes=["region:nordjylland:read"], tenants=["nordjylland"])).secret
     token = client.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
     assert token.status_code == 200, token.text
     seen = viewer(client, {"Authorization": f"Bearer {token.json()['access_token']}"})

@@ -1,9 +1,10 @@
 """Registered machine clients: secrets (scrypt), registration and disabling, lookup and state (API).
 
-Operators write clients with the owner's connection (`kkr register-client`,
+Operators write clients from the command line (`kkr register-client`,
 `kkr disable-client`) or through the API with the `admin` scope (`registerClient`,
-`disableClient`): the API role can only read `oauth_client` and writes through the
-SECURITY DEFINER functions of migration 0006.  Both paths share `validate_client()`.  Every use of a
+`disableClient`).  Both go through `register_client()` / `disable_client()` here and
+the SECURITY DEFINER functions of migration 0006, in a transaction with the `admin`
+flag (the API role itself can only read `oauth_client`).  Every use of a
 client's token re-checks the client (cached for `client_cache_seconds` at most);
 disabling a client is announced to every API process at once (`client_events`),
 so its tokens stop working from the next request on.
@@ -22,7 +23,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -185,46 +186,11 @@ class RegisteredClient:
         return None
 
 
-#: The NOTIFY channel on which client changes are announced to the API processes.
+#: The NOTIFY channel on which `kkr_disable_client` (migration 0006) announces client changes.
 CHANNEL = "kkr_client_changed"
 
 
 # --- operators (owner connection) ------------------------------------------------------------------
-
-
-async def register_client(
-    session: AsyncSession,
-    client_id: str,
-    *,
-    name: str,
-    scopes: Iterable[str],
-    tenants: Iterable[str] = (),
-    expires_at: dt.datetime | None = None,
-    created_by: str | None = None,
-) -> str:
-    """Store a new client and return its secret (shown once; only its hash is stored)."""
-    client = await validate_client(session, client_id, name=name, scopes=scopes, tenants=tenants,
-                                   expires_at=expires_at)
-    secret, secret_hash = new_secret()
-    session.add(OAuthClient(client_id=client.client_id, name=client.name, secret_hash=secret_hash,
-                            scopes=client.scopes, tenants=client.tenants, expires_at=client.expires_at,
-                            created_by=created_by))
-    await session.flush()
-    return secret
-
-
-async def disable_client(session: AsyncSession, client_id: str) -> bool:
-    """Disable a client (its tokens stop working); False when there is no such client.
-
-    Every API process hears of it when the transaction commits (`client_events`)."""
-    result = await session.execute(
-        update(OAuthClient).where(OAuthClient.client_id == client_id)
-        .values(disabled_at=dt.datetime.now(dt.UTC)).returning(OAuthClient.client_id)
-    )
-    if result.first() is None:
-        return False
-    await session.execute(text("SELECT pg_notify(:channel, :client_id)"), {"channel": CHANNEL, "client_id": client_id})
-    return True
 
 
 # --- the API (application role) --------------------------------------------------------------------
@@ -238,7 +204,7 @@ class Registration:
     secret: str
 
 
-async def register_client_via_api(
+async def register_client(
     session: AsyncSession,
     client_id: str,
     *,
@@ -247,11 +213,11 @@ async def register_client_via_api(
     tenants: Iterable[str] = (),
     expires_at: dt.datetime | None = None,
 ) -> Registration:
-    """Register a client in a transaction of an `admin` caller (`RequestContext.transaction()`).
+    """Register a client in a transaction with the `admin` flag: an admin's API request
+    (`RequestContext.transaction()`) or the command line (`admin_session`).
 
-    Same validation as the command line; the row is written by the SECURITY DEFINER function
-    `kkr_register_client` (migration 0006), which refuses transactions without the `admin` flag and
-    records the transaction's actor as `created_by`."""
+    The row is written by the SECURITY DEFINER function `kkr_register_client` (migration 0006), which
+    refuses transactions without the `admin` flag and records the transaction's actor as `created_by`."""
     client = await validate_client(session, client_id, name=name, scopes=scopes, tenants=tenants,
                                    expires_at=expires_at)
     secret, secret_hash = await asyncio.to_thread(new_secret)  # scrypt takes tens of milliseconds
@@ -270,8 +236,8 @@ async def register_client_via_api(
     return Registration(row, secret)
 
 
-async def disable_client_via_api(session: AsyncSession, client_id: str) -> OAuthClient:
-    """Disable a client in a transaction of an `admin` caller; its tokens are refused once it commits.
+async def disable_client(session: AsyncSession, client_id: str) -> OAuthClient:
+    """Disable a client in a transaction with the `admin` flag; its tokens are refused once it commits.
 
     `kkr_disable_client` (migration 0006) writes and announces the change (`client_events`)."""
     found = await session.scalar(text("SELECT kkr_disable_client(:client_id)"), {"client_id": client_id})

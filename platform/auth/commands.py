@@ -11,9 +11,10 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from ..database import async_url
+from ..database import TenantContext, apply_tenant_context, async_url
 from ..settings import get_settings
 from .clients import ClientError, disable_client, register_client
+from .identity import ADMIN
 from .keys import load_signing_keys
 from .tokens import issue_token
 
@@ -23,10 +24,13 @@ def _scopes(values: list[str] | None) -> list[str]:
     return [scope for value in values or () for scope in value.split()]
 
 
-async def _with_owner_session(url: str, work: Callable) -> object:  # noqa: ANN001
+async def _as_operator(url: str, work: Callable) -> object:  # noqa: ANN001
+    """Run `work(session)` in one owner transaction with the `admin` flag and the operator as actor, so the
+    command line writes clients through the same database functions as the admin API."""
     engine = create_async_engine(async_url(url))
     try:
         async with AsyncSession(engine) as session, session.begin():
+            await apply_tenant_context(session, TenantContext(flags=frozenset({ADMIN}), actor=getpass.getuser()))
             return await work(session)
     finally:
         await engine.dispose()
@@ -45,15 +49,15 @@ def cmd_register_client(args: argparse.Namespace, owner_url: Callable[[], str]) 
     scopes = _scopes(args.scope)
     try:
         expires_at = _expiry(args)
-        secret = asyncio.run(_with_owner_session(owner_url(), lambda session: register_client(
+        registration = asyncio.run(_as_operator(owner_url(), lambda session: register_client(
             session, args.client_id, name=args.name or args.client_id, scopes=scopes, tenants=args.tenant or (),
-            expires_at=expires_at, created_by=getpass.getuser(),
+            expires_at=expires_at,
         )))
     except (ClientError, ValueError) as exc:
         print(f"cannot register the client: {exc}", file=sys.stderr)
         return 1
     print(f"client_id: {args.client_id}")
-    print(f"client_secret: {secret}")
+    print(f"client_secret: {registration.secret}")
     print(f"scopes: {' '.join(sorted(set(scopes)))}")
     if expires_at:
         print(f"expires_at: {expires_at.isoformat()}")
@@ -62,9 +66,10 @@ def cmd_register_client(args: argparse.Namespace, owner_url: Callable[[], str]) 
 
 
 def cmd_disable_client(args: argparse.Namespace, owner_url: Callable[[], str]) -> int:
-    found = asyncio.run(_with_owner_session(owner_url(), lambda session: disable_client(session, args.client_id)))
-    if not found:
-        print(f"no client {args.client_id!r}", file=sys.stderr)
+    try:
+        asyncio.run(_as_operator(owner_url(), lambda session: disable_client(session, args.client_id)))
+    except ClientError as exc:
+        print(f"cannot disable the client: {exc}", file=sys.stderr)
         return 1
     print(f"client {args.client_id} disabled; its tokens are refused from now on")
     return 0

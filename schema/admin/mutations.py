@@ -60,14 +60,14 @@ def _client(row: Any) -> OAuthClient:
 
 
 async def _register(session: Any, identity: Identity, values: Mapping[str, Any]) -> clients.Registration:
-    return await clients.register_client_via_api(
+    return await clients.register_client(
         session, values["client_id"], name=values["name"], scopes=values["scopes"],
         tenants=values.get("tenants") or (), expires_at=values.get("expires_at"),
     )
 
 
 async def _disable(session: Any, identity: Identity, values: Mapping[str, Any]) -> Any:
-    return await clients.disable_client_via_api(session, values["client_id"])
+    return await clients.disable_client(session, values["client_id"])
 
 
 def admin_mutation(description: str) -> Any:
