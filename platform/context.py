@@ -37,12 +37,17 @@ class RequestContext:
     def tenant(self) -> TenantContext:
         return self.identity.tenant_context()
 
+    async def _begin(self, ctx: TenantContext, *, read_only: bool = False) -> AsyncSession:
+        session = self.db.sessionmaker()
+        await session.begin()
+        if read_only:
+            await session.execute(text("SET TRANSACTION READ ONLY"))
+        await apply_tenant_context(session, ctx)
+        return session
+
     async def session(self) -> AsyncSession:
         if self._session is None:
-            session = self.db.sessionmaker()
-            await session.begin()
-            await apply_tenant_context(session, self.tenant)
-            self._session = session
+            self._session = await self._begin(self.tenant)
         return self._session
 
     @asynccontextmanager
@@ -58,11 +63,7 @@ class RequestContext:
             ctx = self.tenant
             if self.settings.public_contracts:
                 ctx = replace(ctx, flags=ctx.flags | {PUBLIC_CONTRACTS})
-            session = self.db.sessionmaker()
-            await session.begin()
-            await session.execute(text("SET TRANSACTION READ ONLY"))
-            await apply_tenant_context(session, ctx)
-            self._published = session
+            self._published = await self._begin(ctx, read_only=True)
         return self._published
 
     async def close(self) -> None:

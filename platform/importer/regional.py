@@ -81,8 +81,8 @@ def read_hubs(tenant: str, records: list[Reader], cat: Catalogue, rows: list[Row
 
 def check_contract_versions(contracts: dict[tuple, Reader]) -> None:
     """Version n of a contract supersedes version n-1, which must be curated too (same region)."""
-    for (_tenant, _, hub, year, version), r in contracts.items():
-        if version > 1 and (_tenant, "contract", hub, year, version - 1) not in contracts:
+    for (tenant, _, hub, year, version), r in contracts.items():
+        if version > 1 and (tenant, "contract", hub, year, version - 1) not in contracts:
             r.error("version", f"version {version} supersedes version {version - 1} of contract {hub} {year},"
                                " which no file of this region holds")
 
