@@ -36,6 +36,7 @@ from ..models import (
     Target,
 )
 from ..models.base import Versioned
+from .figures import check_lineage_members
 from .national import NATIONAL_FILES, Catalogue, Row
 from .records import DataError, InvalidData, Reader
 from .regional import TENANT_FILES, check_contract_versions, read_contract
@@ -72,8 +73,12 @@ def _readers(path: Path, root: Path, key: str, items: Any, cat: Catalogue, error
         return []
     readers = []
     for i, item in enumerate(items):
-        label = next((str(item[k]) for k in ("key", "slug", "code", "name", "hub", "indicator_key")
-                      if isinstance(item, dict) and item.get(k) is not None), f"#{i + 1}")
+        if isinstance(item, dict) and item.get("measure") is not None and item.get("year") is not None:
+            label = " ".join(str(item[k]) for k in ("measure", "year", "municipality", "region", "hub")
+                             if item.get(k) is not None)
+        else:
+            label = next((str(item[k]) for k in ("key", "slug", "code", "name", "hub", "indicator_key")
+                          if isinstance(item, dict) and item.get(k) is not None), f"#{i + 1}")
         readers.append(Reader(name, f"record {i + 1} ({label})", item, errors, cat.sources))
     return readers
 
@@ -89,7 +94,8 @@ def read_all(root: Path) -> Plan:
             if required:
                 errors.append(DataError(str(path.relative_to(root.parent)), "(file)", "(file)", "is missing"))
             continue
-        plan.files.append(str(path.relative_to(root.parent)))
+        if str(path.relative_to(root.parent)) not in plan.files:  # a file may hold several lists
+            plan.files.append(str(path.relative_to(root.parent)))
         items = _load_yaml(path, root, key, errors)
         if key == "sources" and isinstance(items, list):  # sources may refer to themselves first
             cat.sources.update({i["key"]: None for i in items if isinstance(i, dict) and isinstance(i.get("key"), str)})
@@ -114,6 +120,7 @@ def read_all(root: Path) -> Plan:
         check_contract_versions(previous)
         for file_name, key, reader in TENANT_FILES[2:]:
             _read_tenant_file(folder / file_name, root, key, tenant, reader, cat, rows, plan, errors)
+    check_lineage_members(cat)
     if errors:
         raise InvalidData(errors)
     return plan

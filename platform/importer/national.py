@@ -3,10 +3,6 @@ framework agreements with national goals, benchmark figures and partnerships."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
-from typing import Any
-
 from ..models import (
     BenchmarkObservation,
     BusinessHub,
@@ -20,29 +16,10 @@ from ..models import (
     SourceDocument,
 )
 from ..models.enums import PartnershipKind, UrbanRural
+from . import figures
+from .catalogue import Catalogue, Row
 from .records import Reader, curated_id
 from .targets import read_target_fields
-
-
-@dataclass
-class Row:
-    """One row to upsert: its model and column values."""
-
-    model: type
-    values: dict[str, Any]
-
-
-@dataclass
-class Catalogue:
-    """What tenant files may refer to, collected while reading the national files."""
-
-    sources: dict[str, int | None] = field(default_factory=dict)  # key -> lines of its seed file
-    regions: set[str] = field(default_factory=set)
-    hubs: dict[str, str] = field(default_factory=dict)  # hub slug -> region slug
-    municipalities: set[str] = field(default_factory=set)
-    agreements: set[str] = field(default_factory=set)
-    national_goals: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
-    partnerships: dict[str, uuid.UUID] = field(default_factory=dict)
 
 
 def read_sources(records: list[Reader], cat: Catalogue, rows: list[Row]) -> None:
@@ -115,6 +92,8 @@ def read_municipalities(records: list[Reader], cat: Catalogue, rows: list[Row]) 
         r.done()
         if code:
             cat.municipalities.add(code)
+            names = [values for values in (rows[-1].values["name"], *rows[-1].values["aliases"]) if values]
+            cat.municipality_names[code] = {n.casefold() for n in names}
     rows.extend(populations)
 
 
@@ -152,7 +131,7 @@ def read_agreements(records: list[Reader], cat: Catalogue, rows: list[Row]) -> N
             for i, t_item in enumerate(g.records("targets")):
                 t = g.child(f"target[{i}]", t_item)
                 measure = t.text("measure")
-                fields = read_target_fields(t)
+                fields = read_target_fields(t, cat.segments)
                 rows.append(Row(NationalTarget, {
                     "id": curated_id("national-target", slug, code, i), "national_goal_id": goal_id,
                     "measure": measure, **fields, **t.source(),
@@ -200,7 +179,12 @@ NATIONAL_FILES = (
     ("sources.yaml", "sources", read_sources, True),
     ("business_hubs.yaml", "business_hubs", read_hubs, True),
     ("municipalities.yaml", "municipalities", read_municipalities, True),
+    ("segments.yaml", "segments", figures.read_segments, True),
     ("framework_agreements.yaml", "framework_agreements", read_agreements, False),
     ("benchmarks.yaml", "benchmark_observations", read_benchmarks, False),
     ("partnerships.yaml", "partnerships", read_partnerships, False),
+    ("goal_lineages.yaml", "goal_lineages", figures.read_lineages, False),
+    ("municipality_figures.yaml", "measures", figures.read_measures, False),
+    ("municipality_figures.yaml", "figures", figures.read_figures, False),
+    ("municipality_figures.yaml", "printed_totals", figures.read_printed_totals, False),
 )

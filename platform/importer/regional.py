@@ -138,11 +138,14 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
             "partnership_id": cat.partnerships.get(partnership) if partnership else None,
             "position": position, "reported_fulfilment_pct": g.number("reported_fulfilment_pct"), **g.source(),
         }))
+        indicator_names = cat.contract_goals.setdefault((hub, year, code), set())
         for i_pos, i_item in enumerate(g.records("indicators")):
             ind = g.child(f"indicator[{i_pos}]", i_item)
             indicator_id = curated_id(*key, "goal", code, "indicator", i_pos)
+            indicator_name = ind.text("name")
+            indicator_names.add(indicator_name)
             rows.append(Row(Indicator, {
-                "tenant_id": tenant, "id": indicator_id, "goal_id": goal_id, "name": ind.text("name"),
+                "tenant_id": tenant, "id": indicator_id, "goal_id": goal_id, "name": indicator_name,
                 "description": ind.text("description", required=False), "position": i_pos, **ind.source(),
             }))
             for t_pos, t_item in enumerate(ind.records("targets")):
@@ -150,7 +153,7 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
                 target_id = curated_id(indicator_id, "target", t_pos)
                 rows.append(Row(Target, {
                     "tenant_id": tenant, "id": target_id, "indicator_id": indicator_id,
-                    **read_target_fields(t), **t.source(),
+                    **read_target_fields(t, cat.segments), **t.source(),
                 }))
                 revisions: set[int] = set()
                 for r_pos, r_item in enumerate(t.records("results")):

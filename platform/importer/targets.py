@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from collections.abc import Mapping
 from typing import Any
 
 from ..models.enums import Comparator, Unit
@@ -10,7 +11,8 @@ from ..services.fulfilment import partial_rule_problem
 from .records import Reader, year_bounds
 
 
-def read_target_fields(t: Reader) -> dict[str, Any]:
+def read_target_fields(t: Reader, segments: Mapping[str, str]) -> dict[str, Any]:
+    """The target columns of a curated target; its segment must be a known printed spelling."""
     period = t.text("period", max_length=64)
     start, end = year_bounds(period)
     comparator = t.choice("comparator", Comparator, default=Comparator.at_least)
@@ -29,6 +31,10 @@ def read_target_fields(t: Reader) -> dict[str, Any]:
         "partial_threshold": None,
         "partial_fulfilment_pct": None,
     }
+    segment = values["segment"]
+    if segment and segment not in segments:
+        t.error("segment", f"{segment!r} is not a printed spelling of any segment in national/segments.yaml"
+                           " (add it to the spellings of its canonical segment)")
     if values["value"] is None and values["value_text"] is None and values["unit"] is not Unit.deliverable:
         t.error("value", "a target needs a value, or value_text for a target that is not a number")
     if comparator is Comparator.range and values["value_max"] is None:

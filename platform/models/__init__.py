@@ -6,6 +6,15 @@ from .base import Base
 from .clients import OAuthClient
 from .climate import ClimateInitiative, ClimateParticipant, ClimateTarget
 from .contracts import Goal, Indicator, Result, ResultContract, Target
+from .figures import (
+    GoalLineage,
+    GoalLineageMember,
+    MunicipalityFigure,
+    MunicipalityMeasure,
+    PrintedTotal,
+    Segment,
+    SegmentSpelling,
+)
 from .growth import GrowthTeam, GrowthTeamMember
 from .organisations import HubBoardMember, HubOffice, KkrMember
 from .reference import (
@@ -35,4 +44,6 @@ __all__ = [
     "ClimateTarget", "FrameworkAgreement", "Goal", "GrowthTeam", "GrowthTeamMember", "HubBoardMember", "HubOffice",
     "Indicator", "KkrMember", "Municipality", "MunicipalityPopulation", "NationalGoal", "NationalTarget",
     "OAuthClient", "Partnership", "Region", "Result", "ResultContract", "SourceDocument", "Target", "TENANT_TABLES",
+    "GoalLineage", "GoalLineageMember", "MunicipalityFigure", "MunicipalityMeasure", "PrintedTotal", "Segment",
+    "SegmentSpelling",
 ]
