@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from strawberry.permission import BasePermission, PermissionExtension
 
 from .permissions import RegionalRead, RegionalWrite, SharedRead
+from .visibility import VisibleNodeTypes
 
 DEFAULTS: dict[str, type[BasePermission]] = {"Query": RegionalRead, "Mutation": RegionalWrite}
 
@@ -25,8 +26,13 @@ POLICY: dict[tuple[str, str], list[type[BasePermission]]] = {
     for name in (
         "regions", "region", "municipality", "municipalities", "business_hub", "business_hubs",
         "framework_agreement", "framework_agreements", "benchmark_observations",
+        # Global ids: each caller resolves only the Node types of its own schema (schema/visibility.py), and
+        # row-level security answers null for rows outside its reach (KL: drafts, local goals).
+        "node", "nodes",
     )
 }
+#: Root fields that resolve global ids: null for an id whose type is not in the caller's schema.
+NODE_FIELDS = frozenset({("Query", "node"), ("Query", "nodes")})
 
 T = TypeVar("T")
 
@@ -44,6 +50,8 @@ def apply_access_policy(*root_types: type) -> None:
         definition = root.__strawberry_definition__
         default = DEFAULTS[definition.name]
         for field in definition.fields:
+            if (definition.name, field.python_name) in NODE_FIELDS:
+                field.extensions.append(VisibleNodeTypes())  # inside the permission check added below
             if not field.permission_classes:
                 add_permissions(field, POLICY.get((definition.name, field.python_name), [default]))
 

@@ -1,54 +1,57 @@
-"""Each caller sees only the part of the schema it may use.
+"""Each caller sees, and may send, only the part of the schema it may use.
 
-The full schema still validates and executes every valid operation, so a field
-the caller may not use answers with a FORBIDDEN error rather than "cannot query
-field".  Introspection (`__schema`, `__type`) is instead executed against a
-pruned copy of the schema: fields whose scope permissions refuse the caller are
-removed, then every type no longer reachable from the root types.  Pruned
-schemas are built from the printed SDL (introspection needs no resolvers) and
-cached per audience, i.e. per set of permission classes that admit the caller.
+For every audience (the set of scope permission classes that admit the caller) a
+pruned copy of the schema is built once and cached: the fields whose scope
+permissions refuse the audience are removed, then every type no longer reachable
+from the root types (a type only a hidden field leads to disappears; an interface
+does not make its implementations reachable).  The pruned schema shares the full
+schema's scalars, enums, input types and field definitions (arguments,
+descriptions, Strawberry's extensions), so it validates exactly like the full one.
 
-Validation errors must not reveal the rest either: they never carry "Did you
-mean ...?" suggestions, and an invalid document is reported as the caller's
-pruned schema sees it (a hidden field is simply unknown there).
+That pruned schema is the caller's whole world:
+- every document is validated against it, so a field the caller may not use is
+  unknown ("Cannot query field ... on type ..."), at the root and nested alike,
+  and validation errors never carry "Did you mean ...?" suggestions;
+- introspection (`__schema`, `__type`) is executed against it;
+- `node(id:)` / `nodes(ids:)` answer null for ids of types outside it (`VisibleNodeTypes`).
+Valid operations still execute on the full schema, where the permission classes
+stay as the second line of defence (and row-level security below them).
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import strawberry
 from graphql import (
-    DirectiveDefinitionNode,
     DocumentNode,
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
-    InputObjectTypeDefinitionNode,
-    InterfaceTypeDefinitionNode,
-    ListTypeNode,
-    NamedTypeNode,
-    NonNullTypeNode,
-    ObjectTypeDefinitionNode,
     OperationDefinitionNode,
-    SchemaDefinitionNode,
     SelectionSetNode,
-    TypeNode,
-    UnionTypeDefinitionNode,
-    build_ast_schema,
     execute,
+    get_named_type,
     get_operation_ast,
-    parse,
-    print_schema,
-    specified_rules,
     validate,
+    validate_schema,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
@@ -58,26 +61,27 @@ from kkr.platform.settings import Settings
 from .permissions import ScopePermission
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
-ROOT_NAMES = ("Query", "Mutation", "Subscription")
+NODE_INTERFACE = "Node"
 
 
-def _named(type_node: TypeNode) -> str:
-    while isinstance(type_node, (NonNullTypeNode, ListTypeNode)):
-        type_node = type_node.type
-    assert isinstance(type_node, NamedTypeNode)
-    return type_node.name.value
+@dataclass(frozen=True)
+class AudienceSchema:
+    """One audience's part of the schema."""
+
+    schema: GraphQLSchema
+    #: Object types implementing Node in it: the only types `node(id:)` resolves for this audience.
+    node_types: frozenset[str]
 
 
 class SchemaVisibility:
     """Pruned copies of one Strawberry schema, per audience."""
 
     def __init__(self, schema: strawberry.Schema) -> None:
-        core: GraphQLSchema = schema._schema
-        self.document = parse(print_schema(core))
+        self.core: GraphQLSchema = schema._schema
         #: (type name, field name) -> the field's scope permission classes
         self.guards: dict[tuple[str, str], tuple[type[ScopePermission], ...]] = {}
-        for type_name, graphql_type in core.type_map.items():
-            if not isinstance(graphql_type, GraphQLObjectType) or type_name.startswith("__"):
+        for type_name, graphql_type in self.core.type_map.items():
+            if not isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)) or type_name.startswith("__"):
                 continue
             for field_name, field in graphql_type.fields.items():
                 definition = (field.extensions or {}).get("strawberry-definition")
@@ -88,72 +92,126 @@ class SchemaVisibility:
                 if classes:
                     self.guards[(type_name, field_name)] = classes
         self.permission_classes = frozenset(cls for classes in self.guards.values() for cls in classes)
-        self._cache: dict[frozenset[type], GraphQLSchema] = {}
+        self._cache: dict[frozenset[type], AudienceSchema] = {}
 
     def audience(self, identity: Identity, settings: Settings | None) -> frozenset[type]:
+        """The scope permission classes that admit the caller: callers with the same audience see the same schema."""
         return frozenset(cls for cls in self.permission_classes if cls().allows(identity, settings))
 
-    def schema_for(self, identity: Identity, settings: Settings | None) -> GraphQLSchema:
+    def for_caller(self, identity: Identity, settings: Settings | None) -> AudienceSchema:
         key = self.audience(identity, settings)
-        if key not in self._cache:
-            self._cache[key] = self._build(key)
-        return self._cache[key]
+        view = self._cache.get(key)
+        if view is None:
+            view = self._cache[key] = self._build(key)
+        return view
+
+    def schema_for(self, identity: Identity, settings: Settings | None) -> GraphQLSchema:
+        return self.for_caller(identity, settings).schema
 
     def hidden_fields(self, allowed: frozenset[type]) -> set[tuple[str, str]]:
         return {name for name, classes in self.guards.items() if not all(cls in allowed for cls in classes)}
 
-    def _build(self, allowed: frozenset[type]) -> GraphQLSchema:
+    def _build(self, allowed: frozenset[type]) -> AudienceSchema:
         hidden = self.hidden_fields(allowed)
-        types: dict[str, Any] = {}
-        directives: list[DirectiveDefinitionNode] = []
-        for node in self.document.definitions:
-            if isinstance(node, DirectiveDefinitionNode):
-                directives.append(node)
-            elif isinstance(node, SchemaDefinitionNode):
-                continue  # rebuilt from the root type names below
-            elif hasattr(node, "name"):
-                if isinstance(node, ObjectTypeDefinitionNode):
-                    kept = tuple(f for f in node.fields or () if (node.name.value, f.name.value) not in hidden)
-                    node = ObjectTypeDefinitionNode(**{key: getattr(node, key) for key in node.keys if key != "fields"},
-                                                    fields=kept)
-                types[node.name.value] = node
-        roots = [name for name in ROOT_NAMES if name in types]
-        roots = [name for name in roots if name == "Query" or types[name].fields]
-        reachable = _reachable(types, roots, directives)
-        definitions = [types[name] for name in types if name in reachable]
-        document = DocumentNode(definitions=(*directives, *definitions))
-        return build_ast_schema(document, assume_valid=True, assume_valid_sdl=True)
+        core = self.core
+
+        def visible_fields(graphql_type: GraphQLObjectType | GraphQLInterfaceType) -> dict[str, GraphQLField]:
+            return {name: f for name, f in graphql_type.fields.items() if (graphql_type.name, name) not in hidden}
+
+        roots = [core.query_type, core.mutation_type, core.subscription_type]
+        roots = [root for root in roots if root is not None and (root is core.query_type or visible_fields(root))]
+        reachable = _reachable(core, roots, visible_fields)
+
+        copies: dict[str, GraphQLNamedType] = {}
+
+        def remap(graphql_type: Any) -> Any:
+            if isinstance(graphql_type, GraphQLNonNull):
+                return GraphQLNonNull(remap(graphql_type.of_type))
+            if isinstance(graphql_type, GraphQLList):
+                return GraphQLList(remap(graphql_type.of_type))
+            return copies.get(graphql_type.name, graphql_type)  # scalars, enums and input types are shared
+
+        def fields_of(graphql_type: GraphQLObjectType | GraphQLInterfaceType) -> Callable[[], dict[str, GraphQLField]]:
+            def thunk() -> dict[str, GraphQLField]:
+                return {
+                    name: GraphQLField(
+                        remap(f.type), args=f.args, resolve=f.resolve, subscribe=f.subscribe,
+                        description=f.description, deprecation_reason=f.deprecation_reason,
+                        extensions=f.extensions, ast_node=f.ast_node,
+                    )
+                    for name, f in visible_fields(graphql_type).items()
+                }
+            return thunk
+
+        def interfaces_of(graphql_type: GraphQLObjectType | GraphQLInterfaceType) -> Callable[[], list[Any]]:
+            return lambda: [copies[i.name] for i in graphql_type.interfaces if i.name in copies]
+
+        for name in reachable:
+            graphql_type = core.type_map[name]
+            common = {"name": name, "description": graphql_type.description, "extensions": graphql_type.extensions,
+                      "ast_node": graphql_type.ast_node, "extension_ast_nodes": graphql_type.extension_ast_nodes}
+            if isinstance(graphql_type, GraphQLObjectType):
+                copies[name] = GraphQLObjectType(fields=fields_of(graphql_type), interfaces=interfaces_of(graphql_type),
+                                                 is_type_of=graphql_type.is_type_of, **common)
+            elif isinstance(graphql_type, GraphQLInterfaceType):
+                copies[name] = GraphQLInterfaceType(fields=fields_of(graphql_type),
+                                                    interfaces=interfaces_of(graphql_type),
+                                                    resolve_type=graphql_type.resolve_type, **common)
+            elif isinstance(graphql_type, GraphQLUnionType):
+                copies[name] = GraphQLUnionType(
+                    types=lambda t=graphql_type: [copies[m.name] for m in t.types if m.name in copies],
+                    resolve_type=graphql_type.resolve_type, **common)
+
+        def root(graphql_type: GraphQLObjectType | None) -> Any:
+            return copies[graphql_type.name] if graphql_type is not None and graphql_type in roots else None
+
+        pruned = GraphQLSchema(
+            query=root(core.query_type), mutation=root(core.mutation_type), subscription=root(core.subscription_type),
+            directives=core.directives, description=core.description, extensions=core.extensions,
+        )
+        errors = validate_schema(pruned)
+        if errors:  # e.g. a hidden field that an interface of its type requires
+            names = sorted(cls.__name__ for cls in allowed)
+            raise TypeError(f"The schema pruned for {names} is invalid: " + "; ".join(e.message for e in errors))
+        node_types = frozenset(
+            name for name, graphql_type in pruned.type_map.items()
+            if isinstance(graphql_type, GraphQLObjectType) and any(i.name == NODE_INTERFACE
+                                                                  for i in graphql_type.interfaces)
+        )
+        return AudienceSchema(schema=pruned, node_types=node_types)
 
 
-def _reachable(types: dict[str, Any], roots: list[str], directives: list[DirectiveDefinitionNode]) -> set[str]:
-    """Type names reachable from the roots through fields, arguments, interfaces and union members.
-    An interface does not make its implementations reachable: only types some visible field returns."""
+def _reachable(core: GraphQLSchema, roots: list[GraphQLObjectType],
+               visible_fields: Callable[[Any], dict[str, GraphQLField]]) -> list[str]:
+    """Type names reachable from the roots through visible fields, arguments, interfaces and union members
+    (and the directives' arguments), in the full schema's order."""
     seen: set[str] = set()
-    pending = list(roots)
-    for directive in directives:
-        pending.extend(_named(arg.type) for arg in directive.arguments or ())
+    pending: list[Any] = [*roots, *(arg.type for d in core.directives for arg in d.args.values())]
     while pending:
-        name = pending.pop()
-        if name in seen or name not in types:
-            seen.add(name)
+        graphql_type = get_named_type(pending.pop())
+        if graphql_type.name in seen:
             continue
-        seen.add(name)
-        node = types[name]
-        if isinstance(node, (ObjectTypeDefinitionNode, InterfaceTypeDefinitionNode)):
-            for field in node.fields or ():
-                pending.append(_named(field.type))
-                pending.extend(_named(arg.type) for arg in field.arguments or ())
-            pending.extend(i.name.value for i in node.interfaces or ())
-        elif isinstance(node, InputObjectTypeDefinitionNode):
-            pending.extend(_named(field.type) for field in node.fields or ())
-        elif isinstance(node, UnionTypeDefinitionNode):
-            pending.extend(member.name.value for member in node.types or ())
-    return seen
+        seen.add(graphql_type.name)
+        if isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)):
+            for field in visible_fields(graphql_type).values():
+                pending.append(field.type)
+                pending.extend(arg.type for arg in field.args.values())
+            pending.extend(graphql_type.interfaces)
+        elif isinstance(graphql_type, GraphQLInputObjectType):
+            pending.extend(field.type for field in graphql_type.fields.values())
+        elif isinstance(graphql_type, GraphQLUnionType):
+            pending.extend(graphql_type.types)
+    return [name for name in core.type_map if name in seen and not name.startswith("__")]
 
 
 @lru_cache(maxsize=8)
 def visibility_of(schema: strawberry.Schema) -> SchemaVisibility:
     return SchemaVisibility(schema)
+
+
+def caller_view(info: strawberry.Info) -> AudienceSchema:
+    request = info.context
+    return visibility_of(info.schema).for_caller(request.identity, request.settings)
 
 
 def root_field_names(operation: OperationDefinitionNode, document: DocumentNode) -> set[str]:
@@ -178,21 +236,20 @@ def root_field_names(operation: OperationDefinitionNode, document: DocumentNode)
 
 
 class CallerVisibility(SchemaExtension):
-    """Answers introspection from the caller's pruned schema, and validates without revealing the rest."""
+    """Validates every document against the caller's pruned schema and answers introspection from it."""
 
     def on_validate(self):  # noqa: ANN201
-        # This runs the validation itself (Strawberry then skips its own), with the rules collected so far:
-        # an extension that adds validation rules (depth or cost limits) must come before it in the list.
+        # This runs the validation itself (Strawberry then skips its own), with the rules collected so far plus
+        # Strawberry's own (Maybe, OneOf): an extension that adds validation rules (depth or cost limits) must
+        # come before it in the list.  The rules see the pruned schema, whose fields, arguments and input types
+        # are the full schema's own.
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.validation_rules and context.pre_execution_errors is None:
+            request = context.context
+            pruned = visibility_of(context.schema).schema_for(request.identity, request.settings)
             rules = (*context.validation_rules, MaybeNullValidationRule, OneOfInputValidationRule)
-            errors = validate(context.schema._schema, document, rules, hide_suggestions=True)
-            if errors:
-                request = context.context
-                pruned = visibility_of(context.schema).schema_for(request.identity, request.settings)
-                errors = validate(pruned, document, specified_rules, hide_suggestions=True) or errors
-            context.pre_execution_errors = errors  # Strawberry does not validate again
+            context.pre_execution_errors = validate(pruned, document, rules, hide_suggestions=True)
         yield
 
     def on_execute(self):  # noqa: ANN201
@@ -215,3 +272,43 @@ class CallerVisibility(SchemaExtension):
                         pruned, document, variable_values=context.variables, operation_name=context.operation_name
                     )
         yield
+
+
+class VisibleNodeTypes(FieldExtension):
+    """`node(id:)` / `nodes(ids:)`: null for a global id whose type is not in the caller's schema.
+
+    Without it a caller could resolve, by id, an object of a type its schema does not have (KL: a published
+    contract, which row-level security lets it read for its comparisons but the API shows only as figures).
+    Ids of types the caller does see go on to the type's `resolve_nodes`, where row-level security answers
+    null for rows outside the caller's reach (another region's, a draft, a local goal)."""
+
+    @staticmethod
+    def _ids(kwargs: dict[str, Any]) -> tuple[str, Any]:
+        return ("id", kwargs["id"]) if "id" in kwargs else ("ids", kwargs.get("ids") or [])
+
+    def _resolve(self, next_: Callable[..., Any], source: Any, info: strawberry.Info, kwargs: dict[str, Any]) -> Any:
+        visible = caller_view(info).node_types
+        name, value = self._ids(kwargs)
+        if name == "id":
+            return next_(source, info, **kwargs) if value.type_name in visible else None
+        keep = [gid.type_name in visible for gid in value]
+        if all(keep):
+            return next_(source, info, **kwargs)
+        found = next_(source, info, **{**kwargs, "ids": [gid for gid, k in zip(value, keep, strict=True) if k]})
+
+        def merge(nodes: list[Any]) -> list[Any]:
+            it = iter(nodes)
+            return [next(it) if k else None for k in keep]
+
+        if inspect.isawaitable(found):
+            async def later() -> list[Any]:
+                return merge(await found)
+            return later()
+        return merge(found)
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        return self._resolve(next_, source, info, kwargs)
+
+    async def resolve_async(self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        result = self._resolve(next_, source, info, kwargs)
+        return await result if inspect.isawaitable(result) else result
