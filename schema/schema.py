@@ -39,6 +39,7 @@ from .access_log import AccessLog
 from .admin.queries import AdminQuery
 from .benchmarks.aggregates import AggregatesQuery
 from .benchmarks.comparisons import ComparisonsQuery
+from .benchmarks.kl_queries import KlBenchmarksQuery
 from .public.queries import PublicQuery
 from .masking import mask_unexpected_errors
 from .text_input import RejectUnstorableText
@@ -56,7 +57,7 @@ class CloseSession(SchemaExtension):
 
 @strawberry.type(description="Everything a client can read.")
 class Query(GeographyQuery, OrganisationsQuery, ContractsQuery, GrowthQuery, ClimateQuery, BenchmarksQuery, AuditQuery,
-            ComparisonsQuery, AggregatesQuery, PublicQuery, AdminQuery, ViewerQuery):
+            ComparisonsQuery, KlBenchmarksQuery, AggregatesQuery, PublicQuery, AdminQuery, ViewerQuery):
     node: relay.Node | None = relay.node(
         description="Any object by its global id (null when it does not exist or is not visible to the caller)."
     )
