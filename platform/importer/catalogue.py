@@ -27,6 +27,8 @@ class Catalogue:
     national_goals: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
     partnerships: dict[str, uuid.UUID] = field(default_factory=dict)
     municipality_names: dict[str, set[str]] = field(default_factory=dict)  # code -> casefolded name and aliases
+    #: national goal (agreement, code) -> the measures of its targets
+    national_goal_measures: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     segments: dict[str, str] = field(default_factory=dict)  # printed spelling -> segment key
     segment_keys: set[str] = field(default_factory=set)
     measures: dict[str, str] = field(default_factory=dict)  # municipality measure key -> unit

@@ -156,6 +156,8 @@ def read_lineages(records: list[Reader], cat: Catalogue, rows: list[Row]) -> Non
                 values["national_goal_id"] = cat.national_goals.get(ref)
                 if values["national_goal_id"] is None and None not in ref:
                     n.error("code", f"no national goal {ref[1]!r} in framework agreement {ref[0]!r}")
+                elif indicator is not None and indicator not in cat.national_goal_measures.get(ref, set()):
+                    m.error("indicator", f"national goal {ref[1]!r} of {ref[0]!r} has no target measure {indicator!r}")
                 n.done()
                 natural: tuple = ("national", *ref)
                 if m.present("hub") or m.present("contract_year") or m.present("goal"):

@@ -131,6 +131,7 @@ def read_agreements(records: list[Reader], cat: Catalogue, rows: list[Row]) -> N
             for i, t_item in enumerate(g.records("targets")):
                 t = g.child(f"target[{i}]", t_item)
                 measure = t.text("measure")
+                cat.national_goal_measures.setdefault((slug, code), set()).add(measure)
                 fields = read_target_fields(t, cat.segments)
                 rows.append(Row(NationalTarget, {
                     "id": curated_id("national-target", slug, code, i), "national_goal_id": goal_id,
