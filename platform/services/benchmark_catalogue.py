@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from .benchmarking import fold
+from .benchmarking import fold, selected
 
 _AREA_POPULATION = """LEFT JOIN LATERAL (
         SELECT count(*) AS municipalities, count(p.population) AS with_population, sum(p.population) AS population
@@ -87,11 +87,10 @@ visible AS (
                       AND n.business_hub_slug = c.business_hub_slug AND n.year = c.year AND n.version > c.version)
 ),
 lineage_figure AS (
-    SELECT m.lineage_key, v.hub, v.period_label, v.unit, v.segment
-    FROM members m JOIN visible v
-      ON (m.national_goal_id = v.national_goal_id
-          OR (m.hub = v.hub AND m.contract_year = v.year AND m.goal_code = v.goal_code))
-     AND (m.indicator_name IS NULL OR {fold('m.indicator_name')} = {fold('v.measure')})
+    SELECT l.key AS lineage_key, v.hub, v.period_label, v.unit, v.segment
+    FROM goal_lineage l JOIN visible v
+      ON {selected('members', 'v.hub', 'v.year', 'v.goal_code', 'v.national_goal_id', 'v.measure',
+                   extra=' AND m.lineage_key = l.key')}
     UNION ALL
     SELECT m.lineage_key, NULL, nt.period_label, nt.unit::text, nt.segment
     FROM members m JOIN national_target nt ON nt.national_goal_id = m.national_goal_id

@@ -56,6 +56,24 @@ def _years(label: str) -> str:
     return f"{first} AS y0, coalesce({last}, {first}) AS y1"
 
 
+def selected(members: str, hub: str, year: str, code: str, national_goal: str, indicator: str,
+             extra: str = "") -> str:
+    """SQL: the contract goal (hub, year, printed code, national goal) and indicator belong to the selection.
+
+    A contract goal named by a member (natural key) belongs as that member says (the whole goal, or one
+    indicator); a goal no member names belongs through its national goal (the whole goal, or the indicator
+    named as the national member's measure).
+    """
+    def match(m: str) -> str:
+        return f"({m}.indicator_name IS NULL OR {fold(f'{m}.indicator_name')} = {fold(indicator)})"
+
+    named = f"m.hub = {hub} AND m.contract_year = {year} AND m.goal_code = {code}{extra}"
+    return f"""(EXISTS (SELECT 1 FROM {members} m WHERE {named} AND {match('m')})
+         OR (NOT EXISTS (SELECT 1 FROM {members} m WHERE {named})
+             AND EXISTS (SELECT 1 FROM {members} m WHERE m.national_goal_id = {national_goal}{extra}
+                         AND {match('m')})))"""
+
+
 MEMBERS = """
 members AS (
     SELECT m.national_goal_id, m.business_hub_slug AS hub, m.contract_year, m.goal_code, m.indicator_name
@@ -86,10 +104,7 @@ cf AS (
     WHERE kkr_contract_published(c.status, c.published) AND g.category <> 'local'
       AND NOT EXISTS (SELECT 1 FROM result_contract n WHERE n.tenant_id = c.tenant_id
                       AND n.business_hub_slug = c.business_hub_slug AND n.year = c.year AND n.version > c.version)
-      AND EXISTS (SELECT 1 FROM members m
-                  WHERE (m.national_goal_id = g.national_goal_id
-                         OR (m.hub = c.business_hub_slug AND m.contract_year = c.year AND m.goal_code = g.code))
-                    AND (m.indicator_name IS NULL OR {fold('m.indicator_name')} = {fold('i.name')}))
+      AND {selected('members', 'c.business_hub_slug', 'c.year', 'g.code', 'g.national_goal_id', 'i.name')}
 )"""
 
 NATIONAL_FIGURES = f"""
@@ -314,6 +329,6 @@ def fulfilment_of(row: Any) -> Fulfilment | None:
 
 __all__ = [
     "ADDITIVE_UNITS", "Fulfilment", "FulfilmentStatus", "LINEAGE_STATEMENT", "NATIONAL_GOAL_STATEMENT", "Normalised",
-    "comparison_statement", "fold", "fulfilment_of", "national_targets_statement", "per_municipality", "per_thousand",
+    "comparison_statement", "fold", "selected", "fulfilment_of", "national_targets_statement", "per_municipality", "per_thousand",
     "period_year", "series_statement", "share_of_target",
 ]
