@@ -190,7 +190,7 @@ measures AS (SELECT DISTINCT measure_key, unit, segment_key, segment_name,
 grid AS (
     SELECT ms.measure_key AS grid_key, ms.unit AS grid_unit, ms.segment_key AS grid_segment_key,
            ms.segment_name AS grid_segment_name, ms.unmapped_segment AS grid_unmapped_segment, h.slug AS grid_hub
-    FROM measures ms CROSS JOIN business_hub h
+    FROM business_hub h LEFT JOIN measures ms ON true  -- every hub, even when nothing matches at all
 )
 SELECT gr.grid_key, gr.grid_unit, gr.grid_segment_key, gr.grid_segment_name, gr.grid_unmapped_segment,
        {GRID_COLUMNS.format(year="coalesce(f.year, CAST(:year AS int))")},

@@ -103,14 +103,16 @@ def _not_reported(figures: list[Any]) -> list[Any]:
 
 
 async def _goal_comparison(info: strawberry.Info, subject: BenchmarkSubject, params: dict[str, Any],
-                           period: str) -> list[ComparisonMeasure]:
+                           period: str) -> tuple[list[ComparisonMeasure], list[Any]]:
+    """The measures of a goal selector in `period`, and the hubs expected when no measure matches at all."""
     year = service.period_year(period)
     params = {**params, "period": period, "year": year}
     rows = (await execute(info.context, service.comparison_statement(), params)).all()
     national = (await execute(info.context, service.national_targets_statement(), params)).all()
     groups: OrderedDict[str, list[Any]] = OrderedDict()
     for row in rows:
-        groups.setdefault(row.grid_key, []).append(row)
+        if row.grid_key is not None:  # else: nothing matches at all (one row per hub, no measure)
+            groups.setdefault(row.grid_key, []).append(row)
     measures = []
     for key, group in groups.items():
         first = group[0]
@@ -121,7 +123,7 @@ async def _goal_comparison(info: strawberry.Info, subject: BenchmarkSubject, par
             segment=segment_label(first.grid_unmapped_segment, first.grid_segment_key, first.grid_segment_name),
             national_targets=[t for t in targets if t is not None], national_figure=None, figures=figures,
             not_reported=_not_reported(figures)))
-    return measures
+    return measures, [area_of(row) for row in rows if row.grid_key is None]
 
 
 class _national_as_target:  # noqa: N801 - a row adapter
@@ -135,7 +137,9 @@ class _national_as_target:  # noqa: N801 - a row adapter
         return getattr(self._row, name)
 
 
-async def _observation_comparison(info: strawberry.Info, indicator_key: str, period: str) -> list[ComparisonMeasure]:
+async def _observation_comparison(info: strawberry.Info, indicator_key: str,
+                                  period: str) -> tuple[list[ComparisonMeasure], list[Any]]:
+    """The one measure of a benchmark indicator in `period` (every hub or region, and the national figure)."""
     rows = (await execute(info.context, catalogue.OBSERVATION_COMPARISON,
                           {"indicator_key": indicator_key, "period": period})).all()
     year = int(period[:4]) if period[:4].isdigit() else None
@@ -149,7 +153,7 @@ async def _observation_comparison(info: strawberry.Info, indicator_key: str, per
         national_figure=NationalFigure(value=national.value, unit=unit_of(national.unit),
                                        source=source(national.source_document_key, national.source_locator,
                                                      national.note)) if national else None,
-        figures=figures, not_reported=_not_reported(figures))]
+        figures=figures, not_reported=_not_reported(figures))], []
 
 
 @strawberry.type
@@ -178,11 +182,11 @@ class KlBenchmarksQuery:
         if kind == "observation":
             if segment is not None:
                 raise bad_input("Argument 'segment' applies to goals only; benchmark observations have no segment.")
-            measures = await _observation_comparison(info, indicator_key, period)
+            measures, nothing = await _observation_comparison(info, indicator_key, period)
         else:
-            measures = await _goal_comparison(
+            measures, nothing = await _goal_comparison(
                 info, subject, _params(lineage, framework_agreement, national_goal_code, segment), period)
-        missing: OrderedDict[str, Any] = OrderedDict()
+        missing: OrderedDict[str, Any] = OrderedDict((area.slug, [area, False]) for area in nothing)
         for measure in measures:
             reported = {f.area.slug for f in measure.figures if f.status is BenchmarkFigureStatus.REPORTED}
             for figure in measure.figures:
