@@ -18,6 +18,7 @@ from .auth.http import bearer_auth_middleware, identity_of
 from .auth.routes import auth_routes, setup_auth, teardown_auth
 from .context import RequestContext
 from .database import NO_TENANT, Database, resolve_urls
+from .exports import export_routes
 from .graphiql import OfflineGraphiQL, graphiql_routes
 from .graphql_http import GraphQLOverHTTP
 from .settings import Settings, get_settings
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"], middleware=[bearer_auth_middleware()]),
         *auth_routes(),
+        *export_routes(settings),
         *graphiql_routes(settings),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

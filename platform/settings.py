@@ -66,6 +66,17 @@ class Settings(BaseSettings):
     token_failure_window_seconds: float = Field(default=60, description="The window of token_failure_limit.")
     public_contracts: bool = Field(default=False, description="Anonymous callers may read published contracts.")
 
+    # Statistical disclosure control of the ministries' aggregates (docs/benchmarking.md, "Ministries").
+    disclosure_min_contributors: int = Field(
+        default=3, ge=2, description="Cells with fewer contributors are suppressed (FEW_CONTRIBUTORS).")
+    disclosure_dominance: list[tuple[int, float]] = Field(
+        default=[(1, 85.0), (2, 90.0)],
+        description="(n, k) dominance rules: a sum whose n largest contributors hold over k % is suppressed "
+        "(DOMINANCE); JSON, e.g. [[1, 85], [2, 90]].")
+    disclosure_protection_pct: float = Field(
+        default=10.0, gt=0, le=100,
+        description="Protection level p: a suppressed cell's feasible interval covers its value -/+ p %.")
+
     @field_validator("jwt_algorithms")
     @classmethod
     def _asymmetric_algorithms_only(cls, value: list[str]) -> list[str]:

@@ -37,7 +37,7 @@ from .organisations.types import BusinessHub, HubBoardMember, HubOffice, KkrMemb
 from .access import apply_access_policy
 from .access_log import AccessLog
 from .admin.queries import AdminQuery
-from .benchmarks.aggregates import AggregatesQuery
+from .aggregates.queries import AggregatesQuery
 from .benchmarks.comparisons import ComparisonsQuery
 from .benchmarks.kl_queries import KlBenchmarksQuery
 from .public.queries import PublicQuery

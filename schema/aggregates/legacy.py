@@ -1,4 +1,4 @@
-"""Aggregates for ministries (`aggregates:read`, also open to KL's `benchmark:read`).
+"""The first aggregates for ministries, kept for existing clients (deprecated: use `aggregate`).
 
 No field here returns an individual row.  The figures come from SECURITY
 DEFINER functions in the database (migration 0002) that only return aggregates
@@ -52,27 +52,31 @@ class NationalGoalResultAggregate:
 
 
 @strawberry.type
-class AggregatesQuery:
+class LegacyAggregatesQuery:
     @strawberry.field(
         description="Result contracts per year and status across all regions (small cells suppressed).",
         permission_classes=[AggregatesRead],
+        deprecation_reason="Use `aggregate`: it has subtotals, filters and full disclosure control.",
     )
     async def contract_status_counts(
         self,
         info: strawberry.Info,
         year: Annotated[int | None, strawberry.argument(description="Only this contract year.")] = None,
     ) -> list[ContractStatusCount]:
-        rows = await execute(info.context, text("SELECT * FROM kkr_contract_status_counts()"))
+        rows = await execute(info.context, text(
+            "SELECT * FROM kkr_contract_status_counts() WHERE CAST(:year AS integer) IS NULL OR year = :year"
+        ), {"year": year})
         return [
             ContractStatusCount(year=r.year, status=to_graphql(ContractStatus, r.status), contracts=r.contracts,
                                 suppressed=r.suppressed)
-            for r in rows if year is None or r.year == year
+            for r in rows
         ]
 
     @strawberry.field(
         description="Average and median reported result per national goal measure across hubs (small cells "
                     "suppressed).",
         permission_classes=[AggregatesRead],
+        deprecation_reason="Use `aggregate(family: CONTRACT_RESULTS, groupBy: [LINEAGE, PERIOD, UNIT, SEGMENT])`.",
     )
     async def national_goal_results(
         self,
@@ -81,12 +85,15 @@ class AggregatesQuery:
             str | None, strawberry.argument(description="Only this framework agreement (slug).")
         ] = None,
     ) -> list[NationalGoalResultAggregate]:
-        rows = await execute(info.context, text("SELECT * FROM kkr_national_goal_results()"))
+        rows = await execute(info.context, text(
+            "SELECT * FROM kkr_national_goal_results()"
+            " WHERE CAST(:agreement AS text) IS NULL OR framework_agreement_slug = :agreement"
+        ), {"agreement": framework_agreement})
         return [
             NationalGoalResultAggregate(
                 framework_agreement=r.framework_agreement_slug, national_goal_code=r.national_goal_code,
                 national_goal_title=r.national_goal_title, period=r.period_label, unit=to_graphql(Unit, r.unit),
                 segment=r.segment, hubs=r.hubs, average=r.average, median=r.median, suppressed=r.suppressed,
             )
-            for r in rows if framework_agreement is None or r.framework_agreement_slug == framework_agreement
+            for r in rows
         ]
