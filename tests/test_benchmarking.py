@@ -19,11 +19,13 @@ every SQL statement is counted (as tests/test_api_n_plus_one.py does).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kkr.platform.auth.identity import Identity
 from kkr.platform.context import RequestContext
@@ -325,3 +327,70 @@ async def test_statement_count_does_not_grow_with_hubs_years_or_measures(app_db:
     assert one_hub == all_hubs <= 2, (one_hub, all_hubs)  # subject, figures
     _, catalogue = await run(app_db, settings, CATALOGUE)
     assert catalogue == 1
+
+
+# --- a common goal across years: canonical course types, normalised contract figures ----------------------------
+
+COURSES = "test-course-volume"
+
+
+@pytest.fixture
+async def course_lineage(owner_engine: AsyncEngine) -> AsyncIterator[str]:
+    """A lineage of KKR Sjælland's course-volume goal (common goal "Mål 1" in 2019, "Mål 4" in 2020), as a curator
+    could add it: the 2019 counts of korte forløb and handlingsplaner (seed-002 L267-282) and the 2020 goal
+    (seed-001 L3651-3661), whose printed course types are spelled "korte forløb/kontakter" and "handlingsplaner"."""
+    async with owner_engine.begin() as conn:
+        await conn.execute(text("INSERT INTO goal_lineage (key, name) VALUES (:key, 'Antal forløb (test)')"),
+                           {"key": COURSES})
+        await conn.execute(text(
+            "INSERT INTO goal_lineage_member (lineage_key, business_hub_slug, contract_year, goal_code, indicator_name)"
+            " VALUES (:key, 'sjaelland', 2019, '1', 'Antal korte forløb'),"
+            " (:key, 'sjaelland', 2019, '1', 'Antal handlingsplaner'), (:key, 'sjaelland', 2020, '4', NULL)"),
+            {"key": COURSES})
+    try:
+        yield COURSES
+    finally:
+        async with owner_engine.begin() as conn:
+            await conn.execute(text("DELETE FROM goal_lineage WHERE key = :key"), {"key": COURSES})
+
+
+async def test_series_by_canonical_course_type_lines_up_spellings_and_normalises_targets(
+    app_db: Database, settings: Settings, course_lineage: str
+) -> None:
+    data, _ = await run(app_db, settings, SERIES, {"lineage": course_lineage, "segment": "short-course",
+                                                   "hubs": ["sjaelland"]})
+    points = {p["year"]: p for p in data["benchmarkSeries"]["points"]}
+    assert sorted(points) == [2019, 2020]
+    y2019, y2020 = points[2019], points[2020]
+    assert (y2019["segment"], y2019["target"]["value"], y2019["goalCode"]) == (
+        {"printed": "korte forløb", "key": "short-course", "name": "korte forløb"}, "400", "1")
+    assert (y2020["segment"]["printed"], y2020["segment"]["key"], y2020["target"]["value"], y2020["result"],
+            y2020["goalCode"]) == ("korte forløb/kontakter", "short-course", "500", "729", "4")
+    # 400 korte forløb for the 836.657 inhabitants of KKR Sjælland's 17 municipalities in 2019
+    per_thousand = y2019["targetPerThousandInhabitants"]
+    assert per_thousand["value"] == "0.4781" and per_thousand["denominator"]["year"] == 2019
+    assert Decimal(per_thousand["denominator"]["value"]) == Decimal("836.657")
+    assert y2019["resultPerThousandInhabitants"]["unavailableReason"] == "No numeric figure to normalise."
+    # no population is printed for 2020: null, with the reason
+    assert y2020["targetPerThousandInhabitants"]["value"] is None
+    assert "2020" in y2020["targetPerThousandInhabitants"]["unavailableReason"]
+    assert y2020["shareOfTarget"]["value"] == "145.8"  # 729 / 500
+    assert y2020["resultPerMunicipality"]["value"] == "42.8824"  # 729 / 17
+
+    plans, _ = await run(app_db, settings, SERIES, {"lineage": course_lineage, "segment": "action-plan",
+                                                    "hubs": ["sjaelland"]})
+    points = {p["year"]: p for p in plans["benchmarkSeries"]["points"]}
+    assert (points[2019]["segment"]["printed"], points[2019]["target"]["value"]) == ("handlingsplan", "300")
+    assert points[2019]["targetPerThousandInhabitants"]["value"] == "0.3586"  # 300 / 836.657
+    assert (points[2020]["segment"]["printed"], points[2020]["target"]["value"], points[2020]["result"]) == (
+        "handlingsplaner", "385", "89")
+    assert points[2020]["shareOfTarget"]["value"] == "23.12"  # 89 / 385
+    assert points[2020]["fulfilment"]["status"] == "NOT_MET"
+
+
+async def test_comparable_figures_carry_the_canonical_segment(app_db: Database, settings: Settings) -> None:
+    query = ('{ comparableFigures(segment: "short-course") { contractYear segment segmentKey segmentName'
+             ' targetValue } }')
+    data, _ = await run(app_db, settings, query)
+    figures = {(f["contractYear"], f["segment"], f["segmentKey"]) for f in data["comparableFigures"]}
+    assert {(2019, "korte forløb", "short-course"), (2020, "korte forløb/kontakter", "short-course")} <= figures

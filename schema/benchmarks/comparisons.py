@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import aliased
 
 from kkr.platform.models import Goal, Indicator, NationalGoal, Result, ResultContract, Target
+from kkr.platform.models.figures import Segment, SegmentSpelling
 from kkr.platform.models import enums as model_enums
 
 from ..access import requires
@@ -45,7 +46,11 @@ class ComparableFigure:
     national_goal_code: str | None = strawberry.field(description="Code of the national goal it implements.")
     indicator: str = strawberry.field(description="What is measured (målepunkt).")
     period: str = strawberry.field(description="Period label of the target, e.g. '2020'.")
-    segment: str | None = strawberry.field(description="Customer segment or course type, if any.")
+    segment: str | None = strawberry.field(description="Customer segment or course type, if any, as printed.")
+    segment_key: str | None = strawberry.field(description="Key of the canonical segment of the printed one (see "
+                                                           "`segments`); null when none is printed or not mapped.")
+    segment_name: str | None = strawberry.field(description="Danish canonical name of the segment, e.g. "
+                                                            "'handlingsplaner'.")
     unit: Unit = strawberry.field(description="Unit of target and result.")
     comparator: Comparator = strawberry.field(description="How the result is compared with the target.")
     target_value: Decimal | None = strawberry.field(description="The target (lower bound of a range).")
@@ -56,7 +61,7 @@ class ComparableFigure:
 
 def comparable_figures_statement(
     *, year: int | None, category: GoalCategory | None, framework_agreement: str | None,
-    national_goal_code: str | None,
+    national_goal_code: str | None, segment: str | None = None,
 ):  # noqa: ANN201 - a SQLAlchemy Select
     c, g, i, t, ng = ResultContract, Goal, Indicator, Target, NationalGoal
     newer = aliased(ResultContract)
@@ -70,12 +75,15 @@ def comparable_figures_statement(
         select(c.tenant_id, c.business_hub_slug, c.year, c.status, g.category, g.code, g.title,
                ng.framework_agreement_slug, ng.code.label("national_goal_code"), i.name, t.period_label, t.segment,
                t.unit, t.comparator, t.value, t.value_text, latest.c.value.label("result_value"),
-               latest.c.value_text.label("result_text"))
+               latest.c.value_text.label("result_text"), Segment.key.label("segment_key"),
+               Segment.name.label("segment_name"))
         .join(g, and_(g.tenant_id == c.tenant_id, g.contract_id == c.id))
         .join(i, and_(i.tenant_id == g.tenant_id, i.goal_id == g.id))
         .join(t, and_(t.tenant_id == i.tenant_id, t.indicator_id == i.id))
         .outerjoin(latest, and_(latest.c.tenant_id == t.tenant_id, latest.c.target_id == t.id))
         .outerjoin(ng, ng.id == g.national_goal_id)
+        .outerjoin(SegmentSpelling, SegmentSpelling.printed == t.segment)
+        .outerjoin(Segment, Segment.key == SegmentSpelling.segment_key)
         .where(
             c.published.is_(True), c.status.in_(PUBLISHED_STATUSES),
             g.category != model_enums.GoalCategory.local,
@@ -94,6 +102,8 @@ def comparable_figures_statement(
         statement = statement.where(ng.framework_agreement_slug == framework_agreement)
     if national_goal_code is not None:
         statement = statement.where(ng.code == national_goal_code)
+    if segment is not None:
+        statement = statement.where(Segment.key == segment)
     return statement
 
 
@@ -101,7 +111,8 @@ def comparable_figures_statement(
 class ComparisonsQuery:
     @strawberry.field(
         description="Comparable goals, targets and results of the published contracts of every region "
-                    f"(national and common goals only; at most {MAX_FIGURES} figures: narrow with the filters).",
+                    f"(national and common goals only; at most {MAX_FIGURES} figures: narrow with the filters), "
+                    "as a flat list; benchmarkComparison and benchmarkSeries rank, line up and normalise them.",
         permission_classes=[BenchmarkRead],
     )
     async def comparable_figures(
@@ -117,12 +128,16 @@ class ComparisonsQuery:
         national_goal_code: Annotated[
             str | None, strawberry.argument(description="Only goals implementing this national goal (code).")
         ] = None,
+        segment: Annotated[
+            str | None, strawberry.argument(description="Only targets of this canonical segment (a key of "
+                                                        "`segments`, e.g. 'action-plan'), whatever its spelling.")
+        ] = None,
     ) -> list[ComparableFigure]:
         if category is GoalCategory.LOCAL:
             raise bad_input("Local goals are not comparable across regions.")
         rows = (await execute(info.context, comparable_figures_statement(
             year=year, category=category, framework_agreement=framework_agreement,
-            national_goal_code=national_goal_code,
+            national_goal_code=national_goal_code, segment=segment,
         ))).all()
         if len(rows) > MAX_FIGURES:
             raise bad_input(f"More than {MAX_FIGURES} figures match; narrow the query (year, category, ...).")
@@ -132,6 +147,7 @@ class ComparisonsQuery:
                 contract_status=to_graphql(ContractStatus, r.status), goal_category=to_graphql(GoalCategory, r.category),
                 goal_code=r.code, goal_title=r.title, framework_agreement=r.framework_agreement_slug,
                 national_goal_code=r.national_goal_code, indicator=r.name, period=r.period_label, segment=r.segment,
+                segment_key=r.segment_key, segment_name=r.segment_name,
                 unit=to_graphql(Unit, r.unit), comparator=to_graphql(Comparator, r.comparator), target_value=r.value,
                 target_text=r.value_text, result_value=r.result_value, result_text=r.result_text,
             )
