@@ -67,6 +67,8 @@ async def test_loading_twice_changes_nothing(empty_db) -> None:  # noqa: ANN001
     assert first.changed > 0
     before = await snapshot(empty_db)
     assert before["municipality"][0] == 98 and before["region"][0] == 5 and before["business_hub"][0] == 6
+    assert before["municipality_figure"][0] == 62 and before["printed_total"][0] == 5
+    assert before["segment"][0] > 0 and before["segment_spelling"][0] > 0 and before["goal_lineage_member"][0] > 0
     second = await load(empty_db, REPO_ROOT / "tenants")
     assert second.changed == 0, second.lines()
     assert await snapshot(empty_db) == before  # every table's content, the audit trail included
@@ -137,10 +139,54 @@ CASES = [
     (CONTRACT, lambda d: d["contract"].update(hub="nordjylland"),
      "contract: field 'hub': hub 'nordjylland' belongs to region 'nordjylland', not to this tenant"),
 ]
+FIGURES = "national/municipality_figures.yaml"
+LINEAGES = "national/goal_lineages.yaml"
+FIGURE_1 = "record 1 (dut-key 2019 253)"
+CASES += [
+    (CONTRACT, lambda d: first_target(d).update(segment="korte forløbene"),
+     f"{GOAL_1} > indicator[0] > target[0]: field 'segment': 'korte forløbene' is not a printed spelling of any"
+     " segment in national/segments.yaml"),
+    ("national/framework_agreements.yaml",
+     lambda d: d["framework_agreements"][1]["national_goals"][2]["targets"][0].update(segment="driften"),
+     "record 2 (2021-2023) > national goal 3 > target[0]: field 'segment': 'driften' is not a printed spelling"),
+    ("national/segments.yaml", lambda d: d["segments"][0]["spellings"][0].pop("source"),
+     "record 1 (short-course) > spelling[0]: field 'source': is required: where this spelling is printed"),
+    ("national/segments.yaml", lambda d: d["segments"][1]["spellings"].append(
+        {"printed": "korte forløb", "source": {"doc": "seed-002", "lines": "267"}}),
+     "record 2 (long-course) > spelling[1]: field 'printed': 'korte forløb' is already a spelling of segment"
+     " 'short-course'"),
+    (FIGURES, lambda d: d["figures"][0].pop("source"),
+     f"{FIGURE_1}: field 'source': is required for a record with figures (value)"),
+    (FIGURES, lambda d: d["figures"][0].update(municipality="999"),
+     "record 1 (dut-key 2019 999): field 'municipality': unknown municipality (kommunekode) '999'"),
+    (FIGURES, lambda d: d["figures"][0].update(name="Køge"),
+     f"{FIGURE_1}: field 'name': 'Køge' is not a name or alias of municipality 253"),
+    (FIGURES, lambda d: d["figures"][0].update(measure="tax-base"),
+     "record 1 (tax-base 2019 253): field 'measure': unknown municipality measure 'tax-base'"),
+    (FIGURES, lambda d: d["figures"][-1].update(scale="1000"),
+     "field 'scale': '1000' is not one of: 1, 1.000, 1.000.000"),
+    (FIGURES, lambda d: d["printed_totals"][1].update(hub="sjaelland"),
+     "record 2 (dut-key 2019 sjaelland sjaelland): field 'region': a printed total belongs to exactly one region"),
+    (LINEAGES, lambda d: d["goal_lineages"][0]["members"][2].update(goal="99"),
+     "record 1 (satisfaction-nps) > member[2]: field 'goal': no contract goal '99' in a 2019 contract of sjaelland"),
+    (LINEAGES, lambda d: d["goal_lineages"][0]["members"][5].update(indicator="NPS i alt"),
+     "record 1 (satisfaction-nps) > member[5]: field 'indicator': goal '3' of the 2021 sjaelland contract has no"
+     " indicator 'NPS i alt'"),
+    (LINEAGES, lambda d: d["goal_lineages"][0]["members"][1].update(indicator="NPS"),
+     "record 1 (satisfaction-nps) > member[1]: field 'indicator': national goal '3' of '2021-2023' has no target"
+     " measure 'NPS'"),
+    (LINEAGES, lambda d: d["goal_lineages"][0].pop("source"),
+     "record 1 (satisfaction-nps): field 'source': is required: the lines that show the goals measure the same"),
+]
 CASE_IDS = ["unknown-kommunekode", "target-without-unit", "malformed-number", "malformed-number-leading-point",
             "goal-to-missing-framework-agreement", "goal-to-missing-national-goal", "contract-to-missing-version",
             "figure-without-source", "source-beyond-the-seed-file", "source-range-backwards",
-            "partial-rule-that-never-fires", "climate-target-range", "contract-to-missing-hub", "contract-of-another-tenant"]
+            "partial-rule-that-never-fires", "climate-target-range", "contract-to-missing-hub", "contract-of-another-tenant",
+            "unknown-segment-spelling", "unknown-national-target-segment", "spelling-without-source",
+            "spelling-of-two-segments", "municipality-figure-without-source", "figure-of-unknown-municipality",
+            "figure-name-of-another-municipality", "figure-of-unknown-measure", "figure-in-unknown-scale",
+            "printed-total-of-region-and-hub", "lineage-to-missing-contract-goal", "lineage-to-missing-indicator",
+            "lineage-to-missing-national-measure", "lineage-without-source"]
 ERROR_FILE = {"sjaelland/contracts/2021-sjaelland-v1.yaml": "sjaelland/contracts/2021-sjaelland.yaml"}
 
 

@@ -225,3 +225,78 @@ def test_every_figure_leads_back_to_its_seed_file_and_lines(nj2020, client: http
     assert Decimal(result["value"]) == 72
     assert result["source"]["locator"] == "L376-377"
     assert result["source"]["document"]["file"] == "003_2294b20c545d9869.txt"
+
+
+# KKR Sjælland, "Bidrag til Erhvervshus Sjælland" (seed-002 L1613-1645), as printed:
+# kommune: (DUT-nøgle, bidrag Væksthus Sjælland 2018 kr., bidrag Erhvervshus Sjælland 2019 kr.)
+SJAELLAND_2019 = {
+    "Greve": ("0,825", "900.000", "1.445.162"), "Køge": ("1,08", "1.152.000", "1.738.344"),
+    "Lejre": ("0,438", "468.000", "784.381"), "Roskilde": ("1,405", "1.500.000", "2.512.980"),
+    "Solrød": ("0,345", "372.000", "651.750"), "Faxe": ("0,624", "660.000", "1.033.153"),
+    "Guldborgsund": ("1,168", "1.248.000", "1.743.402"), "Holbæk": ("1,252", "1.332.000", "2.026.610"),
+    "Kalundborg": ("0,902", "936.000", "1.402.152"), "Lolland": ("0,929", "960.000", "1.194.190"),
+    "Næstved": ("1,454", "1.536.000", "2.369.261"), "Odsherred": ("0,601", "648.000", "941.074"),
+    "Ringsted": ("0,607", "648.000", "993.829"), "Slagelse": ("1,465", "1.548.000", "2.260.950"),
+    "Sorø": ("0,517", "540.000", "845.452"), "Stevns": ("0,400", "432.000", "654.522"),
+    "Vordingborg": ("0,843", "900.000", "1.312.788"),
+}
+# Erhvervshus Nordjylland, basisbevilling 2021 in 1.000 kr. (seed-004 L5254-5274), as printed.
+NORDJYLLAND_2021 = {
+    "Morsø": "585", "Thisted": "1.254", "Brønderslev": "1.049", "Frederikshavn": "1.723", "Vesthimmerlands": "1.061",
+    "Læsø": "52", "Rebild": "870", "Mariagerfjord": "1.207", "Jammerbugt": "1.107", "Aalborg": "6.269",
+    "Hjørring": "1.862",
+}
+
+FIGURES = """query($slug: String!) { region(slug: $slug) {
+  municipalities(first: 100) { nodes { name figures { measureKey year value printed recipientHubSlug } } }
+  figureTotals { measureKey year value discrepancy printedTotal { value printed } } } }"""
+
+
+def _danish(printed: str) -> Decimal:
+    return Decimal(printed.replace(".", "").replace(",", "."))
+
+
+def test_sjaelland_2019_payment_table_as_printed(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    region = gql(client, FIGURES, {"slug": "sjaelland"}, SJ)["region"]
+    loaded = {m["name"]: {(f["measureKey"], f["year"]): f for f in m["figures"]}
+              for m in nodes(region["municipalities"])}
+    assert set(loaded) == set(SJAELLAND_2019)
+    for name, (dut, v2018, v2019) in SJAELLAND_2019.items():
+        figures = loaded[name]
+        assert figures[("dut-key", 2019)]["printed"] == dut, name
+        assert Decimal(figures[("dut-key", 2019)]["value"]) == _danish(dut), name
+        assert Decimal(figures[("payment-vaeksthus", 2018)]["value"]) == _danish(v2018), name
+        assert Decimal(figures[("payment-business-hub", 2019)]["value"]) == _danish(v2019), name
+        assert figures[("payment-business-hub", 2019)]["recipientHubSlug"] == "sjaelland"
+    # Hand sums of the printed rows against the printed total row (L1647 "14,853 ... 15.780.000 ... 23.910.000")
+    assert sum(_danish(v[2]) for v in SJAELLAND_2019.values()) == Decimal(23_910_000)
+    assert sum(_danish(v[1]) for v in SJAELLAND_2019.values()) == Decimal(15_780_000)
+    assert sum(_danish(v[0]) for v in SJAELLAND_2019.values()) == Decimal("14.855")
+    totals = {(t["measureKey"], t["year"]): t for t in region["figureTotals"]}
+    assert Decimal(totals[("payment-business-hub", 2019)]["value"]) == Decimal(23_910_000)
+    assert Decimal(totals[("dut-key", 2019)]["value"]) == Decimal("14.855")
+    assert totals[("dut-key", 2019)]["printedTotal"] == {"value": "14.853", "printed": "14,853"}  # sic, L1647
+    assert Decimal(totals[("dut-key", 2019)]["discrepancy"]) == Decimal("-0.002")
+
+
+def test_nordjylland_2021_payment_key_as_printed(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    region = gql(client, FIGURES, {"slug": "nordjylland"}, NJ)["region"]
+    loaded = {m["name"]: m["figures"] for m in nodes(region["municipalities"])}
+    assert set(loaded) == set(NORDJYLLAND_2021)
+    for name, printed in NORDJYLLAND_2021.items():
+        (figure,) = loaded[name]
+        assert (figure["measureKey"], figure["year"], figure["printed"]) == ("payment-business-hub", 2021, printed)
+        assert Decimal(figure["value"]) == _danish(printed) * 1000, name  # printed in 1.000 kr., stored in kr.
+    assert sum(_danish(v) for v in NORDJYLLAND_2021.values()) == 17_039  # rows, against the printed 17.037 (L5276)
+    (total,) = region["figureTotals"]
+    assert Decimal(total["value"]) == 17_039_000
+    assert total["printedTotal"] == {"value": "17037000", "printed": "17.037"}
+    assert Decimal(total["discrepancy"]) == -2000
+
+
+def test_sjaelland_growth_team_member_without_the_page_number(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    teams = nodes(gql(client, "{ growthTeams(first: 10) { nodes { members(first: 20) { nodes { name organisation } } } } }",
+                      None, SJ)["growthTeams"])
+    members = {m["name"]: m["organisation"] for t in teams for m in nodes(t["members"])}
+    # seed-003 L1930 "Claus Engholm Jensen Regionskonsulent, 3F Regionskontor Sjælland 4": the "4" is the page number
+    assert members["Claus Engholm Jensen"] == "Regionskonsulent, 3F Regionskontor Sjælland"

@@ -185,6 +185,6 @@ def check_lineage_members(cat: Catalogue) -> None:
     """Every contract goal named by a lineage exists in some tenant's contracts (with that indicator)."""
     for m, goal, indicator in cat.lineage_checks:
         if goal not in cat.contract_goals:
-            m.error("goal", f"no contract goal {goal[2]!r} in a {goal[0]} contract of {goal[1]}")
+            m.error("goal", f"no contract goal {goal[2]!r} in a {goal[1]} contract of {goal[0]}")
         elif indicator is not None and indicator not in cat.contract_goals[goal]:
-            m.error("indicator", f"goal {goal[2]!r} of the {goal[0]} {goal[1]} contract has no indicator {indicator!r}")
+            m.error("indicator", f"goal {goal[2]!r} of the {goal[1]} {goal[0]} contract has no indicator {indicator!r}")

@@ -25,6 +25,7 @@ from ..permissions import RegionalRead
 from .loaders import INDICATOR_BY_ID, RESULT_BY_ID, RESULTS_BY_TARGET, TARGET_BY_ID
 
 if TYPE_CHECKING:
+    from ..geography.segments import CanonicalSegment
     from .types import Indicator
 
 _TYPES = "kkr.schema.contracts.types"
@@ -50,6 +51,15 @@ class TargetValue:
         description="What partly met is worth in percent (e.g. 50 in 'half fulfilled at >= 50')."
     )
     source: Source = strawberry.field(description="Where the target is printed.")
+
+    @strawberry.field(description="The canonical course type or customer segment of the printed `segment` (e.g. "
+                                  "'handlingsplan' and 'handlingsplaner' are both 'action-plan'); null when no "
+                                  "segment is printed or its spelling is not mapped yet.")
+    async def canonical_segment(self, info: strawberry.Info) -> Annotated[
+            CanonicalSegment, strawberry.lazy("kkr.schema.geography.segments")] | None:
+        from ..geography.segments import canonical_segment
+
+        return await canonical_segment(info, self.segment)
 
 
 def target_value_fields(row: Any) -> dict[str, Any]:

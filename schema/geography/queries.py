@@ -11,6 +11,7 @@ import strawberry
 from sqlalchemy import func, or_, select
 
 from kkr.platform.models import Municipality as MunicipalityModel
+from kkr.platform.models import MunicipalityMeasure as MeasureModel
 from kkr.platform.models import Region as RegionModel
 from kkr.platform.models import enums as model_enums
 
@@ -18,6 +19,8 @@ from ..common.connection import Connection, QueryNodes, connection
 from ..common.database import scalars
 from ..common.enums import SortDirection, UrbanRural, to_model
 from ..common.text import contains_text, danish_sort_key, wants_search
+from ..permissions import SharedRead
+from .figures import MunicipalityMeasure
 from .loaders import MUNICIPALITY_BY_CODE, REGION_BY_SLUG
 from .types import Municipality, Region
 
@@ -81,3 +84,10 @@ class GeographyQuery:
         if direction is SortDirection.DESC:
             keys = tuple(k.desc() for k in keys)
         return QueryNodes(statement.order_by(*keys, m.code), Municipality.from_row)
+
+    @strawberry.field(description="The kinds of municipality figures (DUT key, payments to Væksthus and the business "
+                                  "hubs) with unit and source: the keys `Municipality.figures` and the area "
+                                  "totals take.", permission_classes=[SharedRead])
+    async def municipality_measures(self, info: strawberry.Info) -> list[MunicipalityMeasure]:
+        rows = await scalars(info.context, select(MeasureModel).order_by(MeasureModel.position, MeasureModel.key))
+        return [MunicipalityMeasure.from_row(r) for r in rows]

@@ -18,6 +18,15 @@ from ..common.enums import ContractStatus, CouncilRole, InitiativeStatus, UrbanR
 from ..common.nodes import resolve_nodes
 from ..common.source import Source, source_of
 from ..permissions import RegionalRead
+from .figures import (
+    AreaFigureTotal,
+    MeasureArg,
+    MunicipalityFigure,
+    YearArg,
+    area_totals,
+    figures_of_municipality,
+    population_total,
+)
 from .loaders import (
     MUNICIPALITIES_BY_HUB,
     MUNICIPALITIES_BY_REGION,
@@ -64,6 +73,22 @@ class Region(relay.Node):
     ) -> list[Municipality]:
         rows = await MUNICIPALITIES_BY_REGION.load(info, self.slug)
         return [Municipality.from_row(r) for r in rows if search is None or _name_matches(r, search)]
+
+    @strawberry.field(description="The region's population in a year, summed in the database over its "
+                                  "municipalities (with how many contributed); never stored. Null when no "
+                                  "municipality of the region has a population that year.")
+    async def population_total(
+        self, info: strawberry.Info,
+        year: Annotated[int, strawberry.argument(description="The population year, e.g. 2019.")],
+    ) -> AreaFigureTotal | None:
+        return await population_total(info, "region", self.slug, year)
+
+    @strawberry.field(description="Sums of the region's municipality figures per measure and year (population "
+                                  "included), computed in the database from the municipalities, with the "
+                                  "total the paper prints and the discrepancy where one is printed.")
+    async def figure_totals(self, info: strawberry.Info, year: YearArg = None,
+                            measure: MeasureArg = None) -> list[AreaFigureTotal]:
+        return await area_totals(info, "region", self.slug, year, measure)
 
     @connection(
         Connection[Annotated["BusinessHub", strawberry.lazy(_ORGANISATIONS)]],
@@ -181,6 +206,13 @@ class Municipality(relay.Node):
     ) -> list[MunicipalityPopulation]:
         rows = await POPULATION_BY_MUNICIPALITY.load(info, self.code)
         return [MunicipalityPopulation.from_row(r) for r in rows if year is None or r.year == year]
+
+    @strawberry.field(description="The municipality's figures as printed (DUT key, payments to Væksthus and the "
+                                  "business hub), by measure and year, each with its source.")
+    async def figures(self, info: strawberry.Info, year: YearArg = None, measure: Annotated[
+        str | None, strawberry.argument(description="Only this measure (a key of municipalityMeasures, e.g. "
+                                                    "'dut-key').")] = None) -> list[MunicipalityFigure]:
+        return await figures_of_municipality(info, self.code, year, measure)
 
 
 def _name_matches(row: MunicipalityModel, search: str) -> bool:

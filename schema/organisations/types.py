@@ -37,6 +37,7 @@ from .loaders import (
 
 if TYPE_CHECKING:
     from ..contracts.types import ResultContract
+    from ..geography.figures import AreaFigureTotal
     from ..geography.types import Municipality, Region
 
 _GEOGRAPHY = "kkr.schema.geography.types"
@@ -89,6 +90,26 @@ class BusinessHub(relay.Node):
         from ..geography.types import municipalities_of_hub
 
         return await municipalities_of_hub(info, self.slug)
+
+    @strawberry.field(description="Sums of the municipality figures of the municipalities the hub serves, per measure "
+                                  "and year (population included), computed in the database, with the total the "
+                                  "paper prints and the discrepancy where one is printed.")
+    async def figure_totals(self, info: strawberry.Info, year: Annotated[int | None, strawberry.argument(
+            description="Only this year.")] = None, measure: Annotated[str | None, strawberry.argument(
+            description="Only this measure (a key of municipalityMeasures, or 'population').")] = None,
+    ) -> list[Annotated[AreaFigureTotal, strawberry.lazy("kkr.schema.geography.figures")]]:
+        from ..geography.figures import area_totals
+
+        return await area_totals(info, "hub", self.slug, year, measure)
+
+    @strawberry.field(description="Population of the hub's municipalities in a year, summed in the database (with how "
+                                  "many contributed); null when none has a population that year.")
+    async def population_total(self, info: strawberry.Info, year: Annotated[int, strawberry.argument(
+            description="The population year, e.g. 2019.")]) -> Annotated[
+            AreaFigureTotal, strawberry.lazy("kkr.schema.geography.figures")] | None:
+        from ..geography.figures import population_total
+
+        return await population_total(info, "hub", self.slug, year)
 
     @connection(
         Connection["HubOffice"] | None,
