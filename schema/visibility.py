@@ -3,8 +3,8 @@
 For every audience (the set of scope permission classes that admit the caller) a
 pruned copy of the schema is built once and cached: the fields whose scope
 permissions refuse the audience are removed, then every type no longer reachable
-from the root types (a type only a hidden field leads to disappears; an interface
-does not make its implementations reachable).  The pruned schema shares the full
+from the root types (a type only a hidden field leads to disappears; `node(id:)`
+does not make every Node type reachable).  The pruned schema shares the full
 schema's scalars, enums, input types and field definitions (arguments,
 descriptions, Strawberry's extensions), so it validates exactly like the full one.
 
@@ -184,7 +184,9 @@ class SchemaVisibility:
 def _reachable(core: GraphQLSchema, roots: list[GraphQLObjectType],
                visible_fields: Callable[[Any], dict[str, GraphQLField]]) -> list[str]:
     """Type names reachable from the roots through visible fields, arguments, interfaces and union members
-    (and the directives' arguments), in the full schema's order."""
+    (and the directives' arguments), in the full schema's order.  A field returning an interface makes its
+    implementations reachable, except `Node` (`node`/`nodes`): only Node types some other visible field returns
+    are the caller's, and `VisibleNodeTypes` answers null for the others."""
     seen: set[str] = set()
     pending: list[Any] = [*roots, *(arg.type for d in core.directives for arg in d.args.values())]
     while pending:
@@ -196,6 +198,9 @@ def _reachable(core: GraphQLSchema, roots: list[GraphQLObjectType],
             for field in visible_fields(graphql_type).values():
                 pending.append(field.type)
                 pending.extend(arg.type for arg in field.args.values())
+                returned = get_named_type(field.type)
+                if isinstance(returned, GraphQLInterfaceType) and returned.name != NODE_INTERFACE:
+                    pending.extend(core.get_possible_types(returned))  # what the field may answer with
             pending.extend(graphql_type.interfaces)
         elif isinstance(graphql_type, GraphQLInputObjectType):
             pending.extend(field.type for field in graphql_type.fields.values())

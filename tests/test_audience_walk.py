@@ -1,0 +1,571 @@
+"""A walk over the schema each audience sees, over HTTP against the demo data.
+
+For KL (`benchmark:read`), a ministry (`aggregates:read`), both together and an
+anonymous caller: the caller's own introspection is fetched, then every field it
+shows is selected (to a bounded depth, through interfaces and unions) and run.
+Nothing it shows may answer FORBIDDEN: what a caller may not use is not in its
+schema, and a document that asks for it fails validation, for nested fields as
+for root fields.  The walk is generic: fields added later are walked too.
+
+Required arguments are filled from values the caller read itself in a first pass
+(`region(slug:)` gets a `Region.slug` it saw, `node(id:)` an id it saw), else from
+`ARGUMENTS`, else with a type-correct guess; a guessed argument may give a clear
+input error, never FORBIDDEN or an internal error.
+
+Hostile cases: KL asks by global id (node/nodes) for draft contracts, local goals
+and what hangs below them (ids read with regional tokens): null, and row-level
+security keeps those rows from KL's transactions as well.  A ministry reaches no
+row at all: no Node type, no `id`, and node/nodes fail validation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    build_client_schema,
+    get_introspection_query,
+    get_named_type,
+    is_composite_type,
+    is_leaf_type,
+    is_required_argument,
+    is_required_input_field,
+    print_ast,
+)
+from graphql.utilities import ast_from_value
+from sqlalchemy import text
+from strawberry.relay import from_base64
+
+from .tokens import bearer
+
+pytestmark = pytest.mark.usefixtures("demo_data")
+
+KL = ("benchmark:read",)
+MINISTRY = ("aggregates:read",)
+AUDIENCES: dict[str, tuple[str, ...]] = {"KL": KL, "ministry": MINISTRY, "KL and ministry": KL + MINISTRY,
+                                         "anonymous": ()}
+#: Every scope at once: its schema is the whole schema (the reference for what the others do not see).
+EVERYTHING = ("region:sjaelland:write", "region:nordjylland:write", "benchmark:read", "aggregates:read", "admin")
+SJ_WRITE, NJ_WRITE = ("region:sjaelland:write",), ("region:nordjylland:write",)
+
+#: Depth of the walk below a root field (object levels).
+DEPTH = 4
+#: Page size asked of every paginated field (`first`), to keep the walk small.
+PAGE = 2
+#: Required arguments the first pass cannot supply: (type, field, argument) -> value.  Most are found generically
+#: (a value of the returned type's field of the same name, read in the first pass).
+ARGUMENTS: dict[tuple[str, str, str], Any] = {
+    ("Query", "region", "slug"): "sjaelland",
+    ("Query", "businessHub", "slug"): "sjaelland",
+    ("Query", "municipality", "code"): "269",
+}
+
+
+def catalogued_subject(found: dict[str, list[dict[str, Any]]], *, period: bool) -> dict[str, Any] | None:
+    """A goal lineage of KL's catalogue (and one of its periods) for the fields that need one subject."""
+    for entry in found.get("CatalogueEntry", []):
+        if entry.get("lineages") and entry.get("periods"):
+            return {"lineage": entry["lineages"][0], **({"period": entry["periods"][0]} if period else {})}
+    return None
+
+
+#: Arguments a field needs although none is required (e.g. "exactly one of ..."), from objects read in the first
+#: pass by type name: (type, field) -> function of them giving the arguments (None: not found).
+EXTRA_ARGUMENTS: dict[tuple[str, str], Any] = {
+    ("Query", "benchmarkComparison"): lambda found: catalogued_subject(found, period=True),
+    ("Query", "benchmarkSeries"): lambda found: catalogued_subject(found, period=False),
+}
+
+
+# --- GraphQL over HTTP --------------------------------------------------------------------------------------------
+
+def post(client: httpx.Client, scopes: tuple[str, ...], query: str, variables: dict[str, Any] | None = None,
+         ) -> dict[str, Any]:
+    headers = bearer(*scopes, subject="walker@test") if scopes else {}
+    response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def data_of(client: httpx.Client, scopes: tuple[str, ...], query: str, variables: dict[str, Any] | None = None,
+            ) -> dict[str, Any]:
+    body = post(client, scopes, query, variables)
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+def schema_of(client: httpx.Client, scopes: tuple[str, ...]) -> GraphQLSchema:
+    """The caller's schema, from its own introspection."""
+    return build_client_schema(data_of(client, scopes, get_introspection_query(descriptions=False)))
+
+
+def is_validation_failure(body: dict[str, Any]) -> bool:
+    errors = body.get("errors") or []
+    return body.get("data") is None and bool(errors) and all(
+        "path" not in e and not (e.get("extensions") or {}).get("code") for e in errors)
+
+
+# --- building documents from a schema ------------------------------------------------------------------------------
+
+class Walker:
+    """Builds selections of every field of a schema, with argument values for required arguments."""
+
+    def __init__(self, schema: GraphQLSchema, seen: dict[tuple[str, str], list[Any]] | None = None,
+                 found: dict[str, list[dict[str, Any]]] | None = None) -> None:
+        self.schema = schema
+        #: (type name, field name) -> scalar values read in an earlier pass
+        self.seen = seen or {}
+        #: type name -> objects read in an earlier pass (keys are field names)
+        self.found = found or {}
+        self.complete = True  # False when a required argument had to be guessed or left out
+
+    # arguments
+
+    def literal(self, value: Any, type_: GraphQLInputType) -> str:
+        node = ast_from_value(value, type_)
+        assert node is not None, (value, type_)
+        return print_ast(node)
+
+    def values_seen(self, type_: Any, field: str) -> list[Any]:
+        named = get_named_type(type_)
+        names = [t.name for t in self.schema.get_possible_types(named)] if isinstance(
+            named, (GraphQLInterfaceType, GraphQLUnionType)) else [named.name]
+        return [v for name in names for v in self.seen.get((name, field), [])[:1]] if len(names) > 1 else \
+            self.seen.get((names[0], field), [])
+
+    def argument(self, parent: str, field_name: str, field: GraphQLField, name: str, type_: GraphQLInputType) -> Any:
+        if (parent, field_name, name) in ARGUMENTS:
+            return ARGUMENTS[(parent, field_name, name)]
+        inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        singular = name[:-1] if isinstance(inner, GraphQLList) and name.endswith("s") else name
+        found = self.values_seen(field.type, singular)
+        if found:
+            return found if isinstance(inner, GraphQLList) else found[0]
+        self.complete = False
+        return self.guess(type_)
+
+    def guess(self, type_: Any) -> Any:
+        if isinstance(type_, GraphQLNonNull):
+            return self.guess(type_.of_type)
+        if isinstance(type_, GraphQLList):
+            return [self.guess(type_.of_type)]
+        if isinstance(type_, GraphQLEnumType):
+            return next(iter(type_.values.values())).value
+        if isinstance(type_, GraphQLInputObjectType):
+            fields = type_.fields.items()
+            if type_.is_one_of:
+                name, field = next(iter(fields))
+                return {name: self.guess(field.type)}
+            return {name: self.guess(f.type) for name, f in fields if is_required_input_field(f)}
+        assert isinstance(type_, GraphQLScalarType)
+        return {"Int": 2021, "Float": 1.0, "Boolean": False, "ID": "eA=="}.get(type_.name, "sjaelland")
+
+    def arguments(self, parent: str, field_name: str, field: GraphQLField) -> str:
+        """The argument list of a field: its required arguments, and a small page size."""
+        parts = []
+        extra = EXTRA_ARGUMENTS.get((parent, field_name), lambda found: None)(self.found) or {}
+        for name, argument in field.args.items():
+            if name in extra:
+                parts.append(f"{name}: {self.literal(extra[name], argument.type)}")
+            elif is_required_argument(argument):
+                value = self.argument(parent, field_name, field, name, argument.type)
+                parts.append(f"{name}: {self.literal(value, argument.type)}")
+            elif name == "first" and get_named_type(argument.type).name == "Int":
+                parts.append(f"first: {PAGE}")
+        return f"({', '.join(parts)})" if parts else ""
+
+    # selections
+
+    def selection(self, type_: Any, depth: int) -> str:
+        """The selection set for a composite type: every field, fragments on every possible type."""
+        named = get_named_type(type_)
+        if not isinstance(named, (GraphQLInterfaceType, GraphQLUnionType)):
+            return "{ " + " ".join(self.fields(named, depth)) + " }"
+        parts = self.fields(named, depth) if isinstance(named, GraphQLInterfaceType) else ["__typename"]
+        for possible in self.schema.get_possible_types(named):
+            # aliased: the same field name may have another type in another possible type
+            parts.append(f"... on {possible.name} {{ {' '.join(self.fields(possible, depth, alias=True))} }}")
+        return "{ " + " ".join(parts) + " }"
+
+    def fields(self, named: GraphQLObjectType | GraphQLInterfaceType, depth: int, *, alias: bool = False,
+               ) -> list[str]:
+        parts = ["__typename"]
+        for name, field in named.fields.items():
+            args = self.arguments(named.name, name, field)
+            inner = get_named_type(field.type)
+            label = f"{name}{ALIAS}{named.name}: {name}" if alias else name
+            if is_leaf_type(inner):
+                parts.append(f"{label}{args}")
+            elif depth > 0:
+                parts.append(f"{label}{args} {self.selection(field.type, depth - 1)}")
+        return parts
+
+    def root_documents(self) -> Iterator[tuple[str, str]]:
+        """(root field, document) for every root field of Query."""
+        query = self.schema.query_type
+        for name, field in query.fields.items():
+            args = self.arguments("Query", name, field)
+            if is_leaf_type(get_named_type(field.type)):
+                yield name, f"{{ {name}{args} }}"
+            else:
+                yield name, f"{{ {name}{args} {self.selection(field.type, DEPTH)} }}"
+
+
+ALIAS = "__in"  # alias of a field in a fragment on a possible type: <field>__in<Type>
+
+
+def field_name(key: str) -> str:
+    """The field a response key stands for (see ALIAS)."""
+    return key if key.startswith("__") else key.split(ALIAS)[0]
+
+
+def collect(value: Any, seen: dict[tuple[str, str], list[Any]], found: dict[str, list[dict[str, Any]]] | None = None,
+            ) -> None:
+    """Scalar values by (__typename, field), and objects by __typename, from a response."""
+    if isinstance(value, list):
+        for item in value:
+            collect(item, seen, found)
+    elif isinstance(value, dict):
+        typename = value.get("__typename")
+        if typename and found is not None:
+            found.setdefault(typename, []).append({field_name(k): v for k, v in value.items()})
+        for key, item in value.items():
+            if typename and key != "__typename" and isinstance(item, (str, int, float)) and not isinstance(item, bool):
+                values = seen.setdefault((typename, field_name(key)), [])
+                if item not in values:
+                    values.append(item)
+            collect(item, seen, found)
+
+
+def objects(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, list):
+        for item in value:
+            yield from objects(item)
+    elif isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from objects(item)
+
+
+def walk(client: httpx.Client, scopes: tuple[str, ...], schema: GraphQLSchema) -> dict[str, dict[str, Any]]:
+    """Run every root field's document twice: first to harvest values, then with them for required arguments."""
+    seen: dict[tuple[str, str], list[Any]] = {}
+    found: dict[str, list[dict[str, Any]]] = {}
+    bodies: dict[str, dict[str, Any]] = {}
+    for _ in range(2):
+        walker = Walker(schema, seen, found)
+        for name, document in walker.root_documents():
+            if name in bodies and bodies[name]["document"] == document:
+                continue  # nothing read in the first pass changes its arguments
+            bodies[name] = body = post(client, scopes, document)
+            assert not is_validation_failure(body), (name, document, body["errors"])  # built from its own schema
+            bodies[name]["document"] = document
+            collect(body.get("data"), seen, found)
+    return bodies
+
+
+# --- fixtures -------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def module_client(live_server) -> Iterator[httpx.Client]:  # noqa: ANN001
+    with httpx.Client(base_url=live_server.url, timeout=60) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def full_schema(module_client: httpx.Client) -> GraphQLSchema:
+    return schema_of(module_client, EVERYTHING)
+
+
+@pytest.fixture(scope="module")
+def schemas(module_client: httpx.Client) -> dict[str, GraphQLSchema]:
+    return {audience: schema_of(module_client, scopes) for audience, scopes in AUDIENCES.items()}
+
+
+@pytest.fixture(scope="module")
+def walks(module_client: httpx.Client, schemas: dict[str, GraphQLSchema]) -> dict[str, dict[str, dict[str, Any]]]:
+    return {audience: walk(module_client, AUDIENCES[audience], schemas[audience]) for audience in AUDIENCES}
+
+
+# --- the walk -------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("audience", list(AUDIENCES))
+def test_nothing_the_caller_sees_answers_forbidden(walks: dict[str, dict[str, dict[str, Any]]], audience: str) -> None:
+    problems = []
+    for field, body in walks[audience].items():
+        for error in body.get("errors") or []:
+            code = (error.get("extensions") or {}).get("code")
+            if code == "FORBIDDEN" or error["message"] == "Internal server error.":
+                problems.append((field, error.get("path"), code, error["message"]))
+    assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("audience", list(AUDIENCES))
+def test_the_walk_reads_data(walks: dict[str, dict[str, dict[str, Any]]], audience: str) -> None:
+    """Not a vacuous walk: every root field answered, most of them without any error."""
+    bodies = walks[audience]
+    assert "viewer" in bodies and bodies["viewer"]["data"]["viewer"]["isAnonymous"] == (audience == "anonymous")
+    answered = [name for name, body in bodies.items() if body.get("data") and body["data"].get(name) is not None]
+    assert len(answered) >= len(bodies) * 0.7, {n: b.get("errors") for n, b in bodies.items() if n not in answered}
+
+
+def test_kl_reads_reference_data_and_comparable_figures(walks: dict[str, dict[str, dict[str, Any]]]) -> None:
+    bodies = walks["KL"]
+    for field in ("regions", "businessHubs", "comparableFigures", "benchmarkObservations", "node", "nodes"):
+        assert field in bodies and "errors" not in bodies[field], (field, bodies.get(field))
+    assert len(bodies["regions"]["data"]["regions"]) == 5
+    # node(id:) and nodes(ids:) got ids KL read itself: they resolve
+    assert bodies["node"]["data"]["node"] is not None and all(bodies["nodes"]["data"]["nodes"])
+
+
+def test_kl_reads_no_draft_and_no_local_goal_anywhere(walks: dict[str, dict[str, dict[str, Any]]],
+                                                      schemas: dict[str, GraphQLSchema]) -> None:
+    """In every row KL's walk read (objects of types outside the ministry's aggregate part), no draft contract
+    status and no local goal category."""
+    aggregate_types = set(schemas["ministry"].type_map)
+    for audience in ("KL", "KL and ministry"):
+        schema = schemas[audience]
+        for field, body in walks[audience].items():
+            for obj in objects(body.get("data")):
+                typename = obj.get("__typename")
+                if typename is None or typename in aggregate_types:
+                    continue
+                graphql_type = schema.get_type(typename)
+                for key, value in obj.items():
+                    definition = graphql_type.fields.get(field_name(key)) if hasattr(graphql_type, "fields") else None
+                    if definition is None:
+                        continue
+                    enum = get_named_type(definition.type).name
+                    assert not (enum == "ContractStatus" and value == "DRAFT"), (field, obj)
+                    assert not (enum == "GoalCategory" and value == "LOCAL"), (field, obj)
+
+
+# --- what the caller does not see fails validation -----------------------------------------------------------------
+
+def paths_to_types(schema: GraphQLSchema) -> dict[str, tuple[str, str]]:
+    """For every composite type of a schema, a document prefix reaching it from Query: (opening, closing)."""
+    walker = Walker(schema)
+    paths: dict[str, tuple[str, str]] = {schema.query_type.name: ("", "")}
+    queue = [schema.query_type]
+    while queue:
+        current = queue.pop(0)
+        opening, closing = paths[current.name]
+        for name, field in current.fields.items():
+            target = get_named_type(field.type)
+            if not is_composite_type(target):
+                continue
+            step = f"{name}{walker.arguments(current.name, name, field)} {{ "
+            reached = [target]
+            if isinstance(target, (GraphQLInterfaceType, GraphQLUnionType)):
+                reached += schema.get_possible_types(target)
+            for graphql_type in reached:
+                if graphql_type.name in paths:
+                    continue
+                fragment = f"... on {graphql_type.name} {{ " if graphql_type is not target else ""
+                paths[graphql_type.name] = (opening + step + fragment, (" }" if fragment else "") + " }" + closing)
+                if not isinstance(graphql_type, GraphQLUnionType):
+                    queue.append(graphql_type)
+    return paths
+
+
+def chunks(items: list[Any], size: int = 90) -> Iterator[list[Any]]:
+    """Pieces that stay below graphql-core's limit of 100 validation errors per document."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def hidden_fields(full: GraphQLSchema, schema: GraphQLSchema) -> list[tuple[str, str, bool]]:
+    """(type, field, composite) of the fields of the caller's types that the whole schema has and it does not."""
+    found = []
+    for name, graphql_type in schema.type_map.items():
+        if name.startswith("__") or not isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)):
+            continue
+        for field_name, field in full.get_type(name).fields.items():
+            if field_name not in graphql_type.fields:
+                found.append((name, field_name, is_composite_type(get_named_type(field.type))))
+    return found
+
+
+@pytest.mark.parametrize("audience", list(AUDIENCES))
+def test_hidden_fields_fail_validation(module_client: httpx.Client, full_schema: GraphQLSchema,
+                                       schemas: dict[str, GraphQLSchema], audience: str) -> None:
+    """Every field the caller's types lack (root or nested) is unknown to it, without suggestions; one document
+    asks for all of them, each reached through fields the caller does see."""
+    schema = schemas[audience]
+    hidden = hidden_fields(full_schema, schema)
+    assert hidden
+    if audience.startswith("KL"):
+        assert ("BusinessHub", "offices", True) in hidden and ("BusinessHub", "boardMembers", True) in hidden
+    paths = paths_to_types(schema)
+    for chunk in chunks(hidden):
+        selections = []
+        for i, (type_name, field, composite) in enumerate(chunk):
+            opening, closing = paths[type_name]
+            selections.append(f"h{i}: {opening}{field}{' { __typename }' if composite else ''}{closing}")
+        body = post(module_client, AUDIENCES[audience], "{ " + " ".join(selections) + " }")
+        assert is_validation_failure(body), body
+        messages = {e["message"] for e in body["errors"]}
+        assert messages == {f"Cannot query field '{f}' on type '{t}'." for t, f, _ in chunk}
+
+
+@pytest.mark.parametrize("audience", list(AUDIENCES))
+def test_hidden_types_are_unknown(module_client: httpx.Client, full_schema: GraphQLSchema,
+                                  schemas: dict[str, GraphQLSchema], audience: str) -> None:
+    schema = schemas[audience]
+    hidden = [name for name, t in full_schema.type_map.items()
+              if not name.startswith("__") and name not in schema.type_map]
+    assert hidden
+    aliases = " ".join(f't{i}: __type(name: "{name}") {{ name }}' for i, name in enumerate(hidden))
+    assert set(data_of(module_client, AUDIENCES[audience], f"{{ {aliases} }}").values()) == {None}
+    objects_ = [name for name in hidden if isinstance(full_schema.get_type(name), GraphQLObjectType)]
+    for chunk in chunks(objects_):
+        fragments = " ".join(f"... on {name} {{ __typename }}" for name in chunk)
+        body = post(module_client, AUDIENCES[audience], f"{{ __typename {fragments} }}")
+        assert is_validation_failure(body)
+        assert {e["message"] for e in body["errors"]} == {f"Unknown type '{name}'." for name in chunk}
+
+
+@pytest.mark.parametrize("audience", list(AUDIENCES))
+def test_mutations_are_unknown(module_client: httpx.Client, full_schema: GraphQLSchema,
+                               schemas: dict[str, GraphQLSchema], audience: str) -> None:
+    assert schemas[audience].mutation_type is None
+    name = next(iter(full_schema.mutation_type.fields))
+    body = post(module_client, AUDIENCES[audience], f"mutation {{ {name} {{ __typename }} }}")
+    assert is_validation_failure(body)
+    assert any("mutation" in e["message"] for e in body["errors"]), body
+
+
+# --- the ministry: aggregates only -----------------------------------------------------------------------------------
+
+def test_a_ministry_reaches_no_row(schemas: dict[str, GraphQLSchema], full_schema: GraphQLSchema,
+                                   module_client: httpx.Client) -> None:
+    schema = schemas["ministry"]
+    rows = {t.name for t in full_schema.get_possible_types(full_schema.get_type("Node"))}
+    assert "Node" not in schema.type_map and not rows & set(schema.type_map)
+    assert not {"node", "nodes"} & set(schema.query_type.fields)
+    for name, graphql_type in schema.type_map.items():
+        if isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)) and not name.startswith("__"):
+            assert "id" not in graphql_type.fields, name  # nothing the ministry reads has a row identity
+    for query in ('{ node(id: "UmVnaW9uOnNqYWVsbGFuZA==") { id } }',
+                  '{ nodes(ids: ["UmVnaW9uOnNqYWVsbGFuZA=="]) { id } }',
+                  "{ regions { slug } }", "{ resultContracts { totalCount } }", "{ comparableFigures { region } }",
+                  "{ benchmarkObservations { totalCount } }", "{ publishedContracts { region } }"):
+        body = post(module_client, MINISTRY, query)
+        assert is_validation_failure(body), (query, body)
+        assert any(e["message"].startswith("Cannot query field") for e in body["errors"]), body
+
+
+# --- KL and global ids ----------------------------------------------------------------------------------------------
+
+CONTRACT_TREE = """{ resultContracts(first: 100, allVersions: true) { nodes { id status published
+  goals(first: 100) { nodes { id category indicators(first: 100) { nodes { id
+    targets(first: 100) { nodes { id results(first: 100) { nodes { id } } } } } } } } } } }"""
+
+
+def forbidden_ids(client: httpx.Client) -> dict[str, list[str]]:
+    """Global ids KL must never resolve, read with the regions' own tokens: draft contracts and everything in them,
+    local goals (of any contract) and everything below them.  Also, for contrast, published national goals'."""
+    ids: dict[str, list[str]] = {"contract": [], "goal": [], "indicator": [], "target": [], "result": [],
+                                 "comparable goal": []}
+    for scopes in (SJ_WRITE, NJ_WRITE):
+        for contract in data_of(client, scopes, CONTRACT_TREE)["resultContracts"]["nodes"]:
+            draft = contract["status"] == "DRAFT"
+            if draft:
+                ids["contract"].append(contract["id"])
+            for goal in contract["goals"]["nodes"]:
+                if not (draft or goal["category"] == "LOCAL"):
+                    if contract["published"] and goal["category"] == "NATIONAL":
+                        ids["comparable goal"].append(goal["id"])
+                    continue
+                ids["goal"].append(goal["id"])
+                for indicator in goal["indicators"]["nodes"]:
+                    ids["indicator"].append(indicator["id"])
+                    for target in indicator["targets"]["nodes"]:
+                        ids["target"].append(target["id"])
+                        ids["result"].extend(r["id"] for r in target["results"]["nodes"])
+    return ids
+
+
+@pytest.fixture(scope="module")
+def kl_forbidden_ids(module_client: httpx.Client) -> dict[str, list[str]]:
+    ids = forbidden_ids(module_client)
+    for kind in ("contract", "goal", "indicator", "target", "result", "comparable goal"):
+        assert ids[kind], f"the demo data has no {kind} for this test"
+    return ids
+
+
+def test_kl_gets_null_for_drafts_and_local_goals_by_node_id(module_client: httpx.Client,
+                                                             kl_forbidden_ids: dict[str, list[str]]) -> None:
+    for kind in ("contract", "goal", "indicator", "target", "result"):
+        for global_id in kl_forbidden_ids[kind][:5]:  # all of them through nodes(ids:) below
+            body = post(module_client, KL, "query($id: ID!) { node(id: $id) { id __typename } }", {"id": global_id})
+            assert body == {"data": {"node": None}}, (kind, global_id, body)
+    everything = list(itertools.chain.from_iterable(kl_forbidden_ids[k] for k in ("contract", "goal", "indicator",
+                                                                                   "target", "result")))
+    for page in range(0, len(everything), 100):
+        ids = everything[page:page + 100]
+        body = post(module_client, KL, "query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }", {"ids": ids})
+        assert body == {"data": {"nodes": [None] * len(ids)}}, body
+
+
+def test_kl_cannot_name_contract_types(module_client: httpx.Client, kl_forbidden_ids: dict[str, list[str]]) -> None:
+    """Contracts, goals, targets and results are not in KL's schema: it cannot even ask for their fields."""
+    global_id = kl_forbidden_ids["goal"][0]
+    body = post(module_client, KL, "query($id: ID!) { node(id: $id) { ... on Goal { title } } }", {"id": global_id})
+    assert is_validation_failure(body) and body["errors"][0]["message"] == "Unknown type 'Goal'."
+
+
+TABLES = {"contract": "result_contract", "goal": "goal", "indicator": "indicator", "target": "target",
+          "result": "result"}
+
+
+async def test_row_level_security_keeps_them_from_kl_too(app_db, kl_forbidden_ids: dict[str, list[str]]) -> None:  # noqa: ANN001
+    """Below the schema: in KL's transactions the same rows do not exist (policies benchmark_read), while the
+    published contracts' national goals do (KL's comparisons read them)."""
+    from kkr.platform.auth.identity import Identity
+
+    kl = Identity("kl@test", frozenset(KL)).tenant_context()
+
+    def keys(kind: str) -> list[uuid.UUID]:
+        return [uuid.UUID(from_base64(global_id)[1]) for global_id in kl_forbidden_ids[kind]]
+
+    async with app_db.transaction(kl) as session:
+        for kind, table in TABLES.items():
+            count = await session.scalar(text(f"SELECT count(*) FROM {table} WHERE id = ANY(:ids)"),
+                                         {"ids": keys(kind)})
+            assert count == 0, (kind, count)
+        visible = await session.scalar(text("SELECT count(*) FROM goal WHERE id = ANY(:ids)"),
+                                       {"ids": keys("comparable goal")})
+        assert visible == len(kl_forbidden_ids["comparable goal"])
+
+
+def test_every_node_type_kl_sees_resolves_by_id(module_client: httpx.Client, schemas: dict[str, GraphQLSchema],
+                                                walks: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """The Node types in KL's schema are those it can look up: each id KL read resolves to itself."""
+    schema = schemas["KL"]
+    node_types = {t.name for t in schema.get_possible_types(schema.get_type("Node"))}
+    seen: dict[tuple[str, str], list[Any]] = {}
+    for body in walks["KL"].values():
+        collect(body.get("data"), seen)
+    ids = {name: seen[(name, "id")][0] for name in node_types if (name, "id") in seen}
+    assert {"Region", "BusinessHub", "Municipality"} <= set(ids)
+    body = post(module_client, KL, "query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }",
+                {"ids": list(ids.values())})
+    assert body["data"]["nodes"] == [{"id": i, "__typename": name} for name, i in ids.items()], body
