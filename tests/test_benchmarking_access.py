@@ -159,6 +159,13 @@ def test_comparable_figures_still_work_and_hold_no_draft_year(client: httpx.Clie
     assert {f["goalCategory"] for f in body["data"]["all"]} == {"NATIONAL", "COMMON"}
 
 
+def test_an_unknown_hub_in_a_series_is_a_clear_error(client: httpx.Client) -> None:
+    body = post(client, '{ benchmarkSeries(frameworkAgreement: "2019-2020", nationalGoalCode: "1",'
+                        ' businessHubs: ["sjaelland", "atlantis"]) { years } }', None, KL)
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "'atlantis'" in error["message"], error
+
+
 @pytest.mark.parametrize(("arguments", "message"), [
     ('lineage: "satisfaction-nps", frameworkAgreement: "2019-2020", nationalGoalCode: "1", period: "2020"',
      "exactly one of"),

@@ -4,7 +4,8 @@ Every question is answered by one or two set-based statements (no per-hub or
 per-year queries).  The building blocks:
 
 - `members`: what a goal selector means (a goal lineage's members, or one national goal);
-- `cf` (contract figures): targets of the latest visible version of published contracts, national
+- `cf` (contract figures): targets of the latest visible version of published contracts (a newer draft
+  version is invisible to KL, so the last published version counts), national
   and common goals only, with their latest result.  Row-level security (policies `benchmark_read`,
   migration 0002) already hides drafts and local goals from a `benchmark:read` transaction; the
   statement says so again, so no selector can reach them (a lineage member naming a local goal or

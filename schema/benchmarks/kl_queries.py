@@ -216,6 +216,9 @@ class KlBenchmarksQuery:
         params = {**_params(lineage, framework_agreement, national_goal_code, segment),
                   "hubs": business_hubs, "from_year": from_year, "to_year": to_year}
         rows = (await execute(info.context, service.series_statement(), params)).all()
+        unknown = sorted(set(business_hubs or ()) - {row.hub_slug for row in rows})
+        if rows and unknown:  # every known hub has a point for every year
+            raise bad_input(f"Argument 'businessHubs': no business hub {', '.join(map(repr, unknown))}.")
         points = [goal_figure(row, row.grid_year) for row in rows]
         return BenchmarkSeries(subject=subject, years=sorted({row.grid_year for row in rows}), points=points)
 
