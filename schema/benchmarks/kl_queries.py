@@ -102,7 +102,7 @@ def _not_reported(figures: list[Any]) -> list[Any]:
     return [f.area for f in figures if f.status is not BenchmarkFigureStatus.REPORTED]
 
 
-async def _goal_comparison(info: strawberry.Info, subject: BenchmarkSubject, params: dict[str, Any],
+async def _goal_comparison(info: strawberry.Info, params: dict[str, Any],
                            period: str) -> tuple[list[ComparisonMeasure], list[Any]]:
     """The measures of a goal selector in `period`, and the hubs expected when no measure matches at all."""
     year = service.period_year(period)
@@ -185,7 +185,7 @@ class KlBenchmarksQuery:
             measures, nothing = await _observation_comparison(info, indicator_key, period)
         else:
             measures, nothing = await _goal_comparison(
-                info, subject, _params(lineage, framework_agreement, national_goal_code, segment), period)
+                info, _params(lineage, framework_agreement, national_goal_code, segment), period)
         missing: OrderedDict[str, Any] = OrderedDict((area.slug, [area, False]) for area in nothing)
         for measure in measures:
             reported = {f.area.slug for f in measure.figures if f.status is BenchmarkFigureStatus.REPORTED}
@@ -264,4 +264,4 @@ class KlBenchmarksQuery:
                 for r in rows]
 
 
-__all__ = ["KlBenchmarksQuery", "area_of"]
+__all__ = ["KlBenchmarksQuery"]
