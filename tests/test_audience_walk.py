@@ -569,3 +569,51 @@ def test_every_node_type_kl_sees_resolves_by_id(module_client: httpx.Client, sch
     body = post(module_client, KL, "query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }",
                 {"ids": list(ids.values())})
     assert body["data"]["nodes"] == [{"id": i, "__typename": name} for name, i in ids.items()], body
+
+
+def test_kl_nodes_keep_order_around_the_ids_it_may_not_resolve(module_client: httpx.Client,
+                                                               kl_forbidden_ids: dict[str, list[str]]) -> None:
+    region = data_of(module_client, KL, "{ regions { id } }")["regions"][0]["id"]
+    hub = data_of(module_client, KL, "{ businessHubs(first: 1) { nodes { id } } }")["businessHubs"]["nodes"][0]["id"]
+    ids = [kl_forbidden_ids["contract"][0], region, kl_forbidden_ids["goal"][0], hub, kl_forbidden_ids["result"][0]]
+    nodes = data_of(module_client, KL, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})["nodes"]
+    assert nodes == [None, {"id": region}, None, {"id": hub}, None]
+
+
+# --- the pruned schemas themselves (in process) ----------------------------------------------------------------------
+
+def test_callers_with_the_same_audience_share_one_pruned_schema() -> None:
+    """Built once per audience (the permission classes that admit a caller), not per request or token."""
+    from kkr.platform.auth.identity import Identity
+    from kkr.schema.schema import schema
+    from kkr.schema.visibility import visibility_of
+
+    visibility = visibility_of(schema)
+
+    def pruned(*scopes: str) -> GraphQLSchema:
+        return visibility.schema_for(Identity(f"{scopes}@test", frozenset(scopes)), None)
+
+    assert pruned("benchmark:read") is pruned("benchmark:read")
+    assert pruned("region:sjaelland:read") is pruned("region:nordjylland:read")
+    assert pruned("aggregates:read") is not pruned("benchmark:read")
+    assert pruned() is pruned("no-such-scope")
+
+
+@pytest.mark.parametrize("scopes", [KL, MINISTRY, KL + MINISTRY, (), ("region:sjaelland:read",), ("admin",)])
+def test_a_pruned_schema_has_only_fields_its_audience_may_use(scopes: tuple[str, ...]) -> None:
+    from kkr.platform.auth.identity import Identity
+    from kkr.schema.schema import schema
+    from kkr.schema.visibility import visibility_of
+
+    visibility = visibility_of(schema)
+    identity = Identity("pruned@test", frozenset(scopes))
+    pruned = visibility.schema_for(identity, None)
+    for (type_name, field), classes in visibility.guards.items():
+        graphql_type = pruned.type_map.get(type_name)
+        shown = graphql_type is not None and field in graphql_type.fields
+        if shown:
+            assert all(cls().allows(identity, None) for cls in classes), (type_name, field)
+    # it shares the full schema's leaves and inputs, so validation rules see the same arguments
+    for name, graphql_type in pruned.type_map.items():
+        if not name.startswith("__") and not is_composite_type(graphql_type):
+            assert graphql_type is schema._schema.type_map[name], name

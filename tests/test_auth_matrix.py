@@ -256,7 +256,8 @@ async def test_permissions_still_refuse_past_validation(app_db, settings, scopes
 
 # --- introspection ------------------------------------------------------------------------------------------------
 
-ROOT_FIELDS = "{ __schema { queryType { fields { name } } mutationType { fields { name } } } }"
+ROOT_FIELDS = ("{ __schema { queryType { fields(includeDeprecated: true) { name } }"
+               " mutationType { fields(includeDeprecated: true) { name } } } }")
 #: Every caller, anonymous included, also sees `viewer` (who it is), so that its Query type is never empty.
 VISIBLE: dict[str, set[str]] = {
     "anonymous": {"viewer"},
