@@ -137,7 +137,7 @@ def test_other_audiences_do_not_know_the_benchmarking_fields(client: httpx.Clien
         assert body.get("data") is None and body["errors"], body
 
 
-async def test_node_ids_of_a_local_goal_and_a_draft_contract_answer_nothing(
+async def test_node_ids_of_a_local_goal_its_targets_and_a_draft_contract_answer_nothing(
     client: httpx.Client, owner_engine: AsyncEngine
 ) -> None:
     local = await _goal_id(owner_engine, "sjaelland", 2020, "8")
@@ -145,7 +145,14 @@ async def test_node_ids_of_a_local_goal_and_a_draft_contract_answer_nothing(
     async with owner_engine.connect() as conn:
         draft = (await conn.execute(text("SELECT id FROM result_contract WHERE business_hub_slug = 'sjaelland'"
                                          " AND year = 2021 ORDER BY version DESC LIMIT 1"))).scalar_one()
-    for node_id in (gid("Goal", local), gid("Goal", draft_goal), gid("ResultContract", draft)):
+        below = (await conn.execute(text(
+            "SELECT i.id AS indicator, t.id AS target, r.id AS result FROM indicator i"
+            " JOIN target t ON t.tenant_id = i.tenant_id AND t.indicator_id = i.id"
+            " LEFT JOIN result r ON r.tenant_id = t.tenant_id AND r.target_id = t.id"
+            " WHERE i.goal_id = :goal ORDER BY r.id NULLS LAST LIMIT 1"), {"goal": local})).one()
+    ids = [gid("Goal", local), gid("Goal", draft_goal), gid("ResultContract", draft), gid("Indicator", below.indicator),
+           gid("Target", below.target)] + ([gid("Result", below.result)] if below.result else [])
+    for node_id in ids:
         body = post(client, "query($id: ID!) { node(id: $id) { id } }", {"id": node_id}, KL)
         assert (body.get("data") or {}).get("node") is None, body
 
