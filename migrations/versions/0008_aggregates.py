@@ -28,6 +28,12 @@ to six dimensions, with every subtotal of the CUBE the caller asked for.  Nothin
 
 The function returns the grouping sets asked for (`none`, `grand_total`, `rollup` or `cube`); protection
 computed on the whole CUBE carries over to any subset of its grouping sets.
+
+Speed: the contract families are also kept summed per (finest cell, hub) in the materialized view
+`kkr_contract_leaf` (owner only).  `kkr_refresh_aggregates()` recomputes it; while no write to a source
+table came after the snapshot of that refresh (statement triggers log the writing transaction ids in
+`kkr_aggregate_change`), `kkr_aggregate` reads the summary instead of the rows (except for medians, which
+need the rows).  Stale or never refreshed, it reads the rows: the answer is the same either way.
 """
 
 from __future__ import annotations
@@ -289,6 +295,8 @@ CREATE FUNCTION kkr_aggregate(
         keyexpr text;
         maskexpr text;
         q text;
+        leaf text;
+        summary boolean;
         cells kkr_aggregate_cell[];
         secondary text[];
         sets integer[];
@@ -382,10 +390,26 @@ CREATE FUNCTION kkr_aggregate(
             maskexpr := (SELECT string_agg(format('GROUPING(d%s) * %s', gi, 1 << (gi - 1)), ' + ' ORDER BY gi)
                          FROM generate_series(1, d) gi);
         END IF;
+        summary := p_family IN ('contract_targets', 'contract_results') AND NOT want_median
+                   AND kkr_aggregate_summary_fresh();
+        IF summary THEN
+            -- The contract families' per-(cell, hub) summary (kkr_contract_leaf), when no write came after
+            -- its last refresh: the same numbers without scanning the rows again.
+            leaf := format('SELECT %s contributor, sum(s) AS s, sum(n)::bigint AS n, min(mn) AS mn, max(mx) AS mx'
+                           ' FROM kkr_contract_leaf WHERE family = %L %s GROUP BY %s contributor',
+                           (SELECT string_agg(format('%I AS d%s, ', p_group_by[gi], gi), '' ORDER BY gi)
+                            FROM generate_series(1, d) gi),
+                           p_family,
+                           (SELECT string_agg(format(' AND %I = ANY ($%s)', dims[gi], gi), '' ORDER BY gi)
+                            FROM generate_series(1, array_length(dims, 1)) gi WHERE filter ? dims[gi]),
+                           cols);
+        ELSE
+            leaf := format('SELECT %s contributor, sum(value) AS s, count(*) AS n, min(value) AS mn,'
+                           ' max(value) AS mx FROM base GROUP BY %s contributor', cols, cols);
+        END IF;
         q := format($q$
-            WITH base AS %s (%s),
-            leaf AS (SELECT %s contributor, sum(value) AS s, count(*) AS n, min(value) AS mn, max(value) AS mx
-                     FROM base GROUP BY %s contributor),
+            WITH %s
+            leaf AS (%s),
             cc AS (SELECT %s AS k, %s AS mask, contributor, sum(s) AS s, sum(n) AS n, min(mn) AS mn, max(mx) AS mx
                    FROM leaf GROUP BY %s),
             ranked AS (SELECT cc.*, row_number() OVER (PARTITION BY k ORDER BY abs(s) DESC, contributor) AS rk FROM cc),
@@ -398,9 +422,10 @@ CREATE FUNCTION kkr_aggregate(
                                  NULL)::kkr_aggregate_cell)
             FROM cells c LEFT JOIN med ON med.k = c.k
             $q$,
-            CASE WHEN want_median THEN 'MATERIALIZED' ELSE '' END,
-            kkr_aggregate_source(p_family, p_group_by, filter),
-            cols, cols, keyexpr, maskexpr,
+            CASE WHEN summary THEN ''
+                 ELSE format('base AS %s (%s),', CASE WHEN want_median THEN 'MATERIALIZED' ELSE '' END,
+                             kkr_aggregate_source(p_family, p_group_by, filter)) END,
+            leaf, keyexpr, maskexpr,
             CASE WHEN d = 0 THEN 'contributor' ELSE 'contributor, CUBE (' || rtrim(cols, ', ') || ')' END,
             greatest(coalesce((SELECT max(n) FROM unnest(p_dominance_n) n), 1), 1),
             CASE WHEN NOT want_median THEN 'SELECT NULL::text AS k, NULL::numeric AS median WHERE false'
@@ -462,12 +487,83 @@ CREATE FUNCTION kkr_aggregate(
     $$
 """
 
+#: Tables whose writes can change the contract families' figures.
+SUMMARY_SOURCES = ("result_contract", "goal", "indicator", "target", "result", "goal_lineage", "goal_lineage_member",
+                   "segment_spelling", "business_hub")
+SUMMARY_DIMENSIONS = ("year", "period", "region", "hub", "goal_category", "lineage", "unit", "segment")
+
+# The contract families summed per (finest cell, hub): what kkr_aggregate reads instead of the rows while
+# no write came after the last `kkr_refresh_aggregates()`.  Freshness is exact: every write statement on a
+# source table logs its transaction id (kkr_aggregate_change); the summary is fresh when every logged
+# transaction is visible in the snapshot taken before its refresh.  Readable by the owner only.
+SUMMARY_OBJECTS = (
+    "CREATE TABLE kkr_aggregate_change (xid xid8 NOT NULL DEFAULT pg_current_xact_id())",
+    "CREATE TABLE kkr_aggregate_state (id boolean PRIMARY KEY DEFAULT true CHECK (id), snapshot pg_snapshot,"
+    " refreshed_at timestamptz)",
+    "INSERT INTO kkr_aggregate_state DEFAULT VALUES",
+    """
+CREATE FUNCTION kkr_aggregate_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$ BEGIN INSERT INTO kkr_aggregate_change DEFAULT VALUES; RETURN NULL; END $$
+    """,
+    """
+CREATE FUNCTION kkr_aggregate_summary_fresh() RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = public, pg_temp
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM kkr_aggregate_state s WHERE s.snapshot IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM kkr_aggregate_change c WHERE NOT pg_visible_in_snapshot(c.xid, s.snapshot)))
+    $$
+    """,
+    """
+CREATE FUNCTION kkr_refresh_aggregates() RETURNS timestamptz
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+    DECLARE
+        snap pg_snapshot := pg_current_snapshot();
+        flags text := current_setting('kkr.flags', true);
+    BEGIN
+        -- The owner scans the contract tables as the aggregate functions do (policies aggregate_scan).
+        PERFORM set_config('kkr.flags', 'aggregates:read', true);
+        REFRESH MATERIALIZED VIEW kkr_contract_leaf;
+        DELETE FROM kkr_aggregate_change WHERE pg_visible_in_snapshot(xid, snap);
+        UPDATE kkr_aggregate_state SET snapshot = snap, refreshed_at = now();
+        PERFORM set_config('kkr.flags', coalesce(flags, ''), true);
+        RETURN now();
+    END
+    $$
+    """,
+)
+
+
+def summary_view() -> str:
+    """The summary's definition, from the families' own row source (so both paths agree)."""
+    columns = ", ".join(f"d{i + 1} AS {name}" for i, name in enumerate(SUMMARY_DIMENSIONS))
+    group = ", ".join(SUMMARY_DIMENSIONS)
+    dims = "{" + ",".join(SUMMARY_DIMENSIONS) + "}"
+    return f"""
+DO $$ BEGIN
+    EXECUTE format('CREATE MATERIALIZED VIEW kkr_contract_leaf AS
+        SELECT ''contract_targets''::text AS family, {group}, contributor, sum(value) AS s, count(*) AS n,
+               min(value) AS mn, max(value) AS mx FROM (SELECT {columns}, contributor, value FROM (%s) t) x
+        GROUP BY {group}, contributor
+        UNION ALL
+        SELECT ''contract_results''::text, {group}, contributor, sum(value), count(*), min(value), max(value)
+        FROM (SELECT {columns}, contributor, value FROM (%s) r) y
+        GROUP BY {group}, contributor
+        WITH NO DATA',
+        kkr_aggregate_source('contract_targets', '{dims}', '{{}}'),
+        kkr_aggregate_source('contract_results', '{dims}', '{{}}'));
+END $$
+"""
+
+
 SIGNATURE = "kkr_aggregate(text, text[], jsonb, text, text[], integer, integer[], numeric[], numeric)"
 HELPERS = (
     "kkr_aggregate_protect(kkr_aggregate_cell[], integer, numeric)",
     "kkr_aggregate_source(text, text[], jsonb)",
     "kkr_aggregate_dimension(text, text)",
 )
+SUMMARY_FUNCTIONS = ("kkr_refresh_aggregates()", "kkr_aggregate_summary_fresh()", "kkr_aggregate_changed()")
 
 
 def upgrade() -> None:
@@ -475,13 +571,27 @@ def upgrade() -> None:
     op.execute(SOURCE_FUNCTION)
     op.execute(SOURCE_SQL_FUNCTION)
     op.execute(PROTECT_FUNCTION)
+    for statement in SUMMARY_OBJECTS:
+        op.execute(statement)
+    op.execute(summary_view())
+    for table in SUMMARY_SOURCES:
+        op.execute(f'CREATE TRIGGER kkr_aggregate_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}"'
+                   " FOR EACH STATEMENT EXECUTE FUNCTION kkr_aggregate_changed()")
     op.execute(AGGREGATE_FUNCTION)
-    for signature in (SIGNATURE, *HELPERS):
+    for signature in (SIGNATURE, *HELPERS, *SUMMARY_FUNCTIONS):
         op.execute(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
     op.execute(f'GRANT EXECUTE ON FUNCTION {SIGNATURE} TO "{tenancy.app_role()}"')
+    # Recomputing the summary reveals nothing and changes no figure: the API (and cron) may trigger it.
+    op.execute(f'GRANT EXECUTE ON FUNCTION kkr_refresh_aggregates() TO "{tenancy.app_role()}"')
 
 
 def downgrade() -> None:
-    for signature in (SIGNATURE, *HELPERS):
+    for table in SUMMARY_SOURCES:
+        op.execute(f'DROP TRIGGER IF EXISTS kkr_aggregate_changed ON "{table}"')
+    op.execute(f"DROP FUNCTION IF EXISTS {SIGNATURE}")
+    op.execute("DROP MATERIALIZED VIEW IF EXISTS kkr_contract_leaf")
+    for signature in (*HELPERS, *SUMMARY_FUNCTIONS):
         op.execute(f"DROP FUNCTION IF EXISTS {signature}")
+    op.execute("DROP TABLE IF EXISTS kkr_aggregate_state")
+    op.execute("DROP TABLE IF EXISTS kkr_aggregate_change")
     op.execute("DROP TYPE IF EXISTS kkr_aggregate_cell")

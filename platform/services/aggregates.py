@@ -28,6 +28,10 @@ SQL function (for benchmarks and operators; the transaction needs the flag `aggr
                    order_statistics_withheld boolean)
 
 Example: ``SELECT * FROM kkr_aggregate('contract_results', '{region,year}', '{}', 'cube', '{count,sum,mean}')``.
+
+Speed: ``SELECT kkr_refresh_aggregates()`` (the API role may call it; run it after bulk loads or from cron)
+recomputes the contract families' per-(cell, hub) summary; until the next write to a contract table the
+function reads that summary instead of the rows (not for MEDIAN, which needs the rows).  Same answers.
 Invalid arguments raise SQLSTATE 22023 with the argument in HINT.  The disclosure rules are described in
 docs/benchmarking.md ("Ministries") and in the migration's docstring.
 """
