@@ -327,6 +327,11 @@ async def test_statement_count_does_not_grow_with_hubs_years_or_measures(app_db:
     assert one_hub == all_hubs <= 2, (one_hub, all_hubs)  # subject, figures
     _, catalogue = await run(app_db, settings, CATALOGUE)
     assert catalogue == 1
+    documents = ('query($l: String) { benchmarkSeries(lineage: $l) { points { target { source { document { title } } } }'
+                 ' } }')
+    data, with_documents = await run(app_db, settings, documents, {"l": lineage})
+    titles = {p["target"]["source"]["document"]["title"] for p in data["benchmarkSeries"]["points"] if p["target"]}
+    assert len(titles) >= 3 and with_documents == all_hubs + 1  # one batched look-up of the source documents
 
 
 # --- a common goal across years: canonical course types, normalised contract figures ----------------------------
