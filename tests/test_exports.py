@@ -137,3 +137,17 @@ def test_csv_of_a_grand_total(client: httpx.Client) -> None:
                                       "measures": "mean,count"})
     assert response.status_code == 200
     assert response.text.splitlines() == ["mean,count,contributors,status,reason", "33.500000,6,6,,"]
+
+
+def test_the_documented_payments_export(client: httpx.Client) -> None:
+    """docs/benchmarking.md ("Ministries", Exports) shows this answer."""
+    response = export(client, "csv", {"family": "MUNICIPALITY_FIGURES", "groupBy": "REGION,YEAR",
+                                      "measures": "COUNT,SUM", "indicators": "payment-business-hub"})
+    assert response.text.splitlines() == [
+        "region,year,count,sum,contributors,status,reason",
+        "nordjylland,2021,11,17039000.0000,11,,",
+        "sjaelland,2019,17,23910000.0000,17,,",
+        "nordjylland,_T,11,17039000.0000,11,,",
+        "sjaelland,_T,17,23910000.0000,17,,",
+        "_T,_T,28,40949000.0000,28,,",
+    ]
