@@ -66,7 +66,7 @@ async def test_a_write_after_the_refresh_snapshot_is_never_missed(app_db: Databa
 
 
 async def test_the_summary_is_not_readable_by_the_api(app_db: Database) -> None:
-    for statement in ("SELECT count(*) FROM kkr_contract_leaf", "SELECT count(*) FROM kkr_aggregate_change",
+    for statement in ("SELECT count(*) FROM kkr_contract_leaf", "SELECT count(*) FROM kkr_summary.change",
                       "SELECT kkr_aggregate_summary_fresh()"):
         with pytest.raises(Exception, match="permission denied"):
             async with app_db.transaction(MINISTRY, read_only=True) as session:

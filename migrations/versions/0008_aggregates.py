@@ -32,7 +32,7 @@ computed on the whole CUBE carries over to any subset of its grouping sets.
 Speed: the contract families are also kept summed per (finest cell, hub) in the materialized view
 `kkr_contract_leaf` (owner only).  `kkr_refresh_aggregates()` recomputes it; while no write to a source
 table came after the snapshot of that refresh (statement triggers log the writing transaction ids in
-`kkr_aggregate_change`), `kkr_aggregate` reads the summary instead of the rows (except for medians, which
+`kkr_summary.change`), `kkr_aggregate` reads the summary instead of the rows (except for medians, which
 need the rows).  Stale or never refreshed, it reads the rows: the answer is the same either way.
 """
 
@@ -494,24 +494,26 @@ SUMMARY_DIMENSIONS = ("year", "period", "region", "hub", "goal_category", "linea
 
 # The contract families summed per (finest cell, hub): what kkr_aggregate reads instead of the rows while
 # no write came after the last `kkr_refresh_aggregates()`.  Freshness is exact: every write statement on a
-# source table logs its transaction id (kkr_aggregate_change); the summary is fresh when every logged
+# source table logs its transaction id (kkr_summary.change); the summary is fresh when every logged
 # transaction is visible in the snapshot taken before its refresh.  Readable by the owner only.
 SUMMARY_OBJECTS = (
-    "CREATE TABLE kkr_aggregate_change (xid xid8 NOT NULL DEFAULT pg_current_xact_id())",
-    "CREATE TABLE kkr_aggregate_state (id boolean PRIMARY KEY DEFAULT true CHECK (id), snapshot pg_snapshot,"
+    # Bookkeeping, not data: a schema of its own (no model, no access for anyone but the owner).
+    "CREATE SCHEMA kkr_summary",
+    "CREATE TABLE kkr_summary.change (xid xid8 NOT NULL DEFAULT pg_current_xact_id())",
+    "CREATE TABLE kkr_summary.state (id boolean PRIMARY KEY DEFAULT true CHECK (id), snapshot pg_snapshot,"
     " refreshed_at timestamptz)",
-    "INSERT INTO kkr_aggregate_state DEFAULT VALUES",
+    "INSERT INTO kkr_summary.state DEFAULT VALUES",
     """
 CREATE FUNCTION kkr_aggregate_changed() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
-    AS $$ BEGIN INSERT INTO kkr_aggregate_change DEFAULT VALUES; RETURN NULL; END $$
+    AS $$ BEGIN INSERT INTO kkr_summary.change DEFAULT VALUES; RETURN NULL; END $$
     """,
     """
 CREATE FUNCTION kkr_aggregate_summary_fresh() RETURNS boolean
     LANGUAGE sql STABLE SET search_path = public, pg_temp
     AS $$
-    SELECT EXISTS (SELECT 1 FROM kkr_aggregate_state s WHERE s.snapshot IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM kkr_aggregate_change c WHERE NOT pg_visible_in_snapshot(c.xid, s.snapshot)))
+    SELECT EXISTS (SELECT 1 FROM kkr_summary.state s WHERE s.snapshot IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM kkr_summary.change c WHERE NOT pg_visible_in_snapshot(c.xid, s.snapshot)))
     $$
     """,
     """
@@ -525,8 +527,8 @@ CREATE FUNCTION kkr_refresh_aggregates() RETURNS timestamptz
         -- The owner scans the contract tables as the aggregate functions do (policies aggregate_scan).
         PERFORM set_config('kkr.flags', 'aggregates:read', true);
         REFRESH MATERIALIZED VIEW kkr_contract_leaf;
-        DELETE FROM kkr_aggregate_change WHERE pg_visible_in_snapshot(xid, snap);
-        UPDATE kkr_aggregate_state SET snapshot = snap, refreshed_at = now();
+        DELETE FROM kkr_summary.change WHERE pg_visible_in_snapshot(xid, snap);
+        UPDATE kkr_summary.state SET snapshot = snap, refreshed_at = now();
         PERFORM set_config('kkr.flags', coalesce(flags, ''), true);
         RETURN now();
     END
@@ -592,6 +594,5 @@ def downgrade() -> None:
     op.execute("DROP MATERIALIZED VIEW IF EXISTS kkr_contract_leaf")
     for signature in (*HELPERS, *SUMMARY_FUNCTIONS):
         op.execute(f"DROP FUNCTION IF EXISTS {signature}")
-    op.execute("DROP TABLE IF EXISTS kkr_aggregate_state")
-    op.execute("DROP TABLE IF EXISTS kkr_aggregate_change")
+    op.execute("DROP SCHEMA IF EXISTS kkr_summary CASCADE")
     op.execute("DROP TYPE IF EXISTS kkr_aggregate_cell")
