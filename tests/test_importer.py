@@ -235,3 +235,16 @@ def test_line_counts_in_sources_match_the_seed_files() -> None:
     for source in (s for s in sources if s.get("file")):
         text = (SEEDS / source["file"]).read_text(encoding="utf-8")
         assert source["line_count"] == len(text.splitlines()), source["key"]
+
+
+async def test_reference_rows_removed_from_the_files_are_removed(empty_db, tmp_path: Path) -> None:  # noqa: ANN001
+    await load(empty_db, REPO_ROOT / "tenants")
+    root = broken_copy(tmp_path)
+    edit(root / "national/municipality_figures.yaml", lambda d: d["figures"].pop(0))
+    edit(root / "national/goal_lineages.yaml", lambda d: d["goal_lineages"].pop())
+    summary = await load(empty_db, root)
+    assert summary.counts["municipality_figure"]["deleted"] == 1
+    assert summary.counts["goal_lineage"]["deleted"] == 1 and summary.counts["goal_lineage_member"]["deleted"] >= 1
+    after = await snapshot(empty_db)
+    assert after["municipality_figure"][0] == 61
+    assert (await load(empty_db, root)).changed == 0

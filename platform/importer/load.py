@@ -25,14 +25,21 @@ from ..models import (
     ClimateParticipant,
     ClimateTarget,
     Goal,
+    GoalLineage,
+    GoalLineageMember,
     GrowthTeam,
     GrowthTeamMember,
     HubBoardMember,
     HubOffice,
     Indicator,
     KkrMember,
+    MunicipalityFigure,
+    MunicipalityMeasure,
+    PrintedTotal,
     Result,
     ResultContract,
+    Segment,
+    SegmentSpelling,
     Target,
 )
 from ..models.base import Versioned
@@ -201,6 +208,22 @@ async def _remove_stale(session: AsyncSession, tenant: str, groups: dict, models
         summary.add(table.name, "deleted", result.rowcount or 0)
 
 
+#: National tables written only by the importer: rows no longer in the files are deleted (children first).
+CURATED_ONLY = (GoalLineageMember, GoalLineage, SegmentSpelling, Segment, MunicipalityFigure, PrintedTotal,
+                MunicipalityMeasure)
+
+
+async def _remove_stale_curated(session: AsyncSession, groups: dict, summary: Summary) -> None:
+    """Delete rows of the curated-only national tables that the files no longer hold."""
+    for model in CURATED_ONLY:
+        table = model.__table__
+        keys = [table.c[c.name] for c in table.primary_key.columns]
+        present = [tuple(r[c.name] for c in keys) for r in groups.get(model, [])]
+        condition = tuple_(*keys).not_in(present) if present else true()
+        result = await session.execute(delete(table).where(condition))
+        summary.add(table.name, "deleted", result.rowcount or 0)
+
+
 #: Tenant tables in dependency order (parents first).
 TENANT_MODELS = (
     KkrMember, HubOffice, HubBoardMember, ResultContract, Goal, Indicator, Target, Result,
@@ -219,8 +242,10 @@ async def load(url: str | URL, root: Path, progress: Callable[[str], None] = lam
         regions = frozenset(r.values["slug"] for r in plan.national if r.model.__tablename__ == "region")
         async with sessions() as session, session.begin():
             await apply_tenant_context(session, TenantContext(regions, regions, actor="importer"))
-            for model, rows in _group(plan.national).items():
+            groups = _group(plan.national)
+            for model, rows in groups.items():
                 await _upsert(session, model, rows, summary)
+            await _remove_stale_curated(session, groups, summary)
         progress(f"national: {len(plan.national)} records")
         for tenant, rows in plan.tenants.items():
             groups = _group(rows)
