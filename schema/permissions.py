@@ -1,13 +1,14 @@
 """Strawberry permission classes: who may use which part of the schema.
 
-Every refusal is a GraphQL error with `extensions.code = "FORBIDDEN"`, never
-silently empty data.  Row-level security in PostgreSQL enforces the same
-tenancy underneath, so a resolver bug cannot leak another region's rows.
-
 Each class decides from the verified identity (and the settings) alone, via
-`allows()`, so the same rule also decides what introspection shows
-(schema/visibility.py).  Root fields that declare no permission get the
-default of schema/access.py (regional staff only).
+`allows()`, so the same rule decides what is in the caller's schema
+(schema/visibility.py): a field a class refuses is unknown to that caller, its
+documents asking for it fail validation, and introspection does not show it.
+Executed, the classes are the second line of defence: a refusal is a GraphQL
+error with `extensions.code = "FORBIDDEN"`, never silently empty data.
+Row-level security in PostgreSQL enforces the same tenancy underneath, so a
+resolver bug cannot leak another region's rows.  Root fields that declare no
+permission get the default of schema/access.py (regional staff only).
 """
 
 from __future__ import annotations

@@ -152,13 +152,11 @@ async def test_only_admins_may_manage_clients(
     assert register(client, clientId=target, name="Target", scopes=["aggregates:read"])["data"]["registerClient"][
         "clientSecret"]
     before = await client_states(owner_engine)
+    # Not in their schemas (schema/visibility.py): the documents fail validation.
     body = register(client, headers, clientId="api-sneaky", name="Sneaky", scopes=["admin"])
-    assert body["data"] is None
-    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
-    if scopes:
-        assert "admin scope" in body["errors"][0]["message"]
+    assert body.get("data") is None and not any("extensions" in e for e in body["errors"]), body
     disabled = gql(client, DISABLE, {"input": {"clientId": target}}, headers)
-    assert disabled["data"] is None and disabled["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert disabled.get("data") is None and not any("extensions" in e for e in disabled["errors"]), disabled
     after = await client_states(owner_engine)
     assert after == before and after[target] is None  # nothing registered, nothing disabled
 

@@ -279,6 +279,6 @@ def test_mutations_need_a_write_scope(client: httpx.Client) -> None:
     variables = {"input": {"contractId": gid("ResultContract", "00000000-0000-0000-0000-000000000000"),
                            "code": "1", "category": "LOCAL", "title": "x"}}
     for kwargs in ({"token": False}, {"scopes": ("region:sjaelland:read",)}):
-        body = gql(client, query, variables, **kwargs)
-        assert body["data"] is None
-        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        body = gql(client, query, variables, **kwargs)  # their schemas have no mutations (schema/visibility.py)
+        assert body.get("data") is None
+        assert any("mutation" in e["message"] for e in body["errors"]), body

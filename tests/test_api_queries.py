@@ -214,13 +214,13 @@ def test_another_regions_rows_are_invisible_even_by_id_or_filter(client: httpx.C
 def test_regional_data_needs_a_regional_read_scope(client: httpx.Client) -> None:
     for query in ("{ resultContracts { totalCount } }", "{ kkrMembers { totalCount } }", "{ goals { totalCount } }",
                   "{ growthTeams { totalCount } }", "{ climateInitiatives { totalCount } }"):
-        body = post(client, query, None, "benchmark:read")
-        assert body["data"] is None, query
-        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-        assert "region:<slug>:read" in error_messages(body)[0]
+        body = post(client, query, None, "benchmark:read")  # not in KL's schema (schema/visibility.py)
+        assert body.get("data") is None, query
+        assert error_messages(body)[0].startswith("Cannot query field"), body
 
 
-def test_regional_fields_on_shared_objects_fail_alone(client: httpx.Client) -> None:
+def test_regional_fields_on_shared_objects_are_unknown_to_kl(client: httpx.Client) -> None:
+    """Nested like at the root: KL's schema has the hub, not its offices; the document fails validation."""
     body = post(client, '{ businessHub(slug: "sjaelland") { name offices { totalCount } } }', None, "benchmark:read")
-    assert body["data"] == {"businessHub": {"name": "Erhvervshus Sjælland", "offices": None}}
-    assert body["errors"][0]["path"] == ["businessHub", "offices"]
+    assert body.get("data") is None
+    assert error_messages(body) == ["Cannot query field 'offices' on type 'BusinessHub'."]
