@@ -19,8 +19,9 @@ to six dimensions, with every subtotal of the CUBE the caller asked for.  Nothin
    contributor is known to be zero) and hold |sum| >= p % of |P's sum| and count >= p % of P's count,
    so that P's feasible interval contains [x (1 - p/100), x (1 + p/100)] (protection level p,
    assuming non-negative contributions).  The cheapest hypercube wins (cells not yet suppressed,
-   totals weighted by how many dimensions they sum over).  If no hypercube exists every cell of the
-   table is suppressed;
+   totals weighted by how many dimensions they sum over).  A primary cell that is already a corner of a
+   chosen hypercube whose every corner is large enough for it needs no hypercube of its own.  If no
+   hypercube exists every cell of the table is suppressed;
 4. min, median and max (one contributor's value each) are published only for a published cell with no
    suppressed cell below it in the CUBE (a cell contained in it, itself included); otherwise they are
    withheld (`order_statistics_withheld`).  The rule depends on the suppression pattern only, never on
@@ -207,6 +208,13 @@ CREATE FUNCTION kkr_aggregate_protect(p_cells kkr_aggregate_cell[], p_d integer,
         pk text[];
         chosen text[];
         corner_keys text[];
+        corner_min_s numeric;
+        corner_min_n numeric;
+        -- the hypercubes chosen so far: their corners (flat, with the hypercube's number) and smallest corners
+        hc_key text[] := '{}';
+        hc_id integer[] := '{}';
+        hc_min_s numeric[] := '{}';
+        hc_min_n numeric[] := '{}';
     BEGIN
         sup := ARRAY(SELECT c.k FROM unnest(p_cells) c WHERE c.primary_reason IS NOT NULL);
         IF p_d = 0 OR cardinality(sup) = 0 THEN
@@ -214,6 +222,11 @@ CREATE FUNCTION kkr_aggregate_protect(p_cells kkr_aggregate_cell[], p_d integer,
         END IF;
         FOR p IN SELECT * FROM unnest(p_cells) c WHERE c.primary_reason IS NOT NULL
                  ORDER BY abs(c.s) DESC, c.n DESC, c.k LOOP
+            -- Already a corner of a chosen hypercube whose every corner is large enough for P: P moves with it.
+            IF EXISTS (SELECT 1 FROM unnest(hc_key, hc_id) u(k, id)
+                       WHERE u.k = p.k AND hc_min_s[u.id] >= frac * abs(p.s) AND hc_min_n[u.id] >= frac * p.n) THEN
+                CONTINUE;
+            END IF;
             pk := string_to_array(p.k, sep);
             WITH RECURSIVE cells AS (
                 SELECT c.k, c.s, c.n, c.k = ANY (sup) AS done FROM unnest(p_cells) c
@@ -240,8 +253,8 @@ CREATE FUNCTION kkr_aggregate_protect(p_cells kkr_aggregate_cell[], p_d integer,
                 FROM combos c CROSS JOIN generate_series(0, (1 << p_d) - 1) b
                 WHERE c.j = p_d
             )
-            SELECT best.keys INTO corner_keys FROM (
-                SELECT co.seconds, array_agg(co.key) AS keys,
+            SELECT best.keys, best.min_s, best.min_n INTO corner_keys, corner_min_s, corner_min_n FROM (
+                SELECT co.seconds, array_agg(co.key) AS keys, min(abs(ce.s)) AS min_s, min(ce.n) AS min_n,
                        sum(CASE WHEN ce.done THEN 0 ELSE 1 + length(co.key) - length(replace(co.key, tot, '')) END) AS cost,
                        sum(CASE WHEN ce.done THEN 0 ELSE abs(ce.s) END) AS loss
                 FROM corners co LEFT JOIN cells ce ON ce.k = co.key
@@ -255,6 +268,10 @@ CREATE FUNCTION kkr_aggregate_protect(p_cells kkr_aggregate_cell[], p_d integer,
                 -- No hypercube protects P: nothing of this table is published.
                 RETURN ARRAY(SELECT c.k FROM unnest(p_cells) c WHERE c.primary_reason IS NULL);
             END IF;
+            hc_min_s := hc_min_s || corner_min_s;
+            hc_min_n := hc_min_n || corner_min_n;
+            hc_key := hc_key || corner_keys;
+            hc_id := hc_id || array_fill(cardinality(hc_min_s), ARRAY[cardinality(corner_keys)]);
             chosen := ARRAY(SELECT x FROM unnest(corner_keys) x WHERE NOT x = ANY (sup));
             sup := sup || chosen;
             added := added || chosen;
