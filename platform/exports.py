@@ -7,8 +7,7 @@ GraphQL names), e.g.::
     GET /aggregates.csv?family=MUNICIPALITY_FIGURES&groupBy=REGION&indicators=payment-business-hub&years=2019
 
 Parameters: `family` (required), `groupBy`, `measures` (default all), `subtotals` (default ROLLUP) and the
-filter fields `years`, `periods`, `regions`, `hubs`, `urbanRural`, `goalCategories`, `lineages`, `units`,
-`segments`, `indicators`.  Both formats come from platform/services/aggregates.py, so they carry the same
+filter fields `years`, `periods`, `goalCategories`, `lineages`, `units`, `segments`, `indicators`.  Both formats come from platform/services/aggregates.py, so they carry the same
 numbers as the GraphQL answer.  Suppressed values are `..` (CSV) or null with status `..` (JSON-stat).
 Errors are JSON: 400 for a bad parameter (naming it), 401 without a valid token, 403 without the scope.
 Every call is written to the access log first, like GraphQL calls.

@@ -128,7 +128,8 @@ async def test_the_rules_cannot_be_weakened_below_their_floors(app_db: Database)
     ({"family": "CONTRACT_RESULTS", "groupBy": ["URBAN_RURAL"]}, "groupBy"),
     ({"family": "CONTRACT_RESULTS", "groupBy": ["YEAR", "YEAR"]}, "groupBy"),
     ({"family": "MUNICIPALITY_FIGURES", "groupBy": ["REGION"]}, "filter.indicators"),
-    ({"family": "CONTRACT_RESULTS", "filter": {"regions": ["atlantis"]}}, "filter.regions"),
+    ({"family": "CONTRACT_RESULTS", "filter": {"lineages": ["atlantis"]}}, "filter.lineages"),
+    ({"family": "CONTRACT_RESULTS", "filter": {"segments": ["atlantis"]}}, "filter.segments"),
     ({"family": "CONTRACT_RESULTS", "filter": {"goalCategories": ["LOCAL"]}}, "filter.goalCategories"),
     ({"family": "CONTRACT_RESULTS", "filter": {"years": [20]}}, "filter.years"),
     ({"family": "BENCHMARK_OBSERVATIONS", "filter": {"indicators": ["no-such-indicator"]}}, "filter.indicators"),
@@ -164,3 +165,22 @@ def test_a_ministry_reaches_no_row_level_field(client: httpx.Client) -> None:
     for row_level in ("{ benchmarkObservations(first: 1) { nodes { value } } }",
                       "{ municipalities { code } }", "{ resultContracts(first: 1) { nodes { id } } }"):
         assert "errors" in post(client, row_level, None, MINISTRY)
+
+
+def test_contributors_cannot_be_filtered(client: httpx.Client) -> None:
+    """The total of all hubs minus the total of all hubs but one would be that hub's figure: regions, hubs and
+    the urban/rural class are no filters (group by them), in GraphQL and in the database."""
+    for field in ("regions", "hubs", "urbanRural"):
+        body = post(client, AGGREGATE, {"family": "BENCHMARK_OBSERVATIONS",
+                                        "filter": {"indicators": ["hub-awareness-2020-09"], field: ["x"]}}, MINISTRY)
+        assert "errors" in body and field in error_messages(body)[0]
+
+
+async def test_the_database_refuses_contributor_filters(app_db: Database) -> None:
+    ministry = TenantContext(flags=frozenset({MINISTRY}), actor="ministry")
+    for dimension in ("region", "hub", "urban_rural"):
+        with pytest.raises(Exception, match="contributors cannot be filtered"):
+            async with app_db.transaction(ministry, read_only=True) as session:
+                await session.execute(text(
+                    "SELECT * FROM kkr_aggregate('municipality_figures', '{}', CAST(:f AS jsonb))"),
+                    {"f": '{"indicator": ["population"], "%s": ["sjaelland"]}' % dimension})

@@ -17,7 +17,7 @@ TABLES = [
     ("contract_targets", ["year", "region", "goal_category"], "{}", "cube"),
     ("contract_results", ["hub", "unit"], "{}", "rollup"),
     ("contract_targets", ["lineage", "segment"], '{"goal_category": ["national"]}', "cube"),
-    ("contract_results", [], '{"year": ["2020", "2021"], "region": ["sjaelland"]}', "grand_total"),
+    ("contract_results", [], '{"year": ["2020", "2021"], "unit": ["nps", "percent"]}', "grand_total"),
 ]
 
 

@@ -99,10 +99,12 @@ def test_the_same_token_and_scopes(client: httpx.Client) -> None:
     ({}, "family"),
     ({"family": "NOPE"}, "family"),
     ({**PARAMS, "groupBy": "REGION,URBAN_RURAL"}, "groupBy"),
-    ({**PARAMS, "regions": "atlantis"}, "regions"),
+    ({**PARAMS, "regions": "sjaelland"}, "regions"),  # contributors are no filters
+    ({**PARAMS, "lineages": "atlantis"}, "lineages"),
     ({**PARAMS, "colour": "red"}, "colour"),
     ({**PARAMS, "measures": "SUM,AVERAGE"}, "measures"),
-    ({"family": "MUNICIPALITY_FIGURES", "indicators": "population", "urbanRural": "suburb"}, "urbanRural"),
+    ({"family": "CONTRACT_RESULTS", "goalCategories": "LOCAL"}, "goalCategories"),
+    ({"family": "CONTRACT_RESULTS", "goalCategories": "suburb"}, "goalCategories"),
     ({"family": "MUNICIPALITY_FIGURES"}, "indicators"),
 ])
 def test_bad_parameters_are_400_naming_them(client: httpx.Client, params: dict, parameter: str) -> None:

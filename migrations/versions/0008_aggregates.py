@@ -18,14 +18,18 @@ to six dimensions, with every subtotal of the CUBE the caller asked for.  Nothin
    value cannot be pinned down from the published cells.  Every corner must exist (a cell with no
    contributor is known to be zero) and hold |sum| >= p % of |P's sum| and count >= p % of P's count,
    so that P's feasible interval contains [x (1 - p/100), x (1 + p/100)] (protection level p,
-   assuming non-negative contributions).  The cheapest hypercube wins (cells not yet suppressed,
-   totals weighted by how many dimensions they sum over).  A primary cell that is already a corner of a
+   assuming non-negative contributions).  Hypercubes of siblings only are preferred (they leave every
+   total unchanged), then the cheapest (cells not yet suppressed, totals weighted by how many dimensions
+   they sum over), then the smallest suppressed sum.  A primary cell that is already a corner of a
    chosen hypercube whose every corner is large enough for it needs no hypercube of its own.  If no
    hypercube exists every cell of the table is suppressed;
 4. min, median and max (one contributor's value each) are published only for a published cell with no
    suppressed cell below it in the CUBE (a cell contained in it, itself included); otherwise they are
    withheld (`order_statistics_withheld`).  The rule depends on the suppression pattern only, never on
    values.
+
+Filters never select contributors (region, hub, urban/rural are refused as filters: group by them):
+otherwise the total of all and the total of all but one would give that one away.
 
 The function returns the grouping sets asked for (`none`, `grand_total`, `rollup` or `cube`); protection
 computed on the whole CUBE carries over to any subset of its grouping sets.
@@ -261,7 +265,9 @@ CREATE FUNCTION kkr_aggregate_protect(p_cells kkr_aggregate_cell[], p_d integer,
                      AND abs(ce.s) >= frac * abs(p.s) AND ce.n >= frac * p.n
                 GROUP BY co.seconds
                 HAVING count(ce.k) = (1 << p_d)
-                ORDER BY cost, loss, co.seconds::text
+                -- Siblings before totals: a hypercube of siblings leaves every total unchanged, so it stays
+                -- protective whatever coarser table (groupBy of fewer dimensions) is published next to it.
+                ORDER BY cardinality(array_positions(co.seconds, tot)), cost, loss, co.seconds::text
                 LIMIT 1
             ) best;
             IF corner_keys IS NULL THEN
@@ -365,6 +371,11 @@ CREATE FUNCTION kkr_aggregate(
         FOR key, vals IN SELECT * FROM jsonb_each(filter) LOOP
             IF NOT key = ANY (dims) OR kkr_aggregate_dimension(p_family, key) IS NULL THEN
                 RAISE EXCEPTION 'no filter on "%" for family "%"', key, p_family USING ERRCODE = '22023', HINT = key;
+            END IF;
+            IF key IN ('region', 'hub', 'urban_rural') THEN
+                -- They pick contributors: the total of all minus the total of all but one is that one.
+                RAISE EXCEPTION 'contributors cannot be filtered (two such totals would differ by one contributor); '
+                                'group by % instead', key USING ERRCODE = '22023', HINT = key;
             END IF;
             IF jsonb_typeof(vals) <> 'array' OR jsonb_array_length(vals) = 0
                OR EXISTS (SELECT 1 FROM jsonb_array_elements(vals) v WHERE jsonb_typeof(v) NOT IN ('string', 'number')) THEN

@@ -108,10 +108,12 @@ CONTRIBUTORS: dict[Family, str] = {
 }
 
 #: The filter field (GraphQL input field and HTTP parameter) of each dimension.
+#: REGION, HUB and URBAN_RURAL select contributors and are never filters (group by them instead): the total
+#: of all minus the total of all but one would be that one's figure.
 FILTER_FIELDS: dict[Dimension, str] = {
-    Dimension.YEAR: "years", Dimension.PERIOD: "periods", Dimension.REGION: "regions", Dimension.HUB: "hubs",
-    Dimension.URBAN_RURAL: "urbanRural", Dimension.GOAL_CATEGORY: "goalCategories", Dimension.LINEAGE: "lineages",
-    Dimension.UNIT: "units", Dimension.SEGMENT: "segments", Dimension.INDICATOR: "indicators",
+    Dimension.YEAR: "years", Dimension.PERIOD: "periods", Dimension.GOAL_CATEGORY: "goalCategories",
+    Dimension.LINEAGE: "lineages", Dimension.UNIT: "units", Dimension.SEGMENT: "segments",
+    Dimension.INDICATOR: "indicators",
 }
 
 MAX_DIMENSIONS = 6
@@ -231,9 +233,10 @@ _CALL = text(
 
 def _argument_of(hint: str | None) -> str:
     try:
-        return f"filter.{FILTER_FIELDS[Dimension(hint)]}"
+        dimension = Dimension(hint)
     except ValueError:
         return hint or "filter"
+    return f"filter.{FILTER_FIELDS[dimension]}" if dimension in FILTER_FIELDS else "filter"
 
 
 async def run_aggregate(session: AsyncSession, request: AggregateRequest, rules: DisclosureRules) -> AggregateTable:
@@ -285,7 +288,7 @@ def _values(raw: Sequence[str]) -> list[str]:
 
 #: The HTTP parameters (the GraphQL arguments, filter fields at top level), each its GraphQL argument name.
 HTTP_PARAMETERS = {"family", "measures", "groupBy", "subtotals", *FILTER_FIELDS.values()}
-_ENUM_FILTERS = {Dimension.URBAN_RURAL: ("city", "rural"), Dimension.GOAL_CATEGORY: ("national", "common", "local")}
+_ENUM_FILTERS = {Dimension.GOAL_CATEGORY: ("national", "common", "local")}
 
 
 def request_from_query(params: Mapping[str, list[str]]) -> AggregateRequest:

@@ -33,8 +33,7 @@ from .types import (
 )
 
 _FILTER_DIMENSIONS = {
-    "years": service.Dimension.YEAR, "periods": service.Dimension.PERIOD, "regions": service.Dimension.REGION,
-    "hubs": service.Dimension.HUB, "urban_rural": service.Dimension.URBAN_RURAL,
+    "years": service.Dimension.YEAR, "periods": service.Dimension.PERIOD,
     "goal_categories": service.Dimension.GOAL_CATEGORY, "lineages": service.Dimension.LINEAGE,
     "units": service.Dimension.UNIT, "segments": service.Dimension.SEGMENT, "indicators": service.Dimension.INDICATOR,
 }

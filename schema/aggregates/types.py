@@ -14,7 +14,7 @@ import strawberry
 from kkr.platform.services import aggregates as service
 
 from ..access import requires
-from ..common.enums import GoalCategory, UrbanRural
+from ..common.enums import GoalCategory
 from ..permissions import AggregatesRead
 
 
@@ -87,14 +87,12 @@ class SuppressionReason(enum.Enum):
 
 
 @strawberry.input(description="Only figures with these values (each field: any of its values; fields combined "
-                              "with AND).  Filtering happens in the database before aggregation.")
+                              "with AND).  Filtering happens in the database before aggregation.  Regions, hubs "
+                              "and the urban/rural class pick contributors and are no filters (group by them "
+                              "instead): the total of all minus the total of all but one would give that one away.")
 class AggregateFilter:
     years: list[int] | None = strawberry.field(default=None, description="Years (YEAR).")
     periods: list[str] | None = strawberry.field(default=None, description="Period labels as printed (PERIOD).")
-    regions: list[str] | None = strawberry.field(default=None, description="Region slugs (REGION).")
-    hubs: list[str] | None = strawberry.field(default=None, description="Business hub slugs (HUB).")
-    urban_rural: list[UrbanRural] | None = strawberry.field(
-        default=None, description="Bykommuner and/or landkommuner (URBAN_RURAL).")
     goal_categories: list[GoalCategory] | None = strawberry.field(
         default=None, description="NATIONAL and/or COMMON (GOAL_CATEGORY); LOCAL is refused.")
     lineages: list[str] | None = strawberry.field(default=None, description="National goal lineage keys (LINEAGE).")
