@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql, health at /healthz."""
+"""The ASGI application: GraphQL at /graphql, aggregate exports at /aggregates.csv and /aggregates.json,
+health at /healthz."""
 
 from __future__ import annotations
 

@@ -487,10 +487,10 @@ CREATE FUNCTION kkr_aggregate(
         WITH c AS (
             SELECT x.*, x.primary_reason IS NOT NULL OR x.k = ANY (secondary) AS sup FROM unnest(cells) x
         ), hidden AS (
-            SELECT c.k FROM c WHERE c.sup
+            SELECT c.k, c.mask FROM c WHERE c.sup
         ), out AS (
             SELECT c.*, c.sup OR EXISTS (
-                SELECT 1 FROM hidden h WHERE NOT EXISTS (
+                SELECT 1 FROM hidden h WHERE h.mask & ~c.mask = 0 AND NOT EXISTS (
                     SELECT 1 FROM generate_series(1, d) j
                     WHERE split_part(c.k, sep, j) <> tot AND split_part(c.k, sep, j) <> split_part(h.k, sep, j))
             ) AS withheld
