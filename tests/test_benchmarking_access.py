@@ -131,10 +131,25 @@ def test_kl_token_over_http_gets_the_ranking(client: httpx.Client) -> None:
 
 @pytest.mark.parametrize("scopes", [(SJAELLAND_READ,), ("aggregates:read",), ()])
 def test_other_audiences_do_not_know_the_benchmarking_fields(client: httpx.Client, scopes: tuple[str, ...]) -> None:
-    for field in ('benchmarkCatalogue { key }', 'segments { key }',
+    for field in ('benchmarkCatalogue { key }',
                   'benchmarkSeries(frameworkAgreement: "2019-2020", nationalGoalCode: "1") { years }'):
         body = post(client, "{ " + field + " }", None, *scopes)
         assert body.get("data") is None and body["errors"], body
+
+
+@pytest.mark.parametrize("scopes", [(SJAELLAND_READ,), (KL,)])
+def test_the_segment_vocabulary_is_shared_by_regional_staff_and_kl(client: httpx.Client, scopes: tuple[str, ...]) -> None:
+    body = post(client, "{ segments { key name spellings } }", None, *scopes)
+    assert "errors" not in body, body
+    by_key = {s["key"]: s for s in body["data"]["segments"]}
+    assert {"handlingsplan", "handlingsplaner"} <= set(by_key["action-plan"]["spellings"])
+    assert {"korte forløb", "korte forløb/kontakter"} <= set(by_key["short-course"]["spellings"])
+
+
+@pytest.mark.parametrize("scopes", [("aggregates:read",), ()])
+def test_ministries_and_anonymous_do_not_know_the_segment_vocabulary(client: httpx.Client, scopes: tuple[str, ...]) -> None:
+    body = post(client, "{ segments { key } }", None, *scopes)
+    assert body.get("data") is None and body["errors"], body
 
 
 async def test_node_ids_of_a_local_goal_its_targets_and_a_draft_contract_answer_nothing(

@@ -18,7 +18,7 @@ from kkr.platform.services import benchmarking as service
 from ..common.connection import bad_input
 from ..common.database import execute
 from ..common.text import wants_search
-from ..permissions import BenchmarkRead
+from ..permissions import BenchmarkRead, SharedRead
 from .kl_figures import (
     area_of,
     goal_figure,
@@ -249,8 +249,8 @@ class KlBenchmarksQuery:
 
     @strawberry.field(
         description="The canonical vocabulary of course types (forløbstyper) and customer segments, with every "
-                    "printed spelling that maps to each.",
-        permission_classes=[BenchmarkRead],
+                    "printed spelling that maps to each (regional staff and KL).",
+        permission_classes=[SharedRead],
     )
     async def segments(
         self, info: strawberry.Info,

@@ -19,7 +19,7 @@ from ..access import requires
 from ..common.enums import Comparator, GoalCategory, Unit
 from ..common.source import Source
 from ..contracts.targets import FulfilmentStatus
-from ..permissions import BenchmarkRead
+from ..permissions import BenchmarkRead, SharedRead
 
 
 @strawberry.enum(description="What a comparison or series is about.")
@@ -267,7 +267,7 @@ class CatalogueEntry:
     source: Source | None = strawberry.field(description="Where it is defined (first document for observations).")
 
 
-@requires(BenchmarkRead)
+@requires(SharedRead)
 @strawberry.type(description="A canonical course type (forløbstype) or customer segment with its printed spellings.")
 class Segment:
     key: str = strawberry.field(description="Stable key, e.g. 'action-plan'.")
