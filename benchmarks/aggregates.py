@@ -440,6 +440,8 @@ class Timings:
     samples: dict[str, list[float]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
 
+    ORDER = ("http", "function", "floor (facts)", "floor (tables)", "write")
+
     def add(self, what: str, seconds: float, rows: int) -> None:
         self.samples.setdefault(what, []).append(seconds * 1000)
         self.rows[what] = rows
@@ -469,9 +471,13 @@ async def check_against_floor(case: Case, app: asyncpg.Connection, owner: asyncp
         f = floor[(tuple(c["dimension_values"]), c["grouping_mask"])]
         if (c["contributors"], c["value_count"], c["value_sum"]) != (f["contributors"], f["n"], f["s"]):
             raise RuntimeError(f"{case.name}: cell {c['dimension_values']} differs from the floor: {dict(c)} {dict(f)}")
-    reasons = statistics.multimode([c["reason"] for c in cells if c["suppressed"]] or ["-"])
+    reasons: dict[str, int] = {}
+    for c in cells:
+        if c["suppressed"]:
+            reasons[c["reason"]] = reasons.get(c["reason"], 0) + 1
     return (f"{len(cells)} cells, {len(published)} published (each equal to the floor's contributors, count and "
-            f"sum), {len(cells) - len(published)} suppressed (mostly {', '.join(reasons)})")
+            f"sum), {len(cells) - len(published)} suppressed"
+            + (f" ({', '.join(f'{n} {r}' for r, n in sorted(reasons.items()))})" if reasons else ""))
 
 
 async def measure(case: Case, client: httpx.AsyncClient, token: str, app: asyncpg.Connection,
@@ -541,7 +547,11 @@ async def function_plan(case: Case, owner: asyncpg.Connection) -> str:
 
     owner.add_log_listener(listen)
     try:
-        await owner.execute("LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; "
+        try:
+            await owner.execute("LOAD 'auto_explain'")
+        except asyncpg.PostgresError as exc:  # e.g. a server built without contrib modules
+            return f"auto_explain is not available: {exc}"
+        await owner.execute("SET auto_explain.log_min_duration = 0; "
                             "SET auto_explain.log_analyze = on; SET auto_explain.log_nested_statements = on; "
                             "SET client_min_messages = log")
         await _as_ministry(owner, *case.function_sql())
@@ -579,7 +589,7 @@ def _table(measured: Measured, target_ms: float) -> list[str]:
              "|---|---|---:|---:|---:|---:|---:|"]
     for case, timings, _ in measured.cases:
         floor = timings.median("floor (tables)")
-        for what in timings.samples:
+        for what in sorted(timings.samples, key=Timings.ORDER.index):
             mark = " **(target met)**" if what == "http" and timings.median(what) < target_ms else (
                 " **(target not met)**" if what == "http" else "")
             lines.append(f"| {case.name} | {what}{mark} | {timings.rows[what]} | {timings.median(what):.1f} | "
@@ -629,7 +639,8 @@ async def measure_all(args: argparse.Namespace, revision: str, rounds: int, case
         log(f"[{revision}] {case.name}: {checked}; measuring {rounds} rounds ...")
         timings = await measure(case, client, token, app, owner, rounds, args.warmup, facts)
         measured.cases.append((case, timings, checked))
-        measured.plans[case.name] = await function_plan(case, owner)
+        if args.plans:
+            measured.plans[case.name] = await function_plan(case, owner)
         log(f"[{revision}] {case.name}: http median {timings.median('http'):.1f} ms")
     measured.write = await write_cost(app, owner, rounds)
     return measured
