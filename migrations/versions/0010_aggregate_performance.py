@@ -26,6 +26,7 @@ cores before any disclosure control ran (benchmarks/RESULTS.md).  Here:
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 from pathlib import Path
 
@@ -191,8 +192,8 @@ def _aggregates_0008():  # noqa: ANN202 - the sibling migration module
 
 
 # --- 0008's dimension and source functions, contract branches on the fact table -----------------------
-# Derived from 0008's text so that its other branches stay exactly as written there; every anchor is
-# checked, so a change of 0008's contract branch fails this migration instead of being silently undone.
+# Derived from 0008's text so that its other branches stay exactly as written there; the contract branches
+# are fingerprinted, so a change to them fails this migration instead of being silently undone.
 
 _CONTRACT_DIMENSIONS = "WHEN p_family IN ('contract_targets', 'contract_results') THEN CASE p_dimension"
 _FACT_COLUMNS = {
@@ -235,6 +236,20 @@ _FACT_SOURCE = """lineage_cte := $q$WITH lineage_of AS (
         """
 
 
+#: Fingerprints of 0008's contract branches this migration was written against.  When 0008 changes them (new
+#: rules, dimensions or columns), upgrading stops here: bring `contract_target_source` and `_FACT_SOURCE` (or
+#: `_FACT_COLUMNS`) in line with the new branch, then update the fingerprint printed in the error.
+_SOURCE_BRANCH_SHA = "2bb181d3d9999a74"
+_DIMENSION_BRANCH_SHA = "36105f6a6de6756d"
+
+
+def _check_branch(branch: str, expected: str, what: str) -> None:
+    actual = hashlib.sha256(branch.encode()).hexdigest()[:16]
+    if actual != expected:
+        raise RuntimeError(f"migration 0008's contract branch of {what} changed (fingerprint {actual}, 0010 was "
+                           f"written for {expected}): update 0010's fact table to the new rules first")
+
+
 def _replace_function(sql: str) -> str:
     assert sql.lstrip().startswith("CREATE FUNCTION"), "0008 no longer creates the function as expected"
     return sql.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
@@ -244,6 +259,7 @@ def fact_dimension_function(original: str) -> str:
     start = original.index(_CONTRACT_DIMENSIONS)
     end = original.index("END", start)
     branch = original[start:end]
+    _check_branch(branch, _DIMENSION_BRANCH_SHA, "kkr_aggregate_dimension")
     for table_column, fact_column in _FACT_COLUMNS.items():
         assert branch.count(table_column) == 1, f"0008's contract dimension {table_column} changed"
         branch = branch.replace(table_column, fact_column)
@@ -253,6 +269,7 @@ def fact_dimension_function(original: str) -> str:
 def fact_source_function(original: str) -> str:
     start = original.index(_CONTRACT_SOURCE_START)
     end = original.index(_CONTRACT_SOURCE_END, start)
+    _check_branch(original[start:end], _SOURCE_BRANCH_SHA, "kkr_aggregate_source")
     return _replace_function(original[:start] + _FACT_SOURCE + original[end:])
 
 
