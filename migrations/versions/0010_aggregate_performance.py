@@ -19,7 +19,9 @@ cores before any disclosure control ran (benchmarks/RESULTS.md).  Here:
   refresh the targets concerned; goal and indicator updates, and every change of a result contract, refresh
   the (tenant, hub, year) groups concerned (a new or republished version changes which version counts).
   The refresh functions are SECURITY DEFINER and read under the writer's tenant context, which always
-  covers the rows they refresh (all versions of a group belong to one tenant);
+  covers the rows they refresh (all versions of a group belong to one tenant).  Concurrent writers of one
+  group refresh one after the other (an advisory transaction lock per group, taken before reading), so in
+  READ COMMITTED, the API's isolation level, each refresh sees what the previous one committed;
 - `kkr_aggregate_dimension` and `kkr_aggregate_source` are redefined with their contract branches reading
   the fact table; every other branch and the rules are 0008's unchanged.  Answers are identical.
 """
@@ -80,14 +82,35 @@ WHERE g.category IN ('national', 'common')
                   AND n.version > c.version AND kkr_contract_published(n.status, n.published))
 """
 
+#: Concurrent writers refresh one (tenant, hub, year) group at a time: a transaction-level advisory lock per
+#: group, taken before the refresh reads, so that in READ COMMITTED (the API's level) each refresh sees what
+#: the one before it committed (else a publication and a result written at the same time could leave a stale
+#: fact or collide on its key).  `{groups}` yields (tenant_id, business_hub_slug, year).
+_LOCK_GROUPS = """
+        PERFORM pg_advisory_xact_lock(1262698328, g.key) FROM (
+            SELECT DISTINCT hashtext(concat_ws('/', x.tenant_id, x.business_hub_slug, x.year)) AS key
+            FROM ({groups}) x ORDER BY 1) g;"""
+
+_GROUPS_OF_TARGETS = """
+            SELECT c.tenant_id, c.business_hub_slug, c.year
+            FROM unnest(p_tenants, p_targets) k(tenant_id, target_id)
+            JOIN target t ON t.tenant_id = k.tenant_id AND t.id = k.target_id
+            JOIN indicator i ON i.tenant_id = t.tenant_id AND i.id = t.indicator_id
+            JOIN goal g ON g.tenant_id = i.tenant_id AND g.id = i.goal_id
+            JOIN result_contract c ON c.tenant_id = g.tenant_id AND c.id = g.contract_id
+            UNION ALL
+            SELECT f.tenant_id, f.business_hub_slug, f.year
+            FROM unnest(p_tenants, p_targets) k(tenant_id, target_id)
+            JOIN kkr_facts.contract_target f ON f.tenant_id = k.tenant_id AND f.target_id = k.target_id"""
+
 # plpgsql, not sql, and generic plans: planned once per session, not on every write (a result written costs
 # ~1 ms more instead of ~6: the custom plans of the view looked cheaper than the generic one, so were redone).
-REFRESH_TARGETS = """
+REFRESH_TARGETS = f"""
 CREATE FUNCTION kkr_contract_fact_refresh_targets(p_tenants text[], p_targets uuid[]) RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
     SET plan_cache_mode = force_generic_plan
     AS $$
-    BEGIN
+    BEGIN{_LOCK_GROUPS.format(groups=_GROUPS_OF_TARGETS)}
         DELETE FROM kkr_facts.contract_target f USING unnest(p_tenants, p_targets) k(tenant_id, target_id)
         WHERE f.tenant_id = k.tenant_id AND f.target_id = k.target_id;
         INSERT INTO kkr_facts.contract_target
@@ -97,12 +120,12 @@ CREATE FUNCTION kkr_contract_fact_refresh_targets(p_tenants text[], p_targets uu
     $$
 """
 
-REFRESH_GROUPS = """
+REFRESH_GROUPS = f"""
 CREATE FUNCTION kkr_contract_fact_refresh_groups(p_tenants text[], p_hubs text[], p_years smallint[])
     RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
     AS $$
-    BEGIN
+    BEGIN{_LOCK_GROUPS.format(groups="SELECT * FROM unnest(p_tenants, p_hubs, p_years) u(tenant_id, business_hub_slug, year)")}
         DELETE FROM kkr_facts.contract_target f USING unnest(p_tenants, p_hubs, p_years) k(tenant_id, hub, year)
         WHERE f.tenant_id = k.tenant_id AND f.business_hub_slug = k.hub AND f.year = k.year;
         INSERT INTO kkr_facts.contract_target
