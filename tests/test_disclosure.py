@@ -2,8 +2,8 @@
 
 For every primary suppressed cell of a returned table (CUBE of its dimensions), linear programming
 (scipy.optimize.linprog) finds the smallest and largest value the cell can take given every published
-cell and subtotal, every line relation and non-negativity; the interval must cover the true value
--/+ the configured protection level, for the sum and the count.  Demo data through the API, and
+cell and subtotal, every line relation and non-negativity; the interval must cover the true sum
+-/+ the configured protection level (and the true count -/+ 1).  Demo data through the API, and
 synthetic tables (random municipalities, some tiny, some dominant) in a database of their own.
 """
 

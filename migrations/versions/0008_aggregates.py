@@ -16,13 +16,16 @@ to six dimensions, with every subtotal of the CUBE the caller asked for.  Nothin
    category (sign -1), the total (sign +1) or, where P is itself a total, a category (sign +1).  Moving
    the corners by +/- d keeps every line relation (total = sum of its categories) balanced, so P's
    value cannot be pinned down from the published cells.  Every corner must exist (a cell with no
-   contributor is known to be zero) and hold |sum| >= p % of |P's sum| and count >= p % of P's count,
-   so that P's feasible interval contains [x (1 - p/100), x (1 + p/100)] (protection level p,
-   assuming non-negative contributions).  Hypercubes of siblings only are preferred (they leave every
-   total unchanged), then the cheapest (cells not yet suppressed, totals weighted by how many dimensions
-   they sum over), then the smallest suppressed sum.  A primary cell that is already a corner of a
-   chosen hypercube whose every corner is large enough for it needs no hypercube of its own.  If no
-   hypercube exists every cell of the table is suppressed;
+   contributor is known to be zero) and hold |sum| >= p % of |P's sum|, so that P's feasible interval
+   contains [x (1 - p/100), x (1 + p/100)] (protection level p, non-negative contributions assumed);
+   counts move by d >= 1 with it (every corner has a figure), so a count is never pinned either.  Where
+   P is a total (first such dimension j), the second index along j may be a group of its categories,
+   each moving by its own amount (at most its smallest corner), the amounts adding up to P's: the
+   largest categories until they reach p % of P.  Hypercubes of siblings only are preferred (they
+   leave every total unchanged), then the fewest new suppressions (totals weighted by how many
+   dimensions they sum over), then the most primary cells protected on the way, then the smallest
+   suppressed sum.  A primary cell that is a corner of a chosen hypercube whose every corner holds
+   p % of it needs none of its own.  If no hypercube exists every cell of the table is suppressed;
 4. min, median and max (one contributor's value each) are published only for a published cell with no
    suppressed cell below it in the CUBE (a cell contained in it, itself included); otherwise they are
    withheld (`order_statistics_withheld`).  The rule depends on the suppression pattern only, never on
@@ -205,81 +208,119 @@ CREATE FUNCTION kkr_aggregate_protect(p_cells kkr_aggregate_cell[], p_d integer,
         sep constant text := chr(30);
         tot constant text := chr(31);
         cap constant integer := CASE WHEN p_d <= 3 THEN 8 WHEN p_d = 4 THEN 5 ELSE 3 END;
+        children_cap constant integer := 300;
         frac constant numeric := p_protection_pct / 100;
-        sup text[];
+        sup jsonb;  -- the suppressed keys (a jsonb object: `?` looks a key up in O(log n))
         added text[] := '{}';
         p kkr_aggregate_cell;
         pk text[];
+        js integer;
+        thr numeric;
         chosen text[];
         corner_keys text[];
         corner_min_s numeric;
-        corner_min_n numeric;
-        -- the hypercubes chosen so far: their corners (flat, with the hypercube's number) and smallest corners
-        hc_key text[] := '{}';
-        hc_id integer[] := '{}';
-        hc_min_s numeric[] := '{}';
-        hc_min_n numeric[] := '{}';
+        -- corners of the hypercubes chosen so far -> the largest smallest-corner of a hypercube holding them
+        moved jsonb := '{}';
+        -- look-ups in O(log n): key -> sum, and the neighbour index: "j:rest" -> [[value, sum, key], ...]
+        -- where rest is a cell's key with coordinate j blanked (P's neighbours along j share it)
+        cmap jsonb;
+        nbmap jsonb;
     BEGIN
-        sup := ARRAY(SELECT c.k FROM unnest(p_cells) c WHERE c.primary_reason IS NOT NULL);
-        IF p_d = 0 OR cardinality(sup) = 0 THEN
+        sup := coalesce((SELECT jsonb_object_agg(c.k, true) FROM unnest(p_cells) c WHERE c.primary_reason IS NOT NULL),
+                        '{}');
+        IF p_d = 0 OR sup = '{}' THEN
             RETURN '{}';
         END IF;
+        SELECT jsonb_object_agg(c.k, c.s) INTO cmap FROM unnest(p_cells) c;
+        SELECT jsonb_object_agg(x.slot, x.members) INTO nbmap FROM (
+            SELECT j || ':' || array_to_string(c.parts[1:j-1] || ''::text || c.parts[j+1:p_d], sep) AS slot,
+                   jsonb_agg(jsonb_build_array(c.parts[j], c.s, c.k)) AS members
+            FROM (SELECT c.k, c.s, string_to_array(c.k, sep) AS parts FROM unnest(p_cells) c) c
+            CROSS JOIN generate_series(1, p_d) j
+            GROUP BY 1) x;
         FOR p IN SELECT * FROM unnest(p_cells) c WHERE c.primary_reason IS NOT NULL
                  ORDER BY abs(c.s) DESC, c.n DESC, c.k LOOP
+            thr := frac * abs(p.s);
             -- Already a corner of a chosen hypercube whose every corner is large enough for P: P moves with it.
-            IF EXISTS (SELECT 1 FROM unnest(hc_key, hc_id) u(k, id)
-                       WHERE u.k = p.k AND hc_min_s[u.id] >= frac * abs(p.s) AND hc_min_n[u.id] >= frac * p.n) THEN
+            IF (moved ->> p.k)::numeric >= thr THEN
                 CONTINUE;
             END IF;
             pk := string_to_array(p.k, sep);
-            WITH RECURSIVE cells AS (
-                SELECT c.k, c.s, c.n, c.k = ANY (sup) AS done FROM unnest(p_cells) c
-            ), neighbours AS (
-                -- per dimension j: the second indices t whose neighbour (P with coordinate j = t) qualifies
-                SELECT j, t, CASE WHEN pk[j] <> tot AND t <> tot THEN -1 ELSE 1 END AS sign,
-                       row_number() OVER (PARTITION BY j ORDER BY (t = tot) DESC, done DESC, abs(s) DESC, t) AS rank
-                FROM (
-                    SELECT j, split_part(c.k, sep, j) AS t, c.s, c.done
-                    FROM generate_series(1, p_d) j
-                    JOIN cells c ON array_to_string(pk[1:j-1] || split_part(c.k, sep, j) || pk[j+1:p_d], sep) = c.k
-                    WHERE split_part(c.k, sep, j) <> pk[j]
-                      AND abs(c.s) >= frac * abs(p.s) AND c.n >= frac * p.n
-                ) o
+            -- The first dimension where P is a total: its second index may be a group of values (children),
+            -- each moving by its own amount, their amounts adding up to P's.
+            js := coalesce(array_position(pk, tot), 0);
+            WITH RECURSIVE neighbours AS (
+                -- per dimension j: the second indices t whose neighbour (P with coordinate j = t) exists
+                -- (and, but for the children of dimension js, is large enough); suppressed ones first, and
+                -- among them primary cells still waiting for protection
+                SELECT n.j, n.t, CASE WHEN pk[n.j] <> tot AND n.t <> tot THEN -1 ELSE 1 END AS sign,
+                       row_number() OVER (PARTITION BY n.j ORDER BY (n.t = tot) DESC, sup ? n.k DESC,
+                                          (sup ? n.k AND NOT moved ? n.k) DESC, abs(n.s) DESC, n.t) AS rank
+                FROM (SELECT j, e ->> 0 AS t, (e ->> 1)::numeric AS s, e ->> 2 AS k
+                      FROM generate_series(1, p_d) j,
+                           jsonb_array_elements(nbmap -> (j || ':' || array_to_string(pk[1:j-1] || ''::text
+                                                                                     || pk[j+1:p_d], sep))) e) n
+                WHERE n.t <> pk[n.j] AND (n.j = js OR abs(n.s) >= thr)
             ), combos (j, seconds, signs) AS (
                 SELECT 0, '{}'::text[], '{}'::integer[]
                 UNION ALL
                 SELECT n.j, c.seconds || n.t, c.signs || n.sign
-                FROM combos c JOIN neighbours n ON n.j = c.j + 1 AND n.rank <= cap
+                FROM combos c JOIN neighbours n ON n.j = c.j + 1
+                     AND n.rank <= CASE WHEN n.j = js THEN children_cap ELSE cap END
             ), corners AS (
-                SELECT c.seconds, b,
+                SELECT c.seconds, b, js > 0 AND (b >> (js - 1)) & 1 = 1 AS child_corner,
                        array_to_string(ARRAY(SELECT CASE WHEN (b >> (j - 1)) & 1 = 1 THEN c.seconds[j] ELSE pk[j] END
                                              FROM generate_series(1, p_d) j ORDER BY j), sep) AS key
                 FROM combos c CROSS JOIN generate_series(0, (1 << p_d) - 1) b
                 WHERE c.j = p_d
-            )
-            SELECT best.keys, best.min_s, best.min_n INTO corner_keys, corner_min_s, corner_min_n FROM (
-                SELECT co.seconds, array_agg(co.key) AS keys, min(abs(ce.s)) AS min_s, min(ce.n) AS min_n,
-                       sum(CASE WHEN ce.done THEN 0 ELSE 1 + length(co.key) - length(replace(co.key, tot, '')) END) AS cost,
-                       sum(CASE WHEN ce.done THEN 0 ELSE abs(ce.s) END) AS loss
-                FROM corners co LEFT JOIN cells ce ON ce.k = co.key
-                     AND abs(ce.s) >= frac * abs(p.s) AND ce.n >= frac * p.n
+            ), per_combo AS (
+                -- one hypercube per combination; with js, one per child of the same rest (the other dimensions)
+                SELECT co.seconds,
+                       CASE WHEN js > 0 THEN co.seconds[1:js-1] || co.seconds[js+1:p_d] ELSE co.seconds END AS rest,
+                       coalesce(min(abs((cmap ->> co.key)::numeric)) FILTER (WHERE js = 0 OR co.child_corner), 0)
+                           AS m_child,
+                       min(abs((cmap ->> co.key)::numeric)) FILTER (WHERE js > 0 AND NOT co.child_corner) AS m_top,
+                       array_agg(co.key) AS keys
+                FROM corners co
                 GROUP BY co.seconds
-                HAVING count(ce.k) = (1 << p_d)
+                HAVING bool_and(cmap ? co.key)
+            ), running AS (
+                SELECT r.*, sum(r.m_child) OVER w AS reach, row_number() OVER w AS nth
+                FROM per_combo r WHERE js = 0 OR r.m_top >= thr
+                WINDOW w AS (PARTITION BY r.rest ORDER BY r.m_child DESC, r.seconds::text ROWS UNBOUNDED PRECEDING)
+            ), needed AS (
+                -- the largest children until their amounts reach the protection level
+                SELECT * FROM running WHERE nth = 1 OR reach - m_child < thr
+            ), candidates AS (
+                SELECT n.rest, max(n.reach) AS reach, least(min(n.m_child), min(n.m_top)) AS min_s,
+                       array_agg(DISTINCT k.key) AS keys
+                FROM needed n CROSS JOIN LATERAL unnest(n.keys) k(key)
+                GROUP BY n.rest
+                HAVING max(n.reach) >= thr
+            )
+            SELECT best.keys, best.min_s INTO corner_keys, corner_min_s FROM (
+                SELECT ca.keys, ca.min_s, ca.rest,
+                       (SELECT sum(CASE WHEN sup ? x THEN 0 ELSE 1 + length(x) - length(replace(x, tot, '')) END)
+                        FROM unnest(ca.keys) x) AS cost,
+                       (SELECT coalesce(sum(abs((cmap ->> x)::numeric)), 0) FROM unnest(ca.keys) x
+                        WHERE NOT sup ? x) AS loss,
+                       (SELECT count(*) FROM unnest(ca.keys) x WHERE sup ? x AND NOT moved ? x) AS waiting
+                FROM candidates ca
                 -- Siblings before totals: a hypercube of siblings leaves every total unchanged, so it stays
                 -- protective whatever coarser table (groupBy of fewer dimensions) is published next to it.
-                ORDER BY cardinality(array_positions(co.seconds, tot)), cost, loss, co.seconds::text
+                -- Then the fewest new suppressions, then the most primary cells protected along the way.
+                ORDER BY cardinality(array_positions(ca.rest, tot)), cost, waiting DESC, loss, ca.rest::text
                 LIMIT 1
             ) best;
             IF corner_keys IS NULL THEN
                 -- No hypercube protects P: nothing of this table is published.
                 RETURN ARRAY(SELECT c.k FROM unnest(p_cells) c WHERE c.primary_reason IS NULL);
             END IF;
-            hc_min_s := hc_min_s || corner_min_s;
-            hc_min_n := hc_min_n || corner_min_n;
-            hc_key := hc_key || corner_keys;
-            hc_id := hc_id || array_fill(cardinality(hc_min_s), ARRAY[cardinality(corner_keys)]);
-            chosen := ARRAY(SELECT x FROM unnest(corner_keys) x WHERE NOT x = ANY (sup));
-            sup := sup || chosen;
+            moved := moved || (SELECT jsonb_object_agg(x, greatest(coalesce((moved ->> x)::numeric, 0),
+                                                                   coalesce(corner_min_s, 0)))
+                               FROM unnest(corner_keys) x);
+            chosen := ARRAY(SELECT x FROM unnest(corner_keys) x WHERE NOT sup ? x);
+            sup := sup || coalesce((SELECT jsonb_object_agg(x, true) FROM unnest(chosen) x), '{}');
             added := added || chosen;
         END LOOP;
         RETURN added;
