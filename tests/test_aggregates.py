@@ -184,3 +184,11 @@ async def test_the_database_refuses_contributor_filters(app_db: Database) -> Non
                 await session.execute(text(
                     "SELECT * FROM kkr_aggregate('municipality_figures', '{}', CAST(:f AS jsonb))"),
                     {"f": '{"indicator": ["population"], "%s": ["sjaelland"]}' % dimension})
+
+
+def test_a_table_too_large_for_the_disclosure_control_is_refused(client: httpx.Client) -> None:
+    body = post(client, AGGREGATE, {"family": "BENCHMARK_OBSERVATIONS", "groupBy": ["INDICATOR", "HUB", "PERIOD", "REGION"],
+                                    "subtotals": "NONE"}, MINISTRY)
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "Argument 'groupBy'" in error["message"]
+    assert "at most 2000" in error["message"]

@@ -506,6 +506,11 @@ CREATE FUNCTION kkr_aggregate(
         IF cells IS NULL THEN
             RETURN;
         END IF;
+        IF cardinality(cells) > 2000 THEN
+            -- The disclosure control works on every cell of the CUBE: bounded, so no call runs for minutes.
+            RAISE EXCEPTION 'the table would have % cells with its subtotals (at most 2000): group by fewer '
+                            'dimensions or filter', cardinality(cells) USING ERRCODE = '22023', HINT = 'groupBy';
+        END IF;
 
         -- Primary suppression.
         cells := ARRAY(SELECT ROW(c.k, c.mask, c.contributors, c.n, c.s, c.median, c.mn, c.mx, c.top, c.abs_total,
