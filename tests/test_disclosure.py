@@ -3,7 +3,8 @@
 For every primary suppressed cell of a returned table (CUBE of its dimensions), linear programming
 (scipy.optimize.linprog) finds the smallest and largest value the cell can take given every published
 cell and subtotal, every line relation and non-negativity; the interval must cover the true sum
--/+ the configured protection level (and the true count -/+ 1).  Demo data through the API, and
+-/+ the configured protection level (and the true count -/+ 1); a secondary cell's interval is never a
+point (nothing suppressed can be recovered).  Demo data through the API, and
 synthetic tables (random municipalities, some tiny, some dominant) in a database of their own.
 """
 
