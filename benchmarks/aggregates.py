@@ -684,7 +684,8 @@ async def run(args: argparse.Namespace) -> int:
             await app.close()
         info = {
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit(),
-            "command": " ".join(["python", "benchmarks/aggregates.py", *sys.argv[1:]]),
+            "command": " ".join([*([f"DATABASE_URL={server_url.set(drivername='postgresql')}"] if configured else []),
+                                 ".venv/bin/python", "benchmarks/aggregates.py", *sys.argv[1:]]),
             "server": f"PostgreSQL {version} ({'DATABASE_URL, ' + str(server_url.host) if configured else 'embedded'})",
             "counts": counts, "generate_s": generate_s, "facts": facts,
         }
