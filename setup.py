@@ -4,6 +4,8 @@
 top-level package, so it is installed as `kkr.platform` (likewise `kkr.schema`
 and `kkr.migrations`).  The mapped folders have no `__init__.py` of their own;
 sub-packages are discovered, so a new `schema/<domain>/` needs no edit here.
+Package data: the SQL files beside the migrations (e.g. `migrations/versions/0009_aggregates/*.sql`, read
+by their migration with a path relative to it; the folder is found as a namespace sub-package).
 Everything else about the distribution is in pyproject.toml.
 """
 
@@ -20,4 +22,4 @@ def packages() -> list[str]:
     return found
 
 
-setup(package_dir=ROOTS, packages=packages())
+setup(package_dir=ROOTS, packages=packages(), package_data={"kkr.migrations": ["versions/*/*.sql"]})

@@ -91,7 +91,8 @@ class Indicator(TenantOwned, Versioned, Sourced, Base):
     """What a goal measures (målepunkt); it carries targets per period and segment."""
 
     __tablename__ = "indicator"
-    __table_args__ = (tenant_fk("goal_id", "goal"),)
+    # The index: from a goal to its indicators (the aggregates' fact table is refreshed along it, migration 0008).
+    __table_args__ = (tenant_fk("goal_id", "goal"), Index("ix_indicator_tenant_id_goal_id", "tenant_id", "goal_id"))
 
     goal_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     name: Mapped[str] = mapped_column(Text)
@@ -103,7 +104,9 @@ class Target(TargetFields, TenantOwned, Versioned, Sourced, Base):
     """A target (måltal) of an indicator for one period and segment."""
 
     __tablename__ = "target"
-    __table_args__ = (tenant_fk("indicator_id", "indicator"),)
+    # The index: from an indicator to its targets (as for indicator, migration 0008).
+    __table_args__ = (tenant_fk("indicator_id", "indicator"),
+                      Index("ix_target_tenant_id_indicator_id", "tenant_id", "indicator_id"))
 
     indicator_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
 

@@ -1,7 +1,7 @@
 """Ministries' aggregates: the one service behind the GraphQL field `aggregate` and the HTTP exports
 (`/aggregates.csv`, `/aggregates.json`).
 
-Everything is computed in PostgreSQL by the SECURITY DEFINER function of migration 0008; this module
+Everything is computed in PostgreSQL by the SECURITY DEFINER function of migration 0009; this module
 validates the request, calls the function once and turns its rows into `AggregateTable`.  No row of a
 figure family ever reaches Python.
 
@@ -29,9 +29,8 @@ SQL function (for benchmarks and operators; the transaction needs the flag `aggr
 
 Example: ``SELECT * FROM kkr_aggregate('contract_results', '{region,year}', '{}', 'cube', '{count,sum,mean}')``.
 
-Speed: ``SELECT kkr_refresh_aggregates()`` (the API role may call it; run it after bulk loads or from cron)
-recomputes the contract families' per-(cell, hub) summary; until the next write to a contract table the
-function reads that summary instead of the rows (not for MEDIAN, which needs the rows).  Same answers.
+The contract families read the fact table of migration 0008 (`kkr_facts.contract_target`, kept exact by
+triggers at every write: no refresh).
 Invalid arguments raise SQLSTATE 22023 with the argument in HINT.  The disclosure rules are described in
 docs/benchmarking.md ("Ministries") and in the migration's docstring.
 """

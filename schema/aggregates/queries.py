@@ -1,7 +1,7 @@
 """The ministries' aggregate query (`aggregates:read`, also open to KL's `benchmark:read`).
 
 `aggregate` computes one table in the database (platform/services/aggregates.py, function
-`kkr_aggregate` of migration 0008): grouping, subtotals, filters and the statistical disclosure control
+`kkr_aggregate` of migration 0009): grouping, subtotals, filters and the statistical disclosure control
 all run in PostgreSQL, and the caller's transaction sees no row of the contract tables.  The HTTP
 exports /aggregates.csv and /aggregates.json call the same service.
 """

@@ -1,41 +1,40 @@
-"""Aggregates over contract results read a maintained fact table instead of five joined tables.
+"""The contract families' fact table: what the ministries' aggregates read, kept exact by triggers.
 
-Revision ID: 0010
-Revises: 0008
+Revision ID: 0008
+Revises: 0007
 
-`kkr_aggregate()` (migration 0008) computed the contract families from target, indicator, goal,
-result_contract and result on every call: the latest revision of every result and the latest published
-version of every contract, joined again each time.  With a million results that was 300-500 ms on two
-cores before any disclosure control ran (benchmarks/RESULTS.md).  Here:
+`kkr_facts.contract_target` holds one row per target of a *comparable* contract version: a target of a
+national or common goal in the latest published version of a hub's contract for a year, with the value of
+its latest result revision.  Its dimensions are denormalised (year, hub, region, goal category, national
+goal, goal code, indicator name, period, unit, segment as printed), so an aggregate (migration 0009) scans
+one table instead of joining target, indicator, goal, result_contract and result and picking the latest
+version and revision on every call.  It is the only derived store of the aggregates: no refresh, no
+freshness bookkeeping.
 
-- `kkr_facts.contract_target`: one row per target of a *comparable* contract version (national and common
-  goals of the latest published version of a hub's contract for a year: the rows 0008 aggregates), with the
-  dimensions denormalised (year, hub, region, goal category, national goal, goal code, indicator name,
-  period, unit, segment as printed), the target's value and the value of its latest result revision.
-  Derived data in a schema of its own (no model: the models describe what is stored), owned by the schema
+- Derived data in a schema of its own (no model: the models describe what is stored), owned by the schema
   owner; the application role has no privilege on it, not even USAGE (ministries reach it only through the
-  SECURITY DEFINER aggregate function, as before);
-- statement-level triggers keep it exact within the writing transaction: result and target changes
+  SECURITY DEFINER aggregate function).  `kkr_facts.contract_target_source` is the view that defines its
+  rows from the contract tables (the migration fills the table from it; a bulk loader that disabled the
+  triggers rebuilds from it: `TRUNCATE kkr_facts.contract_target; INSERT INTO kkr_facts.contract_target
+  SELECT * FROM kkr_facts.contract_target_source`).
+- Statement-level triggers keep it exact within the writing transaction: result and target changes
   refresh the targets concerned; goal and indicator updates, and every change of a result contract, refresh
-  the (tenant, hub, year) groups concerned (a new or republished version changes which version counts).
-  The refresh functions are SECURITY DEFINER and read under the writer's tenant context, which always
-  covers the rows they refresh (all versions of a group belong to one tenant).  Concurrent writers of one
-  group refresh one after the other (an advisory transaction lock per group, taken before reading), so in
-  READ COMMITTED, the API's isolation level, each refresh sees what the previous one committed;
-- `kkr_aggregate_dimension` and `kkr_aggregate_source` are redefined with their contract branches reading
-  the fact table; every other branch and the rules are 0008's unchanged.  Answers are identical.
+  the (tenant, hub, year) groups concerned (a new or republished version changes which version counts);
+  a hub moving to another region refreshes the hub's groups.  The refresh functions are SECURITY DEFINER and
+  read under the writer's tenant context, which always covers the rows they refresh (all versions of a
+  group belong to one tenant).  Concurrent writers of one group refresh one after the other (an advisory
+  transaction lock per group, taken before reading), so in READ COMMITTED, the API's isolation level, each
+  refresh sees what the previous one committed (tests/test_aggregates_facts.py).
+- Indexes for the refreshes' joins from a goal to its indicators and from an indicator to its targets
+  (also in the models: platform/models/contracts.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-from pathlib import Path
-
 from alembic import op
 
-revision = '0010'
-down_revision = '0008'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
@@ -62,7 +61,7 @@ CREATE TABLE kkr_facts.contract_target (
 )
 """
 
-# The rows of the fact table, computed from the contract tables (0008's rules for the contract families).
+# The rows of the fact table, computed from the contract tables: the comparable figures of the contract families.
 FACT_SOURCE = """
 CREATE VIEW kkr_facts.contract_target_source AS
 SELECT t.tenant_id, t.id AS target_id, t.indicator_id, i.goal_id, g.contract_id, c.year, c.business_hub_slug,
@@ -206,97 +205,18 @@ CREATE FUNCTION {_function_name(table, event)}() RETURNS trigger
     return function, trigger
 
 
-def _aggregates_0008():  # noqa: ANN202 - the sibling migration module
-    path = Path(__file__).with_name("0008_aggregates.py")
-    spec = importlib.util.spec_from_file_location("kkr_migration_0008", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-# --- 0008's dimension and source functions, contract branches on the fact table -----------------------
-# Derived from 0008's text so that its other branches stay exactly as written there; the contract branches
-# are fingerprinted, so a change to them fails this migration instead of being silently undone.
-
-_CONTRACT_DIMENSIONS = "WHEN p_family IN ('contract_targets', 'contract_results') THEN CASE p_dimension"
-_FACT_COLUMNS = {
-    "'c.year::text'": "'f.year::text'",
-    "'t.period_label::text'": "'f.period_label::text'",
-    "'h.region_slug::text'": "'f.region_slug::text'",
-    "'c.business_hub_slug::text'": "'f.business_hub_slug::text'",
-    "'g.category::text'": "'f.category::text'",
-    "'t.unit::text'": "'f.unit::text'",
-}
-_CONTRACT_SOURCE_START = "lineage_cte := $q$WITH lineage_of AS ("
-_CONTRACT_SOURCE_END = "ELSIF p_family = 'benchmark_observations' THEN"
-_FACT_SOURCE = """lineage_cte := $q$WITH lineage_of AS (
-                    SELECT DISTINCT ON (tenant_id, indicator_id) tenant_id, indicator_id, lineage_key FROM (
-                        SELECT f.tenant_id, f.indicator_id, m.lineage_key, gl.position
-                        FROM kkr_facts.contract_target f
-                        JOIN goal_lineage_member m ON m.national_goal_id = f.national_goal_id
-                        JOIN goal_lineage gl ON gl.key = m.lineage_key
-                        WHERE m.indicator_name IS NULL OR m.indicator_name = f.indicator_name
-                        UNION ALL
-                        SELECT f.tenant_id, f.indicator_id, m.lineage_key, gl.position
-                        FROM kkr_facts.contract_target f
-                        JOIN goal_lineage_member m ON m.business_hub_slug = f.business_hub_slug
-                             AND m.contract_year = f.year AND m.goal_code = f.goal_code
-                        JOIN goal_lineage gl ON gl.key = m.lineage_key
-                        WHERE m.indicator_name IS NULL OR m.indicator_name = f.indicator_name
-                    ) x ORDER BY tenant_id, indicator_id, position, lineage_key
-                ) $q$;
-            END IF;
-            src := lineage_cte || 'SELECT ' || sel || 'f.business_hub_slug::text AS contributor, '
-                || CASE WHEN p_family = 'contract_results' THEN 'f.result_value' ELSE 'f.target_value' END
-                || ' AS value FROM kkr_facts.contract_target f'
-                || CASE WHEN 'segment' = ANY (used) THEN ' LEFT JOIN segment_spelling ss ON ss.printed = f.segment'
-                        ELSE '' END
-                || CASE WHEN 'lineage' = ANY (used)
-                        THEN ' LEFT JOIN lineage_of lin ON lin.tenant_id = f.tenant_id AND lin.indicator_id = f.indicator_id'
-                        ELSE '' END
-                || CASE WHEN p_family = 'contract_results' THEN ' WHERE f.result_value IS NOT NULL'
-                        ELSE ' WHERE f.target_value IS NOT NULL' END;
-        """
-
-
-#: Fingerprints of 0008's contract branches this migration was written against.  When 0008 changes them (new
-#: rules, dimensions or columns), upgrading stops here: bring `contract_target_source` and `_FACT_SOURCE` (or
-#: `_FACT_COLUMNS`) in line with the new branch, then update the fingerprint printed in the error.
-_SOURCE_BRANCH_SHA = "2bb181d3d9999a74"
-_DIMENSION_BRANCH_SHA = "36105f6a6de6756d"
-
-
-def _check_branch(branch: str, expected: str, what: str) -> None:
-    actual = hashlib.sha256(branch.encode()).hexdigest()[:16]
-    if actual != expected:
-        raise RuntimeError(f"migration 0008's contract branch of {what} changed (fingerprint {actual}, 0010 was "
-                           f"written for {expected}): update 0010's fact table to the new rules first")
-
-
-def _replace_function(sql: str) -> str:
-    assert sql.lstrip().startswith("CREATE FUNCTION"), "0008 no longer creates the function as expected"
-    return sql.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
-
-
-def fact_dimension_function(original: str) -> str:
-    start = original.index(_CONTRACT_DIMENSIONS)
-    end = original.index("END", start)
-    branch = original[start:end]
-    _check_branch(branch, _DIMENSION_BRANCH_SHA, "kkr_aggregate_dimension")
-    for table_column, fact_column in _FACT_COLUMNS.items():
-        assert branch.count(table_column) == 1, f"0008's contract dimension {table_column} changed"
-        branch = branch.replace(table_column, fact_column)
-    return _replace_function(original[:start] + branch + original[end:])
-
-
-def fact_source_function(original: str) -> str:
-    start = original.index(_CONTRACT_SOURCE_START)
-    end = original.index(_CONTRACT_SOURCE_END, start)
-    _check_branch(original[start:end], _SOURCE_BRANCH_SHA, "kkr_aggregate_source")
-    return _replace_function(original[:start] + _FACT_SOURCE + original[end:])
+#: Indexes of the contract tables the refreshes join along (declared in the models too).
+INDEXES = (
+    ("ix_indicator_tenant_id_goal_id", "indicator", "tenant_id, goal_id"),
+    ("ix_target_tenant_id_indicator_id", "target", "tenant_id, indicator_id"),
+)
+REFRESH_FUNCTIONS = ("kkr_contract_fact_refresh_targets(text[], uuid[])",
+                     "kkr_contract_fact_refresh_groups(text[], text[], smallint[])")
 
 
 def upgrade() -> None:
+    for name, table, columns in INDEXES:
+        op.execute(f'CREATE INDEX {name} ON "{table}" ({columns})')
     op.execute("CREATE SCHEMA kkr_facts")
     op.execute(FACT_TABLE)
     op.execute("CREATE INDEX ix_contract_target_group ON kkr_facts.contract_target (tenant_id, business_hub_slug, year)")
@@ -307,27 +227,22 @@ def upgrade() -> None:
         function, trigger = _trigger_sql(table, event, kind)
         op.execute(function)
         op.execute(trigger)
-    for name in ("kkr_contract_fact_refresh_targets(text[], uuid[])",
-                 "kkr_contract_fact_refresh_groups(text[], text[], smallint[])"):
+    for name in REFRESH_FUNCTIONS:
         op.execute(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC")
     # Existing rows: the owner reads every tenant (row-level security applies to a non-superuser owner).
     op.execute("SELECT set_config('kkr.read_tenants', coalesce((SELECT string_agg(slug, ',') FROM region), ''), true)")
     op.execute("INSERT INTO kkr_facts.contract_target SELECT * FROM kkr_facts.contract_target_source")
     op.execute("SELECT set_config('kkr.read_tenants', '', true)")
-    aggregates = _aggregates_0008()
-    op.execute(fact_dimension_function(aggregates.SOURCE_FUNCTION))
-    op.execute(fact_source_function(aggregates.SOURCE_SQL_FUNCTION))
 
 
 def downgrade() -> None:
-    aggregates = _aggregates_0008()
-    op.execute(_replace_function(aggregates.SOURCE_FUNCTION))
-    op.execute(_replace_function(aggregates.SOURCE_SQL_FUNCTION))
     for table, event, _ in TRIGGERS:
         op.execute(f'DROP TRIGGER IF EXISTS kkr_contract_fact_{event.lower()} ON "{table}"')
         op.execute(f"DROP FUNCTION IF EXISTS {_function_name(table, event)}()")
-    op.execute("DROP FUNCTION IF EXISTS kkr_contract_fact_refresh_groups(text[], text[], smallint[])")
-    op.execute("DROP FUNCTION IF EXISTS kkr_contract_fact_refresh_targets(text[], uuid[])")
+    for name in REFRESH_FUNCTIONS:
+        op.execute(f"DROP FUNCTION IF EXISTS {name}")
     op.execute("DROP VIEW IF EXISTS kkr_facts.contract_target_source")
     op.execute("DROP TABLE IF EXISTS kkr_facts.contract_target")
     op.execute("DROP SCHEMA IF EXISTS kkr_facts")
+    for name, _, _ in INDEXES:
+        op.execute(f"DROP INDEX IF EXISTS {name}")
