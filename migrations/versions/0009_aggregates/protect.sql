@@ -49,7 +49,9 @@ CREATE FUNCTION kkr_aggregate_protect(p_cells kkr_aggregate_cell[], p_d integer,
             SELECT x.k, abs(x.s) AS a, string_to_array(x.k, sep) AS parts
             FROM unnest(p_cells) x WHERE x.primary_reason IS NOT NULL AND x.mask = 0
         ), slots AS (
-            SELECT c.k, c.a, c.parts, j, j || ':' || array_to_string(c.parts[1:j-1] || ''::text || c.parts[j+1:p_d], sep) AS slot
+            -- per dimension j the line of P along j: its key with coordinate j blanked
+            SELECT c.k, c.a, c.parts, j,
+                   j || ':' || array_to_string(c.parts[1:j-1] || ''::text || c.parts[j+1:p_d], sep) AS slot
             FROM c CROSS JOIN generate_series(1, p_d) j
         ), top AS (
             -- the largest few primary cells of each line (slot), where P's siblings come from
@@ -57,7 +59,9 @@ CREATE FUNCTION kkr_aggregate_protect(p_cells kkr_aggregate_cell[], p_d integer,
                            FROM slots sl) x
             WHERE x.rank <= 3
         ), nb AS (
-            SELECT sa.k, sa.j, sb.parts[sa.j] AS t, row_number() OVER (PARTITION BY sa.k, sa.j ORDER BY sb.rank) AS rank
+            -- P's siblings along j among them, large enough
+            SELECT sa.k, sa.j, sb.parts[sa.j] AS t,
+                   row_number() OVER (PARTITION BY sa.k, sa.j ORDER BY sb.rank) AS rank
             FROM slots sa JOIN top sb ON sb.slot = sa.slot AND sb.k <> sa.k AND sb.a >= frac * sa.a
         ), combos (k, a, parts, j, corners) AS (
             -- the corners' keys so far (dimensions 1..j), P's own first
@@ -65,10 +69,12 @@ CREATE FUNCTION kkr_aggregate_protect(p_cells kkr_aggregate_cell[], p_d integer,
             UNION ALL
             SELECT co.k, co.a, co.parts, n.j,
                    ARRAY(SELECT x || CASE WHEN n.j > 1 THEN sep ELSE '' END || y
-                         FROM unnest(co.corners) WITH ORDINALITY u(x, ux), unnest(ARRAY[co.parts[n.j], n.t]) WITH ORDINALITY v(y, vy)
+                         FROM unnest(co.corners) WITH ORDINALITY u(x, ux),
+                              unnest(ARRAY[co.parts[n.j], n.t]) WITH ORDINALITY v(y, vy)
                          ORDER BY vy, ux)
             FROM combos co JOIN nb n ON n.k = co.k AND n.j = co.j + 1 AND n.rank <= 2
         ), cubes AS (
+            -- per P the hypercube (if any) whose 2^d corners are all primary and large enough, largest first
             SELECT DISTINCT ON (co.k COLLATE "C") co.k, min(x.a) AS min_s, co.corners AS keys
             FROM combos co CROSS JOIN LATERAL unnest(co.corners) ck(key) JOIN c x ON x.k = ck.key
             WHERE co.j = p_d
