@@ -192,3 +192,42 @@ def test_a_table_too_large_for_the_disclosure_control_is_refused(client: httpx.C
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT" and "Argument 'groupBy'" in error["message"]
     assert "at most 2000" in error["message"]
+
+
+@pytest.mark.parametrize(("family", "group_by", "filter", "subtotals"), [
+    ("municipality_figures", ["region", "urban_rural"], '{"indicator": ["population"]}', "cube"),
+    ("municipality_figures", ["year", "region", "indicator"], "{}", "rollup"),
+    ("contract_targets", ["goal_category", "unit"], "{}", "cube"),
+    ("benchmark_observations", [], '{"indicator": ["hub-awareness-2020-09"]}', "grand_total"),
+])
+async def test_medians_are_the_medians_of_the_rows(app_db: Database, owner_engine: AsyncEngine, family: str,
+                                                  group_by: list[str], filter: str, subtotals: str) -> None:
+    """Medians are computed after the suppression, only for the cells that publish them: each equals the
+    median of the cell's rows (read by the owner through the function's own row source)."""
+    import json
+    import re
+    import statistics
+
+    ministry = TenantContext(flags=frozenset({"aggregates:read"}), actor="ministry")
+    async with app_db.transaction(ministry, read_only=True) as session:
+        rows = (await session.execute(text(
+            "SELECT * FROM kkr_aggregate(:f, :g, CAST(:filter AS jsonb), :s, '{count,median}', 2, '{1}', '{99}', 10)"),
+            {"f": family, "g": group_by, "filter": filter, "s": subtotals})).all()
+    async with owner_engine.connect() as conn:
+        source = (await conn.execute(text("SELECT kkr_aggregate_source(:f, :g, CAST(:filter AS jsonb))"),
+                                     {"f": family, "g": group_by, "filter": filter})).scalar_one()
+        dims = ["year", "period", "region", "hub", "urban_rural", "goal_category", "lineage", "unit", "segment",
+                "indicator"]
+        source = re.sub(r"\$(\d+)", lambda m: f"CAST(:f{m.group(1)} AS text[])", source)
+        args = {f"f{i + 1}": json.loads(filter).get(d) for i, d in enumerate(dims)}
+        figures = (await conn.execute(text(f"SELECT * FROM ({source}) s"), args)).mappings().all()
+    published = [r for r in rows if not r.order_statistics_withheld]
+    assert published and {r.grouping_mask for r in published} != {0} or not group_by
+    for r in rows:
+        values = [f["value"] for f in figures if all(r.grouping_mask >> j & 1 or f[f"d{j + 1}"] == r.dimension_values[j]
+                                                     for j in range(len(group_by)))]
+        if r.order_statistics_withheld:
+            assert r.value_median is None
+        else:
+            assert r.value_count == len(values)
+            assert float(r.value_median) == pytest.approx(float(statistics.median(values))), r

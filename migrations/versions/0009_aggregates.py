@@ -25,7 +25,11 @@ to six dimensions, with every subtotal of the CUBE the caller asked for.  Nothin
    leave every total unchanged), then the fewest new suppressions (totals weighted by how many
    dimensions they sum over), then the most primary cells protected on the way, then the smallest
    suppressed sum.  A primary cell that is a corner of a chosen hypercube whose every corner holds
-   p % of it needs none of its own.  If no hypercube exists every cell of the table is suppressed;
+   p % of it needs none of its own.  First, in one statement, every primary cell of the finest grouping
+   that is a corner of a hypercube of siblings whose corners are all primary cells holding p % of it is
+   protected by it (nothing new suppressed; per dimension its two largest primary siblings among the
+   line's three largest primary cells are tried); the search above runs for the others only.  If no
+   hypercube exists every cell of the table is suppressed;
 4. min, median and max (one contributor's value each) are published only for a published cell with no
    suppressed cell below it in the CUBE (a cell contained in it, itself included); otherwise they are
    withheld (`order_statistics_withheld`).  The rule depends on the suppression pattern only, never on

@@ -33,6 +33,9 @@ CREATE FUNCTION kkr_aggregate(
         leaf text;
         cells kkr_aggregate_cell[];
         secondary text[];
+        withheld_of jsonb;  -- key of a returned cell -> its order statistics are withheld
+        median_sets integer[] := '{}';
+        medians jsonb;
         sets integer[];
         want_median boolean := 'median' = ANY (p_measures);
         f1 text[]; f2 text[]; f3 text[]; f4 text[]; f5 text[]; f6 text[]; f7 text[]; f8 text[]; f9 text[]; f10 text[];
@@ -140,22 +143,15 @@ CREATE FUNCTION kkr_aggregate(
             cells AS (SELECT k, min(mask) AS mask, count(*)::integer AS contributors, sum(n)::bigint AS n, sum(s) AS s,
                              min(mn) AS mn, max(mx) AS mx, array_agg(abs(s) ORDER BY rk) FILTER (WHERE rk <= %s) AS top,
                              sum(abs(s)) AS abs_total
-                      FROM ranked GROUP BY k),
-            med AS (%s)
-            SELECT array_agg(ROW(c.k, c.mask, c.contributors, c.n, c.s, med.median, c.mn, c.mx, c.top, c.abs_total,
+                      FROM ranked GROUP BY k)
+            SELECT array_agg(ROW(c.k, c.mask, c.contributors, c.n, c.s, NULL, c.mn, c.mx, c.top, c.abs_total,
                                  NULL)::kkr_aggregate_cell)
-            FROM cells c LEFT JOIN med ON med.k = c.k
+            FROM cells c
             $q$,
-            format('base AS %s (%s),', CASE WHEN want_median THEN 'MATERIALIZED' ELSE '' END,
-                   kkr_aggregate_source(p_family, p_group_by, filter)),
+            format('base AS (%s),', kkr_aggregate_source(p_family, p_group_by, filter)),
             leaf, keyexpr, maskexpr,
             CASE WHEN d = 0 THEN 'contributor' ELSE 'contributor, CUBE (' || rtrim(cols, ', ') || ')' END,
-            greatest(coalesce((SELECT max(n) FROM unnest(p_dominance_n) n), 1), 1),
-            CASE WHEN NOT want_median THEN 'SELECT NULL::text AS k, NULL::numeric AS median WHERE false'
-                 WHEN d = 0 THEN format('SELECT %s AS k, percentile_cont(0.5) WITHIN GROUP (ORDER BY value)::numeric'
-                                        ' AS median FROM base', keyexpr)
-                 ELSE format('SELECT %s AS k, percentile_cont(0.5) WITHIN GROUP (ORDER BY value)::numeric AS median'
-                             ' FROM base GROUP BY CUBE (%s)', keyexpr, rtrim(cols, ', ')) END);
+            greatest(coalesce((SELECT max(n) FROM unnest(p_dominance_n) n), 1), 1));
         EXECUTE q INTO cells USING f1, f2, f3, f4, f5, f6, f7, f8, f9, f10;
         IF cells IS NULL THEN
             RETURN;
@@ -183,18 +179,45 @@ CREATE FUNCTION kkr_aggregate(
             WHEN 'rollup' THEN ARRAY(SELECT ((1 << d) - 1) & ~((1 << m) - 1) FROM generate_series(0, d) m)
             ELSE ARRAY(SELECT m FROM generate_series(0, (1 << d) - 1) m) END;
 
-        RETURN QUERY
+        -- The cells returned -> whether their order statistics are withheld (a suppressed cell below them).
         WITH c AS (
-            SELECT x.*, x.primary_reason IS NOT NULL OR x.k = ANY (secondary) AS sup FROM unnest(cells) x
+            SELECT x.k, x.mask, x.primary_reason IS NOT NULL OR x.k = ANY (secondary) AS sup FROM unnest(cells) x
         ), hidden AS (
             SELECT c.k, c.mask FROM c WHERE c.sup
-        ), out AS (
-            SELECT c.*, c.sup OR EXISTS (
-                SELECT 1 FROM hidden h WHERE h.mask & ~c.mask = 0 AND NOT EXISTS (
-                    SELECT 1 FROM generate_series(1, d) j
-                    WHERE split_part(c.k, sep, j) <> tot AND split_part(c.k, sep, j) <> split_part(h.k, sep, j))
-            ) AS withheld
-            FROM c WHERE c.mask = ANY (sets)
+        )
+        SELECT coalesce(jsonb_object_agg(c.k, c.sup OR EXISTS (
+                   SELECT 1 FROM hidden h WHERE h.mask & ~c.mask = 0 AND NOT EXISTS (
+                       SELECT 1 FROM generate_series(1, d) j
+                       WHERE split_part(c.k, sep, j) <> tot AND split_part(c.k, sep, j) <> split_part(h.k, sep, j)))),
+               '{}')
+        INTO withheld_of FROM c WHERE c.mask = ANY (sets);
+        -- Medians only for the cells that publish them, by one more pass over the rows of their grouping sets
+        -- (often none: a table whose every subtotal has a suppressed cell below it needs no median at all).
+        IF want_median THEN
+            median_sets := ARRAY(SELECT DISTINCT c.mask FROM unnest(cells) c WHERE withheld_of -> c.k = 'false'::jsonb
+                                 ORDER BY 1);
+        END IF;
+        IF cardinality(median_sets) > 0 THEN
+            EXECUTE format('WITH base AS %s (%s) SELECT jsonb_object_agg(k, median) FROM (%s) m',
+                CASE WHEN cardinality(median_sets) > 1 THEN 'MATERIALIZED' ELSE '' END,
+                kkr_aggregate_source(p_family, p_group_by, filter),
+                (SELECT string_agg(format(
+                     'SELECT %s AS k, percentile_cont(0.5) WITHIN GROUP (ORDER BY value)::numeric AS median'
+                     ' FROM base GROUP BY %s',
+                     CASE WHEN d = 0 THEN quote_literal('') ELSE 'concat_ws(chr(30), ' || (SELECT string_agg(
+                         CASE WHEN (m >> (gi - 1)) & 1 = 1 THEN 'chr(31)' ELSE format('coalesce(d%s, chr(29))', gi) END,
+                         ', ' ORDER BY gi) FROM generate_series(1, d) gi) || ')' END,
+                     coalesce((SELECT string_agg(format('d%s', gi), ', ' ORDER BY gi) FROM generate_series(1, d) gi
+                               WHERE (m >> (gi - 1)) & 1 = 0), '()')), ' UNION ALL ' ORDER BY m)
+                 FROM unnest(median_sets) m))
+                INTO medians USING f1, f2, f3, f4, f5, f6, f7, f8, f9, f10;
+        END IF;
+
+        RETURN QUERY
+        WITH c AS (
+            SELECT x.*, x.primary_reason IS NOT NULL OR x.k = ANY (secondary) AS sup,
+                   (withheld_of -> x.k)::boolean AS withheld
+            FROM unnest(cells) x WHERE x.mask = ANY (sets)
         )
         SELECT o.mask,
                ARRAY(SELECT CASE WHEN v IN (tot, nul) THEN NULL ELSE v END
@@ -203,13 +226,13 @@ CREATE FUNCTION kkr_aggregate(
                CASE WHEN NOT o.sup AND 'count' = ANY (p_measures) THEN o.n END,
                CASE WHEN NOT o.sup AND 'sum' = ANY (p_measures) THEN o.s END,
                CASE WHEN NOT o.sup AND 'mean' = ANY (p_measures) THEN round(o.s / o.n, 6) END,
-               CASE WHEN NOT o.withheld AND 'median' = ANY (p_measures) THEN o.median END,
+               CASE WHEN NOT o.withheld AND want_median THEN (medians ->> o.k)::numeric END,
                CASE WHEN NOT o.withheld AND 'min' = ANY (p_measures) THEN o.mn END,
                CASE WHEN NOT o.withheld AND 'max' = ANY (p_measures) THEN o.mx END,
                o.sup,
                coalesce(o.primary_reason, CASE WHEN o.sup THEN 'SECONDARY' END),
                o.withheld
-        FROM out o
+        FROM c o
         ORDER BY o.mask, o.k;
     END
     $$
