@@ -191,25 +191,24 @@ CREATE FUNCTION kkr_aggregate(
                        WHERE split_part(c.k, sep, j) <> tot AND split_part(c.k, sep, j) <> split_part(h.k, sep, j)))),
                '{}')
         INTO withheld_of FROM c WHERE c.mask = ANY (sets);
-        -- Medians only for the cells that publish them, by one more pass over the rows of their grouping sets
+        -- Medians only for the cells that publish them, by one more pass over the rows (their grouping sets)
         -- (often none: a table whose every subtotal has a suppressed cell below it needs no median at all).
         IF want_median THEN
             median_sets := ARRAY(SELECT DISTINCT c.mask FROM unnest(cells) c WHERE withheld_of -> c.k = 'false'::jsonb
                                  ORDER BY 1);
         END IF;
         IF cardinality(median_sets) > 0 THEN
-            EXECUTE format('WITH base AS %s (%s) SELECT jsonb_object_agg(k, median) FROM (%s) m',
-                CASE WHEN cardinality(median_sets) > 1 THEN 'MATERIALIZED' ELSE '' END,
+            -- A dimension no such grouping set groups by is a total in every row (GROUPING() would refuse it).
+            EXECUTE format('SELECT jsonb_object_agg(k, median) FROM (SELECT %s AS k, percentile_cont(0.5) WITHIN GROUP'
+                           ' (ORDER BY value)::numeric AS median FROM (%s) base GROUP BY GROUPING SETS (%s)) m',
+                CASE WHEN d = 0 THEN quote_literal('') ELSE 'concat_ws(chr(30), ' || (SELECT string_agg(
+                    CASE WHEN EXISTS (SELECT 1 FROM unnest(median_sets) m WHERE (m >> (gi - 1)) & 1 = 0)
+                         THEN format('CASE WHEN GROUPING(d%1$s) = 1 THEN chr(31) ELSE coalesce(d%1$s, chr(29)) END', gi)
+                         ELSE 'chr(31)' END, ', ' ORDER BY gi) FROM generate_series(1, d) gi) || ')' END,
                 kkr_aggregate_source(p_family, p_group_by, filter),
-                (SELECT string_agg(format(
-                     'SELECT %s AS k, percentile_cont(0.5) WITHIN GROUP (ORDER BY value)::numeric AS median'
-                     ' FROM base GROUP BY %s',
-                     CASE WHEN d = 0 THEN quote_literal('') ELSE 'concat_ws(chr(30), ' || (SELECT string_agg(
-                         CASE WHEN (m >> (gi - 1)) & 1 = 1 THEN 'chr(31)' ELSE format('coalesce(d%s, chr(29))', gi) END,
-                         ', ' ORDER BY gi) FROM generate_series(1, d) gi) || ')' END,
-                     coalesce((SELECT string_agg(format('d%s', gi), ', ' ORDER BY gi) FROM generate_series(1, d) gi
-                               WHERE (m >> (gi - 1)) & 1 = 0), '()')), ' UNION ALL ' ORDER BY m)
-                 FROM unnest(median_sets) m))
+                (SELECT string_agg('(' || coalesce((SELECT string_agg(format('d%s', gi), ', ' ORDER BY gi)
+                                                    FROM generate_series(1, d) gi WHERE (m >> (gi - 1)) & 1 = 0), '')
+                                   || ')', ', ' ORDER BY m) FROM unnest(median_sets) m))
                 INTO medians USING f1, f2, f3, f4, f5, f6, f7, f8, f9, f10;
         END IF;
 
