@@ -33,7 +33,7 @@ to six dimensions, with every subtotal of the CUBE the caller asked for.  Nothin
 4. min, median and max (one contributor's value each) are published only for a published cell with no
    suppressed cell below it in the CUBE (a cell contained in it, itself included); otherwise they are
    withheld (`order_statistics_withheld`).  The rule depends on the suppression pattern only, never on
-   values.
+   values.  Medians are computed after the suppression, for the grouping sets of such cells only.
 
 Filters never select contributors (region, hub, urban/rural are refused as filters: group by them):
 otherwise the total of all and the total of all but one would give that one away.
