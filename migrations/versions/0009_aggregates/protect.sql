@@ -110,17 +110,22 @@ CREATE FUNCTION kkr_aggregate_protect(p_cells kkr_aggregate_cell[], p_d integer,
                            jsonb_array_elements(nbmap -> (j || ':' || array_to_string(pk[1:j-1] || ''::text
                                                                                      || pk[j+1:p_d], sep))) e) n
                 WHERE n.t <> pk[n.j] AND (n.j = js OR abs(n.s) >= thr)
-            ), combos (j, seconds, signs) AS (
-                SELECT 0, '{}'::text[], '{}'::integer[]
+            ), combos (j, seconds, signs, keys) AS (
+                -- keys: the corners' keys over dimensions 1..j, element b + 1 for the corner b (bit j - 1 set:
+                -- the second index along j)
+                SELECT 0, '{}'::text[], '{}'::integer[], ARRAY[''::text]
                 UNION ALL
-                SELECT n.j, c.seconds || n.t, c.signs || n.sign
+                SELECT n.j, c.seconds || n.t, c.signs || n.sign,
+                       ARRAY(SELECT x || CASE WHEN n.j > 1 THEN sep ELSE '' END || y
+                             FROM unnest(ARRAY[pk[n.j], n.t]) WITH ORDINALITY v(y, vy),
+                                  unnest(c.keys) WITH ORDINALITY u(x, ux)
+                             ORDER BY vy, ux)
                 FROM combos c JOIN neighbours n ON n.j = c.j + 1
                      AND n.rank <= CASE WHEN n.j = js THEN children_cap ELSE cap END
             ), corners AS (
-                SELECT c.seconds, b, js > 0 AND (b >> (js - 1)) & 1 = 1 AS child_corner,
-                       array_to_string(ARRAY(SELECT CASE WHEN (b >> (j - 1)) & 1 = 1 THEN c.seconds[j] ELSE pk[j] END
-                                             FROM generate_series(1, p_d) j ORDER BY j), sep) AS key
-                FROM combos c CROSS JOIN generate_series(0, (1 << p_d) - 1) b
+                SELECT c.seconds, u.b, js > 0 AND (u.b >> (js - 1)) & 1 = 1 AS child_corner, u.key
+                FROM combos c CROSS JOIN LATERAL (SELECT key, (ord - 1)::integer AS b
+                                                  FROM unnest(c.keys) WITH ORDINALITY x(key, ord)) u
                 WHERE c.j = p_d
             ), per_combo AS (
                 -- one hypercube per combination; with js, one per child of the same rest (the other dimensions)
