@@ -16,7 +16,8 @@ freshness bookkeeping.
   SECURITY DEFINER aggregate function).  `kkr_facts.contract_target_source` is the view that defines its
   rows from the contract tables (the migration fills the table from it; a bulk loader that disabled the
   triggers rebuilds from it: `TRUNCATE kkr_facts.contract_target; INSERT INTO kkr_facts.contract_target
-  SELECT * FROM kkr_facts.contract_target_source`).
+  SELECT * FROM kkr_facts.contract_target_source`; so does a TRUNCATE of a contract table, which no trigger
+  sees and neither the API nor the importer issues).
 - Statement-level triggers keep it exact within the writing transaction: result and target changes
   refresh the targets concerned; goal and indicator updates, and every change of a result contract, refresh
   the (tenant, hub, year) groups concerned (a new or republished version changes which version counts);
