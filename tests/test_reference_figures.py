@@ -177,7 +177,7 @@ def test_canonical_segment_of_printed_variants(client: httpx.Client, demo_data) 
                     seen[target["segment"]] = target["canonicalSegment"]
     # seed-002 L276-282 prints "handlingsplan" (2019), seed-001 L3651-3661 "handlingsplaner" (2020)
     assert seen["handlingsplan"] == seen["handlingsplaner"] == {"key": "action-plan", "name": "handlingsplaner",
-                                                                "kind": "course_type"}
+                                                                "kind": "COURSE_TYPE"}
     assert seen["korte forløb"]["key"] == seen["korte forløb/kontakter"]["key"] == "short-course"
     assert seen[None] is None
 

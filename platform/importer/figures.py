@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ..models.enums import SegmentKind
 from ..models import (
     GoalLineage,
     GoalLineageMember,
@@ -24,7 +25,7 @@ from ..models import (
 from .catalogue import Catalogue, Row
 from .records import Reader, curated_id
 
-SEGMENT_KINDS = ("course_type", "customer_segment", "combined")
+SEGMENT_KINDS = tuple(kind.value for kind in SegmentKind)
 MEASURE_UNITS = ("dkk", "percent", "count")
 #: Scales a figure may be printed in: the value is stored in the measure's unit (e.g. kr.).
 SCALES = {"1": Decimal(1), "1.000": Decimal(1000), "1.000.000": Decimal(1_000_000)}

@@ -5,6 +5,15 @@ from __future__ import annotations
 import enum
 
 
+class SegmentKind(str, enum.Enum):
+    """What a canonical segment is: a course type (forløbstype), a customer segment, or several course types
+    counted together."""
+
+    course_type = "course_type"
+    customer_segment = "customer_segment"
+    combined = "combined"
+
+
 class UrbanRural(str, enum.Enum):
     """By-/landkommune class from the framework agreement's appendix."""
 

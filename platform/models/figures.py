@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Sourced
+from .enums import SegmentKind
 
 
 class GoalLineage(Sourced, Base):
@@ -67,7 +68,7 @@ class Segment(Base):
 
     __tablename__ = "segment"
     __table_args__ = (
-        CheckConstraint("kind IN ('course_type', 'customer_segment', 'combined')", name="kind"),
+        CheckConstraint(f"kind IN ({', '.join(repr(kind.value) for kind in SegmentKind)})", name="kind"),
     )
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True, doc="e.g. 'action-plan'.")

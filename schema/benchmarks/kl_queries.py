@@ -17,6 +17,7 @@ from kkr.platform.services import benchmarking as service
 
 from ..common.connection import bad_input
 from ..common.database import execute
+from ..common.enums import SegmentKind
 from ..common.text import wants_search
 from ..permissions import BenchmarkRead, SharedRead
 from .kl_figures import (
@@ -254,13 +255,11 @@ class KlBenchmarksQuery:
     )
     async def segments(
         self, info: strawberry.Info,
-        kind: Annotated[str | None, strawberry.argument(
-            description="Only 'course_type', 'customer_segment' or 'combined'.")] = None,
+        kind: Annotated[SegmentKind | None, strawberry.argument(
+            description="Only course types, only customer segments or only combined segments.")] = None,
     ) -> list[Segment]:
-        if kind is not None and kind not in ("course_type", "customer_segment", "combined"):
-            raise bad_input("Argument 'kind' must be 'course_type', 'customer_segment' or 'combined'.")
-        rows = (await execute(info.context, catalogue.SEGMENTS, {"kind": kind})).all()
-        return [Segment(key=r.key, name=r.name, kind=r.kind, description=r.description, spellings=list(r.spellings))
+        rows = (await execute(info.context, catalogue.SEGMENTS, {"kind": kind.value if kind else None})).all()
+        return [Segment(key=r.key, name=r.name, kind=SegmentKind(r.kind), description=r.description, spellings=list(r.spellings))
                 for r in rows]
 
 

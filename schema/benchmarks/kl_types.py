@@ -16,7 +16,7 @@ from decimal import Decimal
 import strawberry
 
 from ..access import requires
-from ..common.enums import Comparator, GoalCategory, Unit
+from ..common.enums import Comparator, GoalCategory, SegmentKind, Unit
 from ..common.source import Source
 from ..contracts.targets import FulfilmentStatus
 from ..permissions import BenchmarkRead, SharedRead
@@ -272,6 +272,7 @@ class CatalogueEntry:
 class Segment:
     key: str = strawberry.field(description="Stable key, e.g. 'action-plan'.")
     name: str = strawberry.field(description="Danish canonical name, e.g. 'handlingsplaner'.")
-    kind: str = strawberry.field(description="'course_type', 'customer_segment' or 'combined'.")
+    kind: SegmentKind = strawberry.field(description="A course type, a customer segment or several course types "
+                                                     "counted together.")
     description: str | None = strawberry.field(description="What it covers.")
     spellings: list[str] = strawberry.field(description="Every spelling printed in the papers for it.")

@@ -31,6 +31,15 @@ class CouncilRole(enum.Enum):
     SECRETARIAT = strawberry.enum_value("secretariat", description="Sekretariat.")
 
 
+@strawberry.enum(description="What a canonical segment is (see `segments`).")
+class SegmentKind(enum.Enum):
+    COURSE_TYPE = strawberry.enum_value("course_type", description="A course type (forløbstype), e.g. handlingsplaner.")
+    CUSTOMER_SEGMENT = strawberry.enum_value("customer_segment", description="A customer segment (kundesegment), "
+                                                                             "e.g. vækstsegment.")
+    COMBINED = strawberry.enum_value("combined", description="Several course types counted together, e.g. "
+                                                             "'vækstplaner og handlingsplaner'.")
+
+
 @strawberry.enum(description="Kind of business-hub office.")
 class OfficeKind(enum.Enum):
     HEAD_OFFICE = strawberry.enum_value("head_office", description="Hovedsæde.")
@@ -120,5 +129,6 @@ def to_model(model_enum: type[E], value: enum.Enum | None) -> E | None:
 
 __all__ = [
     "ClimateInitiativeKind", "Comparator", "ContractStatus", "CouncilRole", "GoalCategory", "InitiativeStatus",
+    "SegmentKind",
     "OfficeKind", "PartnershipKind", "SortDirection", "Unit", "UrbanRural", "model_enums", "to_graphql", "to_model",
 ]

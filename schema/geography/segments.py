@@ -17,6 +17,7 @@ from kkr.platform.models import Segment as SegmentModel
 from kkr.platform.models import SegmentSpelling as SpellingModel
 
 from ..common.database import execute
+from ..common.enums import SegmentKind
 from ..common.loaders import request_loader
 
 
@@ -25,8 +26,8 @@ from ..common.loaders import request_loader
 class CanonicalSegment:
     key: str = strawberry.field(description="Stable key, e.g. 'action-plan'.")
     name: str = strawberry.field(description="Danish canonical name, e.g. 'handlingsplaner'.")
-    kind: str = strawberry.field(description="'course_type', 'customer_segment' or 'combined' (several course types "
-                                             "counted together).")
+    kind: SegmentKind = strawberry.field(description="A course type, a customer segment or several course types "
+                                                     "counted together.")
     description: str | None = strawberry.field(description="What the segment covers.")
 
 
@@ -36,7 +37,7 @@ async def _batch(context: Any, printed: list[str]) -> list[CanonicalSegment | No
         .join(SegmentModel, SegmentModel.key == SpellingModel.segment_key)
         .where(SpellingModel.printed.in_(printed))
     )
-    found = {r.printed: CanonicalSegment(key=r.key, name=r.name, kind=r.kind, description=r.description)
+    found = {r.printed: CanonicalSegment(key=r.key, name=r.name, kind=SegmentKind(r.kind), description=r.description)
              for r in (await execute(context, statement)).all()}
     return [found.get(p) for p in printed]
 
