@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -22,6 +23,7 @@ from .database import NO_TENANT, Database, resolve_urls
 from .exports import export_routes
 from .graphiql import OfflineGraphiQL, graphiql_routes
 from .graphql_http import GraphQLOverHTTP
+from .request_limits import RequestLimits
 from .settings import Settings, get_settings
 
 
@@ -71,4 +73,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         *export_routes(settings),
         *graphiql_routes(settings),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -13,8 +13,10 @@ Strawberry already parses GET and POST requests; this mixin adds what it lacks:
 - a POST body must be `application/json` (415 otherwise);
 - a request that is not a well-formed GraphQL-over-HTTP request (a body that
   is not JSON, a JSON array: batching is not supported, no `query`,
-  `variables`/`extensions` that are not objects, ...) is 400 with a JSON
-  `errors` body naming the problem, whatever the negotiated media type;
+  `variables`/`extensions` that are not objects, JSON nested deeper than
+  `max_json_depth`, ...) is 400 with a JSON `errors` body naming the problem,
+  whatever the negotiated media type (bodies over the size limit are refused
+  before, by `request_limits.RequestLimits`);
 - GET is for queries only: a mutation via GET is 405 with `Allow: POST`
   (also from a browser, `Accept: text/html`, when the URL carries a `query`);
 - a document with several operations needs `operationName`, and an
@@ -33,6 +35,8 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET
+
+from .request_limits import json_too_deep
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -104,34 +108,53 @@ class MalformedRequest(ValueError):
 
 
 EXAMPLE = 'send {"query": "...", "variables": {...}, "operationName": "..."}'
+#: Default of `Settings.max_json_depth` (for a view without settings).
+MAX_JSON_DEPTH = 64
 
 
-def _json_parameter(name: str, text: str | None) -> Any:
-    """A GET parameter that carries JSON (`variables`, `extensions`); absent is null."""
+def _too_deep(what: str, max_depth: int) -> MalformedRequest:
+    return MalformedRequest(f"{what} nests arrays and objects more than {max_depth} levels deep (the limit, "
+                            "setting MAX_JSON_DEPTH); send flatter variables.")
+
+
+def _json_parameter(name: str, text: str | None, max_depth: int) -> Any:
+    """A GET parameter that carries JSON (`variables`, `extensions`); absent is null.
+
+    Its value counts as level 2, as inside a POST body."""
     if text is None:
         return None
     try:
-        return json.loads(text)
+        value = json.loads(text)
+    except RecursionError:
+        raise _too_deep(f"The `{name}` parameter", max_depth) from None
     except ValueError as exc:
         raise MalformedRequest(f"The `{name}` parameter is not valid JSON ({exc}); send a JSON object.") from exc
+    if isinstance(value, (dict, list)) and json_too_deep(value, max_depth, depth=2):
+        raise _too_deep(f"The `{name}` parameter", max_depth)
+    return value
 
 
-async def _request_parameters(request: Request) -> dict[str, Any]:
+async def _request_parameters(request: Request, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any]:
     """The GraphQL request parameters of a GET (query string) or JSON POST request.
 
-    Raises MalformedRequest when the request is not well-formed (GraphQL over HTTP, "Request Parameters")."""
+    Raises MalformedRequest when the request is not well-formed (GraphQL over HTTP, "Request Parameters"),
+    also when its JSON nests more than `max_depth` levels (the body object is level 1)."""
     if request.method == "GET":
         params = request.query_params
         parameters: dict[str, Any] = {
             "query": params.get("query"), "operationName": params.get("operationName"),
-            "variables": _json_parameter("variables", params.get("variables")),
-            "extensions": _json_parameter("extensions", params.get("extensions")),
+            "variables": _json_parameter("variables", params.get("variables"), max_depth),
+            "extensions": _json_parameter("extensions", params.get("extensions"), max_depth),
         }
     else:
         try:
             parameters = json.loads(await request.body())
+        except RecursionError:  # deeper than the parser's recursion limit (about 1,000 levels)
+            raise _too_deep("The request body", max_depth) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise MalformedRequest(f"The request body is not valid JSON ({exc}); {EXAMPLE}.") from exc
+        if isinstance(parameters, (dict, list)) and json_too_deep(parameters, max_depth):
+            raise _too_deep("The request body", max_depth)
         if isinstance(parameters, list):
             raise MalformedRequest("Batching is not supported: send one GraphQL request (a JSON object, not an "
                                    "array) per HTTP request.")
@@ -184,7 +207,8 @@ class GraphQLOverHTTP:
         if request.method not in ("GET", "POST"):
             return None
         try:
-            parameters = await _request_parameters(request)
+            settings = getattr(self, "settings", None)
+            parameters = await _request_parameters(request, getattr(settings, "max_json_depth", MAX_JSON_DEPTH))
         except MalformedRequest as exc:
             return _error_response(400, str(exc), media_type, code="BAD_REQUEST")
         operation_name = parameters.get("operationName")

@@ -44,6 +44,15 @@ class Settings(BaseSettings):
 
     db_pool_size: int = 10
     max_page_size: int = 100
+    # Request limits (docs/read-api.md, "Limits"), enforced before a request is read whole or executed.
+    max_body_bytes: int = Field(
+        default=1 << 20, ge=1024,
+        description="Largest request body (and URL query string) in bytes; larger ones get 413 (414) "
+        "REQUEST_TOO_LARGE, refused before the body is read whole.")
+    max_json_depth: int = Field(
+        default=64, ge=4, le=500,
+        description="Deepest nesting of arrays/objects in a GraphQL request's JSON (the body object is level 1); "
+        "deeper is 400 BAD_REQUEST.")
     tenants_dir: Path = REPO_ROOT / "tenants"
 
     # Authentication (see docs/auth.md).  Every token must carry `aud` = auth_audience.
