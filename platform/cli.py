@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
-from . import migrate
+from . import embedded, migrate
 from .auth.commands import add_auth_commands
 from .database import resolve_urls
 from .settings import get_settings
@@ -58,22 +62,48 @@ def cmd_load_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Migrate, then serve until SIGTERM or SIGINT, both of which shut down gracefully.
+
+    On either signal uvicorn stops accepting connections at once, lets the
+    requests in flight finish for up to SHUTDOWN_TIMEOUT_SECONDS (then cancels
+    them), runs the application's shutdown, and returns; the embedded
+    PostgreSQL, when this process started or joined it, is released last (and
+    stopped if no other process uses it).  The exit status is 0 (128 + the
+    signal's number if it comes before the server serves, during the migrations).
+    """
     import uvicorn
 
     settings = get_settings()
-    if args.demo:
-        if cmd_load_demo(argparse.Namespace(path=None, check=False)) != 0:
-            return 1
-    else:
-        asyncio.run(migrate.upgrade(_owner_url()))
-    uvicorn.run(
-        "kkr.platform.app:create_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level=settings.log_level,
-    )
-    return 0
+    try:
+        if args.demo:
+            if cmd_load_demo(argparse.Namespace(path=None, check=False)) != 0:
+                return 1
+        else:
+            asyncio.run(migrate.upgrade(_owner_url()))
+        config = uvicorn.Config(
+            "kkr.platform.app:create_app",
+            factory=True,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            log_level=settings.log_level,
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,  # type: ignore[arg-type]  # a float works
+        )
+        server = uvicorn.Server(config)
+
+        def shut_down(signum: int, frame: object) -> None:
+            # While it serves, uvicorn's own handlers take both signals.  This one sees a
+            # signal only just before they are installed (it then asks uvicorn to shut
+            # down as soon as it has started) or when uvicorn, after its graceful
+            # shutdown, raises the signal again for the handler it found: nothing is left to do.
+            if not server.should_exit:
+                server.handle_exit(signum, frame)  # type: ignore[arg-type]
+
+        for sig in _SHUTDOWN_SIGNALS:
+            signal.signal(sig, shut_down)
+        server.run()
+        return 0 if server.started else 3  # 3: uvicorn's status when the server could not start
+    finally:
+        embedded.stop()
 
 
 def cmd_export_schema(args: argparse.Namespace) -> int:
@@ -111,10 +141,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _signals_exit_cleanly() -> Iterator[None]:
+    """SIGTERM and SIGINT end a command with SystemExit, so that `finally` blocks and atexit
+    hooks run (above all the one that stops the embedded PostgreSQL): killed by an unhandled
+    SIGTERM, a process would leave that server running.  `kkr serve` refines this once it serves."""
+
+    def exit_(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():  # signals are the main thread's
+        yield
+        return
+    previous = {sig: signal.signal(sig, exit_) for sig in _SHUTDOWN_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=get_settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    with _signals_exit_cleanly():
+        return args.func(args)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     port: int = 8000
     environment: Environment = Environment.development
     log_level: str = "info"
+    shutdown_timeout_seconds: float = Field(
+        default=20, gt=0,
+        description="On SIGTERM or SIGINT, how long requests in flight may take to finish before they are "
+        "cancelled and the process exits (new connections are refused at once).")
 
     db_pool_size: int = 10
     max_page_size: int = 100
