@@ -108,8 +108,6 @@ class MalformedRequest(ValueError):
 
 
 EXAMPLE = 'send {"query": "...", "variables": {...}, "operationName": "..."}'
-#: Default of `Settings.max_json_depth` (for a view without settings).
-MAX_JSON_DEPTH = 64
 
 
 def _too_deep(what: str, max_depth: int) -> MalformedRequest:
@@ -134,7 +132,7 @@ def _json_parameter(name: str, text: str | None, max_depth: int) -> Any:
     return value
 
 
-async def _request_parameters(request: Request, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any]:
+async def _request_parameters(request: Request, max_depth: int) -> dict[str, Any]:
     """The GraphQL request parameters of a GET (query string) or JSON POST request.
 
     Raises MalformedRequest when the request is not well-formed (GraphQL over HTTP, "Request Parameters"),
@@ -207,8 +205,7 @@ class GraphQLOverHTTP:
         if request.method not in ("GET", "POST"):
             return None
         try:
-            settings = getattr(self, "settings", None)
-            parameters = await _request_parameters(request, getattr(settings, "max_json_depth", MAX_JSON_DEPTH))
+            parameters = await _request_parameters(request, self.settings.max_json_depth)
         except MalformedRequest as exc:
             return _error_response(400, str(exc), media_type, code="BAD_REQUEST")
         operation_name = parameters.get("operationName")

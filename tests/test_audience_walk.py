@@ -244,12 +244,13 @@ def kl_forbidden_ids(module_client: httpx.Client) -> dict[str, list[str]]:
 
 def test_kl_gets_null_for_drafts_and_local_goals_by_node_id(module_client: httpx.Client,
                                                              kl_forbidden_ids: dict[str, list[str]]) -> None:
-    for kind in ("contract", "goal", "indicator", "target", "result"):
+    for kind in ("contract", "goal", "indicator", "target", "result", "comparable goal"):
         for global_id in kl_forbidden_ids[kind][:5]:  # all of them through nodes(ids:) below
             body = post(module_client, KL, "query($id: ID!) { node(id: $id) { id __typename } }", {"id": global_id})
             assert body == {"data": {"node": None}}, (kind, global_id, body)
     everything = list(itertools.chain.from_iterable(kl_forbidden_ids[k] for k in ("contract", "goal", "indicator",
-                                                                                   "target", "result")))
+                                                                                   "target", "result",
+                                                                                   "comparable goal")))
     for page in range(0, len(everything), 100):
         ids = everything[page:page + 100]
         body = post(module_client, KL, "query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }", {"ids": ids})

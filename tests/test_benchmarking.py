@@ -185,6 +185,7 @@ async def test_ties_share_a_rank(app_db: Database, settings: Settings) -> None:
     [measure] = data["benchmarkComparison"]["measures"]
     values = [Decimal(f["result"]) for f in measure["figures"]]
     ranks = [f["rank"] for f in measure["figures"]]
+    assert len(set(values)) < len(values), "the printed figures must hold a tie for this test"
     assert values == sorted(values, reverse=True)
     expected = [1 + sum(1 for other in values if other > value) for value in values]
     assert ranks == expected

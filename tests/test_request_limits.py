@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from kkr.platform.graphql_http import GRAPHQL_RESPONSE_JSON
-from kkr.platform.settings import Settings
+from kkr.platform.settings import REPO_ROOT, Settings
 
 from .api_client import SJAELLAND_READ
 from .conftest import LiveServer
@@ -51,8 +51,13 @@ def assert_refused(response: httpx.Response, status: int, code: str, media_type:
     return error["message"]
 
 
-def test_defaults_let_the_registered_operations_through() -> None:
+def test_defaults_let_the_registered_operations_through(client: httpx.Client) -> None:
     assert LIMIT == 1 << 20 and DEPTH == 64
+    for operation in sorted((REPO_ROOT / "frontend-contract" / "operations").glob("*.graphql")):
+        response = client.post("/graphql", json={"query": operation.read_text(encoding="utf-8"),
+                                                 "variables": {"region": "sjaelland", "year": 2020}},
+                               headers=bearer(SJAELLAND_READ))
+        assert response.status_code == 200 and "errors" not in response.json(), (operation.name, response.text)
 
 
 def test_body_just_under_the_limit_is_served(client: httpx.Client) -> None:

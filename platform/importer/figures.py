@@ -25,7 +25,6 @@ from ..models import (
 from .catalogue import Catalogue, Row
 from .records import Reader, curated_id
 
-SEGMENT_KINDS = tuple(kind.value for kind in SegmentKind)
 MEASURE_UNITS = ("dkk", "percent", "count")
 #: Scales a figure may be printed in: the value is stored in the measure's unit (e.g. kr.).
 SCALES = {"1": Decimal(1), "1.000": Decimal(1000), "1.000.000": Decimal(1_000_000)}
@@ -34,13 +33,11 @@ SCALES = {"1": Decimal(1), "1.000": Decimal(1000), "1.000.000": Decimal(1_000_00
 def read_segments(records: list[Reader], cat: Catalogue, rows: list[Row]) -> None:
     for position, r in enumerate(records):
         key = r.text("key", max_length=64)
-        kind = r.text("kind", max_length=32)
-        if kind is not None and kind not in SEGMENT_KINDS:
-            r.error("kind", f"{kind!r} is not one of: {', '.join(SEGMENT_KINDS)}")
+        kind = r.choice("kind", SegmentKind)
         if key in cat.segment_keys:
             r.error("key", f"segment {key!r} appears twice")
         rows.append(Row(Segment, {
-            "key": key, "name": r.text("name"), "kind": kind,
+            "key": key, "name": r.text("name"), "kind": kind.value if kind else None,
             "description": r.text("description", required=False), "position": position,
         }))
         spellings = r.records("spellings")
@@ -51,8 +48,6 @@ def read_segments(records: list[Reader], cat: Catalogue, rows: list[Row]) -> Non
             printed = s.text("printed", max_length=64)
             if printed is not None and printed in cat.segments:
                 s.error("printed", f"{printed!r} is already a spelling of segment {cat.segments[printed]!r}")
-            elif printed is not None and printed != printed.strip():
-                s.error("printed", "must not start or end with spaces")
             if s.raw("source") is None:
                 s.error("source", "is required: where this spelling is printed")
             rows.append(Row(SegmentSpelling, {"printed": printed, "segment_key": key, **s.source()}))

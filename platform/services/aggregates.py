@@ -132,14 +132,13 @@ class AggregateInputError(ValueError):
 class DisclosureRules:
     """The statistical disclosure control of every aggregate (settings DISCLOSURE_*)."""
 
-    min_contributors: int = 3
-    dominance: tuple[tuple[int, float], ...] = ((1, 85.0), (2, 90.0))
-    protection_pct: float = 10.0
+    min_contributors: int
+    dominance: tuple[tuple[int, float], ...]
+    protection_pct: float
 
     @classmethod
-    def from_settings(cls, settings: Settings | None) -> DisclosureRules:
-        if settings is None:
-            return cls()
+    def from_settings(cls, settings: Settings) -> DisclosureRules:
+        """The rules of the settings (their defaults are the settings' defaults)."""
         return cls(
             min_contributors=settings.disclosure_min_contributors,
             dominance=tuple((int(n), float(k)) for n, k in settings.disclosure_dominance),

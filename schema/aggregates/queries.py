@@ -115,7 +115,7 @@ class AggregatesQuery(LegacyAggregatesQuery):
         ] = AggregateSubtotals.ROLLUP,
     ) -> AggregateTable:
         request = request_of(family, measures, list(group_by or []), filter, subtotals)
-        rules = service.DisclosureRules.from_settings(getattr(info.context, "settings", None))
+        rules = service.DisclosureRules.from_settings(info.context.settings)
         try:
             async with session_lock(info.context):
                 session = await info.context.session()

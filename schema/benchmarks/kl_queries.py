@@ -19,6 +19,7 @@ from ..common.connection import bad_input
 from ..common.database import execute
 from ..common.enums import SegmentKind
 from ..common.text import wants_search
+from ..organisations.loaders import HUB_BY_SLUG
 from ..permissions import BenchmarkRead, SharedRead
 from .kl_figures import (
     area_of,
@@ -146,7 +147,6 @@ async def _observation_comparison(info: strawberry.Info, indicator_key: str,
     year = int(period[:4]) if period[:4].isdigit() else None
     national = next((r for r in rows if r.kind == "national"), None)
     figures = [observation_figure(r, year) for r in rows if r.kind != "national"]
-    figures.sort(key=lambda f: (f.rank is None, f.rank or 0, f.area.slug))
     units = {r.unit for r in rows if r.unit is not None}
     return [ComparisonMeasure(
         unit=unit_of(next(iter(units))) if len(units) == 1 else None, segment=segment_label(None, None, None),
@@ -217,9 +217,13 @@ class KlBenchmarksQuery:
         params = {**_params(lineage, framework_agreement, national_goal_code, segment),
                   "hubs": business_hubs, "from_year": from_year, "to_year": to_year}
         rows = (await execute(info.context, service.series_statement(), params)).all()
-        unknown = sorted(set(business_hubs or ()) - {row.hub_slug for row in rows})
-        if rows and unknown:  # every known hub has a point for every year
-            raise bad_input(f"Argument 'businessHubs': no business hub {', '.join(map(repr, unknown))}.")
+        # every known hub has a point for every year; with no points at all, ask the hub directory
+        unknown = set(business_hubs or ()) - {row.hub_slug for row in rows}
+        if unknown and not rows:
+            known = await HUB_BY_SLUG.load_many(info, sorted(unknown))
+            unknown = {slug for slug, hub in zip(sorted(unknown), known) if hub is None}
+        if unknown:
+            raise bad_input(f"Argument 'businessHubs': no business hub {', '.join(map(repr, sorted(unknown)))}.")
         points = [goal_figure(row, row.grid_year) for row in rows]
         return BenchmarkSeries(subject=subject, years=sorted({row.grid_year for row in rows}), points=points)
 

@@ -153,8 +153,7 @@ class _TotalsByArea:
         for r in rows:
             printed = None
             if r.printed_value is not None:
-                printed = PrintedTotal(value=r.printed_value, printed=r.printed, source=Source(
-                    document_key=r.source_document_key, locator=r.source_locator, note=r.note))
+                printed = PrintedTotal(value=r.printed_value, printed=r.printed, source=source_of(r))
             by_area[r.area].append(AreaFigureTotal(
                 measure_key=r.measure, unit=r.unit, year=r.year,
                 value=Decimal(r.total) if r.total is not None else None,
