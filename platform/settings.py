@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         "deeper is 400 BAD_REQUEST.")
     tenants_dir: Path = REPO_ROOT / "tenants"
 
+    # --- Query limits (schema/limits.py; docs/security.md, "Limits") ---
+
+    # --- Errors, time limits and readiness (docs/security.md, "Failures") ---
+
+    # --- Abuse: rate limits and CORS (docs/security.md, "Abuse") ---
+
     # Authentication (see docs/auth.md).  Every token must carry `aud` = auth_audience.
     auth_audience: str = Field(default="kkr-platform", description="Required `aud` of every bearer token.")
     idp_issuer: str | None = Field(default=None, description="`iss` of the external identity provider's tokens.")
