@@ -23,6 +23,8 @@ from .database import NO_TENANT, Database, resolve_urls
 from .exports import export_routes
 from .graphiql import OfflineGraphiQL, graphiql_routes
 from .graphql_http import GraphQLOverHTTP
+from .cors import cors
+from .rate_limits import rate_limited
 from .request_limits import RequestLimits
 from .settings import Settings, get_settings
 
@@ -68,10 +70,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     graphql = GraphQLApp(settings)
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/graphql", graphql, methods=["GET", "POST"], middleware=[bearer_auth_middleware()]),
+        Route("/graphql", graphql, methods=["GET", "POST"], middleware=[bearer_auth_middleware(), rate_limited()]),
         *auth_routes(),
         *export_routes(settings),
         *graphiql_routes(settings),
     ]
-    middleware = [Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)]
+    middleware = [
+        cors(settings),  # outermost: every answer, refusals included, carries the CORS headers
+        Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
+    ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

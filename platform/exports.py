@@ -30,6 +30,7 @@ from kkr.schema.permissions import AggregatesRead
 from .auth.access_log import is_logged, record_access
 from .auth.http import bearer_auth_middleware, identity_of
 from .auth.identity import ANONYMOUS
+from .rate_limits import rate_limited
 from .services import aggregates as service
 from .settings import Settings
 
@@ -188,7 +189,7 @@ def export_routes(settings: Settings) -> list[Route]:
     async def endpoint(request: Request) -> Response:
         return await aggregates_export(request, settings)
 
-    middleware = [bearer_auth_middleware()]
+    middleware = [bearer_auth_middleware(), rate_limited()]
     return [
         Route("/aggregates.csv", endpoint, methods=["GET"], middleware=middleware),
         Route("/aggregates.json", endpoint, methods=["GET"], middleware=middleware),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
@@ -64,6 +65,32 @@ class Settings(BaseSettings):
     # --- Errors, time limits and readiness (docs/security.md, "Failures") ---
 
     # --- Abuse: rate limits and CORS (docs/security.md, "Abuse") ---
+    rate_limit_enabled: bool = Field(
+        default=True, description="Rate-limit /graphql, the aggregate exports and /oauth/token per caller "
+        "(counted in PostgreSQL, shared by every process); false turns the limits off.")
+    rate_limit_window_seconds: int = Field(
+        default=60, ge=1, le=3600, description="Length of the rate limits' (sliding) window in seconds.")
+    rate_limit_authenticated: int = Field(
+        default=600, ge=1, le=1_000_000,
+        description="Requests per window of a caller with a valid token, counted per client id (all tokens "
+        "of one machine client) or else per token subject; more get 429 RATE_LIMITED.")
+    rate_limit_anonymous: int = Field(
+        default=120, ge=1, le=1_000_000,
+        description="Requests per window of callers without a token, counted per address (per /64 for "
+        "IPv6); more get 429 RATE_LIMITED.")
+    cors_allowed_origins: list[str] = Field(
+        default=[], description="Origins (scheme://host[:port]) whose browser pages may call the API "
+        "cross-origin; JSON, e.g. [\"https://dashboard.example.dk\"].  Empty: no cross-origin access.")
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins_only(cls, value: list[str]) -> list[str]:
+        """Each entry an origin as browsers send it (no wildcard, path or trailing slash)."""
+        origin = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
+        bad = [o for o in value if not origin.fullmatch(o)]
+        if bad:
+            raise ValueError(f"not an origin (scheme://host[:port], no wildcard or path): {bad}")
+        return value
 
     # Authentication (see docs/auth.md).  Every token must carry `aud` = auth_audience.
     auth_audience: str = Field(default="kkr-platform", description="Required `aud` of every bearer token.")

@@ -67,6 +67,10 @@ def settings(owner_url: URL, tmp_path_factory: pytest.TempPathFactory) -> Settin
         database_url=owner_url.render_as_string(hide_password=False),
         tenants_dir=REPO_ROOT / "tenants",
         environment="development",
+        # The suite is not rate-limited (the limiter still runs on every request); tests/test_rate_limits.py
+        # builds servers with small limits of their own.
+        rate_limit_authenticated=1_000_000,
+        rate_limit_anonymous=1_000_000,
         **auth_settings(tmp_path_factory.mktemp("auth")),
     )
 

@@ -197,8 +197,8 @@ async def token_endpoint(request: Request) -> JSONResponse:
     except KeyLoadError:
         return _error(503, "temporarily_unavailable", "The signing key is unavailable.")
     throttle = request.app.state.token_throttle
-    caller = request.client.host if request.client else "unknown"
-    if (wait := throttle.retry_after(caller)) is not None:
+    caller = request.scope.get("client")
+    if (wait := await throttle.retry_after(caller)) is not None:
         response = _error(429, "temporarily_unavailable",
                           f"Too many failed client authentications from this address; retry in {wait} s.")
         response.headers["Retry-After"] = str(wait)
@@ -216,5 +216,5 @@ async def token_endpoint(request: Request) -> JSONResponse:
     server = _TokenServer(_Client(client_id or "", registered), keys, settings)
     response = await run_in_threadpool(server.create_token_response, oauth_request)
     if response.status_code == 401:
-        throttle.failed(caller)
+        await throttle.failed(caller)
     return response

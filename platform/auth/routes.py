@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..database import Database
+from ..rate_limits import RateLimiter, rate_limited
 from ..settings import Settings
 from .client_events import ClientChangeListener
 from .clients import ClientStatusCache
@@ -19,11 +20,12 @@ from .throttle import FailureThrottle
 
 
 async def setup_auth(state: Any, settings: Settings, db: Database) -> None:
-    """Attach the token verifier and the platform's signing keys to the application state, and listen
-    for client changes (stop it with `teardown_auth`)."""
+    """Attach the token verifier, the platform's signing keys and the rate limiter to the application state,
+    and listen for client changes (stop it with `teardown_auth`)."""
     state.settings = settings
     state.platform_keys = platform_keys(settings)
-    state.token_throttle = FailureThrottle(limit=settings.token_failure_limit,
+    state.rate_limiter = RateLimiter(db.engine)
+    state.token_throttle = FailureThrottle(state.rate_limiter, limit=settings.token_failure_limit,
                                            window=settings.token_failure_window_seconds)
     clients = ClientStatusCache(db, max_age=settings.client_cache_seconds)
     state.verifier = build_verifier(settings, clients)
@@ -60,7 +62,7 @@ async def metadata_endpoint(request: Request) -> JSONResponse:
 
 def auth_routes() -> list[Route]:
     return [
-        Route("/oauth/token", token_endpoint, methods=["POST"]),
+        Route("/oauth/token", token_endpoint, methods=["POST"], middleware=[rate_limited("oauth")]),
         Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
         Route("/.well-known/oauth-authorization-server", metadata_endpoint, methods=["GET"]),
     ]
