@@ -10,7 +10,8 @@
 statements, as the owner with the importer's tenant context: every hub, as many contract years as needed,
 one to three contract versions (drafts, adopted, published), national goals linked to the framework
 agreement of the year, common and local goals, indicators, quarterly targets with the demo's units and
-printed segments, zero to five result revisions per target.  Every synthetic row cites the source document
+printed segments, zero to five result revisions per target (or a fixed number of years, `years=10`, with
+as many revisions as the results need; `slots`: targets per indicator and quarter).  Every synthetic row cites the source document
 `synthetic-benchmark` and carries the note 'synthetic'.
 """
 
@@ -151,9 +152,10 @@ GENERATE = [
                 ELSE round(40 + random() * 55) END,
            CASE WHEN ind.unit = 'deliverable' THEN 'synthetic deliverable' END,
            ind.segments[1 + (ind.first_segment + s) % cardinality(ind.segments)], $1::varchar, 'synthetic'
-    FROM ind CROSS JOIN generate_series(1, {QUARTERS}) q CROSS JOIN generate_series(0, {SEGMENT_SLOTS - 1}) s
+    FROM ind CROSS JOIN generate_series(1, {QUARTERS}) q CROSS JOIN generate_series(0, __SLOTS__ - 1) s
     """,
-    # results: 0-5 revisions per target (0 for about one in six: not reported yet), each a new row.
+    # results: 0-5 revisions per target (0 for about one in six: not reported yet), each a new row
+    # (__REVISIONS__ is 6 unless `generate` is given a fixed number of years).
     """
     INSERT INTO result (tenant_id, target_id, revision, value, value_text, measured_at, recorded_at, recorded_by,
                         source_document_key, note)
@@ -161,7 +163,7 @@ GENERATE = [
            CASE WHEN t.value IS NOT NULL THEN round(t.value * (0.5 + random() * 0.8)::numeric, 2) END,
            CASE WHEN t.value IS NULL THEN 'leveret' END,
            t.period_end, t.period_end + make_interval(days => 20 * r::int), 'synthetic', $1::varchar, 'synthetic'
-    FROM target t CROSS JOIN LATERAL generate_series(1, abs(hashtext(t.id::text)) % 6) r
+    FROM target t CROSS JOIN LATERAL generate_series(1, abs(hashtext(t.id::text)) % __REVISIONS__) r
     WHERE t.source_document_key = $1::varchar
     """,
 ]
@@ -177,20 +179,36 @@ BULK_TRIGGERS = """
 """
 
 
-def results_per_year(hubs: int) -> float:
-    """Expected results per contract year: versions average 2, revisions 2.5 (0-5)."""
-    return hubs * 2 * GOALS_PER_CONTRACT * INDICATORS_PER_GOAL * QUARTERS * SEGMENT_SLOTS * 2.5
+def targets_per_year(hubs: int, slots: int = SEGMENT_SLOTS) -> float:
+    """Expected targets per contract year: versions average 2."""
+    return hubs * 2 * GOALS_PER_CONTRACT * INDICATORS_PER_GOAL * QUARTERS * slots
 
 
-async def generate(url, results: int, seed: float, log: Callable[[str], None]) -> dict[str, int]:  # noqa: ANN001
+def results_per_year(hubs: int, slots: int = SEGMENT_SLOTS, revisions: int = 6) -> float:
+    """Expected results per contract year: 0 to `revisions` - 1 per target (2.5 on average for 6)."""
+    return targets_per_year(hubs, slots) * (revisions - 1) / 2
+
+
+async def generate(url, results: int, seed: float, log: Callable[[str], None], *,  # noqa: ANN001
+                   years: int | None = None, slots: int = SEGMENT_SLOTS) -> dict[str, int]:
     """Insert at least `results` synthetic results; returns the row counts of the contract tables, the number
-    of contract years (`years`) and the rows of the aggregates' fact table (`facts`, 0 without one)."""
+    of contract years (`years`) and the rows of the aggregates' fact table (`facts`, 0 without one).
+
+    By default the contracts span as many years as the results need (0-5 revisions per target).  With
+    `years`, the contracts span that many years (the last one next year's drafts) and each target gets as
+    many revisions as the results need (a deeper history than the papers', which only the results table and
+    the fact table's latest-result rule see).  `slots`: targets per indicator and quarter (segments).
+    """
     conn = await asyncpg.connect(dsn(url), server_settings={"jit": "off"})
     try:
         hubs = await conn.fetchval("SELECT count(*) FROM business_hub")
         regions = await conn.fetchval("SELECT string_agg(slug, ',') FROM region")
         last = dt.date.today().year + 1  # next year's contracts are drafts
-        years = math.ceil(results * 1.05 / results_per_year(hubs)) + 1
+        revisions = 6
+        if years is None:
+            years = math.ceil(results * 1.05 / results_per_year(hubs, slots)) + 1
+        else:
+            revisions = max(2, math.ceil(2 * results * 1.05 / (targets_per_year(hubs, slots) * years)) + 1)
         has_facts = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", FACT_TABLE)
         async with conn.transaction():
             # the importer's way: the owner states a tenant context (RLS applies to a non-superuser owner)
@@ -204,7 +222,8 @@ async def generate(url, results: int, seed: float, log: Callable[[str], None]) -
             for t in triggers:
                 await conn.execute(f'ALTER TABLE {t["tab"]} DISABLE TRIGGER "{t["tgname"]}"')
             params = (SOURCE_KEY, last - years + 1, last, last - 1)
-            for statement in GENERATE:
+            for template in GENERATE:
+                statement = template.replace("__SLOTS__", str(slots)).replace("__REVISIONS__", str(revisions))
                 started = time.monotonic()
                 status = await conn.execute(statement, *params[: _arity(statement)])
                 await conn.execute(f"ANALYZE {_table_of(statement)}")  # the next statement joins it

@@ -70,6 +70,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     PostgreSQL, when this process started or joined it, is released last (and
     stopped if no other process uses it).  The exit status is 0 (128 + the
     signal's number if it comes before the server serves, during the migrations).
+
+    `--workers N` (default: one per core in production, one in development)
+    runs N uvicorn worker processes on one socket under uvicorn's supervisor;
+    a signal to this process ends every worker gracefully (each with the same
+    timeout) before the embedded PostgreSQL is released.  uvicorn uses uvloop
+    and httptools when they are installed.
     """
     import uvicorn
 
@@ -87,7 +93,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=args.port or settings.port,
             log_level=settings.log_level,
             timeout_graceful_shutdown=settings.shutdown_timeout_seconds,  # type: ignore[arg-type]  # a float works
+            workers=_workers(args.workers, settings.is_development),
         )
+        if config.workers > 1:
+            return _serve_workers(config)
         server = uvicorn.Server(config)
 
         def shut_down(signum: int, frame: object) -> None:
@@ -106,6 +115,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
         embedded.stop()
 
 
+def _workers(requested: int | None, development: bool) -> int:
+    """Worker processes: as asked, else one per core in production and one in development."""
+    if requested is not None:
+        return requested
+    return 1 if development else max(1, os.cpu_count() or 1)
+
+
+def _serve_workers(config: object) -> int:
+    """Serve with `config.workers` processes under uvicorn's supervisor, which takes SIGINT and SIGTERM
+    from here on and passes SIGTERM to every worker (each shuts down gracefully); returns when all exited."""
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])  # type: ignore[attr-defined]
+    supervisor.run()
+    failed = any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)
+    return 3 if failed else 0  # 3: uvicorn's status when the server could not start
+
+
 def cmd_export_schema(args: argparse.Namespace) -> int:
     from .contract import SDL_PATH, export_sdl
 
@@ -122,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="load the demo data from tenants/ first")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=_positive, metavar="N",
+                       help="worker processes (default: one per core in production, 1 in development)")
     serve.set_defaults(func=cmd_serve)
 
     mig = sub.add_parser("migrate", help="upgrade the database schema")
@@ -139,6 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_auth_commands(sub, owner_url=_owner_url)
     return parser
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
 
 
 _SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
