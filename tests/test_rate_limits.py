@@ -217,9 +217,23 @@ def test_anonymous_callers_are_counted_by_address(settings: Settings) -> None:
             assert refused.headers["content-type"] == "application/json"
             assert "this address" in refused.json()["errors"][0]["message"]
             assert same.post("/graphql", json=QUERY, headers=bearer(subject=fresh())).status_code == 200
-        with caller(server, address) as again:  # a new connection from the same address
+        with caller(server, address) as again:  # a new connection from the same address, whatever it claims
             refused_properly(again.post("/graphql", json=QUERY), "RATE_LIMIT_ANONYMOUS")
+            claims = {"X-Forwarded-For": fresh_address(), "X-Real-IP": fresh_address(), "Forwarded": "for=10.1.1.1",
+                      "X-Client-Id": fresh()}  # uvicorn trusts X-Forwarded-For only from 127.0.0.1 and ::1
+            refused_properly(again.post("/graphql", json=QUERY, headers=claims), "RATE_LIMIT_ANONYMOUS")
         assert c.post("/graphql", json=QUERY).status_code == 200  # another address
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(settings: Settings,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    proxy = fresh_address()
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", proxy)  # uvicorn's --forwarded-allow-ips, read as the server starts
+    with servers(settings, rate_limit_anonymous=1) as (server,), caller(server, proxy) as via_proxy:
+        first, second = ({"X-Forwarded-For": f"{fresh_address()}, {proxy}"} for _ in range(2))
+        assert via_proxy.post("/graphql", json=QUERY, headers=first).status_code == 200
+        refused_properly(via_proxy.post("/graphql", json=QUERY, headers=first), "RATE_LIMIT_ANONYMOUS")
+        assert via_proxy.post("/graphql", json=QUERY, headers=second).status_code == 200
 
 
 def test_the_window_resets(settings: Settings) -> None:
