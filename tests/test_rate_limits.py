@@ -9,11 +9,12 @@ other servers, which share the database, never touch them.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 
 import httpx
 import pytest
@@ -145,6 +146,30 @@ async def test_the_limiter_fails_open_and_backs_off_while_the_database_is_unreac
         assert limiter._paused_until > time.monotonic()
     finally:
         await engine.dispose()
+
+
+async def test_a_database_that_does_not_answer_is_not_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    released = asyncio.Event()
+
+    class Hanging:  # an engine whose server accepts connections and never answers
+        def execution_options(self, **_: object) -> Hanging:
+            return self
+
+        @asynccontextmanager
+        async def connect(self):  # noqa: ANN202
+            await released.wait()
+            raise ConnectionResetError("gone")
+            yield
+
+    monkeypatch.setattr(rate_limits, "CALL_TIMEOUT", 0.2)
+    limiter = RateLimiter(Hanging())  # type: ignore[arg-type]
+    started = time.monotonic()
+    assert await limiter.hit(fresh(), 1, 60) is None and await limiter.hit(fresh(), 1, 60) is None
+    assert time.monotonic() - started < 5  # one short wait, then not asked again
+    assert len(limiter._calls) == 1  # the late call is left to finish on its own, not cancelled mid-statement
+    released.set()
+    await asyncio.sleep(0.05)
+    assert not limiter._calls
 
 
 def test_buckets_come_from_the_verified_identity_or_the_peer_address() -> None:
