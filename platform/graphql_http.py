@@ -20,7 +20,9 @@ Strawberry already parses GET and POST requests; this mixin adds what it lacks:
 - GET is for queries only: a mutation via GET is 405 with `Allow: POST`
   (also from a browser, `Accept: text/html`, when the URL carries a `query`);
 - a document with several operations needs `operationName`, and an
-  `operationName` must name one of them (request errors).
+  `operationName` must name one of them (request errors);
+- the document is parsed once, within the query limits on its size and tokens (`kkr.schema.limits`), and
+  handed on to Strawberry.
 """
 
 from __future__ import annotations
@@ -28,13 +30,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET
+
+from kkr.schema.limits import PARSED_DOCUMENT, parse_document
 
 from .request_limits import json_too_deep
 
@@ -174,11 +178,14 @@ async def _request_parameters(request: Request, max_depth: int) -> dict[str, Any
     return parameters
 
 
-def _operations(query: str) -> list[OperationDefinitionNode] | None:
+def _operations(request: Request, query: str, settings: Any) -> list[OperationDefinitionNode] | None:
+    """The document's operations, parsed within the query limits (size, tokens) once: the document is left in
+    `request.state` for Strawberry (schema/limits, `QueryLimits`), which reports a refused or unparsable one."""
     try:
-        document = parse(query)
+        document = parse_document(query, settings)
     except GraphQLError:
-        return None  # Strawberry reports the syntax error
+        return None  # a syntax error or a limit passed: GraphQL reports it
+    setattr(request.state, PARSED_DOCUMENT, (query, document))
     return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
 
 
@@ -209,7 +216,7 @@ class GraphQLOverHTTP:
         except MalformedRequest as exc:
             return _error_response(400, str(exc), media_type, code="BAD_REQUEST")
         operation_name = parameters.get("operationName")
-        operations = _operations(parameters["query"])
+        operations = _operations(request, parameters["query"], self.settings)
         if not operations:
             return None  # a syntax error or no operation: GraphQL reports it
         # From here on the HTTP request is well-formed: a GraphQL request error is 200 with application/json.

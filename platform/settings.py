@@ -48,7 +48,10 @@ class Settings(BaseSettings):
         "cancelled and the process exits (new connections are refused at once).")
 
     db_pool_size: int = 10
-    max_page_size: int = 100
+    max_page_size: int = Field(
+        default=100, ge=1, le=10_000,
+        description="Largest page of a connection: a larger `first`/`last` is PAGE_TOO_LARGE (before execution), "
+        "more `nodes(ids:)` a BAD_USER_INPUT error.")
     # Request limits (docs/read-api.md, "Limits"), enforced before a request is read whole or executed.
     max_body_bytes: int = Field(
         default=1 << 20, ge=1024,
@@ -60,7 +63,51 @@ class Settings(BaseSettings):
         "deeper is 400 BAD_REQUEST.")
     tenants_dir: Path = REPO_ROOT / "tenants"
 
-    # --- Query limits (schema/limits.py; docs/security.md, "Limits") ---
+    # --- Query limits (schema/limits/; docs/security.md, "Limits") ---
+    # Each is refused before execution with extensions.code naming it (schema/limits/).
+    max_document_chars: int = Field(
+        default=100_000, ge=1000, le=10_000_000,
+        description="Longest GraphQL document (`query`) in characters; longer is DOCUMENT_TOO_LARGE, refused "
+        "before it is parsed.")
+    max_tokens: int = Field(
+        default=10_000, ge=100, le=1_000_000,
+        description="Most lexical tokens (names, punctuation, values; comments too) in a document; parsing stops "
+        "at the first one over it (TOO_MANY_TOKENS).")
+    max_depth: int = Field(
+        default=20, ge=2, le=200,
+        description="Deepest nesting of fields in an operation (a root field alone is depth 1; GraphiQL's "
+        "introspection query is 15); deeper is QUERY_TOO_DEEP.")
+    max_aliases: int = Field(
+        default=50, ge=0, le=100_000,
+        description="Most aliased fields in an operation, counted through its fragments (each spread again); "
+        "more is TOO_MANY_ALIASES.")
+    max_root_fields: int = Field(
+        default=30, ge=1, le=10_000,
+        description="Most fields selected at the root of an operation (aliases each count); more is "
+        "TOO_MANY_ROOT_FIELDS.")
+    max_repeated_fields: int = Field(
+        default=30, ge=1, le=10_000,
+        description="Most times one field (by name, aliased or not) may be selected in one selection set, its "
+        "fragments included; more is TOO_MANY_REPEATED_FIELDS.")
+    max_directives: int = Field(
+        default=10, ge=1, le=1000,
+        description="Most directives on one field, fragment or operation; more is TOO_MANY_DIRECTIVES.")
+    max_cost: int = Field(
+        default=200_000, ge=100, le=10**12,
+        description="Highest estimated cost of an operation (every field 1, a list's or connection's fields "
+        "times its page size: schema/limits/sizes.py); higher is QUERY_TOO_COSTLY.  Reported in every "
+        "response's extensions.cost.")
+    max_variables_bytes: int = Field(
+        default=64 * 1024, ge=1024, le=100 * 1024 * 1024,
+        description="Largest `variables` of a request, in bytes of compact JSON; larger is VARIABLES_TOO_LARGE.")
+    max_search_chars: int = Field(
+        default=200, ge=10, le=100_000,
+        description="Longest `search:` argument in characters; longer is SEARCH_TOO_COMPLEX.")
+    max_search_terms: int = Field(
+        default=20, ge=1, le=10_000,
+        description="Most words (the operator OR included) and `-` operators in one `search:` argument; more is "
+        "SEARCH_TOO_COMPLEX.")
+
 
     # --- Errors, time limits and readiness (docs/security.md, "Failures") ---
 

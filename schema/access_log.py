@@ -30,7 +30,9 @@ class AccessLog(SchemaExtension):
             await record_access(
                 request.db,
                 request.identity,
-                operation_name=operation_name_of(context.query, context.operation_name),
+                # The document QueryLimits parsed within the limits (a refused one: a placeholder).
+                operation_name=context.operation_name if context.graphql_document is not None
+                else operation_name_of(context.query, context.operation_name),
                 document=context.query,
                 variables=context.variables,
             )

@@ -41,6 +41,7 @@ from .aggregates.queries import AggregatesQuery
 from .benchmarks.comparisons import ComparisonsQuery
 from .benchmarks.kl_queries import KlBenchmarksQuery
 from .public.queries import PublicQuery
+from .limits import QueryLimits
 from .masking import mask_unexpected_errors
 from .text_input import RejectUnstorableText
 from .viewer.queries import ViewerQuery
@@ -82,6 +83,8 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     types=[*NODE_TYPES, AuditEvent],
-    extensions=[CloseSession, AccessLog, RejectUnstorableText, CallerVisibility, mask_unexpected_errors],
+    # QueryLimits first: it parses the document within the limits before anything else reads it, and
+    # refuses requests over a limit before any validation rule runs (CallerVisibility validates).
+    extensions=[QueryLimits, CloseSession, AccessLog, RejectUnstorableText, CallerVisibility, mask_unexpected_errors],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )

@@ -87,10 +87,23 @@ def test_a_page_without_first_or_last_is_at_most_the_maximum_page_size(client: h
     assert len(data["nodes"]) == 100 and data["pageInfo"]["hasNextPage"] is True
 
 
+@pytest.mark.parametrize(("arguments", "message", "code"), [
+    ({"first": 101}, "Argument 'first' is 101, above the maximum page size of 100 (setting MAX_PAGE_SIZE)",
+     "PAGE_TOO_LARGE"),
+    ({"last": 500}, "Argument 'last' is 500, above the maximum page size of 100", "PAGE_TOO_LARGE"),
+    ({"first": -1}, "Argument 'first' must be a non-negative integer.", "BAD_USER_INPUT"),
+])
+def test_page_sizes_are_checked_before_execution(client: httpx.Client, arguments: dict, message: str,
+                                                 code: str) -> None:
+    """Static checks of first/last (schema/limits): a request error, nothing runs."""
+    body = post(client, PAGE, arguments, SJAELLAND_READ)
+    assert "data" not in body
+    [error] = body["errors"]
+    assert error["message"].startswith(message)
+    assert error["extensions"]["code"] == code and "path" not in error
+
+
 @pytest.mark.parametrize(("arguments", "message"), [
-    ({"first": 101}, "Argument 'first' is 101, above the maximum page size of 100"),
-    ({"last": 500}, "Argument 'last' is 500, above the maximum page size of 100"),
-    ({"first": -1}, "Argument 'first' must be a non-negative integer."),
     ({"after": "bm9wZQ=="}, "Argument 'after' is not a valid cursor."),
     ({"before": "not base64 at all"}, "Argument 'before' is not a valid cursor."),
     ({"after": "YXJyYXljb25uZWN0aW9uOjk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5"},  # offset 99999999999999999999999

@@ -9,7 +9,9 @@ Every list field is declared with Strawberry's `relay.connection` decorator and
 
 Cursors are opaque offsets ("arrayconnection:<n>" in base64, as Strawberry's
 `ListConnection`).  `first`/`last` above `settings.max_page_size` is refused
-with a clear error instead of being silently capped.
+with a clear error instead of being silently capped: before execution by the
+query limits (`kkr.schema.limits`, PAGE_TOO_LARGE, literals and variables alike),
+and here again for any path that bypasses them.
 """
 
 from __future__ import annotations

@@ -1,0 +1,56 @@
+"""The limits checked before a document is parsed or while it is parsed: its size, its tokens, and the
+size of the request's variables.  `parse_document` is the one parser of request documents: the HTTP layer
+(platform/graphql_http.py) parses with it and hands the document on to Strawberry (`QueryLimits`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from graphql import DocumentNode, GraphQLSyntaxError
+from graphql.language.parser import Parser, nested_too_deeply_error
+
+from kkr.platform.settings import Settings
+
+from .errors import DOCUMENT_TOO_LARGE, TOO_MANY_TOKENS, VARIABLES_TOO_LARGE, LimitExceeded
+
+
+def parse_document(query: str, settings: Settings) -> DocumentNode:
+    """`query` parsed, or LimitExceeded when it is longer than MAX_DOCUMENT_CHARS (refused before parsing) or
+    has more than MAX_TOKENS tokens (parsing stops at the first one over: graphql-core's `max_tokens`, which
+    counts comments too); GraphQLSyntaxError for other syntax errors."""
+    limit = settings.max_document_chars
+    if len(query) > limit:
+        raise LimitExceeded(DOCUMENT_TOO_LARGE, "MAX_DOCUMENT_CHARS", limit, len(query),
+                            f"The document is {len(query)} characters long, longer than the limit of {limit} "
+                            "(setting MAX_DOCUMENT_CHARS).")
+    parser = Parser(query, max_tokens=settings.max_tokens)
+    try:
+        return parser.parse_document()
+    except GraphQLSyntaxError as error:
+        # graphql-core's own words: its lexer may stop inside a run of comments, before the parser counted them.
+        if error.message.startswith(f"Syntax Error: Document contains more than {settings.max_tokens} tokens."):
+            raise LimitExceeded(TOO_MANY_TOKENS, "MAX_TOKENS", settings.max_tokens, None,
+                                f"The document has more than {settings.max_tokens} tokens, the limit (setting "
+                                "MAX_TOKENS); parsing stopped there.") from None
+        raise
+    except RecursionError:
+        pass
+    raise nested_too_deeply_error(parser)
+
+
+def variables_size(variables: dict[str, Any] | None) -> int:
+    """Bytes of `variables` as compact JSON (UTF-8)."""
+    if not variables:
+        return 0
+    return len(json.dumps(variables, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+
+
+def check_variables(variables: dict[str, Any] | None, settings: Settings) -> None:
+    """LimitExceeded when `variables` are larger than MAX_VARIABLES_BYTES."""
+    size = variables_size(variables)
+    limit = settings.max_variables_bytes
+    if size > limit:
+        raise LimitExceeded(VARIABLES_TOO_LARGE, "MAX_VARIABLES_BYTES", limit, size,
+                            f"The variables are {size} bytes of JSON, larger than the limit of {limit} bytes "
+                            "(setting MAX_VARIABLES_BYTES).")
