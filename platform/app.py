@@ -1,56 +1,88 @@
 """The ASGI application: GraphQL at /graphql, aggregate exports at /aggregates.csv and /aggregates.json,
-health at /healthz."""
+liveness at /healthz and readiness at /readyz."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
+from kkr.schema.masking import presenter_for
 from kkr.schema.schema import schema
+
+from . import failures
 
 from .auth.http import bearer_auth_middleware, identity_of
 from .auth.routes import auth_routes, setup_auth, teardown_auth
 from .context import RequestContext
-from .database import NO_TENANT, Database, resolve_urls
+from .database import Database, resolve_urls
 from .exports import export_routes
 from .graphiql import OfflineGraphiQL, graphiql_routes
-from .graphql_http import GraphQLOverHTTP
+from .graphql_http import JSON, GraphQLOverHTTP, _content_type, negotiate
 from .cors import cors
 from .rate_limits import rate_limited
+from .readiness import healthz, readyz
 from .request_limits import RequestLimits
+from .request_log import RequestEnvelope, install_log_clipping
 from .settings import Settings, get_settings
 
 
 class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL):
     """Strawberry's ASGI app with the platform's request context, GraphQL-over-HTTP status codes and media
-    types, and GraphiQL served offline."""
+    types, and GraphiQL served offline.
+
+    Errors: every result's errors are presented (`kkr.schema.masking`: codes, masked unexpected errors) and
+    reported into `request.state` for the request's log line; a result with SERVICE_UNAVAILABLE (the
+    database cannot be reached) is answered 503 with `Retry-After`, its errors only.  The request's
+    database sessions are closed when the request ends, whatever happened."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.is_development else None)
         self.settings = settings
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
-        return RequestContext(
+        context = RequestContext(
             db=request.app.state.db, settings=self.settings, identity=identity_of(request), request=request
         )
+        request.state.graphql_context = context
+        return context
 
+    async def run(self, request: Request, context: object = UNSET, root_value: object = UNSET) -> Response:
+        try:
+            response = await super().run(request, context, root_value)
+        finally:
+            opened = getattr(request.state, "graphql_context", None)
+            if opened is not None:
+                await opened.close()
+        if getattr(request.state, "service_unavailable", False):
+            return self._unavailable(request)
+        return response
 
-async def healthz(request: Request) -> JSONResponse:
-    """Liveness and database reachability; public."""
-    try:
-        async with request.app.state.db.transaction(NO_TENANT, read_only=True) as session:
-            await session.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
-        return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
-    return JSONResponse({"status": "ok"})
+    async def process_result(self, request: Request, result: ExecutionResult) -> dict:  # type: ignore[override]
+        context = getattr(request.state, "graphql_context", None)
+        request.state.operation_name = getattr(context, "operation_name", None)
+        if result.errors:
+            result.errors = presenter_for(context)(result.errors) if context is not None else result.errors
+            request.state.errors = [((e.extensions or {}).get("code", "-"), e.message) for e in result.errors]
+            if any((e.extensions or {}).get("code") == failures.SERVICE_UNAVAILABLE for e in result.errors):
+                request.state.service_unavailable = True
+        return await super().process_result(request, result)
+
+    def _unavailable(self, request: Request) -> Response:
+        media_type = _content_type(negotiate(request.headers.get("accept")) or JSON)
+        name, value = failures.retry_after(self.settings.db_retry_after_seconds)
+        body = failures.error_body(failures.UNAVAILABLE_MESSAGE, failures.SERVICE_UNAVAILABLE,
+                                   getattr(request.state, "request_id", None))
+        return Response(body,
+                        status_code=503, media_type=media_type, headers={name: value})
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
@@ -58,7 +90,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.db = database or Database(resolve_urls(settings).app, pool_size=settings.db_pool_size)
+        app.state.db = database or Database.from_settings(resolve_urls(settings).app, settings)
+        app.state.settings = settings
         await setup_auth(app.state, settings, app.state.db)
         try:
             yield
@@ -67,9 +100,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             if database is None:
                 await app.state.db.dispose()
 
+    install_log_clipping()
     graphql = GraphQLApp(settings)
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"], middleware=[bearer_auth_middleware(), rate_limited()]),
         *auth_routes(),
         *export_routes(settings),
@@ -77,6 +112,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     ]
     middleware = [
         cors(settings),  # outermost: every answer, refusals included, carries the CORS headers
+        # Request id, time limit, the last-resort JSON answer and the failed request's log line.
+        Middleware(RequestEnvelope, request_timeout_seconds=settings.request_timeout_seconds,
+                   retry_after_seconds=settings.db_retry_after_seconds),
         Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from .auth.identity import ANONYMOUS, PUBLIC_CONTRACTS, Identity
-from .database import Database, TenantContext, apply_tenant_context
+from .database import Database, TenantContext, discard
 from .settings import Settings
+
+
+class RequestFinished(RuntimeError):
+    """A read asked for the request's session after the request ended (its result is discarded)."""
 
 
 @dataclass
@@ -23,6 +27,13 @@ class RequestContext:
     `identity` comes from a verified token only, and with it the tenant context.  Reads share one session
     (opened on first use, closed when the operation ends); each mutation runs
     in its own transaction via `transaction()`.
+
+    Sibling fields run concurrently, so the reads take `statement_lock` around each statement
+    (`kkr.schema.common.database`).  A field may be cancelled while its statement runs (graphql-core
+    cancels the siblings of a failed non-null field; the request's time limit cancels everything), which
+    leaves the connection unusable: `close()` takes the same lock, then rolls back or, if that fails,
+    drops the connection.  It never raises, and it is called both when the operation ends and, in any
+    case, when the HTTP request ends (`kkr.platform.app`).
     """
 
     db: Database
@@ -30,24 +41,26 @@ class RequestContext:
     identity: Identity = ANONYMOUS
     request: Request | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
+    statement_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: The operation's name (given, or the only operation's), for the request's log line.
+    operation_name: str | None = None
     _session: AsyncSession | None = None
     _published: AsyncSession | None = None
+    _closed: bool = False
 
     @property
     def tenant(self) -> TenantContext:
         return self.identity.tenant_context()
 
-    async def _begin(self, ctx: TenantContext, *, read_only: bool = False) -> AsyncSession:
-        session = self.db.sessionmaker()
-        await session.begin()
-        if read_only:
-            await session.execute(text("SET TRANSACTION READ ONLY"))
-        await apply_tenant_context(session, ctx)
-        return session
+    @property
+    def request_id(self) -> str | None:
+        """The HTTP request's id (`kkr.platform.request_log`), for error reports."""
+        return getattr(self.request.state, "request_id", None) if self.request is not None else None
 
     async def session(self) -> AsyncSession:
         if self._session is None:
-            self._session = await self._begin(self.tenant)
+            self._check_open()
+            self._session = await self.db.begin(self.tenant)
         return self._session
 
     @asynccontextmanager
@@ -60,16 +73,36 @@ class RequestContext:
         With PUBLIC_CONTRACTS=true it also sees every region's published contracts and their goals
         (nothing below them: policies `public_read`); otherwise it is the caller's own context."""
         if self._published is None:
+            self._check_open()
             ctx = self.tenant
             if self.settings.public_contracts:
                 ctx = replace(ctx, flags=ctx.flags | {PUBLIC_CONTRACTS})
-            self._published = await self._begin(ctx, read_only=True)
+            self._published = await self.db.begin(ctx, read_only=True)
         return self._published
 
     async def close(self) -> None:
-        for name in ("_session", "_published"):
-            session = getattr(self, name)
-            if session is not None:
-                setattr(self, name, None)
-                await session.rollback()
-                await session.close()
+        """End the read transactions (nothing to keep); idempotent, never raises an `Exception`.
+        Work still pending after it (results graphql-core discards) cannot open a new session."""
+        self._closed = True
+        sessions = [s for s in (self._session, self._published) if s is not None]
+        self._session = self._published = None
+        if not sessions:
+            return
+        locked = False
+        try:
+            # Wait for a statement still running (a cancelled field's DataLoader batch) to finish or time out.
+            async with asyncio.timeout(self.settings.statement_timeout_seconds + 1):
+                await self.statement_lock.acquire()
+            locked = True
+        except TimeoutError:
+            pass  # discard() then drops the busy connection
+        try:
+            for session in sessions:
+                await discard(session)
+        finally:
+            if locked:
+                self.statement_lock.release()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RequestFinished("the request has ended; its database session is closed")

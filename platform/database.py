@@ -5,16 +5,28 @@ BYPASSRLS.  Every transaction states its tenant context first, with
 `set_config(..., true)` so it ends with the transaction; PostgreSQL's
 row-level security does the rest.  A transaction with no context sees no
 tenant rows at all.
+
+The same statement sets the transaction's `statement_timeout` (setting
+STATEMENT_TIMEOUT_SECONDS for the API), so no extra round trip is spent on it.
+When the server cannot be reached, `Database` remembers it for
+DB_RETRY_AFTER_SECONDS: requests in that window fail at once with
+`DatabaseUnavailable` instead of each waiting for a connection attempt
+(`kkr.platform.failures` turns it into 503 SERVICE_UNAVAILABLE); the first
+request after the window tries again, so recovery needs no restart.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from . import embedded
@@ -41,12 +53,15 @@ NO_TENANT = TenantContext()
 
 _SET_CONTEXT = text(
     "SELECT set_config('kkr.read_tenants', :read, true), set_config('kkr.write_tenants', :write, true),"
-    " set_config('kkr.actor', :actor, true), set_config('kkr.flags', :flags, true)"
+    " set_config('kkr.actor', :actor, true), set_config('kkr.flags', :flags, true),"
+    " set_config('statement_timeout', coalesce(:timeout, current_setting('statement_timeout')), true)"
 )
 
 
-async def apply_tenant_context(session: AsyncSession, ctx: TenantContext) -> None:
-    """State the tenant context for the current transaction (local to it)."""
+async def apply_tenant_context(session: AsyncSession, ctx: TenantContext, *,
+                               statement_timeout_ms: int | None = None) -> None:
+    """State the tenant context for the current transaction (local to it), and its statement timeout
+    (milliseconds; None keeps the server's)."""
     await session.execute(
         _SET_CONTEXT,
         {
@@ -54,8 +69,38 @@ async def apply_tenant_context(session: AsyncSession, ctx: TenantContext) -> Non
             "write": ",".join(sorted(ctx.write_tenants)),
             "actor": ctx.actor,
             "flags": ",".join(sorted(ctx.flags)),
+            "timeout": None if statement_timeout_ms is None else str(statement_timeout_ms),
         },
     )
+
+
+class DatabaseUnavailable(Exception):
+    """The database server cannot be reached (refused, timed out, shutting down, connection lost)."""
+
+
+#: asyncpg's errors that mean the server is gone or refuses connections (SQLSTATE classes 08, 57P0x, 53300).
+_UNREACHABLE = (
+    asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError, asyncpg.exceptions.ConnectionDoesNotExistError,
+)
+
+
+def is_unreachable(exc: BaseException, *, connecting: bool = False) -> bool:
+    """Whether `exc` (or what it wraps) says the database server cannot be reached.  While `connecting`,
+    any network error (`OSError`: refused, reset, timed out, no route) counts: asyncpg raises them bare."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (DatabaseUnavailable, *_UNREACHABLE)):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if connecting and isinstance(current, OSError):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False
 
 
 def async_url(url: str | URL) -> URL:
@@ -85,28 +130,105 @@ def resolve_urls(settings: Settings) -> DatabaseUrls:
 
 
 class Database:
-    """The application's engine plus tenant-scoped transactions."""
+    """The application's engine plus tenant-scoped transactions.
 
-    def __init__(self, url: str | URL, *, pool_size: int = 10, echo: bool = False) -> None:
+    `statement_timeout` (seconds, None: the server's) applies to every transaction opened here and by
+    the request context; `connect_timeout` bounds each new connection; `retry_after` is how long the
+    database counts as unavailable after a failed connection (`mark_unavailable`)."""
+
+    def __init__(self, url: str | URL, *, pool_size: int = 10, echo: bool = False,
+                 connect_timeout: float = 10, statement_timeout: float | None = None,
+                 retry_after: float = 2) -> None:
         self.engine: AsyncEngine = create_async_engine(
             async_url(url),
             pool_size=pool_size,
             pool_pre_ping=True,
             echo=echo,
+            # Error messages name the statement but never its parameters (a caller's 10 MB search string).
+            hide_parameters=True,
             # The row-level-security policies give plans many small subplans; PostgreSQL's JIT
             # then spends seconds compiling what runs in milliseconds (seen on PostgreSQL 15).
-            connect_args={"server_settings": {"jit": "off"}},
+            connect_args={"server_settings": {"jit": "off"}, "timeout": connect_timeout},
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.statement_timeout_ms = None if statement_timeout is None else max(1, round(statement_timeout * 1000))
+        self.retry_after = retry_after
+        self._unavailable_until = 0.0
+
+    @classmethod
+    def from_settings(cls, url: str | URL, settings: Settings) -> Database:
+        """The API's database: pool size, connect and statement timeouts from the settings."""
+        return cls(url, pool_size=settings.db_pool_size, connect_timeout=settings.db_connect_timeout_seconds,
+                   statement_timeout=settings.statement_timeout_seconds, retry_after=settings.db_retry_after_seconds)
+
+    def mark_unavailable(self) -> None:
+        """Remember that the server could not be reached: for `retry_after` seconds, fail at once.  Failures
+        within that window (the refusals themselves, requests that were in flight) do not extend it, so the
+        first request after it always tries again."""
+        now = time.monotonic()
+        if now >= self._unavailable_until:
+            self._unavailable_until = now + self.retry_after
+
+    def mark_available(self) -> None:
+        self._unavailable_until = 0.0
+
+    def check_available(self) -> None:
+        """Raise `DatabaseUnavailable` while a recent failure says the server is unreachable."""
+        if time.monotonic() < self._unavailable_until:
+            raise DatabaseUnavailable("the database was unreachable moments ago")
+
+    async def begin(self, ctx: TenantContext, *, read_only: bool = False) -> AsyncSession:
+        """A new session in a transaction with `ctx` (and the statement timeout) applied; the caller ends it."""
+        self.check_available()
+        session = self.sessionmaker()
+        try:
+            await session.begin()
+            if read_only:
+                await session.execute(text("SET TRANSACTION READ ONLY"))
+            await apply_tenant_context(session, ctx, statement_timeout_ms=self.statement_timeout_ms)
+        except BaseException as exc:
+            await discard(session)
+            self._raise_if_unreachable(exc)
+            raise
+        self.mark_available()
+        return session
+
+    def _raise_if_unreachable(self, exc: BaseException) -> None:
+        if isinstance(exc, Exception) and is_unreachable(exc, connecting=True):
+            self.mark_unavailable()
+            raise DatabaseUnavailable(str(exc)) from exc
 
     @asynccontextmanager
     async def transaction(self, ctx: TenantContext, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
         """One transaction with `ctx` applied; commits on success, rolls back on error."""
-        async with self.sessionmaker() as session, session.begin():
-            if read_only:
-                await session.execute(text("SET TRANSACTION READ ONLY"))
-            await apply_tenant_context(session, ctx)
+        session = await self.begin(ctx, read_only=read_only)
+        try:
             yield session
+            await session.commit()
+        except BaseException:
+            await discard(session)
+            raise
+        await session.close()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+#: How long ending a transaction may take before its connection is dropped instead.
+DISCARD_TIMEOUT_SECONDS = 2
+
+
+async def discard(session: AsyncSession) -> None:
+    """End a session whose connection may be unusable (lost, cancelled mid-statement): roll back if that
+    works, otherwise invalidate the connection (the pool drops it and opens a fresh one later).  Never raises
+    an `Exception`: a read transaction has nothing to keep, and its end must not fail the request."""
+    try:
+        async with asyncio.timeout(DISCARD_TIMEOUT_SECONDS):  # a server that no longer answers
+            await session.rollback()
+            await session.close()
+    except Exception:  # noqa: BLE001 - the connection is broken; drop it
+        try:
+            await session.invalidate()
+        except Exception:  # noqa: BLE001
+            pass
+

@@ -108,8 +108,22 @@ class Settings(BaseSettings):
         description="Most words (the operator OR included) and `-` operators in one `search:` argument; more is "
         "SEARCH_TOO_COMPLEX.")
 
-
     # --- Errors, time limits and readiness (docs/security.md, "Failures") ---
+    request_timeout_seconds: float = Field(
+        default=30, gt=0, le=3600,
+        description="Longest time one HTTP request may take; a request still running then is cancelled and "
+        "answered 504 REQUEST_TIMEOUT.")
+    statement_timeout_seconds: float = Field(
+        default=10, gt=0, le=3600,
+        description="PostgreSQL statement_timeout of every transaction the API opens; a statement cancelled by "
+        "it is a REQUEST_TIMEOUT error of its field.")
+    db_connect_timeout_seconds: float = Field(
+        default=3, gt=0, le=60,
+        description="Longest wait for a new database connection; then the request fails with SERVICE_UNAVAILABLE.")
+    db_retry_after_seconds: int = Field(
+        default=2, ge=1, le=300,
+        description="After the database was found unreachable, requests fail at once (503 SERVICE_UNAVAILABLE, "
+        "Retry-After: this) for this long before a connection is tried again.")
 
     # --- Abuse: rate limits and CORS (docs/security.md, "Abuse") ---
     rate_limit_enabled: bool = Field(

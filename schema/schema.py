@@ -15,6 +15,7 @@ from .benchmarks.types import BenchmarkObservation
 from .climate.queries import ClimateQuery
 from .climate.types import ClimateInitiative, ClimateParticipant, ClimateTarget
 from .common.nodes import AtMostOnePage
+from .common.years import bound_year_arguments
 from .common.scalars import SCALAR_MAP
 from .contracts.queries import ContractsQuery
 from .contracts.types import (
@@ -42,28 +43,33 @@ from .benchmarks.comparisons import ComparisonsQuery
 from .benchmarks.kl_queries import KlBenchmarksQuery
 from .public.queries import PublicQuery
 from .limits import QueryLimits
-from .masking import mask_unexpected_errors
+from .masking import ClientErrors, Schema
 from .text_input import RejectUnstorableText
 from .viewer.queries import ViewerQuery
 from .visibility import CallerVisibility
 
 
 class CloseSession(SchemaExtension):
-    """Ends the request's read transaction when the operation is done."""
+    """Ends the request's read transaction when the operation is done (the GraphQL view closes it again,
+    in any case, when the HTTP request ends)."""
 
     async def on_operation(self):  # noqa: ANN201
-        yield
-        await self.execution_context.context.close()
+        try:
+            yield
+        finally:
+            await self.execution_context.context.close()
 
 
 @strawberry.type(description="Everything a client can read.")
 class Query(GeographyQuery, OrganisationsQuery, ContractsQuery, GrowthQuery, ClimateQuery, BenchmarksQuery, AuditQuery,
             ComparisonsQuery, KlBenchmarksQuery, AggregatesQuery, PublicQuery, AdminQuery, ViewerQuery):
     node: relay.Node | None = relay.node(
-        description="Any object by its global id (null when it does not exist or is not visible to the caller)."
+        description="Any object by its global id (null when it does not exist or is not visible to the caller; a "
+                    "malformed id is a BAD_USER_INPUT error)."
     )
     nodes: list[relay.Node | None] = relay.node(
-        description="Objects by their global ids, in order (null for ids that do not exist or are not visible); "
+        description="Objects by their global ids, in order (null for ids that do not exist or are not visible; "
+                    "a malformed id is a BAD_USER_INPUT error); "
                     "at most the maximum page size (100 by default) at a time.",
         extensions=[AtMostOnePage()],
     )
@@ -79,12 +85,13 @@ NODE_TYPES: list[type] = [
 # Deny by default: root fields without permission classes are for regional staff (schema/access.py).
 apply_access_policy(Query, Mutation)
 
-schema = strawberry.Schema(
+schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[*NODE_TYPES, AuditEvent],
     # QueryLimits first: it parses the document within the limits before anything else reads it, and
     # refuses requests over a limit before any validation rule runs (CallerVisibility validates).
-    extensions=[QueryLimits, CloseSession, AccessLog, RejectUnstorableText, CallerVisibility, mask_unexpected_errors],
+    extensions=[QueryLimits, CloseSession, AccessLog, RejectUnstorableText, CallerVisibility, ClientErrors],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )
+bound_year_arguments(schema._schema)

@@ -58,6 +58,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from kkr.platform.auth.identity import Identity
 from kkr.platform.settings import Settings
 
+from .common.nodes import invalid_id, is_well_formed
 from .permissions import ScopePermission
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
@@ -280,7 +281,9 @@ class CallerVisibility(SchemaExtension):
 
 
 class VisibleNodeTypes(FieldExtension):
-    """`node(id:)` / `nodes(ids:)`: null for a global id whose type is not in the caller's schema.
+    """`node(id:)` / `nodes(ids:)`: null for a global id whose type is not in the caller's schema, whether the
+    type exists elsewhere (hidden) or not at all (unknown), so the two cannot be told apart; an id that is not
+    well-formed (`kkr.schema.common.nodes`) is the one invalid-id error.
 
     Without it a caller could resolve, by id, an object of a type its schema does not have (KL: a published
     contract, which row-level security lets it read for its comparisons but the API shows only as figures).
@@ -295,7 +298,12 @@ class VisibleNodeTypes(FieldExtension):
         visible = caller_view(info).node_types
         name, value = self._ids(kwargs)
         if name == "id":
+            if not is_well_formed(value):
+                raise invalid_id("id")
             return next_(source, info, **kwargs) if value.type_name in visible else None
+        for index, gid in enumerate(value):
+            if not is_well_formed(gid):
+                raise invalid_id(f"ids[{index}]")
         keep = [gid.type_name in visible for gid in value]
         if all(keep):
             return next_(source, info, **kwargs)

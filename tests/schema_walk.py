@@ -94,8 +94,8 @@ def schema_of(client: httpx.Client, scopes: tuple[str, ...]) -> GraphQLSchema:
 
 def is_validation_failure(body: dict[str, Any]) -> bool:
     errors = body.get("errors") or []
-    return body.get("data") is None and bool(errors) and all(
-        "path" not in e and not (e.get("extensions") or {}).get("code") for e in errors)
+    return body.get("data") is None and bool(errors) and all(  # request errors carry code BAD_REQUEST
+        "path" not in e and (e.get("extensions") or {}).get("code") == "BAD_REQUEST" for e in errors)
 
 
 # --- building documents from a schema ------------------------------------------------------------------------------

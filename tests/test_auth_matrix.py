@@ -49,10 +49,10 @@ def forbidden(body: dict[str, Any]) -> bool:
 
 
 def invalid(body: dict[str, Any]) -> bool:
-    """The document failed validation: no data, and errors of the document (no path, no code)."""
+    """The document failed validation: no data, and errors of the document (no path, code BAD_REQUEST)."""
     errors = body.get("errors") or []
     return body.get("data") is None and bool(errors) and all(
-        "path" not in e and not (e.get("extensions") or {}).get("code") for e in errors)
+        "path" not in e and (e.get("extensions") or {}).get("code") == "BAD_REQUEST" for e in errors)
 
 
 def refused(body: dict[str, Any]) -> str | None:

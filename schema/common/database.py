@@ -21,6 +21,8 @@ _LOCK = "__session_lock__"
 
 def session_lock(context: Any) -> asyncio.Lock:
     """The request's lock around its database sessions (one statement at a time)."""
+    if isinstance(getattr(context, "statement_lock", None), asyncio.Lock):
+        return context.statement_lock  # RequestContext.close() waits on it too
     lock = context.loaders.get(_LOCK)
     if lock is None:
         lock = context.loaders[_LOCK] = asyncio.Lock()

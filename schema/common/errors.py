@@ -128,16 +128,21 @@ KEYED_BY_TEXT = frozenset({"Region", "BusinessHub", "FrameworkAgreement", "Munic
 
 
 def decode_id(value: relay.GlobalID, expected: str, path: tuple[str | int, ...]) -> Any:
-    """The database key of a global ID of the `expected` type, or a `ServiceError` naming the field."""
-    if value.type_name != expected:
-        raise ServiceError.one(path, service_errors.ErrorCode.INVALID,
-                               f"This is the id of a {value.type_name}; a {expected} id is expected here.")
-    if expected in KEYED_BY_TEXT:
-        return value.node_id
+    """The database key of a global ID of the `expected` type, or a `ServiceError` naming the field.
+
+    An id of another type, of no type at all, or with a key no `expected` can have (not a UUID, a NUL) gets
+    one and the same message (INVALID), whatever type name it carries; a well-formed id of no visible row
+    is NOT_FOUND (the service's answer)."""
+    key = value.node_id
+    valid = value.type_name == expected and key and "\x00" not in key
+    if valid and expected in KEYED_BY_TEXT:
+        return key
     try:
-        return uuid.UUID(value.node_id)
+        if valid:
+            return uuid.UUID(key)
     except ValueError:
-        raise service_errors.not_found(path, expected) from None
+        pass
+    raise ServiceError.one(path, service_errors.ErrorCode.INVALID, f"This is not a valid {expected} id.")
 
 
 def input_values(data: Any, ids: Mapping[str, str], path: tuple[str | int, ...] = ()) -> dict[str, Any]:

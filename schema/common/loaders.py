@@ -4,10 +4,17 @@ A loader is declared once per domain (`OneByKey(Municipality.code)`,
 `ManyByKey(HubOffice.business_hub_slug, order_by=...)`) and instantiated lazily
 per request in `info.context.loaders`, so nothing is cached across requests
 or tenants.
+
+A loader's futures are shared: two fields asking for the same key await one future.  Strawberry's
+`DataLoader` hands that future out as it is, so when graphql-core cancels one of the fields (a sibling
+failed, its result is discarded) the shared future is cancelled with it and the other field, which nobody
+cancelled, meets a `CancelledError`.  `SharedLoader` hands out shielded futures instead: cancelling a
+caller cancels only its wait.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +28,13 @@ from strawberry.dataloader import DataLoader
 from .database import scalars
 
 
+class SharedLoader(DataLoader[Any, Any]):
+    """A DataLoader whose callers each await a shielded copy of the shared future (see the module docstring)."""
+
+    def load(self, key: Any) -> asyncio.Future[Any]:
+        return asyncio.shield(super().load(key))  # `load_many` loads each key through this
+
+
 def request_loader(info: strawberry.Info, name: str, batch: Callable[[Any, list[Any]], Any]) -> DataLoader[Any, Any]:
     """The request's DataLoader called `name`, created on first use with `batch(context, keys)`."""
     loaders = info.context.loaders
@@ -31,7 +45,7 @@ def request_loader(info: strawberry.Info, name: str, batch: Callable[[Any, list[
         async def load_fn(keys: list[Any]) -> list[Any]:
             return await batch(context, keys)
 
-        loader = loaders[name] = DataLoader(load_fn=load_fn)
+        loader = loaders[name] = SharedLoader(load_fn=load_fn)
     return loader
 
 

@@ -1,17 +1,103 @@
-"""Relay `Node` helpers: resolving global IDs to rows through the request's DataLoaders."""
+"""Relay `Node` helpers: resolving global IDs to rows through the request's DataLoaders, and the one
+answer to an id that is not valid.
+
+A global id is **well-formed** when it is the base64 of `<Type>:<key>`, `<Type>` a GraphQL name and `<key>`
+non-empty text without NUL.  Anything else (not base64, no `:`, a NUL, ...) is refused with one
+BAD_USER_INPUT error, `Argument '<name>' is not a valid id.`  What a well-formed id answers:
+
+- `node(id:)` / `nodes(ids:)`: the object, or null when its type is not in the caller's schema (an unknown
+  type name and the name of a type hidden from the caller alike: the answer cannot tell them apart) or its
+  row does not exist or is not visible to the caller (row-level security);
+- an argument that expects one type (`goal(contract:)`, `goals(nationalGoal:)`): an id of another type,
+  known, hidden or unknown, or with a key that type cannot have, is the same invalid-id error; mutation
+  inputs answer likewise with one payload message per expected type (`errors.decode_id`).
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import strawberry
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLScalarType,
+    get_nullable_type,
+    value_from_ast_untyped,
+)
+from strawberry import relay
 from strawberry.extensions import FieldExtension
 
 from .connection import bad_input
 from .errors import InvalidInput
 from .loaders import OneByKey
+
+
+def invalid_id(argument: str) -> GraphQLError:
+    """The error for every id that is not valid where it is sent (see the module docstring)."""
+    return bad_input(f"Argument '{argument}' is not a valid id.")
+
+
+def is_well_formed(gid: relay.GlobalID) -> bool:
+    """A type name that can be a GraphQL name and a non-empty key PostgreSQL can store."""
+    name = gid.type_name
+    return (bool(name) and (name[0].isalpha() or name[0] == "_") and name.replace("_", "a").isalnum()
+            and name.isascii() and bool(gid.node_id) and "\x00" not in gid.node_id)
+
+
+def typed_id(gid: relay.GlobalID, expected: str, argument: str) -> str:
+    """The key of `gid` when it is a well-formed id of type `expected`, else the invalid-id error."""
+    if gid.type_name != expected or not is_well_formed(gid):
+        raise invalid_id(argument)
+    return gid.node_id
+
+
+def _is_id_type(graphql_type: Any) -> bool:
+    return isinstance(graphql_type, GraphQLScalarType) and graphql_type.name == "ID"
+
+
+def _undecodable(value: Any, graphql_type: Any, path: str) -> Iterator[str]:
+    """Paths (`ids[2]`, `input.contractId`) of the id values inside `value` that are no global ids at all."""
+    graphql_type = get_nullable_type(graphql_type)
+    if isinstance(graphql_type, GraphQLList):
+        for index, item in enumerate(value if isinstance(value, list) else [value]):
+            yield from _undecodable(item, graphql_type.of_type, f"{path}[{index}]")
+    elif isinstance(graphql_type, GraphQLInputObjectType) and isinstance(value, dict):
+        for name, field in graphql_type.fields.items():
+            if name in value:
+                yield from _undecodable(value[name], field.type, f"{path}.{name}")
+    elif _is_id_type(graphql_type) and isinstance(value, str):
+        try:
+            relay.GlobalID.from_id(value)
+        except ValueError:
+            yield path
+
+
+def malformed_id_argument(error: GraphQLError, schema: GraphQLSchema | None, variables: dict[str, Any]) -> str:
+    """The argument (and path inside it) of the field that `error` reports whose id could not be decoded;
+    "id" when it cannot be told."""
+    node = error.nodes[0] if error.nodes else None
+    if schema is None or not isinstance(node, FieldNode):
+        return "id"
+    name = node.name.value
+    for graphql_type in schema.type_map.values():
+        if not isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)) or name not in graphql_type.fields:
+            continue
+        definitions = graphql_type.fields[name].args
+        for argument in node.arguments:
+            definition = definitions.get(argument.name.value)
+            if definition is not None:
+                value = value_from_ast_untyped(argument.value, variables)
+                for path in _undecodable(value, definition.type, argument.name.value):
+                    return path
+    return "id"
 
 
 def parse_uuid(value: str) -> uuid.UUID | None:

@@ -18,7 +18,7 @@ from kkr.platform.models import enums as model_enums
 from ..common.connection import Connection, QueryNodes, bad_input, connection
 from ..common.database import scalars
 from ..common.enums import ContractStatus, GoalCategory, to_model
-from ..common.nodes import parse_uuid
+from ..common.nodes import invalid_id, parse_uuid, typed_id
 from ..common.text import DANISH, SEARCH_SYNTAX, matches_search, wants_search
 from ..permissions import RegionalRead
 from .loaders import AGREEMENT_BY_SLUG, GOALS_BY_CONTRACT
@@ -58,10 +58,16 @@ def contract_filters(
     return conditions
 
 
-def contract_id_of(contract: relay.GlobalID) -> Any:
-    if contract.type_name != "ResultContract" or (row_id := parse_uuid(contract.node_id)) is None:
-        raise bad_input("Argument 'contract' must be the id of a ResultContract.")
+def uuid_of(gid: relay.GlobalID, expected: str, argument: str) -> Any:
+    """The row id of a global id of type `expected` (UUID-keyed), else the invalid-id error naming `argument`."""
+    row_id = parse_uuid(typed_id(gid, expected, argument))
+    if row_id is None:
+        raise invalid_id(argument)
     return row_id
+
+
+def contract_id_of(contract: relay.GlobalID) -> Any:
+    return uuid_of(contract, "ResultContract", "contract")
 
 
 @strawberry.type
@@ -180,7 +186,7 @@ class ContractsQuery:
         if year is not None:
             statement = statement.where(C.year == year)
         if national_goal is not None:
-            statement = statement.where(g.national_goal_id == parse_uuid(national_goal.node_id))
+            statement = statement.where(g.national_goal_id == uuid_of(national_goal, "NationalGoal", "nationalGoal"))
         if not all_versions:
             statement = statement.where(or_(C.id.is_(None), is_latest_version()))
         order: list[Any] = [C.year.desc().nulls_last(), C.business_hub_slug, g.position, g.code, g.id]
