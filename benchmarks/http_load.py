@@ -16,7 +16,8 @@ year and all years, W2 KL's series, W3 a ministry aggregate, W4 reportResult, W5
 2. load: `kkr serve --workers N` (production settings, one worker per core) and the floor app with N
    workers (benchmarks/servers.py), driven by `wrk` (benchmarks/wrk_driver.py) at each `--concurrency`,
    platform and floor interleaved (the order alternating) for `--rounds` rounds of `--duration` seconds;
-   medians over the rounds.
+   medians over the rounds.  After each run the script waits until the server is idle again (the requests
+   wrk abandoned at its end are still being answered), so that no run pays for the one before.
 
 It prints a Markdown report (a `### Run of ...` section for benchmarks/RESULTS.md; `--output FILE` writes
 it there too): per workload and concurrency the platform's and the floor's throughput and p50/p99, their
@@ -132,8 +133,9 @@ def measure(items, platform, floor, args, workdir: Path, log) -> dict:  # noqa: 
                     r = wrk_driver.run_wrk(target, bodies, headers, connections=c, duration=args.duration,
                                            workdir=workdir)
                     results.setdefault((w.name, c, side), []).append(r)
+                    waited = (platform if side == "platform" else floor).wait_idle()
                     log(f"c={c} round {round_ + 1} {w.name} {side}: {r.rps:.1f} req/s, p50 {r.p50_ms} ms, "
-                        f"p99 {r.p99_ms} ms, {r.errors} errors")
+                        f"p99 {r.p99_ms} ms, {r.errors} errors; idle again after {waited:.1f} s")
                 n += 1
     return results
 
@@ -249,9 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", help="reuse this kept database (no preparation; kept)")
     parser.add_argument("--quiet", action="store_true", help="print the report only")
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
-                        help="a setting for the platform's environment (repeatable), reported with the figures")
+                        help="a setting for the platform's environment (repeatable), reported with the figures; "
+                             "RATE_LIMIT_ENABLED=false unless given (one token subject per workload)")
     args = parser.parse_args(argv)
-    args.env = dict(item.split("=", 1) for item in args.server_env)
+    args.env = {"RATE_LIMIT_ENABLED": "false", **dict(item.split("=", 1) for item in args.server_env)}
     return asyncio.run(run(args))
 
 

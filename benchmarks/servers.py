@@ -108,6 +108,29 @@ class _Process:
                 pass
         return total / 1e6
 
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for p in self.processes():
+            try:
+                times = p.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    def wait_idle(self, limit_s: float = 600) -> float:
+        """Wait until the server is idle (under 5 % of a core over half a second): requests a load generator
+        abandoned at the end of its run are still being answered; returns the seconds waited."""
+        started = time.monotonic()
+        last = self.cpu_seconds()
+        while time.monotonic() - started < limit_s:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if now - last < 0.025:
+                break
+            last = now
+        return time.monotonic() - started
+
     def __exit__(self, *exc: object) -> None:
         if self.process is None or self.process.poll() is not None:
             return

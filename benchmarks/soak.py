@@ -71,6 +71,8 @@ async def drive(plan_file: Path, out_file: Path) -> None:
                     error = response.text[:300]
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"[:300]
+                if len(request.body) > plan["max_body_bytes"] and isinstance(exc, (httpx.ReadError, httpx.WriteError)):
+                    status = -1  # refused before the body was read: the server answered 413 and closed
             records.append([request.kind, is_hostile, status, time.perf_counter() - started, error])
 
     async with httpx.AsyncClient(base_url=plan["base"], timeout=plan["timeout"], limits=limits) as client:
@@ -79,6 +81,9 @@ async def drive(plan_file: Path, out_file: Path) -> None:
 
 
 # --- the run ----------------------------------------------------------------------------------------------
+
+
+_STATUS = {0: "transport error", -1: "closed while sending (body over MAX_BODY_BYTES)"}
 
 
 def _pct(values: list[float], p: float) -> float | None:
@@ -105,7 +110,8 @@ def report(args, info: dict, records: list[list], rss: list[float]) -> str:  # n
         f"{servers.loop_and_http()}; settings {', '.join(f'`{k}={v}`' for k, v in info['env'].items())}",
         f"- load: {args.duration:g} s, {args.concurrency} connections (asyncio + httpx in a separate process), "
         f"{args.hostile:.0%} hostile requests; {len(records):,} requests ({len(records) / args.duration:.1f}/s)",
-        f"- **5xx or transport errors: {len(server_errors)}**"
+        f"- **5xx or transport errors: {len(server_errors)}** (a body over MAX_BODY_BYTES whose connection the "
+        "server closed while it was still being sent is counted apart)"
         + (f" (e.g. {server_errors[0][0]}: {server_errors[0][4][:200]})" if server_errors else ""),
         f"- ordinary requests while the hostile ones ran: {len(ordinary):,}, p50 {_pct(ordinary, 50) or 0:.0f} ms, "
         f"p99 {_pct(ordinary, 99) or 0:.0f} ms",
@@ -116,7 +122,7 @@ def report(args, info: dict, records: list[list], rss: list[float]) -> str:  # n
     ]
     for (kind, is_hostile), statuses in sorted(by_kind.items(), key=lambda item: (item[0][1], item[0][0])):
         t = times[kind]
-        codes = ", ".join(f"{code or 'error'}: {n}" for code, n in sorted(statuses.items()))
+        codes = ", ".join(f"{_STATUS.get(code, code)}: {n}" for code, n in sorted(statuses.items()))
         lines.append(f"| {kind} | {'yes' if is_hostile else ''} | {sum(statuses.values())} | {codes} "
                      f"| {_pct(t, 50):.0f} | {_pct(t, 99):.0f} | {max(t) * 1000:.0f} |")
     return "\n".join(lines) + "\n"
@@ -141,6 +147,7 @@ async def run(args: argparse.Namespace) -> int:
             plan_file.write_bytes(pickle.dumps({
                 "base": platform.base, "duration": args.duration, "concurrency": args.concurrency,
                 "hostile_share": args.hostile, "seed": args.seed, "timeout": 120,
+                "max_body_bytes": int(env.get("MAX_BODY_BYTES", 1 << 20)),
                 "ordinary": hostile.ordinary(platform, found), "hostile": hostile.hostile(platform)}))
             rss = [platform.rss_mb()]
             log(f"driving {args.concurrency} connections for {args.duration:g} s (RSS {rss[0]:.0f} MB) ...")
