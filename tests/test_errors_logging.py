@@ -7,6 +7,7 @@ requests (by request id) and measures every line written while they ran.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -34,8 +35,14 @@ def lines_of(caplog: pytest.LogCaptureFixture) -> list[str]:
             for line in record.getMessage().splitlines()]
 
 
-def of_request(caplog: pytest.LogCaptureFixture, request_id: str) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if f"request_id={request_id}" in r.getMessage()]
+def of_request(caplog: pytest.LogCaptureFixture, request_id: str, *, expected: int = 1) -> list[logging.LogRecord]:
+    """The records of one request; the line is written just after the response is sent, so wait a moment."""
+    deadline = time.monotonic() + 5
+    while True:
+        found = [r for r in caplog.records if f"request_id={request_id}" in r.getMessage()]
+        if len(found) >= expected or time.monotonic() > deadline:
+            return found
+        time.sleep(0.02)
 
 
 def test_a_callers_mistake_is_one_line_without_traceback(client: httpx.Client, records, demo_data) -> None:  # noqa: ANN001
@@ -63,7 +70,8 @@ def test_refusals_before_graphql_are_one_line_each(client: httpx.Client, records
         assert f"status={response.status_code}" in record.getMessage() and f"codes={code}" in record.getMessage()
         assert "\n" not in record.getMessage()
     ok = client.post("/graphql", json={"query": "{ regions { slug } }"}, headers=bearer(SJAELLAND_READ))
-    assert of_request(records, ok.headers["x-request-id"]) == []  # only failed requests
+    time.sleep(0.3)  # a line would be written just after the response
+    assert of_request(records, ok.headers["x-request-id"], expected=0) == []  # only failed requests
 
 
 def test_huge_values_never_reach_the_log(client: httpx.Client, records, demo_data) -> None:  # noqa: ANN001
