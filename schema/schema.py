@@ -15,7 +15,7 @@ from .benchmarks.types import BenchmarkObservation
 from .climate.queries import ClimateQuery
 from .climate.types import ClimateInitiative, ClimateParticipant, ClimateTarget
 from .common.nodes import AtMostOnePage
-from .common.years import bound_year_arguments
+from .common.bounds import bound_int_arguments
 from .common.scalars import SCALAR_MAP
 from .contracts.queries import ContractsQuery
 from .contracts.types import (
@@ -94,4 +94,4 @@ schema = Schema(
     extensions=[QueryLimits, CloseSession, AccessLog, RejectUnstorableText, CallerVisibility, ClientErrors],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )
-bound_year_arguments(schema._schema)
+bound_int_arguments(schema._schema)

@@ -1,6 +1,6 @@
 """A caller's mistake gets the caller's error, BAD_USER_INPUT naming the argument, never a masked one
 (issue 10, "Errors"): global ids (one message for every id that is not valid, so hidden type names cannot
-be confirmed) and year arguments (bounded in one place: `kkr.schema.common.years`)."""
+be confirmed) and year arguments (bounded in one place: `kkr.schema.common.bounds`)."""
 
 from __future__ import annotations
 
@@ -116,11 +116,21 @@ def test_year_arguments_are_bounded(client: httpx.Client, demo_data, selection: 
     assert "errors" not in ok, ok
 
 
+def test_version_argument_is_bounded(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+    """`version` is a smallint column: 32768 was a masked internal error (found by tests/test_fuzz.py)."""
+    selection = 'resultContract(businessHub: "sjaelland", year: 2021, version: {v}) {{ version }}'
+    for value in (32768, 2147483647, 0, -1):
+        body = post(client, "{ " + selection.format(v=value) + " }", None, SJAELLAND_READ)
+        assert errors_of(body) == [("Argument 'version' must be a version from 1 to 32767.", "BAD_USER_INPUT")]
+    ok = post(client, "{ " + selection.format(v=1) + " }", None, SJAELLAND_READ)
+    assert ok["data"]["resultContract"]["version"] == 1, ok
+
+
 def test_every_year_argument_of_the_schema_is_bounded() -> None:
     """No field escapes the one place: every Int argument named like a year has the bounded resolver."""
     from graphql import GraphQLObjectType, get_named_type
 
-    from kkr.schema.common.years import YEAR_ARGUMENTS
+    from kkr.schema.common.bounds import YEAR_ARGUMENTS
     from kkr.schema.schema import schema
 
     found = 0
