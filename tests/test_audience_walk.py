@@ -32,6 +32,9 @@ from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, get_
 from sqlalchemy import text
 from strawberry.relay import from_base64
 
+from kkr.platform.settings import Settings
+
+from .conftest import LiveServer
 from .schema_walk import (
     chunks,
     collect,
@@ -58,9 +61,15 @@ SJ_WRITE, NJ_WRITE = ("region:sjaelland:write",), ("region:nordjylland:write",)
 
 # --- fixtures -------------------------------------------------------------------------------------------------------
 
+#: The walk reads the whole schema in a few documents, far beyond what a client sends: its server lifts the
+#: query limits on aliases, root fields, repeated fields and cost (schema/limits; the other limits hold).
+WALK_LIMITS = {"max_aliases": 100_000, "max_root_fields": 10_000, "max_repeated_fields": 10_000, "max_cost": 10**12}
+
+
 @pytest.fixture(scope="module")
-def module_client(live_server) -> Iterator[httpx.Client]:  # noqa: ANN001
-    with httpx.Client(base_url=live_server.url, timeout=60) as c:
+def module_client(settings: Settings) -> Iterator[httpx.Client]:
+    with LiveServer(settings.model_copy(update=WALK_LIMITS)) as server, \
+            httpx.Client(base_url=server.url, timeout=60) as c:
         yield c
 
 

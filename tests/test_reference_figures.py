@@ -165,8 +165,8 @@ def test_measures_are_listed_for_regions_and_kl_not_ministries(client: httpx.Cli
 
 
 def test_canonical_segment_of_printed_variants(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
-    query = """query($year: Int!) { resultContract(businessHub: "sjaelland", year: $year) { goals(first: 100) {
-      nodes { indicators(first: 100) { nodes { targets(first: 100) { nodes { segment
+    query = """query($year: Int!) { resultContract(businessHub: "sjaelland", year: $year) { goals {
+      nodes { indicators { nodes { targets { nodes { segment
         canonicalSegment { key name kind } } } } } } } } }"""
     seen: dict[str, Any] = {}
     for year in (2019, 2020):

@@ -16,17 +16,19 @@ from .api_client import gql, nodes
 
 NJ, SJ, SD = "region:nordjylland:read", "region:sjaelland:read", "region:syddanmark:read"
 
+# No `first` on the nested lists: a page of up to 100 all the same, at the cost of a contract's usual counts
+# (MAX_COST: `first: 100` at every level is taken at its word, 100^4 targets).
 CONTRACT = """
 query Contract($hub: String!, $year: Int!, $version: Int) {
   resultContract(businessHub: $hub, year: $year, version: $version) {
     title status reportedFulfilmentPct
-    goals(first: 100) { nodes {
+    goals { nodes {
       code category title reportedFulfilmentPct
-      indicators(first: 100) { nodes {
+      indicators { nodes {
         name
-        targets(first: 100) { nodes {
+        targets { nodes {
           unit comparator value valueMax valueText partialThreshold partialFulfilmentPct baselineValue
-          results(first: 100) { nodes { value valueText measuredAt } }
+          results { nodes { value valueText measuredAt } }
         } }
       } }
     } }
