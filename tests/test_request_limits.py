@@ -31,7 +31,9 @@ def served(body: dict) -> dict:
 
 LIMIT = Settings.model_fields["max_body_bytes"].default
 DEPTH = Settings.model_fields["max_json_depth"].default
-JSON_HEADERS = {**bearer(SJAELLAND_READ), "Content-Type": "application/json"}
+def json_headers() -> dict[str, str]:
+    """A fresh token each time: tokens live minutes, and a full suite runs longer."""
+    return {**bearer(SJAELLAND_READ), "Content-Type": "application/json"}
 
 
 def body_of_size(size: int, query: str = QUERY) -> bytes:
@@ -68,13 +70,13 @@ def test_defaults_let_the_registered_operations_through(client: httpx.Client) ->
 
 
 def test_body_just_under_the_limit_is_served(client: httpx.Client) -> None:
-    response = client.post("/graphql", content=body_of_size(LIMIT), headers=JSON_HEADERS)
+    response = client.post("/graphql", content=body_of_size(LIMIT), headers=json_headers())
     assert response.status_code == 200 and served(response.json()) == ANSWER
 
 
 @pytest.mark.parametrize("accept", [None, GRAPHQL_RESPONSE_JSON])
 def test_body_just_over_the_limit_is_413(client: httpx.Client, accept: str | None) -> None:
-    headers = {**JSON_HEADERS, **({"Accept": accept} if accept else {})}
+    headers = {**json_headers(), **({"Accept": accept} if accept else {})}
     response = client.post("/graphql", content=body_of_size(LIMIT + 1), headers=headers)
     message = assert_refused(response, 413, "REQUEST_TOO_LARGE", accept or "application/json")
     assert "1048576 bytes" in message and "MAX_BODY_BYTES" in message
@@ -98,7 +100,7 @@ def test_streamed_body_without_content_length_is_cut_off_at_the_limit(client: ht
         yield b'"}}'
 
     start = time.monotonic()
-    response = client.post("/graphql", content=chunks(), headers=JSON_HEADERS)  # chunked: no Content-Length
+    response = client.post("/graphql", content=chunks(), headers=json_headers())  # chunked: no Content-Length
     elapsed = time.monotonic() - start
     assert "content-length" not in response.request.headers
     assert_refused(response, 413, "REQUEST_TOO_LARGE")
@@ -132,7 +134,7 @@ def test_oauth_token_body_over_the_limit(client: httpx.Client) -> None:
 
 @pytest.mark.parametrize("accept", [None, GRAPHQL_RESPONSE_JSON])
 def test_deeply_nested_variables_are_400_json_quickly(client: httpx.Client, accept: str | None) -> None:
-    headers = {**JSON_HEADERS, **({"Accept": accept} if accept else {})}
+    headers = {**json_headers(), **({"Accept": accept} if accept else {})}
     text = '{"query": "' + QUERY.replace('"', '\\"') + '", "variables": {"v": ' + "[" * 3000 + "]" * 3000 + "}}"
     start = time.monotonic()
     response = client.post("/graphql", content=text.encode(), headers=headers)
@@ -175,6 +177,6 @@ def test_get_query_string_over_the_limit_is_414(small_server: LiveServer) -> Non
         too_long = client.get("/graphql", params={"query": query + " " * 4096})
         message = assert_refused(too_long, 414, "REQUEST_TOO_LARGE")
         assert "4096 bytes (4 KiB)" in message and "MAX_BODY_BYTES" in message
-        assert served(client.post("/graphql", content=body_of_size(4096), headers=JSON_HEADERS).json()) == ANSWER
-        assert_refused(client.post("/graphql", content=body_of_size(4097), headers=JSON_HEADERS),
+        assert served(client.post("/graphql", content=body_of_size(4096), headers=json_headers()).json()) == ANSWER
+        assert_refused(client.post("/graphql", content=body_of_size(4097), headers=json_headers()),
                        413, "REQUEST_TOO_LARGE")
