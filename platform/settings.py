@@ -153,6 +153,10 @@ class Settings(BaseSettings):
             raise ValueError(f"not an origin (scheme://host[:port], no wildcard or path): {bad}")
         return value
 
+    # --- Performance: the response cache (platform/response_cache.py; docs/performance.md) ---
+
+    # --- Performance: the server and fixed costs per request (docs/performance.md) ---
+
     # Authentication (see docs/auth.md).  Every token must carry `aud` = auth_audience.
     auth_audience: str = Field(default="kkr-platform", description="Required `aud` of every bearer token.")
     idp_issuer: str | None = Field(default=None, description="`iss` of the external identity provider's tokens.")
