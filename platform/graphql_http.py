@@ -216,6 +216,7 @@ class GraphQLOverHTTP:
         except MalformedRequest as exc:
             return _error_response(400, str(exc), media_type, code="BAD_REQUEST")
         operation_name = parameters.get("operationName")
+        request.state.graphql_parameters = parameters  # the response cache's key (platform/response_cache.py)
         operations = _operations(request, parameters["query"], self.settings)
         if not operations:
             return None  # a syntax error or no operation: GraphQL reports it
@@ -229,6 +230,7 @@ class GraphQLOverHTTP:
             names = ", ".join(f'"{op.name.value}"' for op in operations if op.name) or "only an unnamed operation"
             return _error_response(request_error, f'Unknown operation named "{operation_name}": the document '
                                    f"defines {names}.", media_type, code="BAD_REQUEST")
+        request.state.graphql_operation = chosen[0]
         if request.method == "GET" and chosen[0].operation is not OperationType.QUERY:
             return _error_response(
                 405, f"Method Not Allowed: a {chosen[0].operation.value} must be sent with POST.", media_type,
