@@ -154,6 +154,16 @@ class Settings(BaseSettings):
         return value
 
     # --- Performance: the response cache (platform/response_cache.py; docs/performance.md) ---
+    response_cache_enabled: bool = Field(
+        default=True, description="Keep answers of read queries per process and reuse them while the data they "
+        "were computed from is unchanged (per-tenant data versions in PostgreSQL: never stale).")
+    response_cache_max_bytes: int = Field(
+        default=64 << 20, ge=0, description="Largest total size of the cached answers of one process, in bytes "
+        "(least recently used answers go first).")
+    response_cache_max_entry_bytes: int = Field(
+        default=4 << 20, ge=0, description="Largest answer kept, in bytes; larger ones are computed every time.")
+    response_cache_ttl_seconds: float = Field(
+        default=300, gt=0, description="How long a cached answer lives at most, even while its data is unchanged.")
 
     # --- Performance: the server and fixed costs per request (docs/performance.md) ---
 
