@@ -32,6 +32,7 @@ from .rate_limits import rate_limited
 from .readiness import healthz, readyz
 from .request_limits import RequestLimits
 from .request_log import RequestEnvelope, install_log_clipping
+from .response_cache import Pending, ResponseCache
 from .settings import Settings, get_settings
 
 
@@ -42,7 +43,10 @@ class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL):
     Errors: every result's errors are presented (`kkr.schema.masking`: codes, masked unexpected errors) and
     reported into `request.state` for the request's log line; a result with SERVICE_UNAVAILABLE (the
     database cannot be reached) is answered 503 with `Retry-After`, its errors only.  The request's
-    database sessions are closed when the request ends, whatever happened."""
+    database sessions are closed when the request ends, whatever happened.
+
+    Read queries are answered from the response cache when their data is unchanged
+    (`kkr.platform.response_cache`); an answer without errors is kept there."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.is_development else None)
@@ -55,6 +59,19 @@ class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL):
         request.state.graphql_context = context
         return context
 
+    async def refusal(self, request: Request) -> Response | None:
+        """The answer given before execution: a refusal (GraphQL over HTTP, `refusal`), or the cached answer
+        of a read query.  On a cache miss, `request.state.cache_pending` says where to keep the answer."""
+        refused = await super().refusal(request)
+        cache: ResponseCache | None = request.app.state.response_cache
+        if refused is not None or cache is None:
+            return refused
+        found = await cache.lookup(request, identity_of(request), request.app.state.db)
+        if isinstance(found, Pending):
+            request.state.cache_pending = found
+            return None
+        return found
+
     async def run(self, request: Request, context: object = UNSET, root_value: object = UNSET) -> Response:
         try:
             response = await super().run(request, context, root_value)
@@ -64,6 +81,9 @@ class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL):
                 await opened.close()
         if getattr(request.state, "service_unavailable", False):
             return self._unavailable(request)
+        pending = getattr(request.state, "cache_pending", None)
+        if pending is not None and response.status_code == 200 and not getattr(request.state, "errors", None):
+            request.app.state.response_cache.keep(pending, response, personal=getattr(opened, "personal", True))
         return response
 
     async def process_result(self, request: Request, result: ExecutionResult) -> dict:  # type: ignore[override]
@@ -92,6 +112,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = database or Database.from_settings(resolve_urls(settings).app, settings)
         app.state.settings = settings
+        app.state.response_cache = ResponseCache.from_settings(app.state.db, settings)
         await setup_auth(app.state, settings, app.state.db)
         try:
             yield

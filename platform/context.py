@@ -44,6 +44,9 @@ class RequestContext:
     statement_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     #: The operation's name (given, or the only operation's), for the request's log line.
     operation_name: str | None = None
+    #: The answer depends on who asks beyond the scopes (e.g. `viewer`): the response cache keeps it per
+    #: caller (`kkr.platform.response_cache`).  Set by such resolvers.
+    personal: bool = False
     _session: AsyncSession | None = None
     _published: AsyncSession | None = None
     _closed: bool = False
