@@ -73,17 +73,21 @@ class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL):
         return found
 
     async def run(self, request: Request, context: object = UNSET, root_value: object = UNSET) -> Response:
+        response = None
         try:
             response = await super().run(request, context, root_value)
         finally:
             opened = getattr(request.state, "graphql_context", None)
             if opened is not None:
                 await opened.close()
+            pending = getattr(request.state, "cache_pending", None)
+            if pending is not None:  # a miss ends, with an answer to keep or (errors, failure) without
+                keep = (response is not None and response.status_code == 200
+                        and not getattr(request.state, "errors", None))
+                request.app.state.response_cache.finish(pending, response if keep else None,
+                                                        personal=getattr(opened, "personal", True))
         if getattr(request.state, "service_unavailable", False):
             return self._unavailable(request)
-        pending = getattr(request.state, "cache_pending", None)
-        if pending is not None and response.status_code == 200 and not getattr(request.state, "errors", None):
-            request.app.state.response_cache.keep(pending, response, personal=getattr(opened, "personal", True))
         return response
 
     async def process_result(self, request: Request, result: ExecutionResult) -> dict:  # type: ignore[override]

@@ -13,7 +13,8 @@ So a read that starts after a write was acknowledged reads the new version and c
 before the write, in whichever worker process or instance it lands: the processes share nothing but the
 database, and each keeps its own cache (least recently used first out, `RESPONSE_CACHE_MAX_BYTES`).  An
 answer is only kept when it has no errors; mutations are never cached.  `RESPONSE_CACHE_TTL_SECONDS` bounds
-how long an entry lives in any case.
+how long an entry lives in any case.  Concurrent misses of one key in a process wait for the first one's
+answer instead of each computing it (at most `wait_seconds`; then, or if it fails, they compute their own).
 
 Answers that depend on who asks beyond the scopes (the `viewer` field: subject, client) are marked by their
 resolver (`RequestContext.personal`): such a document is then looked up per caller.  A resolver that reads
@@ -25,6 +26,7 @@ aggregates:read) are recorded on a hit too, before the answer is sent.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -92,8 +94,11 @@ class ResponseCache:
         self.max_bytes = settings.response_cache_max_bytes
         self.max_entry_bytes = settings.response_cache_max_entry_bytes
         self.ttl = settings.response_cache_ttl_seconds
+        self.wait_seconds = settings.request_timeout_seconds
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._bytes = 0
+        #: The answers being computed, by key: their requests' waiters (see `lookup`).
+        self._computing: dict[str, asyncio.Future[bytes | None]] = {}
 
     @classmethod
     def from_settings(cls, db: Database, settings: Settings) -> ResponseCache | None:
@@ -125,20 +130,40 @@ class ResponseCache:
         if body == _PERSONAL:
             body = self._get(_personal_key(key, identity))
         if body is None:
+            body = await self._wait_for(key)
+        if body is None:
+            self._computing.setdefault(key, asyncio.get_running_loop().create_future())
             return Pending(key, identity)
         if is_logged(identity):
             await record_access(db, identity, operation_name=operation.name.value if operation.name else None,
                                 document=parameters.get("query"), variables=parameters.get("variables"))
         return Response(body, status_code=200, headers={CACHE_HEADER: "hit"})
 
-    def keep(self, pending: Pending, response: Response, *, personal: bool) -> None:
-        """Keep a computed answer (the caller checked it has no errors)."""
-        response.headers[CACHE_HEADER] = "miss"
-        if personal:
-            self._put(pending.key, _PERSONAL)
-            self._put(_personal_key(pending.key, pending.identity), bytes(response.body))
-        else:
-            self._put(pending.key, bytes(response.body))
+    async def _wait_for(self, key: str) -> bytes | None:
+        """The answer another request of this process is computing for `key`, once it has it (None: none
+        is being computed, it failed, was personal, or took longer than `wait_seconds`)."""
+        computing = self._computing.get(key)
+        if computing is None:
+            return None
+        try:
+            return await asyncio.wait_for(asyncio.shield(computing), self.wait_seconds)
+        except TimeoutError:
+            return None
+
+    def finish(self, pending: Pending, response: Response | None, *, personal: bool) -> None:
+        """End a miss: keep `response` (the caller checked it has no errors; None: nothing to keep) and hand
+        it to the requests waiting for it."""
+        body = None if response is None else bytes(response.body)
+        if response is not None:
+            response.headers[CACHE_HEADER] = "miss"
+            if personal:
+                self._put(pending.key, _PERSONAL)
+                self._put(_personal_key(pending.key, pending.identity), body)  # type: ignore[arg-type]
+            else:
+                self._put(pending.key, body)  # type: ignore[arg-type]
+        computing = self._computing.pop(pending.key, None)
+        if computing is not None and not computing.done():
+            computing.set_result(None if personal else body)
 
     def _get(self, key: str) -> bytes | None:
         entry = self._entries.get(key)

@@ -92,6 +92,9 @@ def test_a_write_through_the_api_is_seen_by_the_next_read(app: CountingClient) -
               "growthTeam { id }"), "growthTeam")
     assert {"name": "Cache-test vækstteam", "geography": "Ringsted"} in app.post(TEAMS, None, *SJ_READ)[1][
         "data"]["growthTeams"]["nodes"]
+    ok(mutate(app.client, "deleteGrowthTeam", {"id": team["id"], "rowVersion": 2}, "deletedId",  # type: ignore[arg-type]
+              input_type="DeleteInput"), "deletedId")
+    assert app.post(TEAMS, None, *SJ_READ)[1] == before[1]
 
 
 async def test_a_write_outside_the_api_is_seen_too(app: CountingClient, owner_engine: AsyncEngine) -> None:
