@@ -42,7 +42,7 @@ from starlette.responses import Response
 
 from .auth.access_log import is_logged, record_access
 from .auth.identity import AGGREGATES_READ, BENCHMARK_READ, Identity
-from .database import Database, is_unreachable
+from .database import Database, DatabaseUnavailable, is_unreachable
 from .settings import Settings
 
 #: Response header saying whether the answer came from the cache (`hit`), was computed (`miss`).
@@ -117,11 +117,11 @@ class ResponseCache:
         parameters = getattr(request.state, "graphql_parameters", None)
         if operation is None or parameters is None or operation.operation is not OperationType.QUERY:
             return None
-        db.check_available()
         try:
+            db.check_available()  # while the database is down, answer as if there were no cache
             versions = await self.versions(readable_tenants(identity, self.settings))
         except Exception as exc:  # noqa: BLE001 - the operation itself meets and reports the failure
-            if is_unreachable(exc, connecting=True):
+            if not isinstance(exc, DatabaseUnavailable) and is_unreachable(exc, connecting=True):
                 db.mark_unavailable()
             return None
         key = _digest("scope", sorted(identity.scopes), self.settings.public_contracts, parameters.get("query"),
