@@ -38,4 +38,5 @@ def build_verifier(settings: Settings, client_check: ClientCheck | None = None) 
         leeway=settings.clock_skew_seconds,
         client_check=client_check,
         platform_tokens_need_client=not settings.is_development,
+        cache_entries=settings.token_cache_entries,
     )

@@ -5,11 +5,19 @@ against an allow-list of public-key algorithms, the `kid` against the trusted
 key sets (each bound to one issuer), the signature, then `iss`, `aud`, `exp`,
 `nbf` and `iat` with a small clock-skew allowance.  Tokens the platform issued
 to a registered client also have the client's current state checked.
+
+A verified token is remembered (`cache_entries`, by its SHA-256; failures never are) until its `exp` plus
+the leeway, exactly as long as verifying it again would accept it.  A remembered token is accepted again
+only while the key that signed it is still the same object in its issuer's key set (a key set that was
+re-read, after a rotation or a removed key, sends every token through full verification again), and a
+client token's client is checked again every time (`client_check`, with its own short cache), so a
+disabled client's cached tokens stop working as soon as uncached ones would.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
 import uuid
@@ -17,6 +25,8 @@ import warnings
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from cachetools import LRUCache
 
 from .identity import Identity
 from .keys import KeyLoadError, KeySource, algorithm_of
@@ -100,17 +110,44 @@ class TokenVerifier:
         leeway: int = 60,
         client_check: ClientCheck | None = None,
         platform_tokens_need_client: bool = False,
+        cache_entries: int = 0,
     ) -> None:
         """`platform_tokens_need_client` (production): tokens of the platform's own issuer must name a
-        registered client, so each can be revoked; development tokens from `kkr mint-token` name none."""
+        registered client, so each can be revoked; development tokens from `kkr mint-token` name none.
+        `cache_entries`: how many verified tokens to remember (module docstring); 0 remembers none."""
         self.issuers = tuple(issuers)
         self.platform_tokens_need_client = platform_tokens_need_client
         self.audience = audience
         self.algorithms = frozenset(algorithms)
         self.leeway = leeway
         self.client_check = client_check
+        self._verified: LRUCache[bytes, _Verified] | None = LRUCache(cache_entries) if cache_entries > 0 else None
 
     async def verify(self, token: str) -> Identity:
+        if self._verified is None:
+            return (await self._verify(token)).identity
+        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+        found = self._verified.get(digest)
+        if found is not None and await self._still_valid(found):
+            if found.identity.client_id is not None:
+                await self._check_client(found.identity.client_id)
+            return found.identity
+        self._verified.pop(digest, None)
+        verified = await self._verify(token)
+        self._verified[digest] = verified
+        return verified.identity
+
+    async def _still_valid(self, verified: _Verified) -> bool:
+        """Whether a remembered token would still pass: not past exp + leeway, its key unchanged."""
+        if time.time() > verified.expires + self.leeway:
+            return False
+        try:
+            keys = await verified.issuer.keys.key_set()
+        except KeyLoadError:
+            return False
+        return any(key is verified.key for key in keys.keys)
+
+    async def _verify(self, token: str) -> _Verified:
         header = unverified_header(token)
         alg = header.get("alg")
         if alg not in self.algorithms:
@@ -122,7 +159,8 @@ class TokenVerifier:
         if key.kty != _KEY_TYPE_OF.get(alg[:2]) or algorithm_of(key) != alg:
             raise InvalidToken(f"The signing key {kid!r} is not for algorithm {alg!r}.")
         claims = self._decode(token, alg, key, issuer)
-        return await self._identity(claims, issuer)
+        identity = await self._identity(claims, issuer)
+        return _Verified(identity, issuer, key, claims["exp"])
 
     async def _find_key(self, kid: str) -> tuple[TrustedIssuer, Key]:
         unavailable: list[str] = []
@@ -180,12 +218,25 @@ class TokenVerifier:
         if client_id is not None:
             if not isinstance(client_id, str):
                 raise InvalidToken("The token's client_id claim is malformed.")
-            if self.client_check is None:
-                raise InvalidToken("Client tokens cannot be checked by this server.")
-            refusal = await self.client_check(client_id)
-            if refusal:
-                raise InvalidToken(refusal)
+            await self._check_client(client_id)
         return Identity(subject=subject, scopes=scopes_of(claims), client_id=client_id)
+
+    async def _check_client(self, client_id: str) -> None:
+        if self.client_check is None:
+            raise InvalidToken("Client tokens cannot be checked by this server.")
+        refusal = await self.client_check(client_id)
+        if refusal:
+            raise InvalidToken(refusal)
+
+
+@dataclass(frozen=True)
+class _Verified:
+    """A verified token: who it stands for, and what its acceptance rests on."""
+
+    identity: Identity
+    issuer: TrustedIssuer
+    key: Key
+    expires: int | float
 
 
 def _claim_message(exc: InvalidClaimError) -> str:
