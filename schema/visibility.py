@@ -59,6 +59,7 @@ from kkr.platform.auth.identity import Identity
 from kkr.platform.settings import Settings
 
 from .common.nodes import invalid_id, is_well_formed
+from .limits.document import DocumentCache
 from .permissions import ScopePermission
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
@@ -100,7 +101,9 @@ class SchemaVisibility:
         return frozenset(cls for cls in self.permission_classes if cls().allows(identity, settings))
 
     def for_caller(self, identity: Identity, settings: Settings | None) -> AudienceSchema:
-        key = self.audience(identity, settings)
+        return self.for_audience(self.audience(identity, settings))
+
+    def for_audience(self, key: frozenset[type]) -> AudienceSchema:
         view = self._cache.get(key)
         if view is None:
             view = self._cache[key] = self._build(key)
@@ -241,8 +244,27 @@ def root_field_names(operation: OperationDefinitionNode, document: DocumentNode)
     return names
 
 
+_valid: DocumentCache | None = None
+
+
+def _validated(settings: Settings | None) -> DocumentCache | None:
+    """This process's valid (document text, audience, rules), sized like the parsed documents' cache."""
+    global _valid
+    size = settings.document_cache_chars if settings is not None else 0
+    if size <= 0:
+        return None
+    if _valid is None:
+        _valid = DocumentCache(size)
+    return _valid
+
+
 class CallerVisibility(SchemaExtension):
-    """Validates every document against the caller's pruned schema and answers introspection from it."""
+    """Validates every document against the caller's pruned schema and answers introspection from it.
+
+    A document found valid is remembered under its text, the caller's audience (which alone decides the
+    pruned schema it was validated against) and the rules, together with the very DocumentNode validated
+    (the parse cache's, `kkr.schema.limits.document`): the same text from a caller of another audience, or
+    another node for it, is validated again.  Invalid documents are not remembered."""
 
     def on_validate(self):  # noqa: ANN201
         # This runs the validation itself (Strawberry then skips its own), with the rules collected so far plus
@@ -253,9 +275,19 @@ class CallerVisibility(SchemaExtension):
         document = context.graphql_document
         if document is not None and context.validation_rules and context.pre_execution_errors is None:
             request = context.context
-            pruned = visibility_of(context.schema).schema_for(request.identity, request.settings)
+            visibility = visibility_of(context.schema)
+            audience = visibility.audience(request.identity, request.settings)
             rules = (*context.validation_rules, MaybeNullValidationRule, OneOfInputValidationRule)
-            context.pre_execution_errors = validate(pruned, document, rules, hide_suggestions=True)
+            cache = _validated(request.settings) if context.query is not None else None
+            key = (context.query, audience, rules)
+            found = cache.get(key) if cache is not None else None
+            if found is not None and found[1] is document:
+                context.pre_execution_errors = []
+            else:
+                pruned = visibility.for_audience(audience).schema
+                context.pre_execution_errors = validate(pruned, document, rules, hide_suggestions=True)
+                if cache is not None and not context.pre_execution_errors and len(context.query) <= cache.maxsize:
+                    cache[key] = (len(context.query) or 1, document)
         yield
 
     def on_execute(self):  # noqa: ANN201

@@ -1,12 +1,18 @@
 """The limits checked before a document is parsed or while it is parsed: its size, its tokens, and the
 size of the request's variables.  `parse_document` is the one parser of request documents: the HTTP layer
-(platform/graphql_http.py) parses with it and hands the document on to Strawberry (`QueryLimits`)."""
+(platform/graphql_http.py) parses with it and hands the document on to Strawberry (`QueryLimits`).
+
+Parsed documents are remembered per process (`document_cache_chars` characters of text, least recently used
+go first), keyed by the text and the limits it was parsed within, so a repeated document is parsed once.
+The same DocumentNode is then shared by every request that sends that text: nothing may change it
+(graphql-core's nodes hold tuples; no code here assigns to a node)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from cachetools import LRUCache
 from graphql import DocumentNode, GraphQLSyntaxError
 from graphql.language.parser import Parser, nested_too_deeply_error
 
@@ -15,10 +21,42 @@ from kkr.platform.settings import Settings
 from .errors import DOCUMENT_TOO_LARGE, TOO_MANY_TOKENS, VARIABLES_TOO_LARGE, LimitExceeded
 
 
+class DocumentCache(LRUCache):
+    """Least recently used documents, bounded by the characters of their text (keys: (text, *limits))."""
+
+    def __init__(self, max_chars: int) -> None:
+        super().__init__(max_chars, getsizeof=lambda value: value[0])
+
+
+_parsed: DocumentCache | None = None
+
+
+def document_cache(settings: Settings) -> DocumentCache | None:
+    """This process's document cache (sized by the first settings that ask), None when turned off."""
+    global _parsed
+    if settings.document_cache_chars <= 0:
+        return None
+    if _parsed is None:
+        _parsed = DocumentCache(settings.document_cache_chars)
+    return _parsed
+
+
 def parse_document(query: str, settings: Settings) -> DocumentNode:
     """`query` parsed, or LimitExceeded when it is longer than MAX_DOCUMENT_CHARS (refused before parsing) or
     has more than MAX_TOKENS tokens (parsing stops at the first one over: graphql-core's `max_tokens`, which
-    counts comments too); GraphQLSyntaxError for other syntax errors."""
+    counts comments too); GraphQLSyntaxError for other syntax errors.  Only parsed documents are remembered."""
+    cache = document_cache(settings)
+    key = (query, settings.max_document_chars, settings.max_tokens)
+    found = cache.get(key) if cache is not None else None
+    if found is not None:
+        return found[1]
+    document = _parse(query, settings)
+    if cache is not None and len(query) <= cache.maxsize:
+        cache[key] = (len(query) or 1, document)
+    return document
+
+
+def _parse(query: str, settings: Settings) -> DocumentNode:
     limit = settings.max_document_chars
     if len(query) > limit:
         raise LimitExceeded(DOCUMENT_TOO_LARGE, "MAX_DOCUMENT_CHARS", limit, len(query),
