@@ -43,6 +43,7 @@ from starlette.responses import Response
 from .auth.access_log import is_logged, record_access
 from .auth.identity import AGGREGATES_READ, BENCHMARK_READ, Identity
 from .database import Database, DatabaseUnavailable, is_unreachable
+from .graphql_http import JSON, _content_type, negotiate
 from .settings import Settings
 
 #: Response header saying whether the answer came from the cache (`hit`), was computed (`miss`).
@@ -66,7 +67,8 @@ def readable_tenants(identity: Identity, settings: Settings) -> frozenset[str] |
 
 
 def _digest(*parts: Any) -> str:
-    encoded = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    # ASCII escapes: a lone surrogate (refused later, with a clear message) must not fail the hashing.
+    encoded = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
@@ -137,7 +139,8 @@ class ResponseCache:
         if is_logged(identity):
             await record_access(db, identity, operation_name=operation.name.value if operation.name else None,
                                 document=parameters.get("query"), variables=parameters.get("variables"))
-        return Response(body, status_code=200, headers={CACHE_HEADER: "hit"})
+        media_type = _content_type(negotiate(request.headers.get("accept")) or JSON)
+        return Response(body, status_code=200, media_type=media_type, headers={CACHE_HEADER: "hit"})
 
     async def _wait_for(self, key: str) -> bytes | None:
         """The answer another request of this process is computing for `key`, once it has it (None: none

@@ -7,6 +7,7 @@ processes and instances.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,8 +45,8 @@ class CountingClient:
         """(X-Cache header, body, statements sent for this request)."""
         before = len(self.statements)
         headers = bearer(*scopes, subject=subject) if scopes else {}
-        response = self.client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                    headers=headers)
+        body = json.dumps({"query": query, "variables": variables or {}})  # ASCII: lone surrogates escaped
+        response = self.client.post("/graphql", content=body, headers={**headers, "Content-Type": "application/json"})
         assert response.status_code == 200, response.text
         return response.headers.get(CACHE_HEADER), response.json(), len(self.statements) - before
 
@@ -69,6 +70,9 @@ def test_a_repeated_read_is_answered_from_the_cache_with_one_statement(app: Coun
     first = app.post(TEAMS, None, *SJ_READ)
     again = app.post(TEAMS, None, *SJ_READ)
     assert first[0] == "miss" and again[0] == "hit"
+    for accept in ("application/graphql-response+json", "application/json"):
+        response = app.client.post("/graphql", json={"query": TEAMS}, headers={**bearer(*SJ_READ), "Accept": accept})
+        assert (response.headers[CACHE_HEADER], response.headers["content-type"].split(";")[0]) == ("hit", accept)
     assert again[1] == first[1] and "errors" not in first[1]
     assert first[2] > 1
     assert again[2] == 2, "a hit counts the request against its rate limit and reads the data versions"
@@ -159,6 +163,8 @@ def test_personal_answers_are_kept_per_caller(app: CountingClient) -> None:
 
 
 def test_errors_and_mutations_are_not_cached(app: CountingClient) -> None:
+    unstorable = app.post("query($slug: String!) { region(slug: $slug) { name } }", {"slug": "sj\ud800"}, *SJ_READ)
+    assert unstorable[0] is None and unstorable[1]["errors"][0]["message"].startswith("Variable slug: text may not")
     failing = '{ regions { slug } node(id: "bm90IGFuIGlk") { id } }'
     for _ in range(2):
         cache, body, _ = app.post(failing, None, *SJ_READ)
