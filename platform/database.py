@@ -13,6 +13,11 @@ DB_RETRY_AFTER_SECONDS: requests in that window fail at once with
 `DatabaseUnavailable` instead of each waiting for a connection attempt
 (`kkr.platform.failures` turns it into 503 SERVICE_UNAVAILABLE); the first
 request after the window tries again, so recovery needs no restart.
+
+Pooled connections are not pinged before use (`pool_pre_ping` costs three round trips per checkout: BEGIN,
+an empty query, ROLLBACK).  A connection that died in the pool (the server restarted) fails the first
+statement of its transaction instead; SQLAlchemy then invalidates it and every older pooled connection, and
+`begin` opens the transaction once more on a fresh one: nothing had been done in it yet.
 """
 
 from __future__ import annotations
@@ -103,6 +108,11 @@ def is_unreachable(exc: BaseException, *, connecting: bool = False) -> bool:
     return False
 
 
+def _lost_in_pool(exc: BaseException) -> bool:
+    """A pooled connection found dead by its first statement (SQLAlchemy invalidated it)."""
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 def async_url(url: str | URL) -> URL:
     """Normalise a postgresql:// URL to the asyncpg driver."""
     parsed = make_url(url)
@@ -142,7 +152,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             async_url(url),
             pool_size=pool_size,
-            pool_pre_ping=True,
+            pool_pre_ping=False,  # see the module docstring: `begin` retries on a connection found dead
             echo=echo,
             # Error messages name the statement but never its parameters (a caller's 10 MB search string).
             hide_parameters=True,
@@ -178,20 +188,27 @@ class Database:
             raise DatabaseUnavailable("the database was unreachable moments ago")
 
     async def begin(self, ctx: TenantContext, *, read_only: bool = False) -> AsyncSession:
-        """A new session in a transaction with `ctx` (and the statement timeout) applied; the caller ends it."""
+        """A new session in a transaction with `ctx` (and the statement timeout) applied; the caller ends it.
+
+        When the pooled connection turns out to be dead (lost while idle in the pool), the transaction is
+        opened once more on a new connection (the module docstring)."""
         self.check_available()
-        session = self.sessionmaker()
-        try:
-            await session.begin()
-            if read_only:
-                await session.execute(text("SET TRANSACTION READ ONLY"))
-            await apply_tenant_context(session, ctx, statement_timeout_ms=self.statement_timeout_ms)
-        except BaseException as exc:
-            await discard(session)
-            self._raise_if_unreachable(exc)
-            raise
-        self.mark_available()
-        return session
+        for attempt in (1, 2):
+            session = self.sessionmaker()
+            try:
+                await session.begin()
+                if read_only:
+                    await session.execute(text("SET TRANSACTION READ ONLY"))
+                await apply_tenant_context(session, ctx, statement_timeout_ms=self.statement_timeout_ms)
+            except BaseException as exc:
+                await discard(session)
+                if attempt == 1 and _lost_in_pool(exc):
+                    continue
+                self._raise_if_unreachable(exc)
+                raise
+            self.mark_available()
+            return session
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _raise_if_unreachable(self, exc: BaseException) -> None:
         if isinstance(exc, Exception) and is_unreachable(exc, connecting=True):
