@@ -23,13 +23,20 @@ Strawberry already parses GET and POST requests; this mixin adds what it lacks:
   `operationName` must name one of them (request errors);
 - the document is parsed once, within the query limits on its size and tokens (`kkr.schema.limits`), and
   handed on to Strawberry.
+
+JSON is read and written with orjson (`loads_json`, `dumps_json`); whatever orjson refuses (NaN, lone
+surrogates, a BOM, another encoding than UTF-8, nesting beyond its limit) goes to
+the standard library's `json`, as do documents with a long run of digits (orjson reads an integer beyond 64 bits as a float), so
+what is accepted, how it is read, and every error message, is as with `json` alone.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+import orjson
 from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -44,6 +51,29 @@ from .request_limits import json_too_deep
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
+
+
+#: A run of digits that may be an integer beyond 64 bits, which orjson would read as a float.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def loads_json(data: str | bytes) -> Any:
+    """`json.loads(data)`, faster (orjson) where orjson agrees with it (module docstring)."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if _LONG_DIGITS.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data)
+
+
+def dumps_json(data: Any) -> bytes:
+    """Compact JSON in UTF-8 (orjson); what orjson cannot encode (integers beyond 64 bits) by `json`."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 def _accept_ranges(header: str) -> list[tuple[str, float]]:
@@ -126,7 +156,7 @@ def _json_parameter(name: str, text: str | None, max_depth: int) -> Any:
     if text is None:
         return None
     try:
-        value = json.loads(text)
+        value = loads_json(text)
     except RecursionError:
         raise _too_deep(f"The `{name}` parameter", max_depth) from None
     except ValueError as exc:
@@ -150,7 +180,7 @@ async def _request_parameters(request: Request, max_depth: int) -> dict[str, Any
         }
     else:
         try:
-            parameters = json.loads(await request.body())
+            parameters = loads_json(await request.body())
         except RecursionError:  # deeper than the parser's recursion limit (about 1,000 levels)
             raise _too_deep("The request body", max_depth) from None
         except (ValueError, UnicodeDecodeError) as exc:
@@ -237,6 +267,12 @@ class GraphQLOverHTTP:
                 {"Allow": "POST"},
             )
         return None
+
+    def decode_json(self, data: str | bytes) -> object:
+        return loads_json(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return dumps_json(data)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if isinstance(request, Request) and request.scope.get("type") == "http":
