@@ -12,11 +12,15 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import embedded, migrate
 from .auth.commands import add_auth_commands
 from .database import resolve_urls
 from .settings import get_settings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 def _owner_url() -> str:
@@ -74,27 +78,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     `--workers N` (default: one per core in production, one in development)
     runs N uvicorn worker processes on one socket under uvicorn's supervisor;
     a signal to this process ends every worker gracefully (each with the same
-    timeout) before the embedded PostgreSQL is released.  uvicorn uses uvloop
-    and httptools when they are installed.
+    timeout) before the embedded PostgreSQL is released.  The server runs on
+    uvloop and httptools (runtime dependencies; `server_config`).
     """
     import uvicorn
 
-    settings = get_settings()
     try:
         if args.demo:
             if cmd_load_demo(argparse.Namespace(path=None, check=False)) != 0:
                 return 1
         else:
             asyncio.run(migrate.upgrade(_owner_url()))
-        config = uvicorn.Config(
-            "kkr.platform.app:create_app",
-            factory=True,
-            host=args.host or settings.host,
-            port=args.port or settings.port,
-            log_level=settings.log_level,
-            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,  # type: ignore[arg-type]  # a float works
-            workers=_workers(args.workers, settings.is_development),
-        )
+        config = server_config(args)
         if config.workers > 1:
             return _serve_workers(config)
         server = uvicorn.Server(config)
@@ -113,6 +108,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0 if server.started else 3  # 3: uvicorn's status when the server could not start
     finally:
         embedded.stop()
+
+
+def server_config(args: argparse.Namespace) -> uvicorn.Config:
+    """uvicorn's configuration for `kkr serve`: the production server by default (one worker per core in
+    production; uvloop's event loop and httptools' HTTP parser, which uvicorn's "auto" picks when installed,
+    as they are with the platform; docs/performance.md)."""
+    import uvicorn
+
+    settings = get_settings()
+    return uvicorn.Config(
+        "kkr.platform.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,  # type: ignore[arg-type]  # a float works
+        workers=_workers(args.workers, settings.is_development),
+        loop="auto",
+        http="auto",
+    )
 
 
 def _workers(requested: int | None, development: bool) -> int:
