@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from ..database import NO_TENANT, Database
+from ..database import Database, DatabaseUnavailable, is_unreachable
 from ..text import storable
 from .identity import AGGREGATES_READ, BENCHMARK_READ, Identity
 
@@ -33,13 +33,22 @@ async def record_access(
     db: Database, identity: Identity, *, operation_name: str | None, document: str | None,
     variables: dict[str, Any] | None,
 ) -> None:
-    """Append one entry in a transaction of its own (the API role may insert, never read or change)."""
-    async with db.transaction(NO_TENANT) as session:
-        await session.execute(_INSERT, {
-            "client": (identity.client_id or identity.subject)[:128],
-            "subject": identity.subject[:256],
-            "scopes": sorted(identity.scopes),
-            "operation_name": storable(operation_name),
-            "document_sha256": document_hash(document),
-            "variables": json.dumps(storable(variables)) if variables else None,
-        })
+    """Append one entry, committed at once in one statement of its own, outside the request's transactions (the
+    API role may insert, never read or change).  Raises `DatabaseUnavailable` when the server cannot be reached
+    (the call then fails with SERVICE_UNAVAILABLE: a logged call is never answered unlogged)."""
+    db.check_available()
+    try:
+        async with db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+            await conn.execute(_INSERT, {
+                "client": (identity.client_id or identity.subject)[:128],
+                "subject": identity.subject[:256],
+                "scopes": sorted(identity.scopes),
+                "operation_name": storable(operation_name),
+                "document_sha256": document_hash(document),
+                "variables": json.dumps(storable(variables)) if variables else None,
+            })
+    except Exception as exc:
+        if is_unreachable(exc, connecting=True):
+            db.mark_unavailable()
+            raise DatabaseUnavailable(str(exc)) from exc
+        raise
