@@ -13,15 +13,16 @@ year and all years, W2 KL's series, W3 a ministry aggregate, W4 reportResult, W5
 1. statements per request: one platform worker and one floor worker with `log_statement = all` on the
    database (benchmarks/statements.py); each workload's first answer is checked against its floor's
    (the same JSON content), then `--count` requests one after another are counted;
-2. load: `kkr serve --workers N` (production settings, one worker per core) and the floor app with N
-   workers (benchmarks/servers.py), driven by `wrk` (benchmarks/wrk_driver.py) at each `--concurrency`,
-   platform and floor interleaved (the order alternating) for `--rounds` rounds of `--duration` seconds;
+2. load: `kkr serve --workers N` (production settings, one worker per core: `cached`, the response cache
+   on as by default), the same with RESPONSE_CACHE_ENABLED=false (`uncached`: every request computed), and
+   the floor app with N workers (benchmarks/servers.py), driven by `wrk` (benchmarks/wrk_driver.py) at each
+   `--concurrency`, the three interleaved (the order rotating) for `--rounds` rounds of `--duration` seconds;
    medians over the rounds.  After each run the script waits until the server is idle again (the requests
    wrk abandoned at its end are still being answered), so that no run pays for the one before.
 
 It prints a Markdown report (a `### Run of ...` section for benchmarks/RESULTS.md; `--output FILE` writes
-it there too): per workload and concurrency the platform's and the floor's throughput and p50/p99, their
-throughput ratio, and statements per request.
+it there too): per workload and concurrency each side's throughput and p50/p99, the platform's throughput
+ratios to the floor, and statements per request (cached: a repeated request, a hit; uncached: computed).
 """
 
 from __future__ import annotations
@@ -91,10 +92,12 @@ async def count_and_check(url, items, workdir: Path, definitions: Path, args, lo
     found: dict[str, dict] = {}
     async with StatementLog(owner_dsn, url.database, major) as statements:
         with servers.Platform(url, workdir, workers=1, extra_env=args.env) as platform, \
+                servers.Platform(url, workdir, workers=1, extra_env={**args.env, **UNCACHED}) as uncached, \
                 servers.Floor(url, workdir, workers=1, definitions=definitions) as floor:
             async with httpx.AsyncClient(timeout=300) as client:
                 for w in items:
                     headers = {"Authorization": f"Bearer {platform.token(*w.scopes)}"}
+                    uncached_headers = {"Authorization": f"Bearer {uncached.token(*w.scopes)}"}
                     mine = await client.post(f"{platform.base}/graphql", json=w.body(), headers=headers)
                     theirs = await client.post(f"{floor.base}/floor/{w.name}", json=w.body())
                     for side, r in (("platform", mine), ("floor", theirs)):
@@ -105,6 +108,8 @@ async def count_and_check(url, items, workdir: Path, definitions: Path, args, lo
                     entry = found[w.name] = {"bytes": len(mine.content), "floor_bytes": len(theirs.content)}
                     for side, send in (("platform", lambda: client.post(f"{platform.base}/graphql", json=w.body(),
                                                                         headers=headers)),
+                                       ("uncached", lambda: client.post(f"{uncached.base}/graphql", json=w.body(),
+                                                                        headers=uncached_headers)),
                                        ("floor", lambda: client.post(f"{floor.base}/floor/{w.name}", json=w.body()))):
                         await asyncio.sleep(0.3)
                         mark = statements.mark()
@@ -114,26 +119,33 @@ async def count_and_check(url, items, workdir: Path, definitions: Path, args, lo
                         n = statements.count(mark)
                         entry[side] = None if n is None else n / args.count
                     log(f"{w.name}: same answer as the floor ({entry['bytes']:,} bytes); statements per request "
-                        f"{entry['platform']} (floor {entry['floor']})")
+                        f"{entry['platform']} (uncached {entry['uncached']}, floor {entry['floor']})")
     return found
 
 
-def measure(items, platform, floor, args, workdir: Path, log) -> dict:  # noqa: ANN001
-    """{(workload, concurrency, side): [WrkResult per round]}, platform and floor interleaved."""
+SIDES = ("platform", "uncached", "floor")
+#: The platform's settings on the `uncached` side.
+UNCACHED = {"RESPONSE_CACHE_ENABLED": "false"}
+
+
+def measure(items, platform, uncached, floor, args, workdir: Path, log) -> dict:  # noqa: ANN001
+    """{(workload, concurrency, side): [WrkResult per round]}, the three sides interleaved (order rotating)."""
     results: dict[tuple, list] = {}
-    tokens = {w.name: platform.token(*w.scopes) for w in items}
+    tokens = {(w.name, side): server.token(*w.scopes) for w in items
+              for side, server in (("platform", platform), ("uncached", uncached))}
     n = 0
     for c in args.concurrency:
         for round_ in range(args.rounds):
             for w in items:
                 bodies = ([w.body(**{k: v}) for k, vs in w.rotate.items() for v in vs] or [w.body()])
-                sides = [("platform", f"{platform.base}/graphql", {"Authorization": f"Bearer {tokens[w.name]}"}),
-                         ("floor", f"{floor.base}/floor/{w.name}", {})]
-                for side, target, headers in (sides if n % 2 == 0 else sides[::-1]):
+                sides = [(side, server, f"{server.base}/graphql", {"Authorization": f"Bearer {tokens[w.name, side]}"})
+                         for side, server in (("platform", platform), ("uncached", uncached))]
+                sides.append(("floor", floor, f"{floor.base}/floor/{w.name}", {}))
+                for side, server, target, headers in sides[n % 3:] + sides[:n % 3]:
                     r = wrk_driver.run_wrk(target, bodies, headers, connections=c, duration=args.duration,
                                            workdir=workdir)
                     results.setdefault((w.name, c, side), []).append(r)
-                    waited = (platform if side == "platform" else floor).wait_idle()
+                    waited = server.wait_idle()
                     log(f"c={c} round {round_ + 1} {w.name} {side}: {r.rps:.1f} req/s, p50 {r.p50_ms} ms, "
                         f"p99 {r.p99_ms} ms, {r.errors} errors; idle again after {waited:.1f} s")
                 n += 1
@@ -159,30 +171,35 @@ def report(args, info: dict, items, counts: dict, results: dict) -> str:  # noqa
         f"### Run of {info['date']}{' — ' + args.label if args.label else ''}", "",
         f"- command: `{info['command']}`",
         f"- commit {info['commit']}; {harness.machine()}; {info['server']}",
-        f"- servers: `kkr serve --workers {args.workers}` (ENVIRONMENT=production) and the floor "
+        f"- servers: `kkr serve --workers {args.workers}` (ENVIRONMENT=production; twice: cached and uncached) "
+        "and the floor "
         f"(benchmarks/floor_app.py, {args.workers} workers), uvicorn with {servers.loop_and_http()}; "
-        f"platform RSS {info['rss_start']:.0f} MB at start, {info['rss_end']:.0f} MB at the end (all processes)"
+        f"cached platform RSS {info['rss_start']:.0f} MB at start, {info['rss_end']:.0f} MB at the end (all processes)"
         + (f"; platform settings {', '.join(f'`{k}={v}`' for k, v in args.env.items())}" if args.env else ""),
         f"- data: {data}",
-        f"- load: wrk, {args.rounds} round(s) of {args.duration:g} s per workload, side and concurrency, platform "
-        "and floor interleaved; medians over the rounds. Statements per request: counted by PostgreSQL "
+        f"- load: wrk, {args.rounds} round(s) of {args.duration:g} s per workload, side and concurrency, the "
+        "three sides interleaved; medians over the rounds. Statements per request: counted by PostgreSQL "
         f"(log_statement = all), {args.count} sequential requests", "",
     ]
     lines += [f"- {w.name}: {w.title} ({counts[w.name]['bytes']:,} bytes; the floor's answer equal)" for w in items]
-    lines += ["", "| workload | c | platform req/s | p50 ms | p99 ms | floor req/s | p50 ms | p99 ms "
-              "| platform / floor | statements (floor) | errors |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += ["", "Sides: **cached** is `kkr serve` as configured by default (response cache on: a repeated request "
+              "is a hit), **uncached** the same with `RESPONSE_CACHE_ENABLED=false` (every request computed), "
+              "**floor** one hand-written statement. Ratios: throughput / the floor's.", "",
+              "| workload | c | cached req/s | p50 ms | p99 ms | uncached req/s | p50 ms | p99 ms | floor req/s "
+              "| p50 ms | p99 ms | cached / floor | uncached / floor | statements: cached, uncached (floor) | errors |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for w in items:
         for c in args.concurrency:
-            mine, theirs = results[(w.name, c, "platform")], results[(w.name, c, "floor")]
-            rps, frps = _median([r.rps for r in mine]), _median([r.rps for r in theirs])
-            errors = sum(r.errors for r in mine + theirs)
-            lines.append(
-                f"| {w.name} | {c} | {_fmt(rps)} | {_fmt(_median([r.p50_ms for r in mine]))} "
-                f"| {_fmt(_median([r.p99_ms for r in mine]))} | {_fmt(frps)} "
-                f"| {_fmt(_median([r.p50_ms for r in theirs]))} | {_fmt(_median([r.p99_ms for r in theirs]))} "
-                f"| {_fmt(rps / frps if rps and frps else None, 3)} "
-                f"| {_fmt(counts[w.name]['platform'])} ({_fmt(counts[w.name]['floor'])}) | {errors} |")
+            runs = {side: results[(w.name, c, side)] for side in SIDES}
+            rps = {side: _median([r.rps for r in runs[side]]) for side in SIDES}
+            cells = " | ".join(f"{_fmt(rps[side])} | {_fmt(_median([r.p50_ms for r in runs[side]]))} "
+                               f"| {_fmt(_median([r.p99_ms for r in runs[side]]))}" for side in SIDES)
+            ratios = " | ".join(_fmt(rps[side] / rps["floor"] if rps[side] and rps["floor"] else None, 3)
+                                for side in ("platform", "uncached"))
+            errors = sum(r.errors for side in SIDES for r in runs[side])
+            n = counts[w.name]
+            lines.append(f"| {w.name} | {c} | {cells} | {ratios} | {_fmt(n['platform'])}, {_fmt(n['uncached'])} "
+                         f"({_fmt(n['floor'])}) | {errors} |")
     return "\n".join(lines) + "\n"
 
 
@@ -205,9 +222,10 @@ async def run(args: argparse.Namespace) -> int:
             workloads.write_definitions(items, definitions)
             counts = await count_and_check(url, items, workdir, definitions, args, log)
             with servers.Platform(url, workdir, workers=args.workers, extra_env=args.env) as platform, \
-                    servers.Floor(url, workdir, workers=args.workers, definitions=definitions) as floor:
+                    servers.Platform(url, workdir, workers=args.workers, extra_env={**args.env, **UNCACHED}) \
+                    as uncached, servers.Floor(url, workdir, workers=args.workers, definitions=definitions) as floor:
                 rss_start = platform.rss_mb()
-                results = measure(items, platform, floor, args, workdir, log)
+                results = measure(items, platform, uncached, floor, args, workdir, log)
                 rss_end = platform.rss_mb()
         info = {
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": harness.commit(),
@@ -252,9 +270,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="print the report only")
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for the platform's environment (repeatable), reported with the figures; "
-                             "RATE_LIMIT_ENABLED=false unless given (one token subject per workload)")
+                             "the rate limit is checked on every request as in production, with a limit no "
+                             "benchmark reaches (one token subject per workload) unless given")
     args = parser.parse_args(argv)
-    args.env = {"RATE_LIMIT_ENABLED": "false", **dict(item.split("=", 1) for item in args.server_env)}
+    args.env = {"RATE_LIMIT_AUTHENTICATED": "1000000", **dict(item.split("=", 1) for item in args.server_env)}
     return asyncio.run(run(args))
 
 

@@ -159,9 +159,9 @@ class Platform(_Process):
         super().__init__(workdir)
         self.workers = workers
         self.idp_key = generate_signing_key("RSA")
-        jwks = workdir / "idp-jwks.json"
+        jwks = workdir / f"idp-jwks-{self.port}.json"  # one set per server: several may share `workdir`
         jwks.write_text(json.dumps(public_jwks(parse_key_set({"keys": [self.idp_key]}, origin="benchmark"))))
-        signing = workdir / "signing-keys.json"
+        signing = workdir / f"signing-keys-{self.port}.json"
         write_key_set(signing, [generate_signing_key("EC")])
         env = {k: v for k, v in os.environ.items() if k not in ("APP_DATABASE_URL",)}
         env.update(DATABASE_URL=url.set(drivername="postgresql").render_as_string(hide_password=False),
