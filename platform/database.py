@@ -249,3 +249,16 @@ async def discard(session: AsyncSession) -> None:
         except Exception:  # noqa: BLE001
             pass
 
+
+
+async def fetch_row(engine: AsyncEngine, sql: str, *args: object) -> asyncpg.Record | None:
+    """Run one statement outside any transaction block, straight on the driver (asyncpg: `$1` parameters,
+    its prepared-statement cache): the platform's small per-request calls (rate limit, data versions, access
+    log) cost one round trip and no SQLAlchemy execution.  A connection that fails is dropped from the pool."""
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        try:
+            return await raw.driver_connection.fetchrow(sql, *args)  # type: ignore[union-attr]
+        except BaseException:
+            await conn.invalidate()
+            raise
