@@ -170,8 +170,9 @@ class Settings(BaseSettings):
         default=10_000, ge=0, description="Verified bearer tokens remembered per process (by their SHA-256), each "
         "until its exp plus the clock-skew leeway; 0 verifies every token every time.")
     document_cache_chars: int = Field(
-        default=2_000_000, ge=0, description="Parsed and validated GraphQL documents remembered per process, in "
-        "characters of their text (least recently used go first); 0 parses and validates every request.")
+        default=500_000, ge=0, description="Parsed and validated GraphQL documents remembered per process, in "
+        "characters of their text (least recently used go first; a parsed document takes about 60 bytes per "
+        "character, so about 30 MB at most); 0 parses and validates every request.")
 
     # Authentication (see docs/auth.md).  Every token must carry `aud` = auth_audience.
     auth_audience: str = Field(default="kkr-platform", description="Required `aud` of every bearer token.")
