@@ -254,11 +254,14 @@ async def discard(session: AsyncSession) -> None:
 async def fetch_row(engine: AsyncEngine, sql: str, *args: object) -> asyncpg.Record | None:
     """Run one statement outside any transaction block, straight on the driver (asyncpg: `$1` parameters,
     its prepared-statement cache): the platform's small per-request calls (rate limit, data versions, access
-    log) cost one round trip and no SQLAlchemy execution.  A connection that fails is dropped from the pool."""
+    log) cost one round trip and no SQLAlchemy execution.  A connection that fails other than by an error the
+    server sent is dropped from the pool."""
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
         try:
-            return await raw.driver_connection.fetchrow(sql, *args)  # type: ignore[union-attr]
-        except BaseException:
-            await conn.invalidate()
+            return await driver.fetchrow(sql, *args)  # type: ignore[union-attr]
+        except BaseException as exc:  # cancelled mid-statement, lost, closed: not an error the server sent
+            if not isinstance(exc, asyncpg.PostgresError) or driver.is_closed():  # type: ignore[union-attr]
+                await conn.invalidate()
             raise

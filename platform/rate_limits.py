@@ -35,13 +35,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .auth.http import identity_of
+from .database import fetch_row
 from .auth.identity import Identity
 from .graphql_http import JSON, _content_type, negotiate
 
@@ -51,7 +51,7 @@ CALL_TIMEOUT = 1.0
 #: After a failed or late answer, how long requests go on without asking the database.
 BACKOFF_SECONDS = 5.0
 
-_HIT = text("SELECT allowed, retry_after FROM kkr_rate_limit(:bucket, :max_hits, :window_seconds, :consume)")
+_HIT = "SELECT allowed, retry_after FROM kkr_rate_limit($1, $2, $3, $4)"
 _MAX_KEY = 200
 
 log = logging.getLogger("kkr.rate_limits")
@@ -69,8 +69,7 @@ class RateLimiter:
     """Asks `kkr_rate_limit` (migration 0011) whether a bucket may have one more hit."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        # One statement per call, outside any transaction block (no BEGIN/COMMIT round trips).
-        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.engine = engine  # one statement per call, outside any transaction block (`fetch_row`)
         self._paused_until = 0.0
         self._calls: set[asyncio.Task[Decision]] = set()
 
@@ -94,10 +93,9 @@ class RateLimiter:
         return call.result()
 
     async def _call(self, bucket: str, max_hits: int, window_seconds: int, consume: bool) -> Decision:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(_HIT, {"bucket": bucket, "max_hits": max_hits,
-                                             "window_seconds": window_seconds, "consume": consume})).one()
-        return Decision(True) if row.allowed else Decision(False, max(1, math.ceil(row.retry_after)))
+        row = await fetch_row(self.engine, _HIT, bucket, max_hits, window_seconds, consume)
+        assert row is not None  # the function returns one row
+        return Decision(True) if row["allowed"] else Decision(False, max(1, math.ceil(row["retry_after"])))
 
     def _finished(self, call: asyncio.Task[Decision]) -> None:
         self._calls.discard(call)

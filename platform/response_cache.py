@@ -35,14 +35,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import OperationType
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .auth.access_log import is_logged, record_access
 from .auth.identity import AGGREGATES_READ, BENCHMARK_READ, Identity
-from .database import Database, DatabaseUnavailable, is_unreachable
+from .database import Database, DatabaseUnavailable, fetch_row, is_unreachable
 from .graphql_http import JSON, _content_type, negotiate
 from .settings import Settings
 
@@ -50,9 +49,9 @@ from .settings import Settings
 CACHE_HEADER = "X-Cache"
 SHARED = "*"
 
-_VERSIONS = text(
+_VERSIONS = (
     "SELECT coalesce(string_agg(tenant || '=' || version, ',' ORDER BY tenant), '')"
-    " FROM kkr_cache.data_version WHERE CAST(:tenants AS text[]) IS NULL OR tenant = ANY(CAST(:tenants AS text[]))"
+    " FROM kkr_cache.data_version WHERE $1::text[] IS NULL OR tenant = ANY($1::text[])"
 )
 
 #: The entry stored under a document's scope key when its answer depends on the caller (see module docstring).
@@ -90,8 +89,7 @@ class ResponseCache:
     """One process's cache of answers (see the module docstring)."""
 
     def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
-        # One statement outside any transaction block (no BEGIN/COMMIT round trips).
-        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.engine = engine
         self.settings = settings
         self.max_bytes = settings.response_cache_max_bytes
         self.max_entry_bytes = settings.response_cache_max_entry_bytes
@@ -108,9 +106,8 @@ class ResponseCache:
 
     async def versions(self, tenants: frozenset[str] | None) -> str:
         """The current data versions of `tenants` (None: all), as one string."""
-        db_tenants = None if tenants is None else sorted(tenants)
-        async with self.engine.connect() as conn:
-            return (await conn.execute(_VERSIONS, {"tenants": db_tenants})).scalar_one()
+        row = await fetch_row(self.engine, _VERSIONS, None if tenants is None else sorted(tenants))
+        return row[0]  # type: ignore[index]
 
     async def lookup(self, request: Request, identity: Identity, db: Database) -> Response | Pending | None:
         """The cached answer of this request, or `Pending` (a miss: keep the answer), or None (not

@@ -29,16 +29,19 @@ NJ_READ = ("region:nordjylland:read",)
 
 
 class CountingClient:
-    """A TestClient on the real application that counts the SQL statements of each request."""
+    """A TestClient on the real application that counts the SQL statements of each request: every statement
+    its connections send, through SQLAlchemy or straight on asyncpg (`database.fetch_row`), BEGIN included
+    (asyncpg's query logger on each connection of the application's pool)."""
 
     def __init__(self, client: TestClient) -> None:
         self.client = client
         self.statements: list[str] = []
         engine = client.app.state.db.engine.sync_engine  # type: ignore[attr-defined]
-        event.listen(engine, "before_cursor_execute", self._count)
+        engine.pool.dispose()  # connections opened at start-up have no logger
+        event.listen(engine, "connect", self._log_queries)
 
-    def _count(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.statements.append(statement)
+    def _log_queries(self, dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(lambda query: self.statements.append(query.query))
 
     def post(self, query: str, variables: dict[str, Any] | None = None, *scopes: str,
              subject: str = "test-user") -> tuple[str | None, dict[str, Any], int]:

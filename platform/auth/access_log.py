@@ -6,16 +6,15 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import text
 
-from ..database import Database, DatabaseUnavailable, is_unreachable
+from ..database import Database, DatabaseUnavailable, fetch_row, is_unreachable
 from ..text import storable
 from .identity import AGGREGATES_READ, BENCHMARK_READ, Identity
 
-#: Plain SQL: an ORM or Core insert adds RETURNING, and the API role may not read the log back.
-_INSERT = text(
+#: Plain SQL, no RETURNING: the API role may not read the log back.
+_INSERT = (
     "INSERT INTO access_log (client, subject, scopes, operation_name, document_sha256, variables)"
-    " VALUES (:client, :subject, :scopes, :operation_name, :document_sha256, CAST(:variables AS jsonb))"
+    " VALUES ($1, $2, $3, $4, $5, $6::jsonb)"
 )
 
 LOGGED_SCOPES = frozenset({BENCHMARK_READ, AGGREGATES_READ})
@@ -38,15 +37,9 @@ async def record_access(
     (the call then fails with SERVICE_UNAVAILABLE: a logged call is never answered unlogged)."""
     db.check_available()
     try:
-        async with db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
-            await conn.execute(_INSERT, {
-                "client": (identity.client_id or identity.subject)[:128],
-                "subject": identity.subject[:256],
-                "scopes": sorted(identity.scopes),
-                "operation_name": storable(operation_name),
-                "document_sha256": document_hash(document),
-                "variables": json.dumps(storable(variables)) if variables else None,
-            })
+        await fetch_row(db.engine, _INSERT, (identity.client_id or identity.subject)[:128], identity.subject[:256],
+                        sorted(identity.scopes), storable(operation_name), document_hash(document),
+                        json.dumps(storable(variables)) if variables else None)
     except Exception as exc:
         if is_unreachable(exc, connecting=True):
             db.mark_unavailable()
