@@ -281,13 +281,13 @@ class CallerVisibility(SchemaExtension):
             cache = _validated(request.settings) if context.query is not None else None
             key = (context.query, audience, rules)
             found = cache.get(key) if cache is not None else None
-            if found is not None and found[1] is document:
+            if found is not None and found is document:
                 context.pre_execution_errors = []
             else:
                 pruned = visibility.for_audience(audience).schema
                 context.pre_execution_errors = validate(pruned, document, rules, hide_suggestions=True)
-                if cache is not None and not context.pre_execution_errors and len(context.query) <= cache.maxsize:
-                    cache[key] = (len(context.query) or 1, document)
+                if cache is not None and not context.pre_execution_errors:
+                    cache.keep(key, context.query, document)
         yield
 
     def on_execute(self):  # noqa: ANN201

@@ -10,6 +10,7 @@ The same DocumentNode is then shared by every request that sends that text: noth
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from cachetools import LRUCache
@@ -21,11 +22,28 @@ from kkr.platform.settings import Settings
 from .errors import DOCUMENT_TOO_LARGE, TOO_MANY_TOKENS, VARIABLES_TOO_LARGE, LimitExceeded
 
 
-class DocumentCache(LRUCache):
-    """Least recently used documents, bounded by the characters of their text (keys: (text, *limits))."""
+class DocumentCache:
+    """Least recently used documents, bounded by the characters of their text; safe to share between
+    threads (a test's server runs in a thread of the test process)."""
 
     def __init__(self, max_chars: int) -> None:
-        super().__init__(max_chars, getsizeof=lambda value: value[0])
+        self.max_chars = max_chars
+        self._entries: LRUCache[Any, tuple[int, DocumentNode]] = LRUCache(max_chars, getsizeof=lambda v: v[0])
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Any) -> DocumentNode | None:
+        with self._lock:
+            found = self._entries.get(key)
+        return found[1] if found is not None else None
+
+    def keep(self, key: Any, text: str, document: DocumentNode) -> None:
+        """Remember `document` under `key`, counted as `text`'s length (a text longer than the cache: not kept)."""
+        if len(text) <= self.max_chars:
+            with self._lock:
+                self._entries[key] = (len(text) or 1, document)
 
 
 _parsed: DocumentCache | None = None
@@ -49,10 +67,10 @@ def parse_document(query: str, settings: Settings) -> DocumentNode:
     key = (query, settings.max_document_chars, settings.max_tokens)
     found = cache.get(key) if cache is not None else None
     if found is not None:
-        return found[1]
+        return found
     document = _parse(query, settings)
-    if cache is not None and len(query) <= cache.maxsize:
-        cache[key] = (len(query) or 1, document)
+    if cache is not None:
+        cache.keep(key, query, document)
     return document
 
 
