@@ -63,6 +63,8 @@ class Goal(TenantOwned, Versioned, Sourced, Base):
         UniqueConstraint("tenant_id", "contract_id", "code"),
         tenant_fk("contract_id", "result_contract"),
         Index("ix_goal_search_vector", "search_vector", postgresql_using="gin"),
+        # The parent key first: reads by contract carry no usable tenant condition (migration 0014).
+        Index("ix_goal_contract_id_tenant_id", "contract_id", "tenant_id"),
     )
 
     contract_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -91,8 +93,8 @@ class Indicator(TenantOwned, Versioned, Sourced, Base):
     """What a goal measures (målepunkt); it carries targets per period and segment."""
 
     __tablename__ = "indicator"
-    # The index: from a goal to its indicators (the aggregates' fact table is refreshed along it, migration 0008).
-    __table_args__ = (tenant_fk("goal_id", "goal"), Index("ix_indicator_tenant_id_goal_id", "tenant_id", "goal_id"))
+    # The index: from a goal to its indicators, the parent key first (loaders, fact table refreshes; migration 0014).
+    __table_args__ = (tenant_fk("goal_id", "goal"), Index("ix_indicator_goal_id_tenant_id", "goal_id", "tenant_id"))
 
     goal_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     name: Mapped[str] = mapped_column(Text)
@@ -104,9 +106,9 @@ class Target(TargetFields, TenantOwned, Versioned, Sourced, Base):
     """A target (måltal) of an indicator for one period and segment."""
 
     __tablename__ = "target"
-    # The index: from an indicator to its targets (as for indicator, migration 0008).
+    # The index: from an indicator to its targets (as for indicator, migration 0014).
     __table_args__ = (tenant_fk("indicator_id", "indicator"),
-                      Index("ix_target_tenant_id_indicator_id", "tenant_id", "indicator_id"))
+                      Index("ix_target_indicator_id_tenant_id", "indicator_id", "tenant_id"))
 
     indicator_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
 
@@ -118,6 +120,8 @@ class Result(TenantOwned, Sourced, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "target_id", "revision"),
         tenant_fk("target_id", "target"),
+        # A target's results by revision, the target first (migration 0014).
+        Index("ix_result_target_id_revision", "target_id", "revision"),
     )
 
     target_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
