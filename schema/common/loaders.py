@@ -10,6 +10,9 @@ A loader's futures are shared: two fields asking for the same key await one futu
 failed, its result is discarded) the shared future is cancelled with it and the other field, which nobody
 cancelled, meets a `CancelledError`.  `SharedLoader` hands out shielded futures instead: cancelling a
 caller cancels only its wait.
+
+A `ManyByKey` may prime `OneByKey` loaders of the same rows (`primes=`): the hubs of a region read once
+serve every later look-up of a hub by its slug in the same request, with no second statement.
 """
 
 from __future__ import annotations
@@ -37,10 +40,14 @@ class SharedLoader(DataLoader[Any, Any]):
 
 def request_loader(info: strawberry.Info, name: str, batch: Callable[[Any, list[Any]], Any]) -> DataLoader[Any, Any]:
     """The request's DataLoader called `name`, created on first use with `batch(context, keys)`."""
-    loaders = info.context.loaders
+    return context_loader(info.context, name, batch)
+
+
+def context_loader(context: Any, name: str, batch: Callable[[Any, list[Any]], Any]) -> DataLoader[Any, Any]:
+    """`request_loader` by the request's context."""
+    loaders = context.loaders
     loader = loaders.get(name)
     if loader is None:
-        context = info.context
 
         async def load_fn(keys: list[Any]) -> list[Any]:
             return await batch(context, keys)
@@ -74,6 +81,12 @@ class OneByKey:
             return None
         return await request_loader(info, self.name, self._batch).load(key)
 
+    def prime(self, context: Any, rows: Sequence[Any]) -> None:
+        """Remember `rows` (read by another loader) as this request's answers for their keys."""
+        loader = context_loader(context, self.name, self._batch)
+        for row in rows:
+            loader.prime(getattr(row, self.column.key), row)
+
     async def load_many(self, info: strawberry.Info, keys: Sequence[Hashable]) -> list[Any]:
         return list(await request_loader(info, self.name, self._batch).load_many(list(keys)))
 
@@ -84,6 +97,8 @@ class ManyByKey:
 
     column: InstrumentedAttribute[Any]
     order_by: tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...] = field(default=())
+    #: look-ups of the same rows by a unique key, answered from this loader's rows (module docstring)
+    primes: tuple[OneByKey, ...] = field(default=())
 
     @property
     def name(self) -> str:
@@ -92,9 +107,12 @@ class ManyByKey:
     async def _batch(self, context: Any, keys: list[Hashable]) -> list[list[Any]]:
         model = self.column.class_
         statement = select(model).where(self.column.in_(keys)).order_by(*self.order_by)
+        rows = await scalars(context, statement)
         groups: dict[Hashable, list[Any]] = defaultdict(list)
-        for row in await scalars(context, statement):
+        for row in rows:
             groups[getattr(row, self.column.key)].append(row)
+        for one in self.primes:
+            one.prime(context, rows)
         return [groups.get(key, []) for key in keys]
 
     async def load(self, info: strawberry.Info, key: Hashable | None) -> list[Any]:

@@ -19,7 +19,9 @@ def role_rank(column):  # noqa: ANN001, ANN201 - SQL expression
 
 
 HUB_BY_SLUG = OneByKey(BusinessHub.slug)
-HUBS_BY_REGION = ManyByKey(BusinessHub.region_slug, order_by=(danish_sort_key(BusinessHub.name), BusinessHub.slug))
+#: the region's hubs answer the look-ups by slug too (a dashboard's contracts name their hub)
+HUBS_BY_REGION = ManyByKey(BusinessHub.region_slug, order_by=(danish_sort_key(BusinessHub.name), BusinessHub.slug),
+                           primes=(HUB_BY_SLUG,))
 OFFICE_BY_ID = OneByKey(HubOffice.id)
 #: head office first, then branches (filialer) by town in Danish order
 OFFICES_BY_HUB = ManyByKey(
