@@ -32,7 +32,7 @@ from .rate_limits import rate_limited
 from .readiness import healthz, readyz
 from .request_limits import RequestLimits
 from .request_log import RequestEnvelope, install_log_clipping
-from .response_cache import Pending, ResponseCache
+from .response_cache import ResponseCache, cached_responses
 from .settings import Settings, get_settings
 
 
@@ -45,8 +45,8 @@ class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL):
     database cannot be reached) is answered 503 with `Retry-After`, its errors only.  The request's
     database sessions are closed when the request ends, whatever happened.
 
-    Read queries are answered from the response cache when their data is unchanged
-    (`kkr.platform.response_cache`); an answer without errors is kept there."""
+    Read queries are answered from the response cache, in front of this view, while their data is unchanged
+    (`kkr.platform.response_cache`)."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.is_development else None)
@@ -59,33 +59,13 @@ class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL):
         request.state.graphql_context = context
         return context
 
-    async def refusal(self, request: Request) -> Response | None:
-        """The answer given before execution: a refusal (GraphQL over HTTP, `refusal`), or the cached answer
-        of a read query.  On a cache miss, `request.state.cache_pending` says where to keep the answer."""
-        refused = await super().refusal(request)
-        cache: ResponseCache | None = request.app.state.response_cache
-        if refused is not None or cache is None:
-            return refused
-        found = await cache.lookup(request, identity_of(request), request.app.state.db)
-        if isinstance(found, Pending):
-            request.state.cache_pending = found
-            return None
-        return found
-
     async def run(self, request: Request, context: object = UNSET, root_value: object = UNSET) -> Response:
-        response = None
         try:
             response = await super().run(request, context, root_value)
         finally:
             opened = getattr(request.state, "graphql_context", None)
             if opened is not None:
                 await opened.close()
-            pending = getattr(request.state, "cache_pending", None)
-            if pending is not None:  # a miss ends, with an answer to keep or (errors, failure) without
-                keep = (response is not None and response.status_code == 200
-                        and not getattr(request.state, "errors", None))
-                request.app.state.response_cache.finish(pending, response if keep else None,
-                                                        personal=getattr(opened, "personal", True))
         if getattr(request.state, "service_unavailable", False):
             return self._unavailable(request)
         return response
@@ -130,7 +110,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route("/graphql", graphql, methods=["GET", "POST"], middleware=[bearer_auth_middleware(), rate_limited()]),
+        Route("/graphql", graphql, methods=["GET", "POST"],
+              middleware=[bearer_auth_middleware(), rate_limited(), cached_responses()]),
         *auth_routes(),
         *export_routes(settings),
         *graphiql_routes(settings),

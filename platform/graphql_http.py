@@ -246,7 +246,6 @@ class GraphQLOverHTTP:
         except MalformedRequest as exc:
             return _error_response(400, str(exc), media_type, code="BAD_REQUEST")
         operation_name = parameters.get("operationName")
-        request.state.graphql_parameters = parameters  # the response cache's key (platform/response_cache.py)
         operations = _operations(request, parameters["query"], self.settings)
         if not operations:
             return None  # a syntax error or no operation: GraphQL reports it

@@ -4,7 +4,8 @@ An answer is kept under a key made of
 
 - what the caller may see: its scopes (they decide its schema, its permissions and its row-level-security
   context) and the server's PUBLIC_CONTRACTS setting;
-- the request: document, operation name and variables (canonical JSON);
+- the request as sent: the method and the JSON body of a POST (document, operation name and variables) or
+  the query string of a GET, byte for byte;
 - the *data versions* of every tenant the caller can read, and of the shared tables (`*`), read from
   PostgreSQL before the operation runs (`kkr_cache.data_version`, migration 0013).  Every committed write
   changes the versions of the tenants it touched, by trigger, in its own transaction.
@@ -12,16 +13,19 @@ An answer is kept under a key made of
 So a read that starts after a write was acknowledged reads the new version and cannot meet an answer from
 before the write, in whichever worker process or instance it lands: the processes share nothing but the
 database, and each keeps its own cache (least recently used first out, `RESPONSE_CACHE_MAX_BYTES`).  An
-answer is only kept when it has no errors; mutations are never cached.  `RESPONSE_CACHE_TTL_SECONDS` bounds
+answer is only kept when it is a query's, has status 200 and no errors; `RESPONSE_CACHE_TTL_SECONDS` bounds
 how long an entry lives in any case.  Concurrent misses of one key in a process wait for the first one's
-answer instead of each computing it (at most `wait_seconds`; then, or if it fails, they compute their own).
+answer instead of each computing it (at most REQUEST_TIMEOUT_SECONDS; then, or if it fails, they compute
+their own).
 
 Answers that depend on who asks beyond the scopes (the `viewer` field: subject, client) are marked by their
-resolver (`RequestContext.personal`): such a document is then looked up per caller.  A resolver that reads
+resolver (`RequestContext.personal`): such a request is then looked up per caller.  A resolver that reads
 the identity in any other way than through its scopes must mark the answer in the same way.
 
-A hit costs one statement (the versions); calls that the access log records (benchmark:read,
-aggregates:read) are recorded on a hit too, before the answer is sent.
+`CachedResponses` is route middleware on /graphql after authentication and the rate limit: a hit is
+answered there (one statement: the versions; the access-log entry too for calls it records), before the
+request is parsed; a miss goes on to GraphQL, which leaves what the cache needs in `request.state`
+(`graphql_operation` from `graphql_http`, `errors`, `graphql_context`).
 """
 
 from __future__ import annotations
@@ -32,14 +36,16 @@ import json
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from graphql import OperationType
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth.access_log import is_logged, record_access
+from .auth.http import identity_of
 from .auth.identity import AGGREGATES_READ, BENCHMARK_READ, Identity
 from .database import Database, DatabaseUnavailable, fetch_row, is_unreachable
 from .graphql_http import JSON, _content_type, negotiate
@@ -54,7 +60,7 @@ _VERSIONS = (
     " FROM kkr_cache.data_version WHERE $1::text[] IS NULL OR tenant = ANY($1::text[])"
 )
 
-#: The entry stored under a document's scope key when its answer depends on the caller (see module docstring).
+#: The entry stored under a request's scope key when its answer depends on the caller (see module docstring).
 _PERSONAL = b"personal"
 
 
@@ -65,17 +71,21 @@ def readable_tenants(identity: Identity, settings: Settings) -> frozenset[str] |
     return identity.readable_regions | {SHARED}
 
 
-def _digest(*parts: Any) -> str:
-    # ASCII escapes: a lone surrogate (refused later, with a clear message) must not fail the hashing.
-    encoded = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
-    return hashlib.sha256(encoded.encode()).hexdigest()
+def _digest(*parts: str | bytes) -> bytes:
+    """SHA-256 of the parts, each prefixed by its length (no two lists of parts give the same input)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.digest()
 
 
 @dataclass
 class Pending:
     """A miss: where to keep the answer once it has been computed (`key`: the scope's key)."""
 
-    key: str
+    key: bytes
     identity: Identity
 
 
@@ -83,6 +93,8 @@ class Pending:
 class _Entry:
     body: bytes
     expires: float
+    #: The operation's name, for the access log of a hit.
+    operation_name: str | None = None
 
 
 class ResponseCache:
@@ -95,10 +107,10 @@ class ResponseCache:
         self.max_entry_bytes = settings.response_cache_max_entry_bytes
         self.ttl = settings.response_cache_ttl_seconds
         self.wait_seconds = settings.request_timeout_seconds
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._entries: OrderedDict[bytes, _Entry] = OrderedDict()
         self._bytes = 0
         #: The answers being computed, by key: their requests' waiters (see `lookup`).
-        self._computing: dict[str, asyncio.Future[bytes | None]] = {}
+        self._computing: dict[bytes, asyncio.Future[_Entry | None]] = {}
 
     @classmethod
     def from_settings(cls, db: Database, settings: Settings) -> ResponseCache | None:
@@ -109,13 +121,9 @@ class ResponseCache:
         row = await fetch_row(self.engine, _VERSIONS, None if tenants is None else sorted(tenants))
         return row[0]  # type: ignore[index]
 
-    async def lookup(self, request: Request, identity: Identity, db: Database) -> Response | Pending | None:
-        """The cached answer of this request, or `Pending` (a miss: keep the answer), or None (not
-        cacheable).  Needs the request's parameters and operation (`graphql_http` leaves them in state)."""
-        operation = getattr(request.state, "graphql_operation", None)
-        parameters = getattr(request.state, "graphql_parameters", None)
-        if operation is None or parameters is None or operation.operation is not OperationType.QUERY:
-            return None
+    async def lookup(self, identity: Identity, db: Database, method: str, payload: bytes) -> _Entry | Pending | None:
+        """The cached answer of a request (`payload`: a POST's body, a GET's query string), or `Pending` (a
+        miss: `finish` it), or None (no answer from the cache: the database is unavailable)."""
         try:
             db.check_available()  # while the database is down, answer as if there were no cache
             versions = await self.versions(readable_tenants(identity, self.settings))
@@ -123,23 +131,19 @@ class ResponseCache:
             if not isinstance(exc, DatabaseUnavailable) and is_unreachable(exc, connecting=True):
                 db.mark_unavailable()
             return None
-        key = _digest("scope", sorted(identity.scopes), self.settings.public_contracts, parameters.get("query"),
-                      parameters.get("operationName"), parameters.get("variables") or {}, versions)
-        body = self._get(key)
-        if body == _PERSONAL:
-            body = self._get(_personal_key(key, identity))
-        if body is None:
-            body = await self._wait_for(key)
-        if body is None:
+        key = _digest(" ".join(sorted(identity.scopes)), str(self.settings.public_contracts), method, versions,
+                      payload)
+        entry = self._get(key)
+        if entry is not None and entry.body == _PERSONAL:
+            entry = self._get(_personal_key(key, identity))
+        if entry is None:
+            entry = await self._wait_for(key)
+        if entry is None:
             self._computing.setdefault(key, asyncio.get_running_loop().create_future())
             return Pending(key, identity)
-        if is_logged(identity):
-            await record_access(db, identity, operation_name=operation.name.value if operation.name else None,
-                                document=parameters.get("query"), variables=parameters.get("variables"))
-        media_type = _content_type(negotiate(request.headers.get("accept")) or JSON)
-        return Response(body, status_code=200, media_type=media_type, headers={CACHE_HEADER: "hit"})
+        return entry
 
-    async def _wait_for(self, key: str) -> bytes | None:
+    async def _wait_for(self, key: bytes) -> _Entry | None:
         """The answer another request of this process is computing for `key`, once it has it (None: none
         is being computed, it failed, was personal, or took longer than `wait_seconds`)."""
         computing = self._computing.get(key)
@@ -150,22 +154,21 @@ class ResponseCache:
         except TimeoutError:
             return None
 
-    def finish(self, pending: Pending, response: Response | None, *, personal: bool) -> None:
-        """End a miss: keep `response` (the caller checked it has no errors; None: nothing to keep) and hand
-        it to the requests waiting for it."""
-        body = None if response is None else bytes(response.body)
-        if response is not None:
-            response.headers[CACHE_HEADER] = "miss"
+    def finish(self, pending: Pending, body: bytes | None, *, operation_name: str | None = None,
+               personal: bool = True) -> None:
+        """End a miss: keep `body` (None: nothing to keep) and hand it to the requests waiting for it."""
+        entry = None if body is None else _Entry(body, time.monotonic() + self.ttl, operation_name)
+        if entry is not None:
             if personal:
-                self._put(pending.key, _PERSONAL)
-                self._put(_personal_key(pending.key, pending.identity), body)  # type: ignore[arg-type]
+                self._put(pending.key, _Entry(_PERSONAL, entry.expires))
+                self._put(_personal_key(pending.key, pending.identity), entry)
             else:
-                self._put(pending.key, body)  # type: ignore[arg-type]
+                self._put(pending.key, entry)
         computing = self._computing.pop(pending.key, None)
         if computing is not None and not computing.done():
-            computing.set_result(None if personal else body)
+            computing.set_result(None if personal else entry)
 
-    def _get(self, key: str) -> bytes | None:
+    def _get(self, key: bytes) -> _Entry | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -173,18 +176,18 @@ class ResponseCache:
             self._drop(key)
             return None
         self._entries.move_to_end(key)
-        return entry.body
+        return entry
 
-    def _put(self, key: str, body: bytes) -> None:
-        if len(body) > self.max_entry_bytes:
+    def _put(self, key: bytes, entry: _Entry) -> None:
+        if len(entry.body) > self.max_entry_bytes:
             return
         self._drop(key)
-        self._entries[key] = _Entry(body, time.monotonic() + self.ttl)
-        self._bytes += len(body)
+        self._entries[key] = entry
+        self._bytes += len(entry.body)
         while self._bytes > self.max_bytes and self._entries:
             self._drop(next(iter(self._entries)))
 
-    def _drop(self, key: str) -> None:
+    def _drop(self, key: bytes) -> None:
         entry = self._entries.pop(key, None)
         if entry is not None:
             self._bytes -= len(entry.body)
@@ -193,5 +196,106 @@ class ResponseCache:
         return len(self._entries)
 
 
-def _personal_key(key: str, identity: Identity) -> str:
-    return _digest("personal", key, identity.subject, identity.client_id)
+def _personal_key(key: bytes, identity: Identity) -> bytes:
+    return _digest(key, identity.subject, identity.client_id or "")
+
+
+class CachedResponses:
+    """ASGI route middleware for /graphql: answer from the response cache, or compute and keep (see the
+    module docstring).  Requests the cache cannot answer alike go on untouched: other methods, a POST whose
+    body is not JSON, an Accept header neither JSON type satisfies, a GET without a query (GraphiQL)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        cache: ResponseCache | None = getattr(scope["app"].state, "response_cache", None)
+        request = Request(scope, receive)
+        media_type = negotiate(request.headers.get("accept"))
+        if cache is None or scope["type"] != "http" or media_type is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "POST" and request.headers.get("content-type", "").split(";")[0].strip() == JSON:
+            payload = await request.body()  # bounded by the request limits (RequestLimits, outside)
+            receive = _replay(payload, receive)
+        elif scope["method"] == "GET" and b"query=" in scope["query_string"]:
+            payload = scope["query_string"]
+        else:
+            await self.app(scope, receive, send)
+            return
+        db: Database = scope["app"].state.db
+        identity = identity_of(request)
+        found = await cache.lookup(identity, db, scope["method"], payload)
+        if isinstance(found, _Entry):
+            if is_logged(identity):
+                await _record_hit(db, identity, found, scope["method"], payload, request)
+            await _send_body(send, found.body, _content_type(media_type))
+        elif found is None:
+            await self.app(scope, receive, send)
+        else:
+            await self._compute(scope, receive, send, cache, found)
+
+    async def _compute(self, scope: Scope, receive: Receive, send: Send, cache: ResponseCache,
+                       pending: Pending) -> None:
+        """Run the request; keep its answer when it is a query's without errors (status 200)."""
+        state = Request(scope).state
+        kept: list[bytes] | None = None
+        operation_name = None
+
+        async def capture(message: Message) -> None:
+            nonlocal kept, operation_name
+            if message["type"] == "http.response.start":
+                operation = getattr(state, "graphql_operation", None)
+                if (message["status"] == 200 and operation is not None
+                        and operation.operation is OperationType.QUERY and not getattr(state, "errors", None)):
+                    kept = []
+                    operation_name = operation.name.value if operation.name else None
+                    MutableHeaders(scope=message)[CACHE_HEADER] = "miss"
+            elif message["type"] == "http.response.body" and kept is not None:
+                kept.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            context = getattr(state, "graphql_context", None)
+            cache.finish(pending, b"".join(kept) if kept is not None else None, operation_name=operation_name,
+                         personal=getattr(context, "personal", True))
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the body read already to the application, then waits as the original."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+async def _send_body(send: Send, body: bytes, content_type: str) -> None:
+    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()),
+               (CACHE_HEADER.lower().encode(), b"hit")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _record_hit(db: Database, identity: Identity, entry: _Entry, method: str, payload: bytes,
+                      request: Request) -> None:
+    """The access-log entry of a hit: the same as the operation would have written (`schema/access_log.py`)."""
+    if method == "POST":
+        parameters = json.loads(payload)
+        document, variables = parameters.get("query"), parameters.get("variables")
+    else:
+        document = request.query_params.get("query")
+        variables = json.loads(request.query_params.get("variables") or "null")
+    await record_access(db, identity, operation_name=entry.operation_name, document=document, variables=variables)
+
+
+def cached_responses() -> Middleware:
+    """Route middleware for /graphql (after `bearer_auth_middleware()` and `rate_limited()`)."""
+    return Middleware(CachedResponses)

@@ -73,9 +73,15 @@ def test_a_repeated_read_is_answered_from_the_cache_with_one_statement(app: Coun
     first = app.post(TEAMS, None, *SJ_READ)
     again = app.post(TEAMS, None, *SJ_READ)
     assert first[0] == "miss" and again[0] == "hit"
+    same = json.dumps({"query": TEAMS, "variables": {}})  # the request as sent, byte for byte, is the key
     for accept in ("application/graphql-response+json", "application/json"):
-        response = app.client.post("/graphql", json={"query": TEAMS}, headers={**bearer(*SJ_READ), "Accept": accept})
+        response = app.client.post("/graphql", content=same, headers={
+            **bearer(*SJ_READ), "Accept": accept, "Content-Type": "application/json"})
         assert (response.headers[CACHE_HEADER], response.headers["content-type"].split(";")[0]) == ("hit", accept)
+        assert response.json() == first[1]
+    assert app.client.get("/graphql", params={"query": TEAMS}, headers=bearer(*SJ_READ)).headers[CACHE_HEADER] == "miss"
+    get = app.client.get("/graphql", params={"query": TEAMS}, headers=bearer(*SJ_READ))
+    assert (get.headers[CACHE_HEADER], get.json()) == ("hit", first[1])
     assert again[1] == first[1] and "errors" not in first[1]
     assert first[2] > 1
     assert again[2] == 2, "a hit counts the request against its rate limit and reads the data versions"
