@@ -128,26 +128,46 @@ SIDES = ("platform", "uncached", "floor")
 UNCACHED = {"RESPONSE_CACHE_ENABLED": "false"}
 
 
+def warm_up(items, platform, uncached, floor, tokens, args, workdir: Path, log) -> None:  # noqa: ANN001
+    """Untimed: every body of every workload to every side, 2 x workers connections for `--warm-up` seconds
+    (each worker process fills its caches, PostgreSQL its buffers), so that no side's first timed round pays
+    for starting cold."""
+    for w in items:
+        bodies = ([w.body(**{k: v}) for k, vs in w.rotate.items() for v in vs] or [w.body()])
+        for side, server, target, headers in _sides(w, platform, uncached, floor, tokens):
+            r = wrk_driver.run_wrk(target, bodies, headers, connections=2 * args.workers, duration=args.warm_up,
+                                   workdir=workdir)
+            server.wait_idle()
+            log(f"warm-up {w.name} {side}: {r.requests} requests")
+
+
+def _sides(w, platform, uncached, floor, tokens) -> list[tuple]:  # noqa: ANN001
+    sides = [(side, server, f"{server.base}/graphql", {"Authorization": f"Bearer {tokens[w.name, side]}"})
+             for side, server in (("platform", platform), ("uncached", uncached))]
+    sides.append(("floor", floor, f"{floor.base}/floor/{w.name}", {}))
+    return sides
+
+
 def measure(items, platform, uncached, floor, args, workdir: Path, log) -> dict:  # noqa: ANN001
     """{(workload, concurrency, side): [WrkResult per round]}, the three sides interleaved (order rotating)."""
     results: dict[tuple, list] = {}
     tokens = {(w.name, side): server.token(*w.scopes) for w in items
               for side, server in (("platform", platform), ("uncached", uncached))}
     n = 0
+    warm_up(items, platform, uncached, floor, tokens, args, workdir, log)
     for c in args.concurrency:
         for round_ in range(args.rounds):
             for w in items:
                 bodies = ([w.body(**{k: v}) for k, vs in w.rotate.items() for v in vs] or [w.body()])
-                sides = [(side, server, f"{server.base}/graphql", {"Authorization": f"Bearer {tokens[w.name, side]}"})
-                         for side, server in (("platform", platform), ("uncached", uncached))]
-                sides.append(("floor", floor, f"{floor.base}/floor/{w.name}", {}))
+                sides = _sides(w, platform, uncached, floor, tokens)
                 for side, server, target, headers in sides[n % 3:] + sides[:n % 3]:
                     r = wrk_driver.run_wrk(target, bodies, headers, connections=c, duration=args.duration,
                                            workdir=workdir)
                     results.setdefault((w.name, c, side), []).append(r)
                     waited = server.wait_idle()
                     log(f"c={c} round {round_ + 1} {w.name} {side}: {r.rps:.1f} req/s, p50 {r.p50_ms} ms, "
-                        f"p99 {r.p99_ms} ms, {r.errors} errors; idle again after {waited:.1f} s")
+                        f"p99 {r.p99_ms} ms, {r.errors} errors; idle again after {waited:.1f} s"
+                        + (f"; first error: {r.first_error}" if r.first_error else ""))
                 n += 1
     return results
 
@@ -177,8 +197,9 @@ def report(args, info: dict, items, counts: dict, results: dict) -> str:  # noqa
         f"cached platform RSS {info['rss_start']:.0f} MB at start, {info['rss_end']:.0f} MB at the end (all processes)"
         + (f"; platform settings {', '.join(f'`{k}={v}`' for k, v in args.env.items())}" if args.env else ""),
         f"- data: {data}",
-        f"- load: wrk, {args.rounds} round(s) of {args.duration:g} s per workload, side and concurrency, the "
-        "three sides interleaved; medians over the rounds. Statements per request: counted by PostgreSQL "
+        f"- load: wrk, after {args.warm_up:g} s of untimed warm-up per workload and side, {args.rounds} round(s) "
+        f"of {args.duration:g} s per workload, side and concurrency, the three sides interleaved; medians over the "
+        "rounds. Statements per request: counted by PostgreSQL "
         f"(log_statement = all), {args.count} sequential requests", "",
     ]
     lines += [f"- {w.name}: {w.title} ({counts[w.name]['bytes']:,} bytes; the floor's answer equal)" for w in items]
@@ -260,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32], help="wrk connections (1 8 32)")
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run (10)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per workload, side and concurrency (3)")
+    parser.add_argument("--warm-up", type=float, default=3, help="untimed seconds per workload and side (3)")
     parser.add_argument("--count", type=int, default=5, help="sequential requests counted for statements (5)")
     parser.add_argument("--workload", action="append", help="only this workload (W1-year, W1-all, W2, ..., W5)")
     parser.add_argument("--label", help="a note for the report's heading (e.g. 'smoke run, busy machine')")

@@ -14,6 +14,7 @@ development environment the tests use is left as it is.  `extra_env` passes sett
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -21,8 +22,10 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import asyncpg
 import httpx
 import psutil
 
@@ -118,18 +121,27 @@ class _Process:
                 pass
         return total
 
+    #: The database the server uses (its owner's URL), set by the subclass: `wait_idle` watches it too.
+    database_url = None
+
     def wait_idle(self, limit_s: float = 600) -> float:
-        """Wait until the server is idle (under 5 % of a core over half a second): requests a load generator
-        abandoned at the end of its run are still being answered; returns the seconds waited."""
+        """Wait until the server is idle (under 5 % of a core over half a second) and its database runs no
+        statement: requests a load generator abandoned at the end of its run are still being answered (their
+        statements may keep PostgreSQL busy while the server only waits); returns the seconds waited."""
         started = time.monotonic()
         last = self.cpu_seconds()
         while time.monotonic() - started < limit_s:
             time.sleep(0.5)
             now = self.cpu_seconds()
-            if now - last < 0.025:
+            if now - last < 0.025 and not self._database_busy():
                 break
             last = now
         return time.monotonic() - started
+
+    def _database_busy(self) -> bool:
+        if self.database_url is None:
+            return False
+        return bool(_in_thread(_active_statements(self.database_url)))
 
     def __exit__(self, *exc: object) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -141,6 +153,20 @@ class _Process:
             for p in self.processes():
                 p.kill()
             self.process.wait(timeout=10)
+
+
+async def _active_statements(url) -> int:  # noqa: ANN001 - a SQLAlchemy URL
+    conn = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        return await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                   " AND state = 'active' AND pid <> pg_backend_pid()")
+    finally:
+        await conn.close()
+
+
+def _in_thread(coroutine):  # noqa: ANN001, ANN202 - callers run inside an event loop
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _cmdline(p: psutil.Process) -> list[str]:
@@ -158,6 +184,7 @@ class Platform(_Process):
     def __init__(self, url, workdir: Path, workers: int, extra_env: dict[str, str] | None = None) -> None:  # noqa: ANN001
         super().__init__(workdir)
         self.workers = workers
+        self.database_url = url
         self.idp_key = generate_signing_key("RSA")
         jwks = workdir / f"idp-jwks-{self.port}.json"  # one set per server: several may share `workdir`
         jwks.write_text(json.dumps(public_jwks(parse_key_set({"keys": [self.idp_key]}, origin="benchmark"))))
@@ -194,6 +221,7 @@ class Floor(_Process):
                  app_role: str = "kkr_app") -> None:
         super().__init__(workdir)
         self.workers = workers
+        self.database_url = url
         env = dict(os.environ)
         env["FLOOR_WORKLOADS"] = str(definitions)
         env["FLOOR_DSN"] = url.set(drivername="postgresql").render_as_string(hide_password=False)

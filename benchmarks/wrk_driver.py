@@ -24,6 +24,7 @@ local headers = %(headers)s
 local n = 0
 local threads = {}
 bad = 0
+first = ""
 function setup(thread)
   table.insert(threads, thread)
 end
@@ -36,12 +37,19 @@ function request()
   return wrk.format("POST", nil, headers, bodies[n])
 end
 function response(status, headers, body)
-  if status == 200 and (body:find('"errors":%%s*%%[%%s*{') ) then bad = bad + 1 end
+  local failed = status < 200 or status >= 400
+  if status == 200 and (body:find('"errors":%%s*%%[%%s*{') ) then bad = bad + 1; failed = true end
+  if failed and first == "" then first = status .. " " .. body:sub(1, 300):gsub("%%s", " ") end
 end
 function done(summary, latency, requests)
   local total = 0
-  for _, thread in ipairs(threads) do total = total + thread:get("bad") end
+  local example = ""
+  for _, thread in ipairs(threads) do
+    total = total + thread:get("bad")
+    if example == "" then example = thread:get("first") end
+  end
   io.write(string.format("GraphQL errors: %%d\\n", total))
+  io.write("First error: " .. example .. "\\n")
 end
 """
 
@@ -67,6 +75,8 @@ class WrkResult:
     requests: int
     errors: int
     output: str
+    #: The first failed answer's status and body (the start), if any.
+    first_error: str = ""
 
 
 def _ms(value: str) -> float:
@@ -87,8 +97,9 @@ def parse(output: str, connections: int) -> WrkResult:
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     if sock:
         errors += sum(int(n) for n in sock.groups())
+    example = re.search(r"^First error: (.*)$", output, re.M)
     return WrkResult(connections, float(rps.group(1)) if rps else 0.0, percentile("50"), percentile("99"),
-                     int(done.group(1)) if done else 0, errors, output)
+                     int(done.group(1)) if done else 0, errors, output, example.group(1) if example else "")
 
 
 def run_wrk(url: str, bodies: list[dict], headers: dict[str, str], *, connections: int, duration: float,
