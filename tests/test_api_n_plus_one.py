@@ -1,4 +1,6 @@
-"""No N+1: the dashboard query issues the same number of SQL statements on small and on 10x larger data.
+"""No N+1: the dashboard query issues the same number of SQL statements on small and on 10x larger data,
+and so does the frontend's Dashboard operation (benchmark workload W1, per year and all years) on the demo
+data and on the demo data scaled up by `benchmarks/synthetic.py`.
 
 A database of its own (created here, dropped at the end) gets synthetic rows for
 one tenant through the owner connection (ids are random uuid4); the query runs
@@ -170,3 +172,70 @@ async def test_dashboard_statement_count_does_not_grow_with_the_data(
         "nodes"][0]["fulfilment"] == {"status": "MET", "pct": "100"}
     assert large_count == small_count, f"{small_count} statements on small data, {large_count} on 10x data"
     assert small_count <= 20, f"{small_count} statements: one per loader and level expected"
+
+
+# --- W1: the frontend's Dashboard operation on the demo data, then on the demo data scaled up ------------
+
+@pytest.fixture(scope="module")
+async def demo_url_nplus1(settings: Settings) -> AsyncIterator[URL]:
+    """A database of its own with the demo data (tenants/), migrated to head."""
+    from kkr.platform.importer.load import load
+
+    url = await create_database("kkr_nplus1_demo")
+    await migrate.upgrade(url)
+    await load(url, settings.tenants_dir)
+    yield url
+    await drop_database(url)
+
+
+async def run_dashboard(db: Database, settings: Settings, variables: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The frontend contract's Dashboard (benchmark workload W1) as region sjaelland's reader: answer, statements."""
+    from benchmarks.workloads import DASHBOARD as W1
+
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    context = RequestContext(db=db, settings=settings,
+                             identity=Identity(subject="t", scopes=frozenset({f"region:{TENANT}:read"})))
+    try:
+        result = await schema.execute(W1, variable_values=variables, context_value=context)
+    finally:
+        await context.close()
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert result.errors is None, result.errors
+    return result.data, len(statements)
+
+
+def dashboard_sizes(data: dict[str, Any]) -> tuple[int, int, int]:
+    contracts = data["region"]["resultContracts"]["nodes"]
+    goals = [g for c in contracts for g in c["goals"]["nodes"]]
+    targets = [t for g in goals for i in g["indicators"]["nodes"] for t in i["targets"]["nodes"]]
+    return len(contracts), len(goals), len(targets)
+
+
+async def test_w1_dashboard_statement_count_is_the_same_on_demo_and_scaled_up_data(
+    demo_url_nplus1: URL, settings: Settings
+) -> None:
+    """Per year and all years: one statement per loader and level (no N+1), whatever the data's size."""
+    from benchmarks import synthetic
+
+    db = Database(app_url_for(demo_url_nplus1, settings.app_db_role), pool_size=1)
+    cases = {"all years": {"region": TENANT}, "2020": {"region": TENANT, "year": 2020}}
+    try:
+        await run_dashboard(db, settings, cases["2020"])  # warm-up: connection set-up statements are not the query's
+        demo = {name: await run_dashboard(db, settings, v) for name, v in cases.items()}
+        # more contracts (3 more years, 1-3 versions each), 20 goals each, quarterly targets, results
+        await synthetic.generate(demo_url_nplus1, 5000, 0.42, lambda _: None, years=3, slots=1)
+        scaled = {name: await run_dashboard(db, settings, v) for name, v in cases.items()}
+    finally:
+        await db.dispose()
+
+    demo_all, scaled_all = dashboard_sizes(demo["all years"][0]), dashboard_sizes(scaled["all years"][0])
+    assert all(s > d for s, d in zip(scaled_all, demo_all, strict=True)), (demo_all, scaled_all)
+    for name in cases:
+        assert scaled[name][1] == demo[name][1], f"{name}: {demo[name][1]} statements on the demo, {scaled[name][1]} scaled"
+    # set_config, region, hubs, contracts, offices, goals, indicators, targets, results
+    assert demo["all years"][1] <= 9, demo["all years"][1]
