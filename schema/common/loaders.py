@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute
 from strawberry.dataloader import DataLoader
 
@@ -60,6 +61,13 @@ def _name(column: InstrumentedAttribute[Any]) -> str:
     return f"{column.class_.__tablename__}.{column.key}"
 
 
+def _among(column: InstrumentedAttribute[Any], keys: list[Hashable]) -> ColumnElement[bool]:
+    """`column = ANY($1)` with the keys as one array parameter: one statement text whatever the number of
+    keys, so the connection's prepared statement (and PostgreSQL's plan of it) is reused across requests
+    instead of planning an `IN ($1, ..., $n)` of every length anew (the policies make planning costly)."""
+    return column == any_(bindparam("keys", keys, type_=ARRAY(column.type)))
+
+
 @dataclass(frozen=True)
 class OneByKey:
     """Rows looked up by a unique column (a primary or natural key); missing or invisible rows are None."""
@@ -72,7 +80,7 @@ class OneByKey:
 
     async def _batch(self, context: Any, keys: list[Hashable]) -> list[Any]:
         model = self.column.class_
-        rows = await scalars(context, select(model).where(self.column.in_(keys)))
+        rows = await scalars(context, select(model).where(_among(self.column, keys)))
         by_key = {getattr(row, self.column.key): row for row in rows}
         return [by_key.get(key) for key in keys]
 
@@ -106,7 +114,7 @@ class ManyByKey:
 
     async def _batch(self, context: Any, keys: list[Hashable]) -> list[list[Any]]:
         model = self.column.class_
-        statement = select(model).where(self.column.in_(keys)).order_by(*self.order_by)
+        statement = select(model).where(_among(self.column, keys)).order_by(*self.order_by)
         rows = await scalars(context, statement)
         groups: dict[Hashable, list[Any]] = defaultdict(list)
         for row in rows:
