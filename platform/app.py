@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"],
-              middleware=[bearer_auth_middleware(), rate_limited(), cached_responses()]),
+              middleware=[bearer_auth_middleware(), rate_limited(with_data_versions=True), cached_responses()]),
         *auth_routes(),
         *export_routes(settings),
         *graphiql_routes(settings),

@@ -44,6 +44,7 @@ from .auth.http import identity_of
 from .database import fetch_row
 from .auth.identity import Identity
 from .graphql_http import JSON, _content_type, negotiate
+from .response_cache import DATA_VERSIONS, readable_tenants, versions_sql
 
 RATE_LIMITED = "RATE_LIMITED"
 #: Longest wait for the database's answer before the request goes on unlimited.
@@ -52,6 +53,9 @@ CALL_TIMEOUT = 1.0
 BACKOFF_SECONDS = 5.0
 
 _HIT = "SELECT allowed, retry_after FROM kkr_rate_limit($1, $2, $3, $4)"
+#: The same, and the response cache's data versions of the tenants in $5, in one round trip.
+_HIT_AND_VERSIONS = (f"SELECT hit.allowed, hit.retry_after, ({versions_sql('$5')}) AS versions"
+                     " FROM kkr_rate_limit($1, $2, $3, $4) AS hit")
 _MAX_KEY = 200
 
 log = logging.getLogger("kkr.rate_limits")
@@ -63,6 +67,8 @@ class Decision:
 
     allowed: bool
     retry_after: int = 0
+    #: The caller's data versions, when asked for (`RateLimiter.hit`'s `versions_of`).
+    versions: str | None = None
 
 
 class RateLimiter:
@@ -73,13 +79,16 @@ class RateLimiter:
         self._paused_until = 0.0
         self._calls: set[asyncio.Task[Decision]] = set()
 
-    async def hit(self, bucket: str, max_hits: int, window_seconds: int, *, consume: bool = True) -> Decision | None:
+    async def hit(self, bucket: str, max_hits: int, window_seconds: int, *, consume: bool = True,
+                  versions_of: frozenset[str] | None | bool = False) -> Decision | None:
         """Count one hit of `bucket` if it is allowed (with `consume` false: only ask whether it would be).
+        `versions_of` (tenants, None: all; False: not asked): also read their data versions for the response
+        cache in the same statement (`Decision.versions`).
 
         None when the database gave no answer in time: the caller goes on as if allowed."""
         if time.monotonic() < self._paused_until:
             return None
-        call = asyncio.ensure_future(self._call(bucket, max_hits, window_seconds, consume))
+        call = asyncio.ensure_future(self._call(bucket, max_hits, window_seconds, consume, versions_of))
         self._calls.add(call)  # a late call finishes on its own (never cancelled mid-statement)
         call.add_done_callback(self._finished)
         done, _ = await asyncio.wait({call}, timeout=CALL_TIMEOUT)
@@ -92,10 +101,19 @@ class RateLimiter:
             return None
         return call.result()
 
-    async def _call(self, bucket: str, max_hits: int, window_seconds: int, consume: bool) -> Decision:
-        row = await fetch_row(self.engine, _HIT, bucket, max_hits, window_seconds, consume)
+    async def _call(self, bucket: str, max_hits: int, window_seconds: int, consume: bool,
+                    versions_of: frozenset[str] | None | bool) -> Decision:
+        if versions_of is False:
+            row = await fetch_row(self.engine, _HIT, bucket, max_hits, window_seconds, consume)
+            versions = None
+        else:
+            tenants = None if versions_of is None else sorted(versions_of)  # type: ignore[arg-type]
+            row = await fetch_row(self.engine, _HIT_AND_VERSIONS, bucket, max_hits, window_seconds, consume, tenants)
+            versions = row["versions"] if row is not None else None
         assert row is not None  # the function returns one row
-        return Decision(True) if row["allowed"] else Decision(False, max(1, math.ceil(row["retry_after"])))
+        if row["allowed"]:
+            return Decision(True, versions=versions)
+        return Decision(False, max(1, math.ceil(row["retry_after"])))
 
     def _finished(self, call: asyncio.Task[Decision]) -> None:
         self._calls.discard(call)
@@ -154,9 +172,10 @@ class RateLimit:
 
     `style` is the shape of the refusal: "graphql" (GraphQL-over-HTTP JSON) or "oauth" (an OAuth error)."""
 
-    def __init__(self, app: ASGIApp, style: str = "graphql") -> None:
+    def __init__(self, app: ASGIApp, style: str = "graphql", with_data_versions: bool = False) -> None:
         self.app = app
         self.style = style
+        self.with_data_versions = with_data_versions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = scope["app"].state if scope["type"] == "http" and "app" in scope else None
@@ -169,8 +188,13 @@ class RateLimit:
         setting, max_hits = (("RATE_LIMIT_AUTHENTICATED", settings.rate_limit_authenticated) if authenticated
                              else ("RATE_LIMIT_ANONYMOUS", settings.rate_limit_anonymous))
         window = settings.rate_limit_window_seconds
-        decision = await state.rate_limiter.hit(bucket_of(identity, scope.get("client")), max_hits, window)
+        versions_of = (readable_tenants(identity, settings)
+                       if self.with_data_versions and getattr(state, "response_cache", None) is not None else False)
+        decision = await state.rate_limiter.hit(bucket_of(identity, scope.get("client")), max_hits, window,
+                                                versions_of=versions_of)
         if decision is None or decision.allowed:
+            if decision is not None and decision.versions is not None:
+                scope.setdefault("state", {})[DATA_VERSIONS] = decision.versions
             await self.app(scope, receive, send)
             return
         who = "this client" if authenticated else "this address"
@@ -187,6 +211,8 @@ class RateLimit:
         await send({"type": "http.response.body", "body": payload})
 
 
-def rate_limited(style: str = "graphql") -> Middleware:
-    """Route middleware for an endpoint under the rate limits (after `bearer_auth_middleware()`, if any)."""
-    return Middleware(RateLimit, style=style)
+def rate_limited(style: str = "graphql", *, with_data_versions: bool = False) -> Middleware:
+    """Route middleware for an endpoint under the rate limits (after `bearer_auth_middleware()`, if any).
+    `with_data_versions`: the same statement reads the caller's data versions for the response cache
+    (`kkr.platform.response_cache`, route middleware after this one), saving it a round trip."""
+    return Middleware(RateLimit, style=style, with_data_versions=with_data_versions)

@@ -23,8 +23,9 @@ resolver (`RequestContext.personal`): such a request is then looked up per calle
 the identity in any other way than through its scopes must mark the answer in the same way.
 
 `CachedResponses` is route middleware on /graphql after authentication and the rate limit: a hit is
-answered there (one statement: the versions; the access-log entry too for calls it records), before the
-request is parsed; a miss goes on to GraphQL, which leaves what the cache needs in `request.state`
+answered there, before the request is parsed, with no statement of its own when the rate limit read the
+versions in its statement (`rate_limited(with_data_versions=True)`; otherwise one: the versions; and the
+access-log entry for calls it records); a miss goes on to GraphQL, which leaves what the cache needs in `request.state`
 (`graphql_operation` from `graphql_http`, `errors`, `graphql_context`).
 """
 
@@ -55,10 +56,17 @@ from .settings import Settings
 CACHE_HEADER = "X-Cache"
 SHARED = "*"
 
-_VERSIONS = (
-    "SELECT coalesce(string_agg(tenant || '=' || version, ',' ORDER BY tenant), '')"
-    " FROM kkr_cache.data_version WHERE $1::text[] IS NULL OR tenant = ANY($1::text[])"
-)
+#: Where the rate limit leaves the data versions it read in the same statement (`scope["state"]`).
+DATA_VERSIONS = "data_versions"
+
+
+def versions_sql(tenants: str) -> str:
+    """A scalar query: the data versions of the tenants in parameter `tenants` (a text[]; NULL: all)."""
+    return ("SELECT coalesce(string_agg(tenant || '=' || version, ',' ORDER BY tenant), '')"
+            f" FROM kkr_cache.data_version WHERE {tenants}::text[] IS NULL OR tenant = ANY({tenants}::text[])")
+
+
+_VERSIONS = versions_sql("$1")
 
 #: The entry stored under a request's scope key when its answer depends on the caller (see module docstring).
 _PERSONAL = b"personal"
@@ -121,12 +129,15 @@ class ResponseCache:
         row = await fetch_row(self.engine, _VERSIONS, None if tenants is None else sorted(tenants))
         return row[0]  # type: ignore[index]
 
-    async def lookup(self, identity: Identity, db: Database, method: str, payload: bytes) -> _Entry | Pending | None:
+    async def lookup(self, identity: Identity, db: Database, method: str, payload: bytes,
+                     versions: str | None = None) -> _Entry | Pending | None:
         """The cached answer of a request (`payload`: a POST's body, a GET's query string), or `Pending` (a
-        miss: `finish` it), or None (no answer from the cache: the database is unavailable)."""
+        miss: `finish` it), or None (no answer from the cache: the database is unavailable).  `versions`:
+        the caller's data versions if read already in this request (by the rate limit), else read here."""
         try:
             db.check_available()  # while the database is down, answer as if there were no cache
-            versions = await self.versions(readable_tenants(identity, self.settings))
+            if versions is None:
+                versions = await self.versions(readable_tenants(identity, self.settings))
         except Exception as exc:  # noqa: BLE001 - the operation itself meets and reports the failure
             if not isinstance(exc, DatabaseUnavailable) and is_unreachable(exc, connecting=True):
                 db.mark_unavailable()
@@ -225,7 +236,7 @@ class CachedResponses:
             return
         db: Database = scope["app"].state.db
         identity = identity_of(request)
-        found = await cache.lookup(identity, db, scope["method"], payload)
+        found = await cache.lookup(identity, db, scope["method"], payload, scope.get("state", {}).get(DATA_VERSIONS))
         if isinstance(found, _Entry):
             if is_logged(identity):
                 await _record_hit(db, identity, found, scope["method"], payload, request)
