@@ -25,7 +25,7 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import ColumnElement, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.orm import InstrumentedAttribute
 from strawberry.dataloader import DataLoader
 
@@ -130,4 +130,33 @@ class ManyByKey:
 
     async def load_many(self, info: strawberry.Info, keys: Sequence[Hashable]) -> list[list[Any]]:
         """The children of every key, in the order of `keys` (one batch for all)."""
+        return list(await request_loader(info, self.name, self._batch).load_many(list(keys)))
+
+
+@dataclass(frozen=True)
+class LastByKey:
+    """The last child row of each parent key in `order_by` (e.g. a target's latest result), or None: one
+    row per key from PostgreSQL (DISTINCT ON), not every child row.  `order_by` is the children's order of
+    the matching `ManyByKey`, so "the last of the list" and this loader never disagree."""
+
+    column: InstrumentedAttribute[Any]
+    order_by: tuple[InstrumentedAttribute[Any], ...]
+
+    @property
+    def name(self) -> str:
+        return f"last:{_name(self.column)}"
+
+    async def _batch(self, context: Any, keys: list[Hashable]) -> list[Any]:
+        model = self.column.class_
+        statement = (select(model).where(_among(self.column, keys)).ext(distinct_on(self.column))
+                     .order_by(self.column, *(c.desc() for c in self.order_by)))
+        by_key = {getattr(row, self.column.key): row for row in await scalars(context, statement)}
+        return [by_key.get(key) for key in keys]
+
+    async def load(self, info: strawberry.Info, key: Hashable | None) -> Any:
+        if key is None:
+            return None
+        return await request_loader(info, self.name, self._batch).load(key)
+
+    async def load_many(self, info: strawberry.Info, keys: Sequence[Hashable]) -> list[Any]:
         return list(await request_loader(info, self.name, self._batch).load_many(list(keys)))

@@ -13,7 +13,7 @@ from kkr.platform.models import (
     Target,
 )
 
-from ..common.loaders import ManyByKey, OneByKey
+from ..common.loaders import LastByKey, ManyByKey, OneByKey
 
 AGREEMENT_BY_SLUG = OneByKey(FrameworkAgreement.slug)
 NATIONAL_GOAL_BY_ID = OneByKey(NationalGoal.id)
@@ -44,5 +44,8 @@ TARGETS_BY_INDICATOR = ManyByKey(
 )
 
 RESULT_BY_ID = OneByKey(Result.id)
-#: every revision, oldest first: the last one is the latest result
-RESULTS_BY_TARGET = ManyByKey(Result.target_id, order_by=(Result.revision, Result.recorded_at, Result.id))
+#: every revision, oldest first: the last one is the latest result (the latest-result rule, here only)
+_RESULT_ORDER = (Result.revision, Result.recorded_at, Result.id)
+RESULTS_BY_TARGET = ManyByKey(Result.target_id, order_by=_RESULT_ORDER)
+#: the latest result alone (the last of RESULTS_BY_TARGET), for latestResult, fulfilment and summaries
+LATEST_RESULT_BY_TARGET = LastByKey(Result.target_id, order_by=_RESULT_ORDER)

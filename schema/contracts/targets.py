@@ -22,7 +22,7 @@ from ..common.enums import Comparator, Unit, to_graphql
 from ..common.nodes import resolve_nodes
 from ..common.source import Source, source_of
 from ..permissions import RegionalRead
-from .loaders import INDICATOR_BY_ID, RESULT_BY_ID, RESULTS_BY_TARGET, TARGET_BY_ID
+from .loaders import INDICATOR_BY_ID, LATEST_RESULT_BY_TARGET, RESULT_BY_ID, RESULTS_BY_TARGET, TARGET_BY_ID
 
 if TYPE_CHECKING:
     from ..geography.segments import CanonicalSegment
@@ -169,21 +169,20 @@ class Target(TargetValue, relay.Node):
 
     @strawberry.field(description="The latest result (highest revision), if any.")
     async def latest_result(self, info: strawberry.Info) -> Result | None:
-        rows = await RESULTS_BY_TARGET.load(info, self.row_id)
-        return Result.from_row(rows[-1]) if rows else None
+        row = await LATEST_RESULT_BY_TARGET.load(info, self.row_id)
+        return Result.from_row(row) if row is not None else None
 
     @strawberry.field(description="Fulfilment computed from the latest result, the comparator and the partial rule.")
     async def fulfilment(self, info: strawberry.Info) -> Fulfilment:
-        rows = await RESULTS_BY_TARGET.load(info, self.row_id)
-        return fulfilment_of(self, rows)
+        return fulfilment_of(self, await LATEST_RESULT_BY_TARGET.load(info, self.row_id))
 
     @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
     async def history(self, info: strawberry.Info) -> list[AuditEvent]:
         return await history_of(info, self.row_id)
 
 
-def fulfilment_of(target: Any, results: Sequence[ResultModel]) -> Fulfilment:
-    latest = results[-1] if results else None
+def fulfilment_of(target: Any, latest: ResultModel | None) -> Fulfilment:
+    """The target's fulfilment by its latest result (None: not reported yet)."""
     assessed = fulfilment.assess(target, latest)
     return Fulfilment(
         status=FulfilmentStatus(assessed.status.value), pct=assessed.pct, explanation=assessed.explanation,
@@ -191,11 +190,11 @@ def fulfilment_of(target: Any, results: Sequence[ResultModel]) -> Fulfilment:
     )
 
 
-def summarise(target_rows: Sequence[TargetModel], results: Sequence[Sequence[ResultModel]]) -> FulfilmentSummary:
-    """Count the targets by fulfilment status; `results[i]` are the results of `target_rows[i]`."""
+def summarise(target_rows: Sequence[TargetModel], latest: Sequence[ResultModel | None]) -> FulfilmentSummary:
+    """Count the targets by fulfilment status; `latest[i]` is the latest result of `target_rows[i]`."""
     counts = {status: 0 for status in fulfilment.FulfilmentStatus}
-    for target, rows in zip(target_rows, results, strict=True):
-        counts[fulfilment.assess(target, rows[-1] if rows else None).status] += 1
+    for target, result in zip(target_rows, latest, strict=True):
+        counts[fulfilment.assess(target, result).status] += 1
     S = fulfilment.FulfilmentStatus
     return FulfilmentSummary(
         targets=len(target_rows), met=counts[S.met], partly_met=counts[S.partly_met], not_met=counts[S.not_met],

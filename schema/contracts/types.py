@@ -35,8 +35,8 @@ from .loaders import (
     GOALS_BY_CONTRACT,
     INDICATOR_BY_ID,
     INDICATORS_BY_GOAL,
+    LATEST_RESULT_BY_TARGET,
     NATIONAL_GOAL_BY_ID,
-    RESULTS_BY_TARGET,
     TARGETS_BY_INDICATOR,
 )
 from .targets import Fulfilment, FulfilmentStatus, FulfilmentSummary, Result, Target, TargetValue, summarise
@@ -253,8 +253,7 @@ class Indicator(relay.Node):
 async def _summary_of_goals(info: strawberry.Info, goal_ids: Sequence[uuid.UUID]) -> FulfilmentSummary:
     indicators = [i for group in await INDICATORS_BY_GOAL.load_many(info, goal_ids) for i in group]
     targets = [t for group in await TARGETS_BY_INDICATOR.load_many(info, [i.id for i in indicators]) for t in group]
-    results = await RESULTS_BY_TARGET.load_many(info, [t.id for t in targets])
-    return summarise(targets, results)
+    return summarise(targets, await LATEST_RESULT_BY_TARGET.load_many(info, [t.id for t in targets]))
 
 
 def latest_versions(rows: Sequence[ResultContractModel]) -> list[ResultContractModel]:
