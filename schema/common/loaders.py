@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, any_, bindparam, func, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
 from .database import scalars
@@ -136,7 +136,7 @@ class ManyByKey:
 @dataclass(frozen=True)
 class LastByKey:
     """The last child row of each parent key in `order_by` (e.g. a target's latest result), or None: one
-    row per key from PostgreSQL (DISTINCT ON), not every child row.  `order_by` is the children's order of
+    row per key from PostgreSQL (a LATERAL ... LIMIT 1 per key), not every child row.  `order_by` is the children's order of
     the matching `ManyByKey`, so "the last of the list" and this loader never disagree."""
 
     column: InstrumentedAttribute[Any]
@@ -148,8 +148,12 @@ class LastByKey:
 
     async def _batch(self, context: Any, keys: list[Hashable]) -> list[Any]:
         model = self.column.class_
-        statement = (select(model).where(_among(self.column, keys)).ext(distinct_on(self.column))
-                     .order_by(self.column, *(c.desc() for c in self.order_by)))
+        # per key, the first row in reverse order (LIMIT 1 down an index on the key), not all its rows
+        given = func.unnest(bindparam("keys", keys, type_=ARRAY(self.column.type))).table_valued("key")
+        given = given.render_derived(name="given")
+        last = (select(model).where(self.column == given.c.key).order_by(*(c.desc() for c in self.order_by))
+                .limit(1).lateral("last"))
+        statement = select(aliased(model, last)).select_from(given).join(last, true())
         by_key = {getattr(row, self.column.key): row for row in await scalars(context, statement)}
         return [by_key.get(key) for key in keys]
 
