@@ -98,13 +98,17 @@ async def count_and_check(url, items, workdir: Path, definitions: Path, args, lo
                 for w in items:
                     headers = {"Authorization": f"Bearer {platform.token(*w.scopes)}"}
                     uncached_headers = {"Authorization": f"Bearer {uncached.token(*w.scopes)}"}
+                    # Each side's first answer is checked, not counted (a server's first requests also open
+                    # its pool's connections: statements of their own).
                     mine = await client.post(f"{platform.base}/graphql", json=w.body(), headers=headers)
+                    computed = await client.post(f"{uncached.base}/graphql", json=w.body(), headers=uncached_headers)
                     theirs = await client.post(f"{floor.base}/floor/{w.name}", json=w.body())
-                    for side, r in (("platform", mine), ("floor", theirs)):
+                    for side, r in (("platform", mine), ("uncached", computed), ("floor", theirs)):
                         if r.status_code != 200 or "errors" in r.json():
                             raise RuntimeError(f"{w.name}: {side} answered {r.status_code}: {r.text[:800]}")
-                    if (where := _diff(mine.json()["data"], theirs.json()["data"])) is not None:
-                        raise RuntimeError(f"{w.name}: the floor's answer differs from the platform's at {where}")
+                    for side, r in (("floor", theirs), ("uncached", computed)):
+                        if (where := _diff(mine.json()["data"], r.json()["data"])) is not None:
+                            raise RuntimeError(f"{w.name}: the {side} answer differs from the platform's at {where}")
                     entry = found[w.name] = {"bytes": len(mine.content), "floor_bytes": len(theirs.content)}
                     for side, send in (("platform", lambda: client.post(f"{platform.base}/graphql", json=w.body(),
                                                                         headers=headers)),
@@ -146,6 +150,36 @@ def _sides(w, platform, uncached, floor, tokens) -> list[tuple]:  # noqa: ANN001
              for side, server in (("platform", platform), ("uncached", uncached))]
     sides.append(("floor", floor, f"{floor.base}/floor/{w.name}", {}))
     return sides
+
+
+async def count_on_demo(server_url, items, workdir: Path, args, log) -> dict:  # noqa: ANN001
+    """W1's statements per request computed (the `uncached` side) on a database with the demo data only, to
+    compare with the scale-up's: {workload: n}.  A database of its own, dropped at the end."""
+    url = await synthetic.create_database(server_url)
+    try:
+        await migrate.upgrade(url)
+        await load(url, REPO_ROOT / "tenants")
+        conn = await asyncpg.connect(synthetic.dsn(url.set(database="postgres")))
+        major = int(await conn.fetchval("SHOW server_version_num")) // 10000
+        await conn.close()
+        found = {}
+        async with StatementLog(synthetic.dsn(url.set(database="postgres")), url.database, major) as statements:
+            with servers.Platform(url, workdir, workers=1, extra_env={**args.env, **UNCACHED}) as uncached:
+                async with httpx.AsyncClient(timeout=300) as client:
+                    for w in (w for w in items if w.name.startswith("W1")):
+                        headers = {"Authorization": f"Bearer {uncached.token(*w.scopes)}"}
+                        (await client.post(f"{uncached.base}/graphql", json=w.body(), headers=headers)).raise_for_status()
+                        await asyncio.sleep(0.3)
+                        mark = statements.mark()
+                        for _ in range(args.count):
+                            (await client.post(f"{uncached.base}/graphql", json=w.body(), headers=headers)).raise_for_status()
+                        await asyncio.sleep(0.5)
+                        n = statements.count(mark)
+                        found[w.name] = None if n is None else n / args.count
+                        log(f"{w.name} on the demo data only: statements per request {found[w.name]}")
+        return found
+    finally:
+        await synthetic.drop_database(url)
 
 
 def measure(items, platform, uncached, floor, args, workdir: Path, log) -> dict:  # noqa: ANN001
@@ -202,7 +236,10 @@ def report(args, info: dict, items, counts: dict, results: dict) -> str:  # noqa
         "rounds. Statements per request: counted by PostgreSQL "
         f"(log_statement = all), {args.count} sequential requests", "",
     ]
-    lines += [f"- {w.name}: {w.title} ({counts[w.name]['bytes']:,} bytes; the floor's answer equal)" for w in items]
+    lines += [f"- {w.name}: {w.title} ({counts[w.name]['bytes']:,} bytes; the floor's answer equal)"
+              + (f"; computed, {_fmt(counts[w.name]['uncached'])} statements per request on this data and "
+                 f"{_fmt(counts[w.name]['demo'])} on the demo data only" if "demo" in counts[w.name] else "")
+              for w in items]
     lines += ["", "Sides: **cached** is `kkr serve` as configured by default (response cache on: a repeated request "
               "is a hit), **uncached** the same with `RESPONSE_CACHE_ENABLED=false` (every request computed), "
               "**floor** one hand-written statement. Ratios: throughput / the floor's.", "",
@@ -242,6 +279,8 @@ async def run(args: argparse.Namespace) -> int:
             definitions = workdir / "workloads.json"
             workloads.write_definitions(items, definitions)
             counts = await count_and_check(url, items, workdir, definitions, args, log)
+            for name, n in (await count_on_demo(server_url, items, workdir, args, log)).items():
+                counts[name]["demo"] = n
             with servers.Platform(url, workdir, workers=args.workers, extra_env=args.env) as platform, \
                     servers.Platform(url, workdir, workers=args.workers, extra_env={**args.env, **UNCACHED}) \
                     as uncached, servers.Floor(url, workdir, workers=args.workers, definitions=definitions) as floor:
