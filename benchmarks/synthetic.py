@@ -206,9 +206,9 @@ async def generate(url, results: int, seed: float, log: Callable[[str], None], *
         last = dt.date.today().year + 1  # next year's contracts are drafts
         revisions = 6
         if years is None:
-            years = math.ceil(results * 1.05 / results_per_year(hubs, slots)) + 1
+            years = math.ceil(results * 1.15 / results_per_year(hubs, slots)) + 1
         else:
-            revisions = max(2, math.ceil(2 * results * 1.05 / (targets_per_year(hubs, slots) * years)) + 1)
+            revisions = max(2, math.ceil(2 * results * 1.15 / (targets_per_year(hubs, slots) * years)) + 1)
         has_facts = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", FACT_TABLE)
         async with conn.transaction():
             # the importer's way: the owner states a tenant context (RLS applies to a non-superuser owner)
