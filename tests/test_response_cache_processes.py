@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlalchemy.engine import URL
 from kkr.platform.settings import Settings
 
 from .mutation_helpers import SJ_WRITE, gid
+from .processes import wait_until_answering
 from .tokens import bearer
 
 KKR = Path(sys.executable).with_name("kkr")
@@ -56,16 +56,8 @@ class Instance:
                                          cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log_path.read_text(errors="replace")[-4000:]
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"kkr serve not ready:\n{self.log_path.read_text(errors='replace')[-4000:]}")
+        wait_until_answering(self.proc, f"{self.base}/readyz", timeout,
+                             lambda: self.log_path.read_text(errors="replace")[-4000:])
 
     def read(self) -> tuple[str, dict]:
         """(X-Cache, growthTeams) on a fresh connection."""

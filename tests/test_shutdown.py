@@ -30,6 +30,8 @@ import pytest
 from kkr.platform.auth.keys import generate_signing_key, read_key_set, write_key_set
 from kkr.platform.auth.tokens import issue_token
 
+from .processes import wait_until_answering
+
 KKR = Path(sys.executable).with_name("kkr")
 QUERY = {"query": "{ regions { slug } }"}
 ISSUER, AUDIENCE = "urn:kkr-shutdown-test", "kkr-shutdown-test"
@@ -102,17 +104,7 @@ class Serve:
             # cwd: no .env of the checkout's is read
             self.proc = subprocess.Popen([str(KKR), "serve", "--port", str(self.port)], cwd=self.workdir, env=env,
                                          stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"kkr serve exited with {self.proc.returncode}:\n{self.log()}"
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail(f"kkr serve not healthy after {STARTUP_SECONDS} s:\n{self.log()}")
+        wait_until_answering(self.proc, f"{self.base}/healthz", STARTUP_SECONDS, self.log)
         self.postmaster_pid = _postmaster(self.data_dir)[0]
         assert _running(self.postmaster_pid)
 
