@@ -250,18 +250,24 @@ async def discard(session: AsyncSession) -> None:
             pass
 
 
-
 async def fetch_row(engine: AsyncEngine, sql: str, *args: object) -> asyncpg.Record | None:
     """Run one statement outside any transaction block, straight on the driver (asyncpg: `$1` parameters,
     its prepared-statement cache): the platform's small per-request calls (rate limit, data versions, access
     log) cost one round trip and no SQLAlchemy execution.  A connection that fails other than by an error the
-    server sent is dropped from the pool."""
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
-        try:
-            return await driver.fetchrow(sql, *args)  # type: ignore[union-attr]
-        except BaseException as exc:  # cancelled mid-statement, lost, closed: not an error the server sent
-            if not isinstance(exc, asyncpg.PostgresError) or driver.is_closed():  # type: ignore[union-attr]
+    server sent is dropped from the pool; when it was a pooled one found dead (the server restarted, no
+    pre-ping: the module docstring), the statement runs once more on a fresh connection, as `Database.begin`
+    opens its transaction once more."""
+    for attempt in (1, 2):
+        async with engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            try:
+                return await driver.fetchrow(sql, *args)  # type: ignore[union-attr]
+            except BaseException as exc:  # cancelled mid-statement, lost, closed: not an error the server sent
+                if isinstance(exc, asyncpg.PostgresError) and not driver.is_closed():  # type: ignore[union-attr]
+                    raise
                 await conn.invalidate()
-            raise
+                if attempt == 2 or not isinstance(exc, (asyncpg.ConnectionDoesNotExistError,
+                                                        asyncpg.InterfaceError, ConnectionError)):
+                    raise
+    raise AssertionError("unreachable")  # pragma: no cover

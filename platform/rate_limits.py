@@ -105,14 +105,12 @@ class RateLimiter:
                     versions_of: frozenset[str] | None | bool) -> Decision:
         if versions_of is False:
             row = await fetch_row(self.engine, _HIT, bucket, max_hits, window_seconds, consume)
-            versions = None
         else:
             tenants = None if versions_of is None else sorted(versions_of)  # type: ignore[arg-type]
             row = await fetch_row(self.engine, _HIT_AND_VERSIONS, bucket, max_hits, window_seconds, consume, tenants)
-            versions = row["versions"] if row is not None else None
         assert row is not None  # the function returns one row
         if row["allowed"]:
-            return Decision(True, versions=versions)
+            return Decision(True, versions=row.get("versions"))
         return Decision(False, max(1, math.ceil(row["retry_after"])))
 
     def _finished(self, call: asyncio.Task[Decision]) -> None:
