@@ -1,4 +1,5 @@
-"""The ministries' aggregates over a million results (filled in by the aggregates work).
+"""No change: reserved for work on the ministries' aggregates that measuring showed was not needed (W3 is
+27 ms computed over 1 M results).  Kept because databases were migrated through it; it changes nothing.
 
 Revision ID: 0015
 Revises: 0014
