@@ -99,27 +99,39 @@ class Case:
 
     @property
     def title(self) -> str:
-        return (f"{' x '.join(self.group_by)} ({self.subtotals}), units {', '.join(self.units)}, "
-                f"measures {', '.join(self.measures)}, "
-                f"via {'GraphQL' if self.route == 'graphql' else '/aggregates.' + self.route}")
+        return (
+            f"{' x '.join(self.group_by)} ({self.subtotals}), units {', '.join(self.units)}, "
+            f"measures {', '.join(self.measures)}, "
+            f"via {'GraphQL' if self.route == 'graphql' else '/aggregates.' + self.route}"
+        )
 
     def request(self) -> tuple[str, str, dict | None]:
         """HTTP method, path and JSON body of the aggregate."""
         groups = [DIMENSIONS[d][0] for d in self.group_by]
         if self.route == "graphql":
-            query = ("query($units: [String!]) { aggregate(family: CONTRACT_RESULTS, groupBy: [%s], "
-                     "filter: {units: $units}, subtotals: %s, measures: [%s]) { cells { coordinates { dimension "
-                     "value total } contributors %s suppressed reason orderStatisticsWithheld } } }"
-                     % (", ".join(groups), self.subtotals.upper(), ", ".join(m.upper() for m in self.measures),
-                        " ".join(self.measures)))
+            query = (
+                "query($units: [String!]) { aggregate(family: CONTRACT_RESULTS, groupBy: [%s], "
+                "filter: {units: $units}, subtotals: %s, measures: [%s]) { cells { coordinates { dimension "
+                "value total } contributors %s suppressed reason orderStatisticsWithheld } } }"
+                % (
+                    ", ".join(groups),
+                    self.subtotals.upper(),
+                    ", ".join(m.upper() for m in self.measures),
+                    " ".join(self.measures),
+                )
+            )
             return "POST", "/graphql", {"query": query, "variables": {"units": list(self.units)}}
-        params = (f"family=CONTRACT_RESULTS&groupBy={','.join(groups)}&subtotals={self.subtotals.upper()}"
-                  f"&measures={','.join(m.upper() for m in self.measures)}")
+        params = (
+            f"family=CONTRACT_RESULTS&groupBy={','.join(groups)}&subtotals={self.subtotals.upper()}"
+            f"&measures={','.join(m.upper() for m in self.measures)}"
+        )
         return "GET", f"/aggregates.{self.route}?{params}&units={','.join(self.units)}", None
 
     def function_sql(self) -> tuple[str, list]:
-        return ("SELECT * FROM kkr_aggregate('contract_results', $1::text[], $2::jsonb, $3, $4::text[])",
-                [list(self.group_by), json.dumps({"unit": list(self.units)}), self.subtotals, list(self.measures)])
+        return (
+            "SELECT * FROM kkr_aggregate('contract_results', $1::text[], $2::jsonb, $3, $4::text[])",
+            [list(self.group_by), json.dumps({"unit": list(self.units)}), self.subtotals, list(self.measures)],
+        )
 
     def floor_sql(self, source: str) -> str:
         """The same cells by one statement, no disclosure control: `source` is 'facts' or 'tables'."""
@@ -127,14 +139,17 @@ class Case:
         dims = [f"{DIMENSIONS[d][column]} AS d{j}" for j, d in enumerate(self.group_by, 1)]
         names = [f"d{j}" for j in range(1, len(self.group_by) + 1)]
         mask = " + ".join(f"GROUPING({n}) * {1 << j}" for j, n in enumerate(names))
-        hub, value = ("f.business_hub_slug", "f.result_value") if source == "facts" else ("c.business_hub_slug",
-                                                                                          "r.value")
+        hub, value = (
+            ("f.business_hub_slug", "f.result_value") if source == "facts" else ("c.business_hub_slug", "r.value")
+        )
         median = ", percentile_cont(0.5) WITHIN GROUP (ORDER BY v)" if "median" in self.measures else ""
-        return (f"SELECT {', '.join(names)}, {mask} AS mask, count(DISTINCT hub) AS contributors, count(*) AS n, "
-                f"sum(v) AS s, avg(v){median}, min(v), max(v) "
-                f"FROM (SELECT {', '.join(dims)}, {hub} AS hub, {value} AS v "
-                f"{FROM_FACTS if source == 'facts' else FROM_TABLES}) x "
-                f"GROUP BY {self.subtotals.upper()} ({', '.join(names)})")
+        return (
+            f"SELECT {', '.join(names)}, {mask} AS mask, count(DISTINCT hub) AS contributors, count(*) AS n, "
+            f"sum(v) AS s, avg(v){median}, min(v), max(v) "
+            f"FROM (SELECT {', '.join(dims)}, {hub} AS hub, {value} AS v "
+            f"{FROM_FACTS if source == 'facts' else FROM_TABLES}) x "
+            f"GROUP BY {self.subtotals.upper()} ({', '.join(names)})"
+        )
 
 
 CASES = (
@@ -142,13 +157,20 @@ CASES = (
     Case("year-region", ("year", "region"), "rollup", ("count",), "csv"),
     Case("hub-category", ("hub", "goal_category"), "cube", ("count",), "json"),
     # the same table without the median: what the order statistic costs
-    Case("year-region-nomedian", ("year", "region"), "rollup", ("count",), "graphql",
-         ("count", "sum", "mean", "min", "max")),
+    Case(
+        "year-region-nomedian",
+        ("year", "region"),
+        "rollup",
+        ("count",),
+        "graphql",
+        ("count", "sum", "mean", "min", "max"),
+    ),
 )
 
 
-def _checked(route: str):  # noqa: ANN202 - Callable[[httpx.Response], int]
+def _checked(route: str):
     """Fails on anything but a full answer; returns the number of cells (or lines)."""
+
     def check(response: httpx.Response) -> int:
         if response.status_code != 200:
             raise RuntimeError(f"HTTP {response.status_code}: {response.text[:600]}")
@@ -160,35 +182,45 @@ def _checked(route: str):  # noqa: ANN202 - Callable[[httpx.Response], int]
         if route == "csv":
             return response.text.count("\n") - 1
         return len(response.json()["value"])
+
     return check
 
 
 async def as_ministry(conn: asyncpg.Connection, sql: str, args: list) -> list:
     """`sql` in a read-only transaction with the flag an `aggregates:read` token gets."""
     async with conn.transaction(readonly=True):
-        await conn.execute("SELECT set_config('kkr.flags', 'aggregates:read', true), "
-                           "set_config('kkr.actor', 'benchmark:aggregates', true)")
+        await conn.execute(
+            "SELECT set_config('kkr.flags', 'aggregates:read', true), "
+            "set_config('kkr.actor', 'benchmark:aggregates', true)"
+        )
         return await conn.fetch(sql, *args)
 
 
 async def _floor_cells(case: Case, owner: asyncpg.Connection, source: str) -> dict[tuple, asyncpg.Record]:
-    return {(tuple(r[f"d{j}"] for j in range(1, len(case.group_by) + 1)), r["mask"]): r
-            for r in await owner.fetch(case.floor_sql(source), list(case.units))}
+    return {
+        (tuple(r[f"d{j}"] for j in range(1, len(case.group_by) + 1)), r["mask"]): r
+        for r in await owner.fetch(case.floor_sql(source), list(case.units))
+    }
 
 
 async def check_against_floors(case: Case, app: asyncpg.Connection, owner: asyncpg.Connection) -> str:
     """The floor on the fact table has the cells of the floor on the contract tables, and every published
     cell of the function has their contributors, count and sum; returns what was checked, in a sentence."""
+
     def key(r: asyncpg.Record) -> tuple:
         return r["contributors"], r["n"], r["s"]
 
     tables = await _floor_cells(case, owner, "tables")
     facts = await _floor_cells(case, owner, "facts")
     if {k: key(r) for k, r in facts.items()} != {k: key(r) for k, r in tables.items()}:
-        differ = sorted(str(k) for k in tables.keys() | facts.keys()
-                        if k not in tables or k not in facts or key(tables[k]) != key(facts[k]))
-        raise RuntimeError(f"{case.name}: the fact table differs from the contract tables in {len(differ)} "
-                           f"cells, e.g. {differ[:3]}")
+        differ = sorted(
+            str(k)
+            for k in tables.keys() | facts.keys()
+            if k not in tables or k not in facts or key(tables[k]) != key(facts[k])
+        )
+        raise RuntimeError(
+            f"{case.name}: the fact table differs from the contract tables in {len(differ)} cells, e.g. {differ[:3]}"
+        )
     cells = await as_ministry(app, *case.function_sql())
     published = [c for c in cells if not c["suppressed"]]
     for c in published:
@@ -199,13 +231,22 @@ async def check_against_floors(case: Case, app: asyncpg.Connection, owner: async
     for c in cells:
         if c["suppressed"]:
             reasons[c["reason"]] = reasons.get(c["reason"], 0) + 1
-    return (f"{len(cells)} cells, {len(published)} published (each equal to the floors' contributors, count and "
-            f"sum; the floors agree on all {len(tables)} cells), {len(cells) - len(published)} suppressed"
-            + (f" ({', '.join(f'{n} {r}' for r, n in sorted(reasons.items()))})" if reasons else ""))
+    return (
+        f"{len(cells)} cells, {len(published)} published (each equal to the floors' contributors, count and "
+        f"sum; the floors agree on all {len(tables)} cells), {len(cells) - len(published)} suppressed"
+        + (f" ({', '.join(f'{n} {r}' for r, n in sorted(reasons.items()))})" if reasons else "")
+    )
 
 
-async def measure(case: Case, client: httpx.AsyncClient, token: str, app: asyncpg.Connection,
-                  owner: asyncpg.Connection, rounds: int, warmup: int) -> harness.Timings:
+async def measure(
+    case: Case,
+    client: httpx.AsyncClient,
+    token: str,
+    app: asyncpg.Connection,
+    owner: asyncpg.Connection,
+    rounds: int,
+    warmup: int,
+) -> harness.Timings:
     """http, function and both floors of `case`, interleaved."""
     method, path, body = case.request()
     headers = {"Authorization": f"Bearer {token}"}
@@ -224,10 +265,15 @@ async def measure(case: Case, client: httpx.AsyncClient, token: str, app: asyncp
 
         async def run() -> int:
             return len(await owner.fetch(sql, units))
+
         return run
 
-    steps = [("http", http), ("function", function), (FLOORS["facts"], floor("facts")),
-             (FLOORS["tables"], floor("tables"))]
+    steps = [
+        ("http", http),
+        ("function", function),
+        (FLOORS["facts"], floor("facts")),
+        (FLOORS["tables"], floor("tables")),
+    ]
     return await harness.interleaved(steps, rounds, warmup)
 
 
@@ -235,18 +281,27 @@ async def write_cost(app: asyncpg.Connection, owner: asyncpg.Connection, rounds:
     """One result revision written as a region's application role writes it (its own tenant context), for
     targets the aggregates count (so the fact table's triggers have work to do)."""
     warmup = 6  # PostgreSQL plans a prepared statement afresh for its first five executions
-    targets = await owner.fetch(f"SELECT t.tenant_id, t.id {FROM_TABLES} AND t.tenant_id = 'sjaelland' "
-                                f"ORDER BY t.id LIMIT {rounds + warmup}", ["count"])
+    targets = await owner.fetch(
+        f"SELECT t.tenant_id, t.id {FROM_TABLES} AND t.tenant_id = 'sjaelland' ORDER BY t.id LIMIT {rounds + warmup}",
+        ["count"],
+    )
     timings = harness.Timings()
     for n, (tenant, target) in enumerate(targets):
         async with app.transaction():
-            await app.execute("SELECT set_config('kkr.read_tenants', $1, true), set_config('kkr.write_tenants', "
-                              "$1, true), set_config('kkr.actor', 'benchmark:writer', true)", tenant)
+            await app.execute(
+                "SELECT set_config('kkr.read_tenants', $1, true), set_config('kkr.write_tenants', "
+                "$1, true), set_config('kkr.actor', 'benchmark:writer', true)",
+                tenant,
+            )
             started = time.perf_counter()
             await app.execute(
                 "INSERT INTO result (tenant_id, target_id, revision, value, recorded_by, source_document_key, note) "
                 "SELECT $1::varchar, $2, max(revision) + 1, max(value) + 1, 'synthetic', $3::varchar, 'synthetic' "
-                "FROM result WHERE tenant_id = $1::varchar AND target_id = $2", tenant, target, synthetic.SOURCE_KEY)
+                "FROM result WHERE tenant_id = $1::varchar AND target_id = $2",
+                tenant,
+                target,
+                synthetic.SOURCE_KEY,
+            )
             elapsed = time.perf_counter() - started
         if n >= warmup:
             timings.add("write", elapsed, 1)
@@ -258,24 +313,33 @@ async def write_cost(app: asyncpg.Connection, owner: asyncpg.Connection, rounds:
 
 def table(cases: list[tuple[Case, harness.Timings]], write: harness.Timings, target_ms: float) -> list[str]:
     """The Markdown table of RESULTS.md: one line per aggregate and step, then the write."""
-    lines = ["| aggregate | measured | rows | median | p90 | min | median / floor (facts) "
-             "| median / floor (tables) |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| aggregate | measured | rows | median | p90 | min | median / floor (facts) | median / floor (tables) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for case, t in cases:
         for what in t.samples:
-            mark = (" **(target met)**" if t.median(what) < target_ms else " **(target not met)**") if (
-                what == "http") else ""
-            lines.append(f"| {case.name} | {what}{mark} | {t.rows[what]} | {t.median(what):.1f} | {t.p90(what):.1f} "
-                         f"| {t.min(what):.1f} | {t.ratio(what, FLOORS['facts']):.2f} "
-                         f"| {t.ratio(what, FLOORS['tables']):.2f} |")
+            mark = (
+                (" **(target met)**" if t.median(what) < target_ms else " **(target not met)**")
+                if (what == "http")
+                else ""
+            )
+            lines.append(
+                f"| {case.name} | {what}{mark} | {t.rows[what]} | {t.median(what):.1f} | {t.p90(what):.1f} "
+                f"| {t.min(what):.1f} | {t.ratio(what, FLOORS['facts']):.2f} "
+                f"| {t.ratio(what, FLOORS['tables']):.2f} |"
+            )
     if write.samples:
-        lines.append(f"| one result written | app role INSERT | 1 | {write.median('write'):.2f} "
-                     f"| {write.p90('write'):.2f} | {write.min('write'):.2f} | | |")
+        lines.append(
+            f"| one result written | app role INSERT | 1 | {write.median('write'):.2f} "
+            f"| {write.p90('write'):.2f} | {write.min('write'):.2f} | | |"
+        )
     return lines
 
 
-def report(args: argparse.Namespace, info: dict, cases: list[tuple[Case, harness.Timings, str]],
-           write: harness.Timings) -> str:
+def report(
+    args: argparse.Namespace, info: dict, cases: list[tuple[Case, harness.Timings, str]], write: harness.Timings
+) -> str:
     counts = info["counts"]
     lines = [
         f"### Run of {info['date']}",
@@ -308,15 +372,18 @@ async def run(args: argparse.Namespace) -> int:
         started = time.monotonic()
         await migrate.upgrade(url)
         await load(url, REPO_ROOT / "tenants")
-        log(f"migrated to {await migrate.current_revision(url)} and demo data loaded "
-            f"({time.monotonic() - started:.1f} s); generating ...")
+        log(
+            f"migrated to {await migrate.current_revision(url)} and demo data loaded "
+            f"({time.monotonic() - started:.1f} s); generating ..."
+        )
         started = time.monotonic()
         counts = await synthetic.generate(url, args.results, args.seed, log)
         generate_s = time.monotonic() - started
         log(f"generated {counts['result']:,} results in {generate_s:.0f} s")
         owner = await asyncpg.connect(synthetic.dsn(url), server_settings={"jit": "off"})
-        app = await asyncpg.connect(synthetic.dsn(url.set(username=Settings().app_db_role, password=None)),
-                                    server_settings={"jit": "off"})
+        app = await asyncpg.connect(
+            synthetic.dsn(url.set(username=Settings().app_db_role, password=None)), server_settings={"jit": "off"}
+        )
         measured: list[tuple[Case, harness.Timings, str]] = []
         plans: dict[str, str] = {}
         try:
@@ -334,17 +401,26 @@ async def run(args: argparse.Namespace) -> int:
                         log(f"{case.name}: http median {timings.median('http'):.1f} ms")
                         if args.plans:
                             plans[case.name] = await harness.slowest_statements(
-                                owner, lambda c=case: as_ministry(owner, *c.function_sql()))
+                                owner, lambda c=case: as_ministry(owner, *c.function_sql())
+                            )
             write = await write_cost(app, owner, args.rounds)
         finally:
             await owner.close()
             await app.close()
         info = {
-            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": harness.commit(),
-            "command": " ".join([*([f"DATABASE_URL={server_url.set(drivername='postgresql')}"] if configured else []),
-                                 ".venv/bin/python", "benchmarks/aggregates.py", *sys.argv[1:]]),
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": harness.commit(),
+            "command": " ".join(
+                [
+                    *([f"DATABASE_URL={server_url.set(drivername='postgresql')}"] if configured else []),
+                    ".venv/bin/python",
+                    "benchmarks/aggregates.py",
+                    *sys.argv[1:],
+                ]
+            ),
             "server": f"PostgreSQL {version} ({'DATABASE_URL, ' + str(server_url.host) if configured else 'embedded'})",
-            "counts": counts, "generate_s": generate_s,
+            "counts": counts,
+            "generate_s": generate_s,
         }
         text = report(args, info, measured, write)
         for name, plan in plans.items():
@@ -363,8 +439,12 @@ async def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--results", type=int, default=1_000_000,
-                        help="at least this many synthetic results (1,000,000; e.g. 20000 to check the script)")
+    parser.add_argument(
+        "--results",
+        type=int,
+        default=1_000_000,
+        help="at least this many synthetic results (1,000,000; e.g. 20000 to check the script)",
+    )
     parser.add_argument("--rounds", type=int, default=30, help="measured rounds (30)")
     parser.add_argument("--warmup", type=int, default=3, help="discarded warm-up rounds (3)")
     parser.add_argument("--case", action="append", choices=[c.name for c in CASES], help="only this aggregate")

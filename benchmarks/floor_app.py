@@ -26,9 +26,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-SESSION = {"jit": "off", "kkr.flags": "aggregates:read", "kkr.actor": "benchmark:floor",
-           "kkr.read_tenants": "hovedstaden,sjaelland,syddanmark,midtjylland,nordjylland",
-           "kkr.write_tenants": "hovedstaden,sjaelland,syddanmark,midtjylland,nordjylland"}
+SESSION = {
+    "jit": "off",
+    "kkr.flags": "aggregates:read",
+    "kkr.actor": "benchmark:floor",
+    "kkr.read_tenants": "hovedstaden,sjaelland,syddanmark,midtjylland,nordjylland",
+    "kkr.write_tenants": "hovedstaden,sjaelland,syddanmark,midtjylland,nordjylland",
+}
 
 
 async def _no_reset(_conn: asyncpg.Connection) -> None:
@@ -42,12 +46,16 @@ def create_app() -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        state["owner"] = await asyncpg.create_pool(os.environ["FLOOR_DSN"], min_size=2, max_size=size,
-                                                   server_settings=SESSION, reset=_no_reset)
-        state["kl"] = await asyncpg.create_pool(os.environ["FLOOR_KL_DSN"], min_size=1, max_size=size,
-                                                server_settings={"jit": "off", "kkr.flags": "benchmark:read",
-                                                                 "kkr.actor": "benchmark:floor"},
-                                                reset=_no_reset)
+        state["owner"] = await asyncpg.create_pool(
+            os.environ["FLOOR_DSN"], min_size=2, max_size=size, server_settings=SESSION, reset=_no_reset
+        )
+        state["kl"] = await asyncpg.create_pool(
+            os.environ["FLOOR_KL_DSN"],
+            min_size=1,
+            max_size=size,
+            server_settings={"jit": "off", "kkr.flags": "benchmark:read", "kkr.actor": "benchmark:floor"},
+            reset=_no_reset,
+        )
         try:
             yield
         finally:
@@ -67,5 +75,6 @@ def create_app() -> Starlette:
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    return Starlette(routes=[Route("/floor/{workload}", answer, methods=["POST"]), Route("/healthz", healthz)],
-                     lifespan=lifespan)
+    return Starlette(
+        routes=[Route("/floor/{workload}", answer, methods=["POST"]), Route("/healthz", healthz)], lifespan=lifespan
+    )

@@ -59,10 +59,10 @@ _TARGETS = f"""tf AS (
     SELECT t.*, g.contract_id, lr.found, lr.value AS r_value, lr.value_text AS r_text, lr.measured_at AS r_at,
            lr.revision AS r_revision, f.status,
            json_build_object('periodLabel', t.period_label, 'unit', upper(t.unit::text),
-               'comparator', upper(t.comparator::text), 'value', {dec('t.value')}, 'valueMax', {dec('t.value_max')},
-               'valueText', t.value_text, 'partialThreshold', {dec('t.partial_threshold')},
-               'partialFulfilmentPct', {dec('t.partial_fulfilment_pct')},
-               'latestResult', CASE WHEN lr.found THEN json_build_object('value', {dec('lr.value')},
+               'comparator', upper(t.comparator::text), 'value', {dec("t.value")}, 'valueMax', {dec("t.value_max")},
+               'valueText', t.value_text, 'partialThreshold', {dec("t.partial_threshold")},
+               'partialFulfilmentPct', {dec("t.partial_fulfilment_pct")},
+               'latestResult', CASE WHEN lr.found THEN json_build_object('value', {dec("lr.value")},
                    'valueText', lr.value_text, 'measuredAt', lr.measured_at, 'revision', lr.revision) END,
                'fulfilment', {_FULFILMENT}) AS doc
     FROM contracts c
@@ -110,12 +110,12 @@ SELECT json_build_object('data', json_build_object('region', (
         SELECT json_build_object('totalCount', count(*), 'nodes', coalesce(json_agg(json_build_object(
             'id', encode(convert_to('ResultContract:' || c.id, 'UTF8'), 'base64'), 'year', c.year,
             'version', c.version, 'title', c.title, 'status', upper(c.status::text),
-            'reportedFulfilmentPct', {dec('c.reported_fulfilment_pct')},
+            'reportedFulfilmentPct', {dec("c.reported_fulfilment_pct")},
             'businessHub', json_build_object('slug', c.business_hub_slug),
-            'fulfilmentSummary', {_summary('s.contract_id = c.id')},
+            'fulfilmentSummary', {_summary("s.contract_id = c.id")},
             'goals', (SELECT json_build_object('totalCount', count(*), 'nodes', coalesce(json_agg(json_build_object(
                 'code', g.code, 'category', upper(g.category::text), 'title', g.title,
-                'reportedFulfilmentPct', {dec('g.reported_fulfilment_pct')},
+                'reportedFulfilmentPct', {dec("g.reported_fulfilment_pct")},
                 'source', json_build_object('documentKey', g.source_document_key, 'locator', g.source_locator),
                 'indicators', json_build_object('nodes', (
                     SELECT coalesce(json_agg(json_build_object('name', i.name, 'targets', json_build_object('nodes', (
@@ -141,16 +141,21 @@ _SERIES_PARAMS = ["agreement", "national_goal_code", "lineage", "segment", "hubs
 
 #: W2: the platform's own series statement (the rules stay in one place) turned into the answer's JSON.
 #: $1 framework agreement, $2 national goal code; the other selectors NULL.
-SERIES = f"""
+SERIES = (
+    f"""
 WITH s AS ({_positional(str(benchmarking.series_statement()), _SERIES_PARAMS)}),
 numbered AS (SELECT s.*, row_number() OVER () AS n FROM s)
 SELECT json_build_object('data', json_build_object('benchmarkSeries', json_build_object(
     'years', (SELECT coalesce(json_agg(DISTINCT grid_year ORDER BY grid_year), '[]') FROM numbered),
     'points', (SELECT coalesce(json_agg(json_build_object('area', json_build_object('slug', hub_slug),
-        'year', grid_year, 'goalCode', goal_code, 'result', {dec('result_value')}, 'rank', rank) ORDER BY n), '[]')
+        'year', grid_year, 'goalCode', goal_code, 'result', {dec("result_value")}, 'rank', rank) ORDER BY n), '[]')
         FROM numbered))))::text
-""".replace("$3", "NULL::text").replace("$4", "NULL::text").replace("$5", "NULL::text[]") \
-   .replace("$6", "NULL::int").replace("$7", "NULL::int")
+""".replace("$3", "NULL::text")
+    .replace("$4", "NULL::text")
+    .replace("$5", "NULL::text[]")
+    .replace("$6", "NULL::int")
+    .replace("$7", "NULL::int")
+)
 
 #: W3: the ministry's table from kkr_aggregate() (the disclosure control is the function's; the floor
 #: connection carries the aggregates:read flag); $1 units.
@@ -160,9 +165,9 @@ SELECT json_build_object('data', json_build_object('aggregate', json_build_objec
         json_build_object('dimension', 'YEAR', 'value', a.dimension_values[1], 'total', (a.grouping_mask & 1) <> 0),
         json_build_object('dimension', 'GOAL_CATEGORY', 'value', a.dimension_values[2],
                           'total', (a.grouping_mask & 2) <> 0)),
-      'contributors', a.contributors, 'count', a.value_count, 'sum', {dec('a.value_sum')},
-      'mean', {dec('a.value_mean')}, 'median', {dec('a.value_median')}, 'min', {dec('a.value_min')},
-      'max', {dec('a.value_max')}, 'suppressed', a.suppressed, 'reason', a.reason,
+      'contributors', a.contributors, 'count', a.value_count, 'sum', {dec("a.value_sum")},
+      'mean', {dec("a.value_mean")}, 'median', {dec("a.value_median")}, 'min', {dec("a.value_min")},
+      'max', {dec("a.value_max")}, 'suppressed', a.suppressed, 'reason', a.reason,
       'orderStatisticsWithheld', a.order_statistics_withheld) ORDER BY a.n), '[]'))))::text
 FROM (SELECT k.*, row_number() OVER () AS n
       FROM kkr_aggregate('contract_results', '{{year,goal_category}}', jsonb_build_object('unit', to_jsonb($1::text[])),
@@ -184,7 +189,7 @@ WITH target_row AS (
     RETURNING value, value_text
 )
 SELECT json_build_object('data', json_build_object('reportResult', json_build_object(
-    'result', json_build_object('value', {dec('w.value')}, 'valueText', w.value_text), 'errors', '[]'::json)))::text
+    'result', json_build_object('value', {dec("w.value")}, 'valueText', w.value_text), 'errors', '[]'::json)))::text
 FROM written w
 """
 

@@ -49,24 +49,42 @@ class Server:
     """`uvicorn kkr.platform.app:create_app --factory`, one worker, in a subprocess (as `kkr serve` runs it),
     on database `url` with a signing key of its own written to `workdir`."""
 
-    def __init__(self, url, workdir: Path) -> None:  # noqa: ANN001 - a SQLAlchemy URL
+    def __init__(self, url, workdir: Path) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         key_file = workdir / "signing-keys.json"
         write_key_set(key_file, [generate_signing_key("EC")])
         self.keys = read_key_set(key_file, private=True)
         env = {k: v for k, v in os.environ.items() if k not in ("APP_DATABASE_URL",)}
-        env.update(DATABASE_URL=url.render_as_string(hide_password=False), ENVIRONMENT="development",
-                   SIGNING_KEY_FILE=str(key_file), TOKEN_ISSUER=ISSUER, AUTH_AUDIENCE=AUDIENCE, LOG_LEVEL="warning")
-        self.command = [sys.executable, "-m", "uvicorn", "kkr.platform.app:create_app", "--factory",
-                        "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1", "--log-level", "warning",
-                        "--no-access-log"]
+        env.update(
+            DATABASE_URL=url.render_as_string(hide_password=False),
+            ENVIRONMENT="development",
+            SIGNING_KEY_FILE=str(key_file),
+            TOKEN_ISSUER=ISSUER,
+            AUTH_AUDIENCE=AUDIENCE,
+            LOG_LEVEL="warning",
+        )
+        self.command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "kkr.platform.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
         self.env, self.workdir, self.process = env, workdir, None
 
     def token(self, *scopes: str, subject: str = "benchmark:aggregates") -> str:
         """A bearer token with `scopes`, signed by this server's key, valid for an hour."""
-        return issue_token(self.keys, issuer=ISSUER, audience=AUDIENCE, subject=subject, scopes=scopes,
-                           lifetime=3600)
+        return issue_token(self.keys, issuer=ISSUER, audience=AUDIENCE, subject=subject, scopes=scopes, lifetime=3600)
 
     def __enter__(self) -> Server:
         self.process = subprocess.Popen(self.command, env=self.env, cwd=self.workdir)
@@ -153,9 +171,11 @@ async def slowest_statements(conn: asyncpg.Connection, run: Callable[[], Awaitab
             await conn.execute("LOAD 'auto_explain'")
         except asyncpg.PostgresError as exc:  # e.g. a server built without contrib modules
             return f"auto_explain is not available: {exc}"
-        await conn.execute("SET auto_explain.log_min_duration = 0; "
-                           "SET auto_explain.log_analyze = on; SET auto_explain.log_nested_statements = on; "
-                           "SET client_min_messages = log")
+        await conn.execute(
+            "SET auto_explain.log_min_duration = 0; "
+            "SET auto_explain.log_analyze = on; SET auto_explain.log_nested_statements = on; "
+            "SET client_min_messages = log"
+        )
         await run()
     finally:
         await conn.execute("RESET client_min_messages; SET auto_explain.log_min_duration = -1")
@@ -169,13 +189,15 @@ async def slowest_statements(conn: asyncpg.Connection, run: Callable[[], Awaitab
 
 def commit() -> str:
     """The commit measured, marked when the code the benchmark runs has uncommitted changes."""
+
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "benchmarks", "migrations", "platform",
-                "schema")
+
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "benchmarks", "migrations", "platform", "schema")
     return git("rev-parse", "--short", "HEAD") + (" (with uncommitted changes)" if dirty else "")
 
 
 def machine() -> str:
-    return (f"{os.cpu_count()} cores ({platform.machine()}), "
-            f"{platform.python_implementation()} {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} cores ({platform.machine()}), {platform.python_implementation()} {platform.python_version()}"
+    )

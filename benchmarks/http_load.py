@@ -52,7 +52,7 @@ from kkr.platform.importer.load import load
 from kkr.platform.settings import REPO_ROOT
 
 
-async def prepare(server_url, args: argparse.Namespace, log) -> tuple[object, dict]:  # noqa: ANN001
+async def prepare(server_url, args: argparse.Namespace, log) -> tuple[object, dict]:
     """The benchmark's database with the demo data and the scale-up; returns its URL and the row counts."""
     if args.database:
         return server_url.set(database=args.database), {"reused": True}
@@ -82,18 +82,20 @@ def _diff(a: object, b: object, path: str = "data") -> str | None:
     return None if a == b else f"{path}: {a!r:.120} vs {b!r:.120}"
 
 
-async def count_and_check(url, items, workdir: Path, definitions: Path, args, log) -> dict:  # noqa: ANN001
+async def count_and_check(url, items, workdir: Path, definitions: Path, args, log) -> dict:
     """Statements per request of the platform and the floor (one worker each), each workload's answer checked
     against its floor first; returns {workload: {"platform": n, "floor": n, "bytes": n, "floor_bytes": n}}."""
     owner_dsn = synthetic.dsn(url.set(database="postgres"))
     conn = await asyncpg.connect(owner_dsn)
-    major = int((await conn.fetchval("SHOW server_version_num"))) // 10000
+    major = int(await conn.fetchval("SHOW server_version_num")) // 10000
     await conn.close()
     found: dict[str, dict] = {}
     async with StatementLog(owner_dsn, url.database, major) as statements:
-        with servers.Platform(url, workdir, workers=1, extra_env=args.env) as platform, \
-                servers.Platform(url, workdir, workers=1, extra_env={**args.env, **UNCACHED}) as uncached, \
-                servers.Floor(url, workdir, workers=1, definitions=definitions) as floor:
+        with (
+            servers.Platform(url, workdir, workers=1, extra_env=args.env) as platform,
+            servers.Platform(url, workdir, workers=1, extra_env={**args.env, **UNCACHED}) as uncached,
+            servers.Floor(url, workdir, workers=1, definitions=definitions) as floor,
+        ):
             async with httpx.AsyncClient(timeout=300) as client:
                 for w in items:
                     headers = {"Authorization": f"Bearer {platform.token(*w.scopes)}"}
@@ -110,11 +112,14 @@ async def count_and_check(url, items, workdir: Path, definitions: Path, args, lo
                         if (where := _diff(mine.json()["data"], r.json()["data"])) is not None:
                             raise RuntimeError(f"{w.name}: the {side} answer differs from the platform's at {where}")
                     entry = found[w.name] = {"bytes": len(mine.content), "floor_bytes": len(theirs.content)}
-                    for side, send in (("platform", lambda: client.post(f"{platform.base}/graphql", json=w.body(),
-                                                                        headers=headers)),
-                                       ("uncached", lambda: client.post(f"{uncached.base}/graphql", json=w.body(),
-                                                                        headers=uncached_headers)),
-                                       ("floor", lambda: client.post(f"{floor.base}/floor/{w.name}", json=w.body()))):
+                    for side, send in (
+                        ("platform", lambda: client.post(f"{platform.base}/graphql", json=w.body(), headers=headers)),
+                        (
+                            "uncached",
+                            lambda: client.post(f"{uncached.base}/graphql", json=w.body(), headers=uncached_headers),
+                        ),
+                        ("floor", lambda: client.post(f"{floor.base}/floor/{w.name}", json=w.body())),
+                    ):
                         await asyncio.sleep(0.3)
                         mark = statements.mark()
                         for _ in range(args.count):
@@ -122,8 +127,10 @@ async def count_and_check(url, items, workdir: Path, definitions: Path, args, lo
                         await asyncio.sleep(0.5)  # the log is written asynchronously
                         n = statements.count(mark)
                         entry[side] = None if n is None else n / args.count
-                    log(f"{w.name}: same answer as the floor ({entry['bytes']:,} bytes); statements per request "
-                        f"{entry['platform']} (uncached {entry['uncached']}, floor {entry['floor']})")
+                    log(
+                        f"{w.name}: same answer as the floor ({entry['bytes']:,} bytes); statements per request "
+                        f"{entry['platform']} (uncached {entry['uncached']}, floor {entry['floor']})"
+                    )
     return found
 
 
@@ -132,27 +139,30 @@ SIDES = ("platform", "uncached", "floor")
 UNCACHED = {"RESPONSE_CACHE_ENABLED": "false"}
 
 
-def warm_up(items, platform, uncached, floor, tokens, args, workdir: Path, log) -> None:  # noqa: ANN001
+def warm_up(items, platform, uncached, floor, tokens, args, workdir: Path, log) -> None:
     """Untimed: every body of every workload to every side, 2 x workers connections for `--warm-up` seconds
     (each worker process fills its caches, PostgreSQL its buffers), so that no side's first timed round pays
     for starting cold."""
     for w in items:
-        bodies = ([w.body(**{k: v}) for k, vs in w.rotate.items() for v in vs] or [w.body()])
+        bodies = [w.body(**{k: v}) for k, vs in w.rotate.items() for v in vs] or [w.body()]
         for side, server, target, headers in _sides(w, platform, uncached, floor, tokens):
-            r = wrk_driver.run_wrk(target, bodies, headers, connections=2 * args.workers, duration=args.warm_up,
-                                   workdir=workdir)
+            r = wrk_driver.run_wrk(
+                target, bodies, headers, connections=2 * args.workers, duration=args.warm_up, workdir=workdir
+            )
             server.wait_idle()
             log(f"warm-up {w.name} {side}: {r.requests} requests")
 
 
-def _sides(w, platform, uncached, floor, tokens) -> list[tuple]:  # noqa: ANN001
-    sides = [(side, server, f"{server.base}/graphql", {"Authorization": f"Bearer {tokens[w.name, side]}"})
-             for side, server in (("platform", platform), ("uncached", uncached))]
+def _sides(w, platform, uncached, floor, tokens) -> list[tuple]:
+    sides = [
+        (side, server, f"{server.base}/graphql", {"Authorization": f"Bearer {tokens[w.name, side]}"})
+        for side, server in (("platform", platform), ("uncached", uncached))
+    ]
     sides.append(("floor", floor, f"{floor.base}/floor/{w.name}", {}))
     return sides
 
 
-async def count_on_demo(server_url, items, workdir: Path, args, log) -> dict:  # noqa: ANN001
+async def count_on_demo(server_url, items, workdir: Path, args, log) -> dict:
     """W1's statements per request computed (the `uncached` side) on a database with the demo data only, to
     compare with the scale-up's: {workload: n}.  A database of its own, dropped at the end."""
     url = await synthetic.create_database(server_url)
@@ -168,11 +178,15 @@ async def count_on_demo(server_url, items, workdir: Path, args, log) -> dict:  #
                 async with httpx.AsyncClient(timeout=300) as client:
                     for w in (w for w in items if w.name.startswith("W1")):
                         headers = {"Authorization": f"Bearer {uncached.token(*w.scopes)}"}
-                        (await client.post(f"{uncached.base}/graphql", json=w.body(), headers=headers)).raise_for_status()
+                        (
+                            await client.post(f"{uncached.base}/graphql", json=w.body(), headers=headers)
+                        ).raise_for_status()
                         await asyncio.sleep(0.3)
                         mark = statements.mark()
                         for _ in range(args.count):
-                            (await client.post(f"{uncached.base}/graphql", json=w.body(), headers=headers)).raise_for_status()
+                            (
+                                await client.post(f"{uncached.base}/graphql", json=w.body(), headers=headers)
+                            ).raise_for_status()
                         await asyncio.sleep(0.5)
                         n = statements.count(mark)
                         found[w.name] = None if n is None else n / args.count
@@ -182,26 +196,32 @@ async def count_on_demo(server_url, items, workdir: Path, args, log) -> dict:  #
         await synthetic.drop_database(url)
 
 
-def measure(items, platform, uncached, floor, args, workdir: Path, log) -> dict:  # noqa: ANN001
+def measure(items, platform, uncached, floor, args, workdir: Path, log) -> dict:
     """{(workload, concurrency, side): [WrkResult per round]}, the three sides interleaved (order rotating)."""
     results: dict[tuple, list] = {}
-    tokens = {(w.name, side): server.token(*w.scopes) for w in items
-              for side, server in (("platform", platform), ("uncached", uncached))}
+    tokens = {
+        (w.name, side): server.token(*w.scopes)
+        for w in items
+        for side, server in (("platform", platform), ("uncached", uncached))
+    }
     n = 0
     warm_up(items, platform, uncached, floor, tokens, args, workdir, log)
     for c in args.concurrency:
         for round_ in range(args.rounds):
             for w in items:
-                bodies = ([w.body(**{k: v}) for k, vs in w.rotate.items() for v in vs] or [w.body()])
+                bodies = [w.body(**{k: v}) for k, vs in w.rotate.items() for v in vs] or [w.body()]
                 sides = _sides(w, platform, uncached, floor, tokens)
-                for side, server, target, headers in sides[n % 3:] + sides[:n % 3]:
-                    r = wrk_driver.run_wrk(target, bodies, headers, connections=c, duration=args.duration,
-                                           workdir=workdir)
+                for side, server, target, headers in sides[n % 3 :] + sides[: n % 3]:
+                    r = wrk_driver.run_wrk(
+                        target, bodies, headers, connections=c, duration=args.duration, workdir=workdir
+                    )
                     results.setdefault((w.name, c, side), []).append(r)
                     waited = server.wait_idle()
-                    log(f"c={c} round {round_ + 1} {w.name} {side}: {r.rps:.1f} req/s, p50 {r.p50_ms} ms, "
+                    log(
+                        f"c={c} round {round_ + 1} {w.name} {side}: {r.rps:.1f} req/s, p50 {r.p50_ms} ms, "
                         f"p99 {r.p99_ms} ms, {r.errors} errors; idle again after {waited:.1f} s"
-                        + (f"; first error: {r.first_error}" if r.first_error else ""))
+                        + (f"; first error: {r.first_error}" if r.first_error else "")
+                    )
                 n += 1
     return results
 
@@ -215,14 +235,18 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
-def report(args, info: dict, items, counts: dict, results: dict) -> str:  # noqa: ANN001
+def report(args, info: dict, items, counts: dict, results: dict) -> str:
     rows = info["counts"]
-    data = ("reused database " + args.database if rows.get("reused") else
-            f"{rows['result']:,} results of {rows['target']:,} targets, {rows['goal']:,} goals, "
-            f"{rows['result_contract']:,} contract versions over {rows['years']} years (synthetic, plus the demo "
-            f"data), generated in {rows['generate_s']:.0f} s")
+    data = (
+        "reused database " + args.database
+        if rows.get("reused")
+        else f"{rows['result']:,} results of {rows['target']:,} targets, {rows['goal']:,} goals, "
+        f"{rows['result_contract']:,} contract versions over {rows['years']} years (synthetic, plus the demo "
+        f"data), generated in {rows['generate_s']:.0f} s"
+    )
     lines = [
-        f"### Run of {info['date']}{' — ' + args.label if args.label else ''}", "",
+        f"### Run of {info['date']}{' — ' + args.label if args.label else ''}",
+        "",
         f"- command: `{info['command']}`",
         f"- commit {info['commit']}; {harness.machine()}; {info['server']}",
         f"- servers: `kkr serve --workers {args.workers}` (ENVIRONMENT=production; twice: cached and uncached) "
@@ -234,30 +258,48 @@ def report(args, info: dict, items, counts: dict, results: dict) -> str:  # noqa
         f"- load: wrk, after {args.warm_up:g} s of untimed warm-up per workload and side, {args.rounds} round(s) "
         f"of {args.duration:g} s per workload, side and concurrency, the three sides interleaved; medians over the "
         "rounds. Statements per request: counted by PostgreSQL "
-        f"(log_statement = all), {args.count} sequential requests", "",
+        f"(log_statement = all), {args.count} sequential requests",
+        "",
     ]
-    lines += [f"- {w.name}: {w.title} ({counts[w.name]['bytes']:,} bytes; the floor's answer equal)"
-              + (f"; computed, {_fmt(counts[w.name]['uncached'])} statements per request on this data and "
-                 f"{_fmt(counts[w.name]['demo'])} on the demo data only" if "demo" in counts[w.name] else "")
-              for w in items]
-    lines += ["", "Sides: **cached** is `kkr serve` as configured by default (response cache on: a repeated request "
-              "is a hit), **uncached** the same with `RESPONSE_CACHE_ENABLED=false` (every request computed), "
-              "**floor** one hand-written statement. Ratios: throughput / the floor's.", "",
-              "| workload | c | cached req/s | p50 ms | p99 ms | uncached req/s | p50 ms | p99 ms | floor req/s "
-              "| p50 ms | p99 ms | cached / floor | uncached / floor | statements: cached, uncached (floor) | errors |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        f"- {w.name}: {w.title} ({counts[w.name]['bytes']:,} bytes; the floor's answer equal)"
+        + (
+            f"; computed, {_fmt(counts[w.name]['uncached'])} statements per request on this data and "
+            f"{_fmt(counts[w.name]['demo'])} on the demo data only"
+            if "demo" in counts[w.name]
+            else ""
+        )
+        for w in items
+    ]
+    lines += [
+        "",
+        "Sides: **cached** is `kkr serve` as configured by default (response cache on: a repeated request "
+        "is a hit), **uncached** the same with `RESPONSE_CACHE_ENABLED=false` (every request computed), "
+        "**floor** one hand-written statement. Ratios: throughput / the floor's.",
+        "",
+        "| workload | c | cached req/s | p50 ms | p99 ms | uncached req/s | p50 ms | p99 ms | floor req/s "
+        "| p50 ms | p99 ms | cached / floor | uncached / floor | statements: cached, uncached (floor) | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for w in items:
         for c in args.concurrency:
             runs = {side: results[(w.name, c, side)] for side in SIDES}
             rps = {side: _median([r.rps for r in runs[side]]) for side in SIDES}
-            cells = " | ".join(f"{_fmt(rps[side])} | {_fmt(_median([r.p50_ms for r in runs[side]]))} "
-                               f"| {_fmt(_median([r.p99_ms for r in runs[side]]))}" for side in SIDES)
-            ratios = " | ".join(_fmt(rps[side] / rps["floor"] if rps[side] and rps["floor"] else None, 3)
-                                for side in ("platform", "uncached"))
+            cells = " | ".join(
+                f"{_fmt(rps[side])} | {_fmt(_median([r.p50_ms for r in runs[side]]))} "
+                f"| {_fmt(_median([r.p99_ms for r in runs[side]]))}"
+                for side in SIDES
+            )
+            ratios = " | ".join(
+                _fmt(rps[side] / rps["floor"] if rps[side] and rps["floor"] else None, 3)
+                for side in ("platform", "uncached")
+            )
             errors = sum(r.errors for side in SIDES for r in runs[side])
             n = counts[w.name]
-            lines.append(f"| {w.name} | {c} | {cells} | {ratios} | {_fmt(n['platform'])}, {_fmt(n['uncached'])} "
-                         f"({_fmt(n['floor'])}) | {errors} |")
+            lines.append(
+                f"| {w.name} | {c} | {cells} | {ratios} | {_fmt(n['platform'])}, {_fmt(n['uncached'])} "
+                f"({_fmt(n['floor'])}) | {errors} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -269,8 +311,11 @@ async def run(args: argparse.Namespace) -> int:
     try:
         owner = await asyncpg.connect(synthetic.dsn(url))
         try:
-            items = [w for w in workloads.workloads(await workloads.choices(owner))
-                     if not args.workload or w.name in args.workload]
+            items = [
+                w
+                for w in workloads.workloads(await workloads.choices(owner))
+                if not args.workload or w.name in args.workload
+            ]
             version = await owner.fetchval("SHOW server_version")
         finally:
             await owner.close()
@@ -281,27 +326,39 @@ async def run(args: argparse.Namespace) -> int:
             counts = await count_and_check(url, items, workdir, definitions, args, log)
             for name, n in (await count_on_demo(server_url, items, workdir, args, log)).items():
                 counts[name]["demo"] = n
-            with servers.Platform(url, workdir, workers=args.workers, extra_env=args.env) as platform, \
-                    servers.Platform(url, workdir, workers=args.workers, extra_env={**args.env, **UNCACHED}) \
-                    as uncached, servers.Floor(url, workdir, workers=args.workers, definitions=definitions) as floor:
+            with (
+                servers.Platform(url, workdir, workers=args.workers, extra_env=args.env) as platform,
+                servers.Platform(url, workdir, workers=args.workers, extra_env={**args.env, **UNCACHED}) as uncached,
+                servers.Floor(url, workdir, workers=args.workers, definitions=definitions) as floor,
+            ):
                 rss_start = platform.rss_mb()
                 results = measure(items, platform, uncached, floor, args, workdir, log)
                 rss_end = platform.rss_mb()
         info = {
-            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": harness.commit(),
-            "command": " ".join([*([f"DATABASE_URL={server_url.set(drivername='postgresql')}"] if configured else []),
-                                 *(["SERVER_PACKAGES=..."] if servers.server_packages() else []),
-                                 ".venv/bin/python", "benchmarks/http_load.py", *sys.argv[1:]]),
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": harness.commit(),
+            "command": " ".join(
+                [
+                    *([f"DATABASE_URL={server_url.set(drivername='postgresql')}"] if configured else []),
+                    *(["SERVER_PACKAGES=..."] if servers.server_packages() else []),
+                    ".venv/bin/python",
+                    "benchmarks/http_load.py",
+                    *sys.argv[1:],
+                ]
+            ),
             "server": f"PostgreSQL {version} ({'DATABASE_URL, ' + str(server_url.host) if configured else 'embedded'})",
-            "counts": rows, "rss_start": rss_start, "rss_end": rss_end,
+            "counts": rows,
+            "rss_start": rss_start,
+            "rss_end": rss_end,
         }
         text = report(args, info, items, counts, results)
         print(text)
         if args.output:
             Path(args.output).write_text(text, encoding="utf-8")
         if args.raw:
-            Path(args.raw).write_text(json.dumps({"|".join(map(str, k)): [r.output for r in v]
-                                                  for k, v in results.items()}, indent=1))
+            Path(args.raw).write_text(
+                json.dumps({"|".join(map(str, k)): [r.output for r in v] for k, v in results.items()}, indent=1)
+            )
         return 0
     finally:
         if args.keep or args.database:
@@ -329,10 +386,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--database", help="reuse this kept database (no preparation; kept)")
     parser.add_argument("--quiet", action="store_true", help="print the report only")
-    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
-                        help="a setting for the platform's environment (repeatable), reported with the figures; "
-                             "the rate limit is checked on every request as in production, with a limit no "
-                             "benchmark reaches (one token subject per workload) unless given")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the platform's environment (repeatable), reported with the figures; "
+        "the rate limit is checked on every request as in production, with a limit no "
+        "benchmark reaches (one token subject per workload) unless given",
+    )
     args = parser.parse_args(argv)
     args.env = {"RATE_LIMIT_AUTHENTICATED": "1000000", **dict(item.split("=", 1) for item in args.server_env)}
     return asyncio.run(run(args))

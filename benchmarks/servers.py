@@ -68,10 +68,11 @@ class _Process:
         self.command: list[str] = []
         self.env: dict[str, str] = {}
 
-    def __enter__(self):  # noqa: ANN204 - the subclass
+    def __enter__(self):
         log = (self.workdir / f"{self.name}.log").open("ab")
-        self.process = subprocess.Popen(self.command, env=self.env, cwd=self.workdir, stdout=log,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            self.command, env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -81,8 +82,9 @@ class _Process:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.__exit__()
-                raise RuntimeError(f"{self.name} did not start; see {self.workdir / (self.name + '.log')}:\n"
-                                   + self.log()[-3000:])
+                raise RuntimeError(
+                    f"{self.name} did not start; see {self.workdir / (self.name + '.log')}:\n" + self.log()[-3000:]
+                )
             time.sleep(0.3)
 
     def _all_workers(self) -> bool:
@@ -155,16 +157,18 @@ class _Process:
             self.process.wait(timeout=10)
 
 
-async def _active_statements(url) -> int:  # noqa: ANN001 - a SQLAlchemy URL
+async def _active_statements(url) -> int:
     conn = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
     try:
-        return await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                                   " AND state = 'active' AND pid <> pg_backend_pid()")
+        return await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND state = 'active' AND pid <> pg_backend_pid()"
+        )
     finally:
         await conn.close()
 
 
-def _in_thread(coroutine):  # noqa: ANN001, ANN202 - callers run inside an event loop
+def _in_thread(coroutine):
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
 
@@ -181,7 +185,7 @@ class Platform(_Process):
 
     name = "platform"
 
-    def __init__(self, url, workdir: Path, workers: int, extra_env: dict[str, str] | None = None) -> None:  # noqa: ANN001
+    def __init__(self, url, workdir: Path, workers: int, extra_env: dict[str, str] | None = None) -> None:
         super().__init__(workdir)
         self.workers = workers
         self.database_url = url
@@ -191,21 +195,35 @@ class Platform(_Process):
         signing = workdir / f"signing-keys-{self.port}.json"
         write_key_set(signing, [generate_signing_key("EC")])
         env = {k: v for k, v in os.environ.items() if k not in ("APP_DATABASE_URL",)}
-        env.update(DATABASE_URL=url.set(drivername="postgresql").render_as_string(hide_password=False),
-                   ENVIRONMENT="production", IDP_ISSUER=IDP_ISSUER, IDP_JWKS=str(jwks), AUTH_AUDIENCE=AUDIENCE,
-                   SIGNING_KEY_FILE=str(signing), LOG_LEVEL="warning", **(extra_env or {}))
+        env.update(
+            DATABASE_URL=url.set(drivername="postgresql").render_as_string(hide_password=False),
+            ENVIRONMENT="production",
+            IDP_ISSUER=IDP_ISSUER,
+            IDP_JWKS=str(jwks),
+            AUTH_AUDIENCE=AUDIENCE,
+            SIGNING_KEY_FILE=str(signing),
+            LOG_LEVEL="warning",
+            **(extra_env or {}),
+        )
         _pythonpath(env)
         self.env = env
-        self.command = [str(KKR), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                        "--workers", str(workers)]
+        self.command = [str(KKR), "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)]
 
     def token(self, *scopes: str, subject: str = "benchmark", lifetime: int = 4 * 3600) -> str:
         """A bearer token from the benchmark's identity provider with `scopes`."""
         from authlib.jose import JsonWebToken
 
         now = int(time.time())
-        claims = {"iss": IDP_ISSUER, "aud": AUDIENCE, "sub": subject, "iat": now, "nbf": now,
-                  "exp": now + lifetime, "jti": uuid.uuid4().hex, "scope": " ".join(scopes)}
+        claims = {
+            "iss": IDP_ISSUER,
+            "aud": AUDIENCE,
+            "sub": subject,
+            "iat": now,
+            "nbf": now,
+            "exp": now + lifetime,
+            "jti": uuid.uuid4().hex,
+            "scope": " ".join(scopes),
+        }
         key = {k: v for k, v in self.idp_key.items() if k != "kid"}
         header = {"alg": self.idp_key.get("alg", "RS256"), "kid": self.idp_key["kid"], "typ": "JWT"}
         return JsonWebToken([header["alg"]]).encode(header, claims, key, check=False).decode()
@@ -217,29 +235,49 @@ class Floor(_Process):
     name = "floor"
     health = "/healthz"
 
-    def __init__(self, url, workdir: Path, workers: int, definitions: Path,  # noqa: ANN001 - a SQLAlchemy URL
-                 app_role: str = "kkr_app") -> None:
+    def __init__(
+        self,
+        url,
+        workdir: Path,
+        workers: int,
+        definitions: Path,
+        app_role: str = "kkr_app",
+    ) -> None:
         super().__init__(workdir)
         self.workers = workers
         self.database_url = url
         env = dict(os.environ)
         env["FLOOR_WORKLOADS"] = str(definitions)
         env["FLOOR_DSN"] = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        env["FLOOR_KL_DSN"] = url.set(drivername="postgresql", username=app_role, password=None) \
-            .render_as_string(hide_password=False)
+        env["FLOOR_KL_DSN"] = url.set(drivername="postgresql", username=app_role, password=None).render_as_string(
+            hide_password=False
+        )
         env["FLOOR_POOL_SIZE"] = "10"
         _pythonpath(env)
         self.env = env
-        self.command = [sys.executable, "-m", "uvicorn", "benchmarks.floor_app:create_app", "--factory",
-                        "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
-                        "--log-level", "warning", "--no-access-log"]
+        self.command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "benchmarks.floor_app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
 
 
 def loop_and_http() -> str:
     """What uvicorn's `auto` picks for the servers: uvloop/httptools when SERVER_PACKAGES has them."""
     folder = server_packages()
     have = {name: (folder and (Path(folder) / name).is_dir()) or _importable(name) for name in ("uvloop", "httptools")}
-    return (f"loop {'uvloop' if have['uvloop'] else 'asyncio'}, http {'httptools' if have['httptools'] else 'h11'}")
+    return f"loop {'uvloop' if have['uvloop'] else 'asyncio'}, http {'httptools' if have['httptools'] else 'h11'}"
 
 
 def _importable(name: str) -> bool:

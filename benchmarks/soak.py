@@ -64,8 +64,9 @@ async def drive(plan_file: Path, out_file: Path) -> None:
             started = time.perf_counter()
             status, error = 0, ""
             try:
-                response = await client.post("/graphql", content=request.body,
-                                             headers={"Content-Type": "application/json", **request.headers})
+                response = await client.post(
+                    "/graphql", content=request.body, headers={"Content-Type": "application/json", **request.headers}
+                )
                 status = response.status_code
                 if status >= 500:
                     error = response.text[:300]
@@ -93,7 +94,7 @@ def _pct(values: list[float], p: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
 
 
-def report(args, info: dict, records: list[list], rss: list[float]) -> str:  # noqa: ANN001
+def report(args, info: dict, records: list[list], rss: list[float]) -> str:
     server_errors = [r for r in records if r[2] >= 500 or r[2] == 0]
     ordinary = [r[3] for r in records if not r[1]]
     by_kind: dict[tuple[str, bool], dict[int, int]] = {}
@@ -103,7 +104,8 @@ def report(args, info: dict, records: list[list], rss: list[float]) -> str:  # n
         by_kind[(kind, is_hostile)][status] += 1
         times.setdefault(kind, []).append(seconds)
     lines = [
-        f"### Soak of {info['date']}{' — ' + args.label if args.label else ''}", "",
+        f"### Soak of {info['date']}{' — ' + args.label if args.label else ''}",
+        "",
         f"- command: `{info['command']}`",
         f"- commit {info['commit']}; {harness.machine()}; {info['server']}",
         f"- server: `kkr serve --workers {args.workers}` (ENVIRONMENT=production), uvicorn with "
@@ -116,15 +118,18 @@ def report(args, info: dict, records: list[list], rss: list[float]) -> str:  # n
         f"- ordinary requests while the hostile ones ran: {len(ordinary):,}, p50 {_pct(ordinary, 50) or 0:.0f} ms, "
         f"p99 {_pct(ordinary, 99) or 0:.0f} ms",
         f"- server memory (RSS, all processes): {rss[0]:.0f} MB at start, {max(rss):.0f} MB at most, "
-        f"{rss[-1]:.0f} MB at the end", "",
+        f"{rss[-1]:.0f} MB at the end",
+        "",
         "| kind | hostile | requests | status codes | p50 ms | p99 ms | max ms |",
         "|---|---|---:|---|---:|---:|---:|",
     ]
     for (kind, is_hostile), statuses in sorted(by_kind.items(), key=lambda item: (item[0][1], item[0][0])):
         t = times[kind]
         codes = ", ".join(f"{_STATUS.get(code, code)}: {n}" for code, n in sorted(statuses.items()))
-        lines.append(f"| {kind} | {'yes' if is_hostile else ''} | {sum(statuses.values())} | {codes} "
-                     f"| {_pct(t, 50):.0f} | {_pct(t, 99):.0f} | {max(t) * 1000:.0f} |")
+        lines.append(
+            f"| {kind} | {'yes' if is_hostile else ''} | {sum(statuses.values())} | {codes} "
+            f"| {_pct(t, 50):.0f} | {_pct(t, 99):.0f} | {max(t) * 1000:.0f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -141,18 +146,32 @@ async def run(args: argparse.Namespace) -> int:
             version = await owner.fetchval("SHOW server_version")
         finally:
             await owner.close()
-        with tempfile.TemporaryDirectory() as tmp, \
-                servers.Platform(url, Path(tmp), workers=args.workers, extra_env=env) as platform:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            servers.Platform(url, Path(tmp), workers=args.workers, extra_env=env) as platform,
+        ):
             plan_file, out_file = Path(tmp) / "plan.pickle", Path(tmp) / "records.json"
-            plan_file.write_bytes(pickle.dumps({
-                "base": platform.base, "duration": args.duration, "concurrency": args.concurrency,
-                "hostile_share": args.hostile, "seed": args.seed, "timeout": 120,
-                "max_body_bytes": int(env.get("MAX_BODY_BYTES", 1 << 20)),
-                "ordinary": hostile.ordinary(platform, found), "hostile": hostile.hostile(platform)}))
+            plan_file.write_bytes(
+                pickle.dumps(
+                    {
+                        "base": platform.base,
+                        "duration": args.duration,
+                        "concurrency": args.concurrency,
+                        "hostile_share": args.hostile,
+                        "seed": args.seed,
+                        "timeout": 120,
+                        "max_body_bytes": int(env.get("MAX_BODY_BYTES", 1 << 20)),
+                        "ordinary": hostile.ordinary(platform, found),
+                        "hostile": hostile.hostile(platform),
+                    }
+                )
+            )
             rss = [platform.rss_mb()]
             log(f"driving {args.concurrency} connections for {args.duration:g} s (RSS {rss[0]:.0f} MB) ...")
-            driver = subprocess.Popen([sys.executable, "-m", "benchmarks.soak", "--drive", str(plan_file),
-                                       str(out_file)], cwd=Path(__file__).resolve().parent.parent)
+            driver = subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.soak", "--drive", str(plan_file), str(out_file)],
+                cwd=Path(__file__).resolve().parent.parent,
+            )
             while driver.poll() is None:
                 time.sleep(2)
                 rss.append(platform.rss_mb())
@@ -162,10 +181,18 @@ async def run(args: argparse.Namespace) -> int:
             records = json.loads(out_file.read_text())
             server_log = platform.log()
         info = {
-            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": harness.commit(), "env": env,
-            "command": " ".join([*([f"DATABASE_URL={server_url.set(drivername='postgresql')}"] if configured else []),
-                                 *(["SERVER_PACKAGES=..."] if servers.server_packages() else []),
-                                 ".venv/bin/python", "benchmarks/soak.py", *sys.argv[1:]]),
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": harness.commit(),
+            "env": env,
+            "command": " ".join(
+                [
+                    *([f"DATABASE_URL={server_url.set(drivername='postgresql')}"] if configured else []),
+                    *(["SERVER_PACKAGES=..."] if servers.server_packages() else []),
+                    ".venv/bin/python",
+                    "benchmarks/soak.py",
+                    *sys.argv[1:],
+                ]
+            ),
             "server": f"PostgreSQL {version} ({'DATABASE_URL, ' + str(server_url.host) if configured else 'embedded'})",
         }
         text = report(args, info, records, rss)
@@ -196,8 +223,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=10, help="contract years of the scale-up (10)")
     parser.add_argument("--slots", type=int, default=1, help="targets per indicator and quarter (1)")
     parser.add_argument("--seed", type=float, default=0.42, help="seed of the data and of the request mix")
-    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
-                        help=f"a platform setting (repeatable; defaults {SOAK_ENV})")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=f"a platform setting (repeatable; defaults {SOAK_ENV})",
+    )
     parser.add_argument("--label", help="a note for the report's heading")
     parser.add_argument("--output", metavar="FILE", help="also write the Markdown report to FILE")
     parser.add_argument("--server-log", metavar="FILE", help="write the server's log to FILE")

@@ -76,11 +76,12 @@ def _global_id(type_name: str, row_id: object) -> str:
     return base64.b64encode(f"{type_name}:{row_id}".encode()).decode()
 
 
-async def choices(conn) -> dict[str, Any]:  # noqa: ANN001 - an asyncpg connection (owner)
+async def choices(conn) -> dict[str, Any]:
     """What the workloads ask for, found in the benchmark's database."""
     agreement, code = await conn.fetchrow(
         "SELECT ng.framework_agreement_slug, ng.code FROM goal g JOIN national_goal ng ON ng.id = g.national_goal_id "
-        "GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2 LIMIT 1")
+        "GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2 LIMIT 1"
+    )
     targets = await conn.fetch(f"""
         SELECT t.id FROM target t
         JOIN indicator i ON i.tenant_id = t.tenant_id AND i.id = t.indicator_id
@@ -99,22 +100,60 @@ async def choices(conn) -> dict[str, Any]:  # noqa: ANN001 - an asyncpg connecti
 def workloads(found: dict[str, Any]) -> list[Workload]:
     reader = ("region:sjaelland:read",)
     return [
-        Workload("W1-year", "Dashboard, region sjaelland, year 2020", DASHBOARD, {"region": "sjaelland", "year": 2020},
-                 reader, floor_sql.DASHBOARD, ("region", "year")),
-        Workload("W1-all", "Dashboard, region sjaelland, all years", DASHBOARD, {"region": "sjaelland"},
-                 reader, floor_sql.DASHBOARD, ("region", "year")),
-        Workload("W2", f"KL: benchmarkSeries of national goal {found['agreement']}/{found['code']}, all hubs and years",
-                 SERIES, {"agreement": found["agreement"], "code": found["code"]}, ("benchmark:read",),
-                 floor_sql.SERIES, ("agreement", "code"), floor_role="kl"),
-        Workload("W3", "Ministry: aggregate year x goal category (rollup), all measures, disclosure control",
-                 AGGREGATE, {"units": ["count"]}, ("aggregates:read",), floor_sql.AGGREGATE, ("units",)),
-        Workload("W4", "reportResult: a new revision of a target's result (region sjaelland, write)", REPORT,
-               {"target": found["targets"][0], "value": "42"}, ("region:sjaelland:write",), floor_sql.REPORT,
-               ("target", "value"), rotate={"target": found["targets"]}, write=True),
+        Workload(
+            "W1-year",
+            "Dashboard, region sjaelland, year 2020",
+            DASHBOARD,
+            {"region": "sjaelland", "year": 2020},
+            reader,
+            floor_sql.DASHBOARD,
+            ("region", "year"),
+        ),
+        Workload(
+            "W1-all",
+            "Dashboard, region sjaelland, all years",
+            DASHBOARD,
+            {"region": "sjaelland"},
+            reader,
+            floor_sql.DASHBOARD,
+            ("region", "year"),
+        ),
+        Workload(
+            "W2",
+            f"KL: benchmarkSeries of national goal {found['agreement']}/{found['code']}, all hubs and years",
+            SERIES,
+            {"agreement": found["agreement"], "code": found["code"]},
+            ("benchmark:read",),
+            floor_sql.SERIES,
+            ("agreement", "code"),
+            floor_role="kl",
+        ),
+        Workload(
+            "W3",
+            "Ministry: aggregate year x goal category (rollup), all measures, disclosure control",
+            AGGREGATE,
+            {"units": ["count"]},
+            ("aggregates:read",),
+            floor_sql.AGGREGATE,
+            ("units",),
+        ),
+        Workload(
+            "W4",
+            "reportResult: a new revision of a target's result (region sjaelland, write)",
+            REPORT,
+            {"target": found["targets"][0], "value": "42"},
+            ("region:sjaelland:write",),
+            floor_sql.REPORT,
+            ("target", "value"),
+            rotate={"target": found["targets"]},
+            write=True,
+        ),
         Workload("W5", "{ regions { slug name } }", REGIONS, {}, reader, floor_sql.REGIONS),
     ]
 
 
 def write_definitions(items: list[Workload], path: Path) -> None:
     """What the floor app serves: each workload's statement and parameter names (a JSON file)."""
-    path.write_text(json.dumps({w.name: {"sql": w.floor_sql, "params": list(w.floor_params), "role": w.floor_role} for w in items}))
+    path.write_text(
+        json.dumps({w.name: {"sql": w.floor_sql, "params": list(w.floor_params), "role": w.floor_role} for w in items})
+    )

@@ -86,6 +86,7 @@ def _ms(value: str) -> float:
 
 def parse(output: str, connections: int) -> WrkResult:
     """Requests/sec, the 50 % and 99 % latencies, completed requests and errors of wrk's `--latency` output."""
+
     def percentile(p: str) -> float | None:
         m = re.search(rf"^\s+{p}%\s+([\d.]+(?:us|ms|s|m))\s*$", output, re.M)
         return _ms(m.group(1)) if m else None
@@ -98,19 +99,49 @@ def parse(output: str, connections: int) -> WrkResult:
     if sock:
         errors += sum(int(n) for n in sock.groups())
     example = re.search(r"^First error: (.*)$", output, re.M)
-    return WrkResult(connections, float(rps.group(1)) if rps else 0.0, percentile("50"), percentile("99"),
-                     int(done.group(1)) if done else 0, errors, output, example.group(1) if example else "")
+    return WrkResult(
+        connections,
+        float(rps.group(1)) if rps else 0.0,
+        percentile("50"),
+        percentile("99"),
+        int(done.group(1)) if done else 0,
+        errors,
+        output,
+        example.group(1) if example else "",
+    )
 
 
-def run_wrk(url: str, bodies: list[dict], headers: dict[str, str], *, connections: int, duration: float,
-            workdir: Path, timeout_s: int = 60, threads: int = 2) -> WrkResult:
+def run_wrk(
+    url: str,
+    bodies: list[dict],
+    headers: dict[str, str],
+    *,
+    connections: int,
+    duration: float,
+    workdir: Path,
+    timeout_s: int = 60,
+    threads: int = 2,
+) -> WrkResult:
     wrk = shutil.which("wrk")
     if wrk is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
     script = workdir / "request.lua"
     script.write_text(lua_script(bodies, {"Content-Type": "application/json", **headers}), encoding="utf-8")
-    command = [wrk, "-t", str(max(1, min(threads, connections))), "-c", str(connections),
-               "-d", f"{max(1, round(duration))}s", "--timeout", f"{timeout_s}s", "--latency", "-s", str(script), url]
+    command = [
+        wrk,
+        "-t",
+        str(max(1, min(threads, connections))),
+        "-c",
+        str(connections),
+        "-d",
+        f"{max(1, round(duration))}s",
+        "--timeout",
+        f"{timeout_s}s",
+        "--latency",
+        "-s",
+        str(script),
+        url,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=duration + timeout_s + 30)
     if done.returncode != 0 or "GraphQL errors:" not in done.stdout:  # a Lua error: wrk runs without the script
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr[-2000:]}")

@@ -15,12 +15,12 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
+def include_object(obj, name, type_, reflected, compare_to):
     # Generated tsvector columns are compared by expression only at creation time.
     return True
 
 
-def run_on(connection) -> None:  # noqa: ANN001
+def run_on(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

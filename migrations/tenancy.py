@@ -72,8 +72,12 @@ CREATE FUNCTION kkr_audit() RETURNS trigger
 DROP_FUNCTIONS: tuple[str, ...] = tuple(
     f"DROP FUNCTION IF EXISTS {signature}"
     for signature in (
-        "kkr_audit()", "kkr_danish_sort_key(text)", "kkr_flag(text)", "kkr_write_tenants()",
-        "kkr_read_tenants()", "kkr_setting_list(text)",
+        "kkr_audit()",
+        "kkr_danish_sort_key(text)",
+        "kkr_flag(text)",
+        "kkr_write_tenants()",
+        "kkr_read_tenants()",
+        "kkr_setting_list(text)",
     )
 )
 

@@ -19,15 +19,14 @@ from kkr.schema.masking import presenter_for
 from kkr.schema.schema import schema
 
 from . import failures
-
 from .auth.http import bearer_auth_middleware, identity_of
 from .auth.routes import auth_routes, setup_auth, teardown_auth
 from .context import RequestContext
+from .cors import cors
 from .database import Database, resolve_urls
 from .exports import export_routes
 from .graphiql import OfflineGraphiQL, graphiql_routes
 from .graphql_http import JSON, GraphQLOverHTTP, _content_type, negotiate
-from .cors import cors
 from .rate_limits import rate_limited
 from .readiness import healthz, readyz
 from .request_limits import RequestLimits
@@ -83,10 +82,10 @@ class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL):
     def _unavailable(self, request: Request) -> Response:
         media_type = _content_type(negotiate(request.headers.get("accept")) or JSON)
         name, value = failures.retry_after(self.settings.db_retry_after_seconds)
-        body = failures.error_body(failures.UNAVAILABLE_MESSAGE, failures.SERVICE_UNAVAILABLE,
-                                   getattr(request.state, "request_id", None))
-        return Response(body,
-                        status_code=503, media_type=media_type, headers={name: value})
+        body = failures.error_body(
+            failures.UNAVAILABLE_MESSAGE, failures.SERVICE_UNAVAILABLE, getattr(request.state, "request_id", None)
+        )
+        return Response(body, status_code=503, media_type=media_type, headers={name: value})
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
@@ -110,8 +109,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route("/graphql", graphql, methods=["GET", "POST"],
-              middleware=[bearer_auth_middleware(), rate_limited(with_data_versions=True), cached_responses()]),
+        Route(
+            "/graphql",
+            graphql,
+            methods=["GET", "POST"],
+            middleware=[bearer_auth_middleware(), rate_limited(with_data_versions=True), cached_responses()],
+        ),
         *auth_routes(),
         *export_routes(settings),
         *graphiql_routes(settings),
@@ -119,8 +122,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     middleware = [
         cors(settings),  # outermost: every answer, refusals included, carries the CORS headers
         # Request id, time limit, the last-resort JSON answer and the failed request's log line.
-        Middleware(RequestEnvelope, request_timeout_seconds=settings.request_timeout_seconds,
-                   retry_after_seconds=settings.db_retry_after_seconds),
+        Middleware(
+            RequestEnvelope,
+            request_timeout_seconds=settings.request_timeout_seconds,
+            retry_after_seconds=settings.db_retry_after_seconds,
+        ),
         Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -23,6 +23,12 @@ MAX_AGE = 600
 
 def cors(settings: Settings) -> Middleware:
     """The CORS middleware for `settings.cors_allowed_origins`."""
-    return Middleware(CORSMiddleware, allow_origins=list(settings.cors_allowed_origins),
-                      allow_methods=["GET", "POST"], allow_headers=list(ALLOW_HEADERS),
-                      expose_headers=list(EXPOSE_HEADERS), allow_credentials=False, max_age=MAX_AGE)
+    return Middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_allowed_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=list(ALLOW_HEADERS),
+        expose_headers=list(EXPOSE_HEADERS),
+        allow_credentials=False,
+        max_age=MAX_AGE,
+    )

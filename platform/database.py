@@ -63,8 +63,9 @@ _SET_CONTEXT = text(
 )
 
 
-async def apply_tenant_context(session: AsyncSession, ctx: TenantContext, *,
-                               statement_timeout_ms: int | None = None) -> None:
+async def apply_tenant_context(
+    session: AsyncSession, ctx: TenantContext, *, statement_timeout_ms: int | None = None
+) -> None:
     """State the tenant context for the current transaction (local to it), and its statement timeout
     (milliseconds; None keeps the server's)."""
     await session.execute(
@@ -85,9 +86,12 @@ class DatabaseUnavailable(Exception):
 
 #: asyncpg's errors that mean the server is gone or refuses connections (SQLSTATE classes 08, 57P0x, 53300).
 _UNREACHABLE = (
-    asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.CrashShutdownError,
-    asyncpg.exceptions.TooManyConnectionsError, asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
 )
 
 
@@ -146,9 +150,16 @@ class Database:
     the request context; `connect_timeout` bounds each new connection; `retry_after` is how long the
     database counts as unavailable after a failed connection (`mark_unavailable`)."""
 
-    def __init__(self, url: str | URL, *, pool_size: int = 10, echo: bool = False,
-                 connect_timeout: float = 10, statement_timeout: float | None = None,
-                 retry_after: float = 2) -> None:
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        pool_size: int = 10,
+        echo: bool = False,
+        connect_timeout: float = 10,
+        statement_timeout: float | None = None,
+        retry_after: float = 2,
+    ) -> None:
         self.engine: AsyncEngine = create_async_engine(
             async_url(url),
             pool_size=pool_size,
@@ -168,8 +179,13 @@ class Database:
     @classmethod
     def from_settings(cls, url: str | URL, settings: Settings) -> Database:
         """The API's database: pool size, connect and statement timeouts from the settings."""
-        return cls(url, pool_size=settings.db_pool_size, connect_timeout=settings.db_connect_timeout_seconds,
-                   statement_timeout=settings.statement_timeout_seconds, retry_after=settings.db_retry_after_seconds)
+        return cls(
+            url,
+            pool_size=settings.db_pool_size,
+            connect_timeout=settings.db_connect_timeout_seconds,
+            statement_timeout=settings.statement_timeout_seconds,
+            retry_after=settings.db_retry_after_seconds,
+        )
 
     def mark_unavailable(self) -> None:
         """Remember that the server could not be reached: for `retry_after` seconds, fail at once.  Failures
@@ -243,10 +259,10 @@ async def discard(session: AsyncSession) -> None:
         async with asyncio.timeout(DISCARD_TIMEOUT_SECONDS):  # a server that no longer answers
             await session.rollback()
             await session.close()
-    except Exception:  # noqa: BLE001 - the connection is broken; drop it
+    except Exception:
         try:
             await session.invalidate()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
 
@@ -267,7 +283,8 @@ async def fetch_row(engine: AsyncEngine, sql: str, *args: object) -> asyncpg.Rec
                 if isinstance(exc, asyncpg.PostgresError) and not driver.is_closed():  # type: ignore[union-attr]
                     raise
                 await conn.invalidate()
-                if attempt == 2 or not isinstance(exc, (asyncpg.ConnectionDoesNotExistError,
-                                                        asyncpg.InterfaceError, ConnectionError)):
+                if attempt == 2 or not isinstance(
+                    exc, (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, ConnectionError)
+                ):
                     raise
     raise AssertionError("unreachable")  # pragma: no cover

@@ -67,7 +67,7 @@ def stop() -> None:
         data_dir, server = _servers.popitem()
         try:
             server.cleanup()  # type: ignore[attr-defined]  # reference-counted: stops only if we are the last user
-        except Exception:  # noqa: BLE001 - shutting down: report, never mask the original exit
+        except Exception:
             log.exception("could not stop the embedded PostgreSQL in %s", data_dir)
         else:
             log.info("released the embedded PostgreSQL in %s", data_dir)
@@ -108,8 +108,10 @@ def _signals_deferred() -> Iterator[None]:
         yield
         return
     received: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, frame: received.append(signum))
-                for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        sig: signal.signal(sig, lambda signum, frame: received.append(signum))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     finally:

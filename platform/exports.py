@@ -77,16 +77,23 @@ def render_csv(table: service.AggregateTable) -> str:
     request = table.request
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([d.value for d in request.group_by] + [m.value for m in request.measures]
-                    + ["contributors", "status", "reason"])
+    writer.writerow(
+        [d.value for d in request.group_by] + [m.value for m in request.measures] + ["contributors", "status", "reason"]
+    )
     for cell in table.cells:
-        withheld = cell.order_statistics_withheld and not cell.suppressed and any(
-            m in ORDER_STATISTICS for m in request.measures)
+        withheld = (
+            cell.order_statistics_withheld
+            and not cell.suppressed
+            and any(m in ORDER_STATISTICS for m in request.measures)
+        )
         writer.writerow(
             [_category(v, t) if t or v is not None else "" for v, t in zip(cell.values, cell.totals, strict=True)]
             + [_text(cell.measure(m), _hidden(cell, m)) for m in request.measures]
-            + [_text(cell.contributors, cell.suppressed), SUPPRESSED if cell.suppressed else "",
-               cell.reason or (WITHHELD if withheld else "")]
+            + [
+                _text(cell.contributors, cell.suppressed),
+                SUPPRESSED if cell.suppressed else "",
+                cell.reason or (WITHHELD if withheld else ""),
+            ]
         )
     return out.getvalue()
 
@@ -127,8 +134,10 @@ def render_jsonstat(table: service.AggregateTable) -> dict[str, Any]:
                 values[index + m] = float(value) if isinstance(value, Decimal) else value
     labels = {TOTAL: "Total", NO_VALUE: "No value"}
     dimension: dict[str, Any] = {
-        name: {"label": name.replace("_", " "),
-               "category": {"index": cats, "label": {c: labels.get(c, c) for c in cats}}}
+        name: {
+            "label": name.replace("_", " "),
+            "category": {"index": cats, "label": {c: labels.get(c, c) for c in cats}},
+        }
         for name, cats in zip(ids, categories, strict=True)
     }
     role: dict[str, list[str]] = {"metric": ["measure"]}
@@ -151,9 +160,11 @@ def render_jsonstat(table: service.AggregateTable) -> dict[str, Any]:
         "extension": {
             "reason": reasons,
             "contributor": service.CONTRIBUTORS[request.family],
-            "disclosure": {"minContributors": rules.min_contributors,
-                           "dominance": [{"n": n, "k": k} for n, k in rules.dominance],
-                           "protectionPercent": rules.protection_pct},
+            "disclosure": {
+                "minContributors": rules.min_contributors,
+                "dominance": [{"n": n, "k": k} for n, k in rules.dominance],
+                "protectionPercent": rules.protection_pct,
+            },
         },
     }
 
@@ -167,19 +178,28 @@ async def aggregates_export(request: Request, settings: Settings) -> Response:
         return _error(403, "forbidden", "This export needs the aggregates:read scope.")
     params = {name: request.query_params.getlist(name) for name in request.query_params}
     if is_logged(identity):
-        await record_access(request.app.state.db, identity, operation_name=f"GET {request.url.path}",
-                            document=f"{request.url.path}?{request.url.query}", variables=params or None)
+        await record_access(
+            request.app.state.db,
+            identity,
+            operation_name=f"GET {request.url.path}",
+            document=f"{request.url.path}?{request.url.query}",
+            variables=params or None,
+        )
     try:
         aggregate_request = service.request_from_query(params)
         async with request.app.state.db.transaction(identity.tenant_context(), read_only=True) as session:
-            table = await service.run_aggregate(session, aggregate_request,
-                                                service.DisclosureRules.from_settings(settings))
+            table = await service.run_aggregate(
+                session, aggregate_request, service.DisclosureRules.from_settings(settings)
+            )
     except service.AggregateInputError as exc:
         argument = exc.argument.removeprefix("filter.")
         return _error(400, "bad_request", f"Parameter '{argument}': {exc.detail}", parameter=argument)
     if request.url.path.endswith(".csv"):
-        return Response(render_csv(table), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="aggregates.csv"'})
+        return Response(
+            render_csv(table),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="aggregates.csv"'},
+        )
     return JSONResponse(render_jsonstat(table))
 
 

@@ -31,13 +31,17 @@ SHUTTING_DOWN_MESSAGE = "The server is shutting down; send the request again (it
 
 
 def request_timeout_message(seconds: float) -> str:
-    return (f"The request took longer than the limit of {seconds:g} s (setting REQUEST_TIMEOUT_SECONDS) and was "
-            "stopped; ask for less at a time.")
+    return (
+        f"The request took longer than the limit of {seconds:g} s (setting REQUEST_TIMEOUT_SECONDS) and was "
+        "stopped; ask for less at a time."
+    )
 
 
 def statement_timeout_message(seconds: float) -> str:
-    return (f"A database statement of this field took longer than the limit of {seconds:g} s (setting "
-            "STATEMENT_TIMEOUT_SECONDS) and was cancelled; ask for less at a time.")
+    return (
+        f"A database statement of this field took longer than the limit of {seconds:g} s (setting "
+        "STATEMENT_TIMEOUT_SECONDS) and was cancelled; ask for less at a time."
+    )
 
 
 def is_statement_timeout(exc: BaseException | None) -> bool:

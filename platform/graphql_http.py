@@ -125,8 +125,9 @@ def is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
 
 
-def _error_response(status: int, message: str, media_type: str, headers: dict[str, str] | None = None,
-                    code: str | None = None) -> Response:
+def _error_response(
+    status: int, message: str, media_type: str, headers: dict[str, str] | None = None, code: str | None = None
+) -> Response:
     error: dict[str, Any] = {"message": message}
     if code:
         error["extensions"] = {"code": code}
@@ -145,8 +146,10 @@ EXAMPLE = 'send {"query": "...", "variables": {...}, "operationName": "..."}'
 
 
 def _too_deep(what: str, max_depth: int) -> MalformedRequest:
-    return MalformedRequest(f"{what} nests arrays and objects more than {max_depth} levels deep (the limit, "
-                            "setting MAX_JSON_DEPTH); send flatter variables.")
+    return MalformedRequest(
+        f"{what} nests arrays and objects more than {max_depth} levels deep (the limit, "
+        "setting MAX_JSON_DEPTH); send flatter variables."
+    )
 
 
 def _json_parameter(name: str, text: str | None, max_depth: int) -> Any:
@@ -174,7 +177,8 @@ async def _request_parameters(request: Request, max_depth: int) -> dict[str, Any
     if request.method == "GET":
         params = request.query_params
         parameters: dict[str, Any] = {
-            "query": params.get("query"), "operationName": params.get("operationName"),
+            "query": params.get("query"),
+            "operationName": params.get("operationName"),
             "variables": _json_parameter("variables", params.get("variables"), max_depth),
             "extensions": _json_parameter("extensions", params.get("extensions"), max_depth),
         }
@@ -188,14 +192,17 @@ async def _request_parameters(request: Request, max_depth: int) -> dict[str, Any
         if isinstance(parameters, (dict, list)) and json_too_deep(parameters, max_depth):
             raise _too_deep("The request body", max_depth)
         if isinstance(parameters, list):
-            raise MalformedRequest("Batching is not supported: send one GraphQL request (a JSON object, not an "
-                                   "array) per HTTP request.")
+            raise MalformedRequest(
+                "Batching is not supported: send one GraphQL request (a JSON object, not an array) per HTTP request."
+            )
         if not isinstance(parameters, dict):
             raise MalformedRequest(f"The request body must be a JSON object: {EXAMPLE}.")
     query = parameters.get("query")
     if query is None or query == "":
-        raise MalformedRequest("The request has no `query` (the GraphQL document): "
-                               + ("add a `query` parameter to the URL." if request.method == "GET" else EXAMPLE + "."))
+        raise MalformedRequest(
+            "The request has no `query` (the GraphQL document): "
+            + ("add a `query` parameter to the URL." if request.method == "GET" else EXAMPLE + ".")
+        )
     if not isinstance(query, str):
         raise MalformedRequest("`query` must be a string (the GraphQL document).")
     for name in ("variables", "extensions"):
@@ -237,8 +244,9 @@ class GraphQLOverHTTP:
         if request.method == "POST":
             content_type, _ = parse_content_type(request.headers.get("content-type") or "")
             if content_type != JSON:
-                return _error_response(415, f"Unsupported Media Type: send the request body as {JSON}.", media_type,
-                                       {"Accept-Post": JSON})
+                return _error_response(
+                    415, f"Unsupported Media Type: send the request body as {JSON}.", media_type, {"Accept-Post": JSON}
+                )
         if request.method not in ("GET", "POST"):
             return None
         try:
@@ -252,17 +260,27 @@ class GraphQLOverHTTP:
         # From here on the HTTP request is well-formed: a GraphQL request error is 200 with application/json.
         request_error = 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
         if operation_name is None and len(operations) > 1:
-            return _error_response(request_error, "Must provide operationName if the document contains several "
-                                   "operations.", media_type, code="BAD_REQUEST")
+            return _error_response(
+                request_error,
+                "Must provide operationName if the document contains several operations.",
+                media_type,
+                code="BAD_REQUEST",
+            )
         chosen = [op for op in operations if operation_name is None or (op.name and op.name.value == operation_name)]
         if not chosen:
             names = ", ".join(f'"{op.name.value}"' for op in operations if op.name) or "only an unnamed operation"
-            return _error_response(request_error, f'Unknown operation named "{operation_name}": the document '
-                                   f"defines {names}.", media_type, code="BAD_REQUEST")
+            return _error_response(
+                request_error,
+                f'Unknown operation named "{operation_name}": the document defines {names}.',
+                media_type,
+                code="BAD_REQUEST",
+            )
         request.state.graphql_operation = chosen[0]
         if request.method == "GET" and chosen[0].operation is not OperationType.QUERY:
             return _error_response(
-                405, f"Method Not Allowed: a {chosen[0].operation.value} must be sent with POST.", media_type,
+                405,
+                f"Method Not Allowed: a {chosen[0].operation.value} must be sent with POST.",
+                media_type,
                 {"Allow": "POST"},
             )
         return None

@@ -24,7 +24,7 @@ async def _run(url: str | URL, action: str, revision: str) -> None:
     try:
         async with engine.begin() as connection:
 
-            def run(sync_connection) -> None:  # noqa: ANN001
+            def run(sync_connection) -> None:
                 config = alembic_config()
                 config.attributes["connection"] = sync_connection
                 getattr(command, action)(config, revision)

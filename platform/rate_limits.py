@@ -41,8 +41,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .auth.http import identity_of
-from .database import fetch_row
 from .auth.identity import Identity
+from .database import fetch_row
 from .graphql_http import JSON, _content_type, negotiate
 from .response_cache import DATA_VERSIONS, readable_tenants, versions_sql
 
@@ -54,8 +54,10 @@ BACKOFF_SECONDS = 5.0
 
 _HIT = "SELECT allowed, retry_after FROM kkr_rate_limit($1, $2, $3, $4)"
 #: The same, and the response cache's data versions of the tenants in $5, in one round trip.
-_HIT_AND_VERSIONS = (f"SELECT hit.allowed, hit.retry_after, ({versions_sql('$5')}) AS versions"
-                     " FROM kkr_rate_limit($1, $2, $3, $4) AS hit")
+_HIT_AND_VERSIONS = (
+    f"SELECT hit.allowed, hit.retry_after, ({versions_sql('$5')}) AS versions"
+    " FROM kkr_rate_limit($1, $2, $3, $4) AS hit"
+)
 _MAX_KEY = 200
 
 log = logging.getLogger("kkr.rate_limits")
@@ -79,8 +81,15 @@ class RateLimiter:
         self._paused_until = 0.0
         self._calls: set[asyncio.Task[Decision]] = set()
 
-    async def hit(self, bucket: str, max_hits: int, window_seconds: int, *, consume: bool = True,
-                  versions_of: frozenset[str] | None | bool = False) -> Decision | None:
+    async def hit(
+        self,
+        bucket: str,
+        max_hits: int,
+        window_seconds: int,
+        *,
+        consume: bool = True,
+        versions_of: frozenset[str] | bool | None = False,
+    ) -> Decision | None:
         """Count one hit of `bucket` if it is allowed (with `consume` false: only ask whether it would be).
         `versions_of` (tenants, None: all; False: not asked): also read their data versions for the response
         cache in the same statement (`Decision.versions`).
@@ -101,8 +110,9 @@ class RateLimiter:
             return None
         return call.result()
 
-    async def _call(self, bucket: str, max_hits: int, window_seconds: int, consume: bool,
-                    versions_of: frozenset[str] | None | bool) -> Decision:
+    async def _call(
+        self, bucket: str, max_hits: int, window_seconds: int, consume: bool, versions_of: frozenset[str] | bool | None
+    ) -> Decision:
         if versions_of is False:
             row = await fetch_row(self.engine, _HIT, bucket, max_hits, window_seconds, consume)
         else:
@@ -154,15 +164,27 @@ def bucket_of(identity: Identity, client: tuple[str, int] | None) -> str:
     return address_key(client)
 
 
-def refusal_body(style: str, setting: str, max_hits: int, window: int, retry_after: int,
-                 who: str) -> dict[str, Any]:
-    message = (f"Too many requests: {who} sent more than {max_hits} requests in {window} s (the limit, setting "
-               f"{setting}); retry in {retry_after} s.")
+def refusal_body(style: str, setting: str, max_hits: int, window: int, retry_after: int, who: str) -> dict[str, Any]:
+    message = (
+        f"Too many requests: {who} sent more than {max_hits} requests in {window} s (the limit, setting "
+        f"{setting}); retry in {retry_after} s."
+    )
     if style == "oauth":
         return {"error": "temporarily_unavailable", "error_description": message}
-    return {"errors": [{"message": message, "extensions": {
-        "code": RATE_LIMITED, "limit": setting, "max": max_hits, "windowSeconds": window, "retryAfter": retry_after,
-    }}]}
+    return {
+        "errors": [
+            {
+                "message": message,
+                "extensions": {
+                    "code": RATE_LIMITED,
+                    "limit": setting,
+                    "max": max_hits,
+                    "windowSeconds": window,
+                    "retryAfter": retry_after,
+                },
+            }
+        ]
+    }
 
 
 class RateLimit:
@@ -183,28 +205,44 @@ class RateLimit:
             return
         identity = identity_of(Request(scope))
         authenticated = not identity.is_anonymous
-        setting, max_hits = (("RATE_LIMIT_AUTHENTICATED", settings.rate_limit_authenticated) if authenticated
-                             else ("RATE_LIMIT_ANONYMOUS", settings.rate_limit_anonymous))
+        setting, max_hits = (
+            ("RATE_LIMIT_AUTHENTICATED", settings.rate_limit_authenticated)
+            if authenticated
+            else ("RATE_LIMIT_ANONYMOUS", settings.rate_limit_anonymous)
+        )
         window = settings.rate_limit_window_seconds
-        versions_of = (readable_tenants(identity, settings)
-                       if self.with_data_versions and getattr(state, "response_cache", None) is not None else False)
-        decision = await state.rate_limiter.hit(bucket_of(identity, scope.get("client")), max_hits, window,
-                                                versions_of=versions_of)
+        versions_of = (
+            readable_tenants(identity, settings)
+            if self.with_data_versions and getattr(state, "response_cache", None) is not None
+            else False
+        )
+        decision = await state.rate_limiter.hit(
+            bucket_of(identity, scope.get("client")), max_hits, window, versions_of=versions_of
+        )
         if decision is None or decision.allowed:
             if decision is not None and decision.versions is not None:
                 scope.setdefault("state", {})[DATA_VERSIONS] = decision.versions
             await self.app(scope, receive, send)
             return
         who = "this client" if authenticated else "this address"
-        await self._refuse(scope, send, refusal_body(self.style, setting, max_hits, window, decision.retry_after, who),
-                           decision.retry_after)
+        await self._refuse(
+            scope,
+            send,
+            refusal_body(self.style, setting, max_hits, window, decision.retry_after, who),
+            decision.retry_after,
+        )
 
     async def _refuse(self, scope: Scope, send: Send, body: dict[str, Any], retry_after: int) -> None:
-        media_type = JSON if self.style == "oauth" else _content_type(negotiate(Request(scope).headers.get("accept"))
-                                                                      or JSON)
+        media_type = (
+            JSON if self.style == "oauth" else _content_type(negotiate(Request(scope).headers.get("accept")) or JSON)
+        )
         payload = json.dumps(body).encode()
-        headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(payload)).encode()),
-                   (b"retry-after", str(retry_after).encode()), (b"cache-control", b"no-store")]
+        headers = [
+            (b"content-type", media_type.encode()),
+            (b"content-length", str(len(payload)).encode()),
+            (b"retry-after", str(retry_after).encode()),
+            (b"cache-control", b"no-store"),
+        ]
         await send({"type": "http.response.start", "status": 429, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 

@@ -36,8 +36,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 def _not_ready(reason: str, retry_after: float, **details: object) -> JSONResponse:
     name, value = failures.retry_after(retry_after)
-    return JSONResponse({"status": "not ready", "reason": reason, **details}, status_code=503,
-                        headers={name: value})
+    return JSONResponse({"status": "not ready", "reason": reason, **details}, status_code=503, headers={name: value})
 
 
 async def readyz(request: Request) -> JSONResponse:
@@ -62,6 +61,10 @@ async def readyz(request: Request) -> JSONResponse:
         log.warning("readiness: alembic_version not readable: %s", type(exc.orig).__name__)
         return _not_ready("migrations not at head", settings.db_retry_after_seconds, head=head, current=None)
     if current != [head]:
-        return _not_ready("migrations not at head", settings.db_retry_after_seconds, head=head,
-                          current=current[0] if len(current) == 1 else current)
+        return _not_ready(
+            "migrations not at head",
+            settings.db_retry_after_seconds,
+            head=head,
+            current=current[0] if len(current) == 1 else current,
+        )
     return JSONResponse({"status": "ready", "revision": head})

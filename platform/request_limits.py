@@ -66,9 +66,14 @@ class RequestLimits:
             return
         limit = self.max_body_bytes
         if len(scope.get("query_string") or b"") > limit:
-            await self._refuse(scope, send, 414, f"The URL's query string is longer than the limit of "
-                               f"{describe_bytes(limit)} (setting {self.setting}); send the request as a POST "
-                               "with a JSON body.")
+            await self._refuse(
+                scope,
+                send,
+                414,
+                f"The URL's query string is longer than the limit of "
+                f"{describe_bytes(limit)} (setting {self.setting}); send the request as a POST "
+                "with a JSON body.",
+            )
             return
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -92,8 +97,10 @@ class RequestLimits:
         await self.app(scope, _replay(chunks, None, receive), send)
 
     def _body_message(self, detail: str) -> str:
-        return (f"The request body is larger than the limit of {describe_bytes(self.max_body_bytes)} "
-                f"(setting {self.setting}): it {detail}.")
+        return (
+            f"The request body is larger than the limit of {describe_bytes(self.max_body_bytes)} "
+            f"(setting {self.setting}): it {detail}."
+        )
 
     async def _refuse(self, scope: Scope, send: Send, status: int, message: str) -> None:
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope.get("headers", [])}
@@ -106,10 +113,17 @@ class RequestLimits:
             body = {"errors": [{"message": message, "extensions": {"code": REQUEST_TOO_LARGE}}]}
             media_type = _content_type(negotiate(headers.get("accept")) or JSON)
         payload = json.dumps(body).encode()
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", media_type.encode()), (b"content-length", str(len(payload)).encode()),
-            (b"connection", b"close"),  # the unread rest of the body is never read
-        ]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", media_type.encode()),
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"connection", b"close"),  # the unread rest of the body is never read
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})
 
 

@@ -96,11 +96,17 @@ class _Exchange:
                 self.body.extend(message.get("body", b"")[:_ERROR_BODY_BYTES])
         await self._send(message)
 
-    async def answer(self, status: int, message: str, code: str, *headers: tuple[str, str],
-                     media_type: str = "application/json") -> None:
+    async def answer(
+        self, status: int, message: str, code: str, *headers: tuple[str, str], media_type: str = "application/json"
+    ) -> None:
         body = failures.error_body(message, code, self.request_id)
-        await self.send({"type": "http.response.start", "status": status,
-                         "headers": failures.response_headers(media_type, body, headers)})
+        await self.send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": failures.response_headers(media_type, body, headers),
+            }
+        )
         await self.send({"type": "http.response.body", "body": body})
 
     def codes_and_message(self) -> tuple[list[str], str | None]:
@@ -144,7 +150,7 @@ class RequestEnvelope:
                         raise  # the time limit, or the server cancelling this request
                     failure = RuntimeError("a CancelledError escaped the application")
                     await self._internal_error(scope, exchange, failure)
-                except Exception as exc:  # noqa: BLE001 - the safety net
+                except Exception as exc:
                     failure = exc
                     await self._internal_error(scope, exchange, exc)
         except TimeoutError:
@@ -152,13 +158,20 @@ class RequestEnvelope:
                 raise
             state.setdefault("errors", []).append((failures.REQUEST_TIMEOUT, "request time limit"))
             if not exchange.started:
-                await exchange.answer(504, failures.request_timeout_message(self.request_timeout),
-                                      failures.REQUEST_TIMEOUT, media_type=_media_type(scope))
+                await exchange.answer(
+                    504,
+                    failures.request_timeout_message(self.request_timeout),
+                    failures.REQUEST_TIMEOUT,
+                    media_type=_media_type(scope),
+                )
         except asyncio.CancelledError:
             state.setdefault("errors", []).append((failures.SERVICE_UNAVAILABLE, "cancelled: server shutting down"))
             if not exchange.started:
-                await asyncio.shield(exchange.answer(503, failures.SHUTTING_DOWN_MESSAGE, failures.SERVICE_UNAVAILABLE,
-                                                     media_type=_media_type(scope)))
+                await asyncio.shield(
+                    exchange.answer(
+                        503, failures.SHUTTING_DOWN_MESSAGE, failures.SERVICE_UNAVAILABLE, media_type=_media_type(scope)
+                    )
+                )
             raise
         finally:
             self._log(scope, exchange, failure)
@@ -168,13 +181,19 @@ class RequestEnvelope:
         if is_unreachable(exc):
             state.setdefault("errors", []).append((failures.SERVICE_UNAVAILABLE, "database unreachable"))
             if not exchange.started:
-                await exchange.answer(503, failures.UNAVAILABLE_MESSAGE, failures.SERVICE_UNAVAILABLE,
-                                      failures.retry_after(self.retry_after), media_type=_media_type(scope))
+                await exchange.answer(
+                    503,
+                    failures.UNAVAILABLE_MESSAGE,
+                    failures.SERVICE_UNAVAILABLE,
+                    failures.retry_after(self.retry_after),
+                    media_type=_media_type(scope),
+                )
             return
         state.setdefault("unexpected", []).append(exc)
         if not exchange.started:
-            await exchange.answer(500, failures.INTERNAL_MESSAGE, failures.INTERNAL_SERVER_ERROR,
-                                  media_type=_media_type(scope))
+            await exchange.answer(
+                500, failures.INTERNAL_MESSAGE, failures.INTERNAL_SERVER_ERROR, media_type=_media_type(scope)
+            )
 
     def _log(self, scope: Scope, exchange: _Exchange, failure: BaseException | None) -> None:
         state = scope.get("state", {})
@@ -190,10 +209,12 @@ class RequestEnvelope:
         user = scope.get("user")
         identity = getattr(user, "verified", None)
         client = (identity.client_id or identity.subject) if identity is not None else "anonymous"
-        line = (f"request failed: request_id={exchange.request_id} status={exchange.status or '-'} "
-                f"method={scope.get('method')} path={clip(scope.get('path'), 100)} client={clip(client, 100)} "
-                f"operation={clip(state.get('operation_name'), 100)} codes={clip(','.join(codes) or '-', 200)} "
-                f"message={clip(message)}")
+        line = (
+            f"request failed: request_id={exchange.request_id} status={exchange.status or '-'} "
+            f"method={scope.get('method')} path={clip(scope.get('path'), 100)} client={clip(client, 100)} "
+            f"operation={clip(state.get('operation_name'), 100)} codes={clip(','.join(codes) or '-', 200)} "
+            f"message={clip(message)}"
+        )
         errors = unexpected or ([failure] if failure is not None else [])
         if errors:
             line += "".join(f"\n{trace}" for exc in errors for trace in traceback_lines(exc))
@@ -205,8 +226,9 @@ class RequestEnvelope:
 def traceback_lines(exc: BaseException) -> list[str]:
     """The traceback of `exc`, each line cut to LOG_VALUE_CHARS (messages may hold values a client sent)."""
     lines = "".join(traceback.format_exception(exc)).splitlines()
-    return [line if len(line) <= LOG_VALUE_CHARS else f"{line[:LOG_VALUE_CHARS]}...[{len(line)} chars]"
-            for line in lines]
+    return [
+        line if len(line) <= LOG_VALUE_CHARS else f"{line[:LOG_VALUE_CHARS]}...[{len(line)} chars]" for line in lines
+    ]
 
 
 class ClipLongArguments(logging.Filter):
@@ -216,8 +238,8 @@ class ClipLongArguments(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                clip(a, LOG_VALUE_CHARS) if isinstance(a, str) and len(a) > LOG_VALUE_CHARS else a
-                for a in record.args)
+                clip(a, LOG_VALUE_CHARS) if isinstance(a, str) and len(a) > LOG_VALUE_CHARS else a for a in record.args
+            )
         return True
 
 

@@ -62,8 +62,10 @@ DATA_VERSIONS = "data_versions"
 
 def versions_sql(tenants: str) -> str:
     """A scalar query: the data versions of the tenants in parameter `tenants` (a text[]; NULL: all)."""
-    return ("SELECT coalesce(string_agg(tenant || '=' || version, ',' ORDER BY tenant), '')"
-            f" FROM kkr_cache.data_version WHERE {tenants}::text[] IS NULL OR tenant = ANY({tenants}::text[])")
+    return (
+        "SELECT coalesce(string_agg(tenant || '=' || version, ',' ORDER BY tenant), '')"
+        f" FROM kkr_cache.data_version WHERE {tenants}::text[] IS NULL OR tenant = ANY({tenants}::text[])"
+    )
 
 
 _VERSIONS = versions_sql("$1")
@@ -129,8 +131,9 @@ class ResponseCache:
         row = await fetch_row(self.engine, _VERSIONS, None if tenants is None else sorted(tenants))
         return row[0]  # type: ignore[index]
 
-    async def lookup(self, identity: Identity, db: Database, method: str, payload: bytes,
-                     versions: str | None = None) -> _Entry | Pending | None:
+    async def lookup(
+        self, identity: Identity, db: Database, method: str, payload: bytes, versions: str | None = None
+    ) -> _Entry | Pending | None:
         """The cached answer of a request (`payload`: a POST's body, a GET's query string), or `Pending` (a
         miss: `finish` it), or None (no answer from the cache: the database is unavailable).  `versions`:
         the caller's data versions if read already in this request (by the rate limit), else read here."""
@@ -138,12 +141,11 @@ class ResponseCache:
             db.check_available()  # while the database is down, answer as if there were no cache
             if versions is None:
                 versions = await self.versions(readable_tenants(identity, self.settings))
-        except Exception as exc:  # noqa: BLE001 - the operation itself meets and reports the failure
+        except Exception as exc:
             if not isinstance(exc, DatabaseUnavailable) and is_unreachable(exc, connecting=True):
                 db.mark_unavailable()
             return None
-        key = _digest(" ".join(sorted(identity.scopes)), str(self.settings.public_contracts), method, versions,
-                      payload)
+        key = _digest(" ".join(sorted(identity.scopes)), str(self.settings.public_contracts), method, versions, payload)
         entry = self._get(key)
         if entry is not None and entry.body == _PERSONAL:
             entry = self._get(_personal_key(key, identity))
@@ -165,8 +167,9 @@ class ResponseCache:
         except TimeoutError:
             return None
 
-    def finish(self, pending: Pending, body: bytes | None, *, operation_name: str | None = None,
-               personal: bool = True) -> None:
+    def finish(
+        self, pending: Pending, body: bytes | None, *, operation_name: str | None = None, personal: bool = True
+    ) -> None:
         """End a miss: keep `body` (None: nothing to keep) and hand it to the requests waiting for it."""
         entry = None if body is None else _Entry(body, time.monotonic() + self.ttl, operation_name)
         if entry is not None:
@@ -246,8 +249,9 @@ class CachedResponses:
         else:
             await self._compute(scope, receive, send, cache, found)
 
-    async def _compute(self, scope: Scope, receive: Receive, send: Send, cache: ResponseCache,
-                       pending: Pending) -> None:
+    async def _compute(
+        self, scope: Scope, receive: Receive, send: Send, cache: ResponseCache, pending: Pending
+    ) -> None:
         """Run the request; keep its answer when it is a query's without errors (status 200)."""
         state = Request(scope).state
         kept: list[bytes] | None = None
@@ -257,8 +261,12 @@ class CachedResponses:
             nonlocal kept, operation_name
             if message["type"] == "http.response.start":
                 operation = getattr(state, "graphql_operation", None)
-                if (message["status"] == 200 and operation is not None
-                        and operation.operation is OperationType.QUERY and not getattr(state, "errors", None)):
+                if (
+                    message["status"] == 200
+                    and operation is not None
+                    and operation.operation is OperationType.QUERY
+                    and not getattr(state, "errors", None)
+                ):
                     kept = []
                     operation_name = operation.name.value if operation.name else None
                     MutableHeaders(scope=message)[CACHE_HEADER] = "miss"
@@ -270,8 +278,12 @@ class CachedResponses:
             await self.app(scope, receive, capture)
         finally:
             context = getattr(state, "graphql_context", None)
-            cache.finish(pending, b"".join(kept) if kept is not None else None, operation_name=operation_name,
-                         personal=getattr(context, "personal", True))
+            cache.finish(
+                pending,
+                b"".join(kept) if kept is not None else None,
+                operation_name=operation_name,
+                personal=getattr(context, "personal", True),
+            )
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -289,14 +301,18 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _send_body(send: Send, body: bytes, content_type: str) -> None:
-    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()),
-               (CACHE_HEADER.lower().encode(), b"hit")]
+    headers = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+        (CACHE_HEADER.lower().encode(), b"hit"),
+    ]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-async def _record_hit(db: Database, identity: Identity, entry: _Entry, method: str, payload: bytes,
-                      request: Request) -> None:
+async def _record_hit(
+    db: Database, identity: Identity, entry: _Entry, method: str, payload: bytes, request: Request
+) -> None:
     """The access-log entry of a hit: the same as the operation would have written (`schema/access_log.py`)."""
     if method == "POST":
         parameters = json.loads(payload)

@@ -43,105 +43,171 @@ class Settings(BaseSettings):
     environment: Environment = Environment.development
     log_level: str = "info"
     shutdown_timeout_seconds: float = Field(
-        default=20, gt=0,
+        default=20,
+        gt=0,
         description="On SIGTERM or SIGINT, how long requests in flight may take to finish before they are "
-        "cancelled and the process exits (new connections are refused at once).")
+        "cancelled and the process exits (new connections are refused at once).",
+    )
 
     db_pool_size: int = 10
     max_page_size: int = Field(
-        default=100, ge=1, le=10_000,
+        default=100,
+        ge=1,
+        le=10_000,
         description="Largest page of a connection: a larger `first`/`last` is PAGE_TOO_LARGE (before execution), "
-        "more `nodes(ids:)` a BAD_USER_INPUT error.")
+        "more `nodes(ids:)` a BAD_USER_INPUT error.",
+    )
     # Request limits (docs/read-api.md, "Limits"), enforced before a request is read whole or executed.
     max_body_bytes: int = Field(
-        default=1 << 20, ge=1024,
+        default=1 << 20,
+        ge=1024,
         description="Largest request body (and URL query string) in bytes; larger ones get 413 (414) "
-        "REQUEST_TOO_LARGE, refused before the body is read whole.")
+        "REQUEST_TOO_LARGE, refused before the body is read whole.",
+    )
     max_json_depth: int = Field(
-        default=64, ge=4, le=500,
+        default=64,
+        ge=4,
+        le=500,
         description="Deepest nesting of arrays/objects in a GraphQL request's JSON (the body object is level 1); "
-        "deeper is 400 BAD_REQUEST.")
+        "deeper is 400 BAD_REQUEST.",
+    )
     tenants_dir: Path = REPO_ROOT / "tenants"
 
     # --- Query limits (schema/limits/; docs/security.md, "Limits") ---
     # Each is refused before execution with extensions.code naming it (schema/limits/).
     max_document_chars: int = Field(
-        default=100_000, ge=1000, le=10_000_000,
+        default=100_000,
+        ge=1000,
+        le=10_000_000,
         description="Longest GraphQL document (`query`) in characters; longer is DOCUMENT_TOO_LARGE, refused "
-        "before it is parsed.")
+        "before it is parsed.",
+    )
     max_tokens: int = Field(
-        default=10_000, ge=100, le=1_000_000,
+        default=10_000,
+        ge=100,
+        le=1_000_000,
         description="Most lexical tokens (names, punctuation, values; comments too) in a document; parsing stops "
-        "at the first one over it (TOO_MANY_TOKENS).")
+        "at the first one over it (TOO_MANY_TOKENS).",
+    )
     max_depth: int = Field(
-        default=20, ge=2, le=200,
+        default=20,
+        ge=2,
+        le=200,
         description="Deepest nesting of fields in an operation (a root field alone is depth 1; GraphiQL's "
-        "introspection query is 15); deeper is QUERY_TOO_DEEP.")
+        "introspection query is 15); deeper is QUERY_TOO_DEEP.",
+    )
     max_aliases: int = Field(
-        default=50, ge=0, le=100_000,
+        default=50,
+        ge=0,
+        le=100_000,
         description="Most aliased fields in an operation, counted through its fragments (each spread again); "
-        "more is TOO_MANY_ALIASES.")
+        "more is TOO_MANY_ALIASES.",
+    )
     max_root_fields: int = Field(
-        default=30, ge=1, le=10_000,
+        default=30,
+        ge=1,
+        le=10_000,
         description="Most fields selected at the root of an operation (aliases each count); more is "
-        "TOO_MANY_ROOT_FIELDS.")
+        "TOO_MANY_ROOT_FIELDS.",
+    )
     max_repeated_fields: int = Field(
-        default=30, ge=1, le=10_000,
+        default=30,
+        ge=1,
+        le=10_000,
         description="Most times one field (by name, aliased or not) may be selected in one selection set, its "
-        "fragments included; more is TOO_MANY_REPEATED_FIELDS.")
+        "fragments included; more is TOO_MANY_REPEATED_FIELDS.",
+    )
     max_directives: int = Field(
-        default=10, ge=1, le=1000,
-        description="Most directives on one field, fragment or operation; more is TOO_MANY_DIRECTIVES.")
+        default=10,
+        ge=1,
+        le=1000,
+        description="Most directives on one field, fragment or operation; more is TOO_MANY_DIRECTIVES.",
+    )
     max_cost: int = Field(
-        default=200_000, ge=100, le=10**12,
+        default=200_000,
+        ge=100,
+        le=10**12,
         description="Highest estimated cost of an operation (every field 1, a list's or connection's fields "
         "times its page size: schema/limits/sizes.py); higher is QUERY_TOO_COSTLY.  Reported in every "
-        "response's extensions.cost.")
+        "response's extensions.cost.",
+    )
     max_variables_bytes: int = Field(
-        default=64 * 1024, ge=1024, le=100 * 1024 * 1024,
-        description="Largest `variables` of a request, in bytes of compact JSON; larger is VARIABLES_TOO_LARGE.")
+        default=64 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="Largest `variables` of a request, in bytes of compact JSON; larger is VARIABLES_TOO_LARGE.",
+    )
     max_search_chars: int = Field(
-        default=200, ge=10, le=100_000,
-        description="Longest `search:` argument in characters; longer is SEARCH_TOO_COMPLEX.")
+        default=200,
+        ge=10,
+        le=100_000,
+        description="Longest `search:` argument in characters; longer is SEARCH_TOO_COMPLEX.",
+    )
     max_search_terms: int = Field(
-        default=20, ge=1, le=10_000,
+        default=20,
+        ge=1,
+        le=10_000,
         description="Most words (the operator OR included) and `-` operators in one `search:` argument; more is "
-        "SEARCH_TOO_COMPLEX.")
+        "SEARCH_TOO_COMPLEX.",
+    )
 
     # --- Errors, time limits and readiness (docs/security.md, "Failures") ---
     request_timeout_seconds: float = Field(
-        default=30, gt=0, le=3600,
+        default=30,
+        gt=0,
+        le=3600,
         description="Longest time one HTTP request may take; a request still running then is cancelled and "
-        "answered 504 REQUEST_TIMEOUT.")
+        "answered 504 REQUEST_TIMEOUT.",
+    )
     statement_timeout_seconds: float = Field(
-        default=10, gt=0, le=3600,
+        default=10,
+        gt=0,
+        le=3600,
         description="PostgreSQL statement_timeout of every transaction the API opens; a statement cancelled by "
-        "it is a REQUEST_TIMEOUT error of its field.")
+        "it is a REQUEST_TIMEOUT error of its field.",
+    )
     db_connect_timeout_seconds: float = Field(
-        default=3, gt=0, le=60,
-        description="Longest wait for a new database connection; then the request fails with SERVICE_UNAVAILABLE.")
+        default=3,
+        gt=0,
+        le=60,
+        description="Longest wait for a new database connection; then the request fails with SERVICE_UNAVAILABLE.",
+    )
     db_retry_after_seconds: int = Field(
-        default=2, ge=1, le=300,
+        default=2,
+        ge=1,
+        le=300,
         description="After the database was found unreachable, requests fail at once (503 SERVICE_UNAVAILABLE, "
-        "Retry-After: this) for this long before a connection is tried again.")
+        "Retry-After: this) for this long before a connection is tried again.",
+    )
 
     # --- Abuse: rate limits and CORS (docs/security.md, "Abuse") ---
     rate_limit_enabled: bool = Field(
-        default=True, description="Rate-limit /graphql, the aggregate exports and /oauth/token per caller "
-        "(counted in PostgreSQL, shared by every process); false turns the limits off.")
+        default=True,
+        description="Rate-limit /graphql, the aggregate exports and /oauth/token per caller "
+        "(counted in PostgreSQL, shared by every process); false turns the limits off.",
+    )
     rate_limit_window_seconds: int = Field(
-        default=60, ge=1, le=3600, description="Length of the rate limits' (sliding) window in seconds.")
+        default=60, ge=1, le=3600, description="Length of the rate limits' (sliding) window in seconds."
+    )
     rate_limit_authenticated: int = Field(
-        default=600, ge=1, le=1_000_000,
+        default=600,
+        ge=1,
+        le=1_000_000,
         description="Requests per window of a caller with a valid token, counted per client id (all tokens "
-        "of one machine client) or else per token subject; more get 429 RATE_LIMITED.")
+        "of one machine client) or else per token subject; more get 429 RATE_LIMITED.",
+    )
     rate_limit_anonymous: int = Field(
-        default=120, ge=1, le=1_000_000,
+        default=120,
+        ge=1,
+        le=1_000_000,
         description="Requests per window of callers without a token, counted per address (per /64 for "
-        "IPv6); more get 429 RATE_LIMITED.")
+        "IPv6); more get 429 RATE_LIMITED.",
+    )
     cors_allowed_origins: list[str] = Field(
-        default=[], description="Origins (scheme://host[:port]) whose browser pages may call the API "
-        "cross-origin; JSON, e.g. [\"https://dashboard.example.dk\"].  Empty: no cross-origin access.")
+        default=[],
+        description="Origins (scheme://host[:port]) whose browser pages may call the API "
+        'cross-origin; JSON, e.g. ["https://dashboard.example.dk"].  Empty: no cross-origin access.',
+    )
 
     @field_validator("cors_allowed_origins")
     @classmethod
@@ -155,24 +221,37 @@ class Settings(BaseSettings):
 
     # --- Performance: the response cache (platform/response_cache.py; docs/performance.md) ---
     response_cache_enabled: bool = Field(
-        default=True, description="Keep answers of read queries per process and reuse them while the data they "
-        "were computed from is unchanged (per-tenant data versions in PostgreSQL: never stale).")
+        default=True,
+        description="Keep answers of read queries per process and reuse them while the data they "
+        "were computed from is unchanged (per-tenant data versions in PostgreSQL: never stale).",
+    )
     response_cache_max_bytes: int = Field(
-        default=64 << 20, ge=0, description="Largest total size of the cached answers of one process, in bytes "
-        "(least recently used answers go first).")
+        default=64 << 20,
+        ge=0,
+        description="Largest total size of the cached answers of one process, in bytes "
+        "(least recently used answers go first).",
+    )
     response_cache_max_entry_bytes: int = Field(
-        default=4 << 20, ge=0, description="Largest answer kept, in bytes; larger ones are computed every time.")
+        default=4 << 20, ge=0, description="Largest answer kept, in bytes; larger ones are computed every time."
+    )
     response_cache_ttl_seconds: float = Field(
-        default=300, gt=0, description="How long a cached answer lives at most, even while its data is unchanged.")
+        default=300, gt=0, description="How long a cached answer lives at most, even while its data is unchanged."
+    )
 
     # --- Performance: the server and fixed costs per request (docs/performance.md) ---
     token_cache_entries: int = Field(
-        default=10_000, ge=0, description="Verified bearer tokens remembered per process (by their SHA-256), each "
-        "until its exp plus the clock-skew leeway; 0 verifies every token every time.")
+        default=10_000,
+        ge=0,
+        description="Verified bearer tokens remembered per process (by their SHA-256), each "
+        "until its exp plus the clock-skew leeway; 0 verifies every token every time.",
+    )
     document_cache_chars: int = Field(
-        default=500_000, ge=0, description="Parsed and validated GraphQL documents remembered per process, in "
+        default=500_000,
+        ge=0,
+        description="Parsed and validated GraphQL documents remembered per process, in "
         "characters of their text (least recently used go first; a parsed document takes about 60 bytes per "
-        "character, so about 30 MB at most); 0 parses and validates every request.")
+        "character, so about 30 MB at most); 0 parses and validates every request.",
+    )
 
     # Authentication (see docs/auth.md).  Every token must carry `aud` = auth_audience.
     auth_audience: str = Field(default="kkr-platform", description="Required `aud` of every bearer token.")
@@ -190,20 +269,26 @@ class Settings(BaseSettings):
     jwks_cache_seconds: int = Field(default=300, description="How long a fetched JWKS URL is trusted.")
     client_cache_seconds: float = Field(default=10, description="How long a client's enabled state is cached.")
     token_failure_limit: int = Field(
-        default=10, description="Failed client authentications per address at /oauth/token before it gets 429.")
+        default=10, description="Failed client authentications per address at /oauth/token before it gets 429."
+    )
     token_failure_window_seconds: float = Field(default=60, description="The window of token_failure_limit.")
     public_contracts: bool = Field(default=False, description="Anonymous callers may read published contracts.")
 
     # Statistical disclosure control of the ministries' aggregates (docs/benchmarking.md, "Ministries").
     disclosure_min_contributors: int = Field(
-        default=3, ge=2, description="Cells with fewer contributors are suppressed (FEW_CONTRIBUTORS).")
+        default=3, ge=2, description="Cells with fewer contributors are suppressed (FEW_CONTRIBUTORS)."
+    )
     disclosure_dominance: list[tuple[int, float]] = Field(
         default=[(1, 85.0), (2, 90.0)],
         description="(n, k) dominance rules: a sum whose n largest contributors hold over k % is suppressed "
-        "(DOMINANCE); JSON, e.g. [[1, 85], [2, 90]].")
+        "(DOMINANCE); JSON, e.g. [[1, 85], [2, 90]].",
+    )
     disclosure_protection_pct: float = Field(
-        default=10.0, gt=0, le=100,
-        description="Protection level p: a suppressed cell's feasible interval covers its value -/+ p %.")
+        default=10.0,
+        gt=0,
+        le=100,
+        description="Protection level p: a suppressed cell's feasible interval covers its value -/+ p %.",
+    )
 
     @field_validator("jwt_algorithms")
     @classmethod

@@ -44,11 +44,19 @@ from sqlalchemy.engine import URL, make_url
 FORMAT = 1
 #: Tenant tables in foreign-key order (parents first); a table's rows are written in the ORDER BY given.
 TABLES: tuple[tuple[str, str], ...] = (
-    ("kkr_member", "id"), ("hub_office", "id"), ("hub_board_member", "id"),
+    ("kkr_member", "id"),
+    ("hub_office", "id"),
+    ("hub_board_member", "id"),
     ("result_contract", "version, id"),  # a later version references the one it supersedes
-    ("goal", "id"), ("indicator", "id"), ("target", "id"), ("result", "id"),
-    ("growth_team", "id"), ("growth_team_member", "id"),
-    ("climate_initiative", "id"), ("climate_participant", "id"), ("climate_target", "id"),
+    ("goal", "id"),
+    ("indicator", "id"),
+    ("target", "id"),
+    ("result", "id"),
+    ("growth_team", "id"),
+    ("growth_team_member", "id"),
+    ("climate_initiative", "id"),
+    ("climate_participant", "id"),
+    ("climate_target", "id"),
 )
 AUDIT, PARTNERSHIP = "audit_event", "partnership"
 
@@ -59,15 +67,20 @@ class RestoreRefused(Exception):
 
 def dsn(url: str | URL) -> str:
     """A libpq-style URL for asyncpg from a SQLAlchemy one (`postgresql+asyncpg://` ...)."""
-    return make_url(str(url) if isinstance(url, URL) else url).set(drivername="postgresql").render_as_string(
-        hide_password=False)
+    return (
+        make_url(str(url) if isinstance(url, URL) else url)
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
+    )
 
 
 async def _columns(conn: asyncpg.Connection, table: str) -> list[str]:
     """The table's stored columns (generated ones, the search vectors, are computed again on restore)."""
     rows = await conn.fetch(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1"
-        " AND is_generated = 'NEVER' ORDER BY ordinal_position", table)
+        " AND is_generated = 'NEVER' ORDER BY ordinal_position",
+        table,
+    )
     return [r["column_name"] for r in rows]
 
 
@@ -94,19 +107,28 @@ async def dump(url: str | URL, tenant: str, directory: Path) -> dict[str, Any]:
             # an owner subject to row-level security reads this region (the filters below do the rest)
             await conn.execute("SELECT set_config('kkr.read_tenants', $1, true)", tenant)
             manifest: dict[str, Any] = {
-                "format": FORMAT, "tenant": tenant, "revision": await _revision(conn),
-                "created_at": dt.datetime.now(dt.UTC).isoformat(), "tables": []}
+                "format": FORMAT,
+                "tenant": tenant,
+                "revision": await _revision(conn),
+                "created_at": dt.datetime.now(dt.UTC).isoformat(),
+                "tables": [],
+            }
             plan = [(AUDIT, "tenant_id = $1", "id"), (PARTNERSHIP, "$1 = ANY (parties)", "id")]
             plan += [(table, "tenant_id = $1", order) for table, order in TABLES]
             for table, where, order in plan:
                 columns = await _columns(conn, table)
                 path = directory / f"{table}.csv"
                 await conn.copy_from_query(
-                    f"SELECT {_column_list(columns)} FROM {table} WHERE {where} ORDER BY {order}", tenant,
-                    output=str(path), format="csv", header=True)
+                    f"SELECT {_column_list(columns)} FROM {table} WHERE {where} ORDER BY {order}",
+                    tenant,
+                    output=str(path),
+                    format="csv",
+                    header=True,
+                )
                 rows = await conn.fetchval(f"SELECT count(*) FROM {table} WHERE {where}", tenant)
-                manifest["tables"].append({"table": table, "file": path.name, "columns": columns, "rows": rows,
-                                           "sha256": _sha256(path)})
+                manifest["tables"].append(
+                    {"table": table, "file": path.name, "columns": columns, "rows": rows, "sha256": _sha256(path)}
+                )
     finally:
         await conn.close()
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
@@ -130,14 +152,23 @@ async def restore(url: str | URL, directory: Path) -> dict[str, int]:
         async with conn.transaction():
             revision = await _revision(conn)
             if revision != manifest["revision"]:
-                raise RestoreRefused(f"the dump is of migration {manifest['revision']}, the database is at"
-                                     f" {revision}: migrate (`kkr migrate {manifest['revision']}`) first")
+                raise RestoreRefused(
+                    f"the dump is of migration {manifest['revision']}, the database is at"
+                    f" {revision}: migrate (`kkr migrate {manifest['revision']}`) first"
+                )
             if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM region WHERE slug = $1)", tenant):
                 raise RestoreRefused(f"no region {tenant!r}: load the reference data first")
-            await conn.execute("SELECT set_config('kkr.read_tenants', $1, true), set_config('kkr.write_tenants', $1,"
-                               " true), set_config('kkr.actor', $2, true)", tenant, f"restore:{tenant}")
-            present = [t for t, _ in TABLES if await conn.fetchval(
-                f"SELECT EXISTS (SELECT 1 FROM {t} WHERE tenant_id = $1)", tenant)]
+            await conn.execute(
+                "SELECT set_config('kkr.read_tenants', $1, true), set_config('kkr.write_tenants', $1,"
+                " true), set_config('kkr.actor', $2, true)",
+                tenant,
+                f"restore:{tenant}",
+            )
+            present = [
+                t
+                for t, _ in TABLES
+                if await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {t} WHERE tenant_id = $1)", tenant)
+            ]
             if present:
                 raise RestoreRefused(f"the database already has rows of {tenant!r} in {', '.join(present)}")
             restored[AUDIT] = await _restore_audit(conn, directory, entries[AUDIT], tenant)
@@ -156,8 +187,9 @@ async def _stage(conn: asyncpg.Connection, directory: Path, entry: dict[str, Any
     """COPY a file into a temporary table shaped like its table; check its row count (and tenant)."""
     table, staged = entry["table"], f"restore_{entry['table']}"
     await conn.execute(f"CREATE TEMPORARY TABLE {staged} (LIKE {table}) ON COMMIT DROP")
-    await conn.copy_to_table(staged, source=str(directory / entry["file"]), columns=entry["columns"],
-                             format="csv", header=True)
+    await conn.copy_to_table(
+        staged, source=str(directory / entry["file"]), columns=entry["columns"], format="csv", header=True
+    )
     rows = await conn.fetchval(f"SELECT count(*) FROM {staged}")
     if rows != entry["rows"]:
         raise RestoreRefused(f"{entry['file']} has {rows} rows, the manifest says {entry['rows']}")
@@ -172,30 +204,35 @@ async def _restore_audit(conn: asyncpg.Connection, directory: Path, entry: dict[
     staged = await _stage(conn, directory, entry, tenant)
     columns = _column_list(entry["columns"])
     differing = await conn.fetchval(
-        f"SELECT count(*) FROM {staged} s JOIN audit_event a USING (tenant_id, id) WHERE to_jsonb(s) <> to_jsonb(a)")
+        f"SELECT count(*) FROM {staged} s JOIN audit_event a USING (tenant_id, id) WHERE to_jsonb(s) <> to_jsonb(a)"
+    )
     if differing:
         raise RestoreRefused(f"{differing} audit event(s) of {tenant!r} in the database differ from the dump's")
-    await conn.execute(f"INSERT INTO audit_event ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM {staged}"
-                       " ON CONFLICT (id, tenant_id) DO NOTHING")
+    await conn.execute(
+        f"INSERT INTO audit_event ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM {staged}"
+        " ON CONFLICT (id, tenant_id) DO NOTHING"
+    )
     sequence = await conn.fetchval("SELECT pg_get_serial_sequence('audit_event', 'id')")
-    await conn.execute(f"SELECT setval('{sequence}', greatest((SELECT max(id) FROM audit_event),"
-                       f" (SELECT last_value FROM {sequence})))")
+    await conn.execute(
+        f"SELECT setval('{sequence}', greatest((SELECT max(id) FROM audit_event), (SELECT last_value FROM {sequence})))"
+    )
     return entry["rows"]
 
 
-async def _restore_partnerships(conn: asyncpg.Connection, directory: Path, entry: dict[str, Any],
-                                tenant: str) -> int:
+async def _restore_partnerships(conn: asyncpg.Connection, directory: Path, entry: dict[str, Any], tenant: str) -> int:
     """Partnerships of several regions: inserted unless they exist (another party's restore may have made them)."""
     staged = await _stage(conn, directory, entry, None)
     if await conn.fetchval(f"SELECT count(*) FROM {staged} WHERE NOT $1 = ANY (parties)", tenant):
         raise RestoreRefused(f"{entry['file']} has partnerships {tenant!r} is no party of")
     columns = _column_list(entry["columns"])
     # a shared row passes row-level security's check only if every party may write, for this statement
-    parties = await conn.fetchval(f"SELECT coalesce(string_agg(DISTINCT p, ','), $1) FROM {staged},"
-                                  " unnest(parties) p", tenant)
+    parties = await conn.fetchval(
+        f"SELECT coalesce(string_agg(DISTINCT p, ','), $1) FROM {staged}, unnest(parties) p", tenant
+    )
     await conn.execute("SELECT set_config('kkr.write_tenants', $1, true)", parties)
-    await conn.execute(f"INSERT INTO partnership ({columns}) SELECT {columns} FROM {staged}"
-                       " ON CONFLICT (id) DO NOTHING")
+    await conn.execute(
+        f"INSERT INTO partnership ({columns}) SELECT {columns} FROM {staged} ON CONFLICT (id) DO NOTHING"
+    )
     await conn.execute("SELECT set_config('kkr.write_tenants', $1, true)", tenant)
     return entry["rows"]
 

@@ -24,11 +24,19 @@ DEFAULTS: dict[str, type[BasePermission]] = {"Query": RegionalRead, "Mutation": 
 POLICY: dict[tuple[str, str], list[type[BasePermission]]] = {
     ("Query", name): [SharedRead]
     for name in (
-        "regions", "region", "municipality", "municipalities", "business_hub", "business_hubs",
-        "framework_agreement", "framework_agreements", "benchmark_observations",
+        "regions",
+        "region",
+        "municipality",
+        "municipalities",
+        "business_hub",
+        "business_hubs",
+        "framework_agreement",
+        "framework_agreements",
+        "benchmark_observations",
         # Global ids: each caller resolves only the Node types of its own schema (schema/visibility.py), and
         # row-level security answers null for rows outside its reach (KL: drafts, local goals).
-        "node", "nodes",
+        "node",
+        "nodes",
     )
 }
 #: Root fields that resolve global ids: null for an id whose type is not in the caller's schema.

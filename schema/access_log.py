@@ -23,7 +23,7 @@ def operation_name_of(query: str | None, provided: str | None) -> str | None:
 
 
 class AccessLog(SchemaExtension):
-    async def on_operation(self):  # noqa: ANN201
+    async def on_operation(self):
         context = self.execution_context
         request = context.context
         if is_logged(request.identity):
@@ -31,7 +31,8 @@ class AccessLog(SchemaExtension):
                 request.db,
                 request.identity,
                 # The document QueryLimits parsed within the limits (a refused one: a placeholder).
-                operation_name=context.operation_name if context.graphql_document is not None
+                operation_name=context.operation_name
+                if context.graphql_document is not None
                 else operation_name_of(context.query, context.operation_name),
                 document=context.query,
                 variables=context.variables,

@@ -61,16 +61,30 @@ def _aborted_transaction(exc: BaseException | None) -> bool:
 
 
 def _like(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
-    return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
-                        path=error.path, original_error=None, extensions=extensions)
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
 
 
 class Presenter:
     """Presents the errors of one result (see the module docstring)."""
 
-    def __init__(self, *, request_id: str | None, statement_timeout: float,
-                 schema: GraphQLSchema | None = None, variables: dict[str, Any] | None = None,
-                 report: dict[str, Any] | None = None, on_unavailable: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        request_id: str | None,
+        statement_timeout: float,
+        schema: GraphQLSchema | None = None,
+        variables: dict[str, Any] | None = None,
+        report: dict[str, Any] | None = None,
+        on_unavailable: Callable[[], None] | None = None,
+    ) -> None:
         self.request_id = request_id
         self.statement_timeout = statement_timeout
         self.schema = schema
@@ -94,12 +108,17 @@ class Presenter:
                 return error
             if original is None and error.path is not None and error.message.startswith("Cannot return null"):
                 return self._masked(error, RuntimeError(error.message))  # a resolver broke the schema's promise
-            return _like(error, error.message, {**(error.extensions or {}),
-                                                "code": BAD_REQUEST if error.path is None else BAD_USER_INPUT})
+            return _like(
+                error,
+                error.message,
+                {**(error.extensions or {}), "code": BAD_REQUEST if error.path is None else BAD_USER_INPUT},
+            )
         if failures.is_statement_timeout(original) or (timed_out and _aborted_transaction(original)):
-            return _like(error, failures.statement_timeout_message(self.statement_timeout),
-                         {"code": failures.REQUEST_TIMEOUT, "limit": "STATEMENT_TIMEOUT_SECONDS",
-                          "max": self.statement_timeout})
+            return _like(
+                error,
+                failures.statement_timeout_message(self.statement_timeout),
+                {"code": failures.REQUEST_TIMEOUT, "limit": "STATEMENT_TIMEOUT_SECONDS", "max": self.statement_timeout},
+            )
         if is_unreachable(original):
             if self.on_unavailable is not None:
                 self.on_unavailable()
@@ -114,17 +133,21 @@ class Presenter:
         return _like(error, failures.INTERNAL_MESSAGE, extensions)
 
 
-def presenter_for(context: Any, schema: GraphQLSchema | None = None,
-                  variables: dict[str, Any] | None = None) -> Presenter:
+def presenter_for(
+    context: Any, schema: GraphQLSchema | None = None, variables: dict[str, Any] | None = None
+) -> Presenter:
     """The presenter of a request context (`RequestContext`, or anything with its attributes)."""
     settings = getattr(context, "settings", None)
     request = getattr(context, "request", None)
     db = getattr(context, "db", None)
-    return Presenter(request_id=getattr(context, "request_id", None),
-                     statement_timeout=getattr(settings, "statement_timeout_seconds", 0),
-                     schema=schema, variables=variables,
-                     report=request.scope.setdefault("state", {}) if request is not None else None,
-                     on_unavailable=getattr(db, "mark_unavailable", None))
+    return Presenter(
+        request_id=getattr(context, "request_id", None),
+        statement_timeout=getattr(settings, "statement_timeout_seconds", 0),
+        schema=schema,
+        variables=variables,
+        report=request.scope.setdefault("state", {}) if request is not None else None,
+        on_unavailable=getattr(db, "mark_unavailable", None),
+    )
 
 
 class ClientErrors(SchemaExtension):
@@ -138,7 +161,8 @@ class ClientErrors(SchemaExtension):
         result = context.result
         if isinstance(result, (GraphQLExecutionResult, StrawberryExecutionResult)) and result.errors:
             present: Callable[[list[GraphQLError]], list[GraphQLError]] = presenter_for(
-                context.context, context.schema._schema, context.variables)
+                context.context, context.schema._schema, context.variables
+            )
             result.errors = present(result.errors)
 
 

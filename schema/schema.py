@@ -8,14 +8,20 @@ from strawberry import relay
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
+from .access import apply_access_policy
+from .access_log import AccessLog
+from .admin.queries import AdminQuery
+from .aggregates.queries import AggregatesQuery
 from .audit.queries import AuditQuery
 from .audit.types import AuditEvent
+from .benchmarks.comparisons import ComparisonsQuery
+from .benchmarks.kl_queries import KlBenchmarksQuery
 from .benchmarks.queries import BenchmarksQuery
 from .benchmarks.types import BenchmarkObservation
 from .climate.queries import ClimateQuery
 from .climate.types import ClimateInitiative, ClimateParticipant, ClimateTarget
-from .common.nodes import AtMostOnePage
 from .common.bounds import bound_int_arguments
+from .common.nodes import AtMostOnePage
 from .common.scalars import SCALAR_MAP
 from .contracts.queries import ContractsQuery
 from .contracts.types import (
@@ -32,18 +38,12 @@ from .geography.queries import GeographyQuery
 from .geography.types import Municipality, Region
 from .growth.queries import GrowthQuery
 from .growth.types import GrowthTeam, GrowthTeamMember
+from .limits import QueryLimits
+from .masking import ClientErrors, Schema
 from .mutations import Mutation
 from .organisations.queries import OrganisationsQuery
 from .organisations.types import BusinessHub, HubBoardMember, HubOffice, KkrMember, Partnership
-from .access import apply_access_policy
-from .access_log import AccessLog
-from .admin.queries import AdminQuery
-from .aggregates.queries import AggregatesQuery
-from .benchmarks.comparisons import ComparisonsQuery
-from .benchmarks.kl_queries import KlBenchmarksQuery
 from .public.queries import PublicQuery
-from .limits import QueryLimits
-from .masking import ClientErrors, Schema
 from .text_input import RejectUnstorableText
 from .viewer.queries import ViewerQuery
 from .visibility import CallerVisibility
@@ -53,7 +53,7 @@ class CloseSession(SchemaExtension):
     """Ends the request's read transaction when the operation is done (the GraphQL view closes it again,
     in any case, when the HTTP request ends)."""
 
-    async def on_operation(self):  # noqa: ANN201
+    async def on_operation(self):
         try:
             yield
         finally:
@@ -61,25 +61,56 @@ class CloseSession(SchemaExtension):
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(GeographyQuery, OrganisationsQuery, ContractsQuery, GrowthQuery, ClimateQuery, BenchmarksQuery, AuditQuery,
-            ComparisonsQuery, KlBenchmarksQuery, AggregatesQuery, PublicQuery, AdminQuery, ViewerQuery):
+class Query(
+    GeographyQuery,
+    OrganisationsQuery,
+    ContractsQuery,
+    GrowthQuery,
+    ClimateQuery,
+    BenchmarksQuery,
+    AuditQuery,
+    ComparisonsQuery,
+    KlBenchmarksQuery,
+    AggregatesQuery,
+    PublicQuery,
+    AdminQuery,
+    ViewerQuery,
+):
     node: relay.Node | None = relay.node(
         description="Any object by its global id (null when it does not exist or is not visible to the caller; a "
-                    "malformed id is a BAD_USER_INPUT error)."
+        "malformed id is a BAD_USER_INPUT error)."
     )
     nodes: list[relay.Node | None] = relay.node(
         description="Objects by their global ids, in order (null for ids that do not exist or are not visible; "
-                    "a malformed id is a BAD_USER_INPUT error); "
-                    "at most the maximum page size (100 by default) at a time.",
+        "a malformed id is a BAD_USER_INPUT error); "
+        "at most the maximum page size (100 by default) at a time.",
         extensions=[AtMostOnePage()],
     )
 
 
 #: Every type implementing Node, so that `node(id:)` can resolve each of them.
 NODE_TYPES: list[type] = [
-    Region, Municipality, BusinessHub, HubOffice, HubBoardMember, KkrMember, Partnership, FrameworkAgreement,
-    NationalGoal, NationalTarget, ResultContract, Goal, Indicator, Target, Result, GrowthTeam, GrowthTeamMember,
-    ClimateInitiative, ClimateParticipant, ClimateTarget, BenchmarkObservation,
+    Region,
+    Municipality,
+    BusinessHub,
+    HubOffice,
+    HubBoardMember,
+    KkrMember,
+    Partnership,
+    FrameworkAgreement,
+    NationalGoal,
+    NationalTarget,
+    ResultContract,
+    Goal,
+    Indicator,
+    Target,
+    Result,
+    GrowthTeam,
+    GrowthTeamMember,
+    ClimateInitiative,
+    ClimateParticipant,
+    ClimateTarget,
+    BenchmarkObservation,
 ]
 
 # Deny by default: root fields without permission classes are for regional staff (schema/access.py).

@@ -29,7 +29,7 @@ def _error(message: str, nodes: list[StringValueNode] | None = None) -> GraphQLE
 class RejectUnstorableText(SchemaExtension):
     """Refuses a request whose variables or string literals hold text PostgreSQL cannot store."""
 
-    def on_validate(self):  # noqa: ANN201
+    def on_validate(self):
         context = self.execution_context
         path = first_unstorable(context.variables or {})
         if path is not None:
@@ -39,7 +39,5 @@ class RejectUnstorableText(SchemaExtension):
             literals = _UnstorableLiterals()
             visit(context.graphql_document, literals)
             if literals.found:
-                context.pre_execution_errors = [
-                    _error(f"A string literal is not storable: {PROBLEM}.", literals.found)
-                ]
+                context.pre_execution_errors = [_error(f"A string literal is not storable: {PROBLEM}.", literals.found)]
         yield

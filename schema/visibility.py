@@ -88,7 +88,8 @@ class SchemaVisibility:
             for field_name, field in graphql_type.fields.items():
                 definition = (field.extensions or {}).get("strawberry-definition")
                 classes = tuple(
-                    cls for cls in getattr(definition, "permission_classes", None) or ()
+                    cls
+                    for cls in getattr(definition, "permission_classes", None) or ()
                     if issubclass(cls, ScopePermission)
                 )
                 if classes:
@@ -139,12 +140,18 @@ class SchemaVisibility:
             def thunk() -> dict[str, GraphQLField]:
                 return {
                     name: GraphQLField(
-                        remap(f.type), args=f.args, resolve=f.resolve, subscribe=f.subscribe,
-                        description=f.description, deprecation_reason=f.deprecation_reason,
-                        extensions=f.extensions, ast_node=f.ast_node,
+                        remap(f.type),
+                        args=f.args,
+                        resolve=f.resolve,
+                        subscribe=f.subscribe,
+                        description=f.description,
+                        deprecation_reason=f.deprecation_reason,
+                        extensions=f.extensions,
+                        ast_node=f.ast_node,
                     )
                     for name, f in visible_fields(graphql_type).items()
                 }
+
             return thunk
 
         def interfaces_of(graphql_type: GraphQLObjectType | GraphQLInterfaceType) -> Callable[[], list[Any]]:
@@ -152,41 +159,61 @@ class SchemaVisibility:
 
         for name in reachable:
             graphql_type = core.type_map[name]
-            common = {"name": name, "description": graphql_type.description, "extensions": graphql_type.extensions,
-                      "ast_node": graphql_type.ast_node, "extension_ast_nodes": graphql_type.extension_ast_nodes}
+            common = {
+                "name": name,
+                "description": graphql_type.description,
+                "extensions": graphql_type.extensions,
+                "ast_node": graphql_type.ast_node,
+                "extension_ast_nodes": graphql_type.extension_ast_nodes,
+            }
             if isinstance(graphql_type, GraphQLObjectType):
-                copies[name] = GraphQLObjectType(fields=fields_of(graphql_type), interfaces=interfaces_of(graphql_type),
-                                                 is_type_of=graphql_type.is_type_of, **common)
+                copies[name] = GraphQLObjectType(
+                    fields=fields_of(graphql_type),
+                    interfaces=interfaces_of(graphql_type),
+                    is_type_of=graphql_type.is_type_of,
+                    **common,
+                )
             elif isinstance(graphql_type, GraphQLInterfaceType):
-                copies[name] = GraphQLInterfaceType(fields=fields_of(graphql_type),
-                                                    interfaces=interfaces_of(graphql_type),
-                                                    resolve_type=graphql_type.resolve_type, **common)
+                copies[name] = GraphQLInterfaceType(
+                    fields=fields_of(graphql_type),
+                    interfaces=interfaces_of(graphql_type),
+                    resolve_type=graphql_type.resolve_type,
+                    **common,
+                )
             elif isinstance(graphql_type, GraphQLUnionType):
                 copies[name] = GraphQLUnionType(
                     types=lambda t=graphql_type: [copies[m.name] for m in t.types if m.name in copies],
-                    resolve_type=graphql_type.resolve_type, **common)
+                    resolve_type=graphql_type.resolve_type,
+                    **common,
+                )
 
         def root(graphql_type: GraphQLObjectType | None) -> Any:
             return copies[graphql_type.name] if graphql_type is not None and graphql_type in roots else None
 
         pruned = GraphQLSchema(
-            query=root(core.query_type), mutation=root(core.mutation_type), subscription=root(core.subscription_type),
-            directives=core.directives, description=core.description, extensions=core.extensions,
+            query=root(core.query_type),
+            mutation=root(core.mutation_type),
+            subscription=root(core.subscription_type),
+            directives=core.directives,
+            description=core.description,
+            extensions=core.extensions,
         )
         errors = validate_schema(pruned)
         if errors:  # e.g. a hidden field that an interface of its type requires
             names = sorted(cls.__name__ for cls in allowed)
             raise TypeError(f"The schema pruned for {names} is invalid: " + "; ".join(e.message for e in errors))
         node_types = frozenset(
-            name for name, graphql_type in pruned.type_map.items()
-            if isinstance(graphql_type, GraphQLObjectType) and any(i.name == NODE_INTERFACE
-                                                                  for i in graphql_type.interfaces)
+            name
+            for name, graphql_type in pruned.type_map.items()
+            if isinstance(graphql_type, GraphQLObjectType)
+            and any(i.name == NODE_INTERFACE for i in graphql_type.interfaces)
         )
         return AudienceSchema(schema=pruned, node_types=node_types)
 
 
-def _reachable(core: GraphQLSchema, roots: list[GraphQLObjectType],
-               visible_fields: Callable[[Any], dict[str, GraphQLField]]) -> list[str]:
+def _reachable(
+    core: GraphQLSchema, roots: list[GraphQLObjectType], visible_fields: Callable[[Any], dict[str, GraphQLField]]
+) -> list[str]:
     """Type names reachable from the roots through visible fields, arguments, interfaces and union members
     (and the directives' arguments), in the full schema's order.  A field returning an interface makes its
     implementations reachable, except `Node` (`node`/`nodes`): only Node types some other visible field returns
@@ -225,8 +252,11 @@ def caller_view(info: strawberry.Info) -> AudienceSchema:
 
 def root_field_names(operation: OperationDefinitionNode, document: DocumentNode) -> set[str]:
     """Names of the fields selected at the root of an operation, through fragments."""
-    fragments = {d.name.value: d for d in document.definitions if hasattr(d, "selection_set") and
-                 not isinstance(d, OperationDefinitionNode)}
+    fragments = {
+        d.name.value: d
+        for d in document.definitions
+        if hasattr(d, "selection_set") and not isinstance(d, OperationDefinitionNode)
+    }
     names: set[str] = set()
 
     def walk(selection_set: SelectionSetNode, visited: frozenset[str]) -> None:
@@ -266,7 +296,7 @@ class CallerVisibility(SchemaExtension):
     (the parse cache's, `kkr.schema.limits.document`): the same text from a caller of another audience, or
     another node for it, is validated again.  Invalid documents are not remembered."""
 
-    def on_validate(self):  # noqa: ANN201
+    def on_validate(self):
         # This runs the validation itself (Strawberry then skips its own), with the rules collected so far plus
         # Strawberry's own (Maybe, OneOf): an extension that adds validation rules (depth or cost limits) must
         # come before it in the list.  The rules see the pruned schema, whose fields, arguments and input types
@@ -290,7 +320,7 @@ class CallerVisibility(SchemaExtension):
                     cache.keep(key, context.query, document)
         yield
 
-    def on_execute(self):  # noqa: ANN201
+    def on_execute(self):
         context = self.execution_context
         document = context.graphql_document
         operation = get_operation_ast(document, context.operation_name) if document is not None else None
@@ -346,8 +376,10 @@ class VisibleNodeTypes(FieldExtension):
             return [next(it) if k else None for k in keep]
 
         if inspect.isawaitable(found):
+
             async def later() -> list[Any]:
                 return merge(await found)
+
             return later()
         return merge(found)
 

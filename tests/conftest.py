@@ -140,7 +140,7 @@ def client(live_server: LiveServer) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-async def demo_data(owner_url: URL, settings: Settings):  # noqa: ANN201
+async def demo_data(owner_url: URL, settings: Settings):
     """The curated demo data from tenants/, loaded once per session; returns the load summary."""
     from kkr.platform.importer.load import load
 

@@ -21,8 +21,15 @@ def gid(type_name: str, key: object) -> str:
     return to_base64(type_name, str(key))
 
 
-def gql(client: httpx.Client, query: str, variables: dict[str, Any] | None = None, *,
-        scopes: tuple[str, ...] = SJ_WRITE, subject: str = SJ_SUBJECT, token: bool = True) -> dict[str, Any]:
+def gql(
+    client: httpx.Client,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    scopes: tuple[str, ...] = SJ_WRITE,
+    subject: str = SJ_SUBJECT,
+    token: bool = True,
+) -> dict[str, Any]:
     """POST one operation; returns the whole response body (data and any top-level errors)."""
     headers = bearer(*scopes, subject=subject) if token else {}
     response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
@@ -33,8 +40,12 @@ def gql(client: httpx.Client, query: str, variables: dict[str, Any] | None = Non
 def mutate(client: httpx.Client, name: str, input_: dict[str, Any], selection: str, **kwargs: Any) -> dict[str, Any]:
     """Run mutation `name(input:)`; returns its payload and asserts there is no top-level error."""
     input_type = kwargs.pop("input_type", name[0].upper() + name[1:] + "Input")
-    body = gql(client, f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} {PAYLOAD_ERRORS} }} }}",
-               {"input": input_}, **kwargs)
+    body = gql(
+        client,
+        f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} {PAYLOAD_ERRORS} }} }}",
+        {"input": input_},
+        **kwargs,
+    )
     assert "errors" not in body, body
     return body["data"][name]
 

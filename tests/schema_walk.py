@@ -72,16 +72,25 @@ EXTRA_ARGUMENTS: dict[tuple[str, str], Any] = {
 
 # --- GraphQL over HTTP --------------------------------------------------------------------------------------------
 
-def post(client: httpx.Client, scopes: tuple[str, ...], query: str, variables: dict[str, Any] | None = None,
-         ) -> dict[str, Any]:
+
+def post(
+    client: httpx.Client,
+    scopes: tuple[str, ...],
+    query: str,
+    variables: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     headers = bearer(*scopes, subject="walker@test") if scopes else {}
     response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def data_of(client: httpx.Client, scopes: tuple[str, ...], query: str, variables: dict[str, Any] | None = None,
-            ) -> dict[str, Any]:
+def data_of(
+    client: httpx.Client,
+    scopes: tuple[str, ...],
+    query: str,
+    variables: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     body = post(client, scopes, query, variables)
     assert "errors" not in body, body["errors"]
     return body["data"]
@@ -94,17 +103,27 @@ def schema_of(client: httpx.Client, scopes: tuple[str, ...]) -> GraphQLSchema:
 
 def is_validation_failure(body: dict[str, Any]) -> bool:
     errors = body.get("errors") or []
-    return body.get("data") is None and bool(errors) and all(  # request errors carry code BAD_REQUEST
-        "path" not in e and (e.get("extensions") or {}).get("code") == "BAD_REQUEST" for e in errors)
+    return (
+        body.get("data") is None
+        and bool(errors)
+        and all(  # request errors carry code BAD_REQUEST
+            "path" not in e and (e.get("extensions") or {}).get("code") == "BAD_REQUEST" for e in errors
+        )
+    )
 
 
 # --- building documents from a schema ------------------------------------------------------------------------------
 
+
 class Walker:
     """Builds selections of every field of a schema, with argument values for required arguments."""
 
-    def __init__(self, schema: GraphQLSchema, seen: dict[tuple[str, str], list[Any]] | None = None,
-                 found: dict[str, list[dict[str, Any]]] | None = None) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        seen: dict[tuple[str, str], list[Any]] | None = None,
+        found: dict[str, list[dict[str, Any]]] | None = None,
+    ) -> None:
         self.schema = schema
         #: (type name, field name) -> scalar values read in an earlier pass
         self.seen = seen or {}
@@ -121,10 +140,16 @@ class Walker:
 
     def values_seen(self, type_: Any, field: str) -> list[Any]:
         named = get_named_type(type_)
-        names = [t.name for t in self.schema.get_possible_types(named)] if isinstance(
-            named, (GraphQLInterfaceType, GraphQLUnionType)) else [named.name]
-        return [v for name in names for v in self.seen.get((name, field), [])[:1]] if len(names) > 1 else \
-            self.seen.get((names[0], field), [])
+        names = (
+            [t.name for t in self.schema.get_possible_types(named)]
+            if isinstance(named, (GraphQLInterfaceType, GraphQLUnionType))
+            else [named.name]
+        )
+        return (
+            [v for name in names for v in self.seen.get((name, field), [])[:1]]
+            if len(names) > 1
+            else self.seen.get((names[0], field), [])
+        )
 
     def argument(self, parent: str, field_name: str, field: GraphQLField, name: str, type_: GraphQLInputType) -> Any:
         if (parent, field_name, name) in ARGUMENTS:
@@ -180,8 +205,13 @@ class Walker:
             parts.append(f"... on {possible.name} {{ {' '.join(self.fields(possible, depth, alias=True))} }}")
         return "{ " + " ".join(parts) + " }"
 
-    def fields(self, named: GraphQLObjectType | GraphQLInterfaceType, depth: int, *, alias: bool = False,
-               ) -> list[str]:
+    def fields(
+        self,
+        named: GraphQLObjectType | GraphQLInterfaceType,
+        depth: int,
+        *,
+        alias: bool = False,
+    ) -> list[str]:
         parts = ["__typename"]
         for name, field in named.fields.items():
             args = self.arguments(named.name, name, field)
@@ -212,8 +242,11 @@ def field_name(key: str) -> str:
     return key if key.startswith("__") else key.split(ALIAS)[0]
 
 
-def collect(value: Any, seen: dict[tuple[str, str], list[Any]], found: dict[str, list[dict[str, Any]]] | None = None,
-            ) -> None:
+def collect(
+    value: Any,
+    seen: dict[tuple[str, str], list[Any]],
+    found: dict[str, list[dict[str, Any]]] | None = None,
+) -> None:
     """Scalar values by (__typename, field), and objects by __typename, from a response."""
     if isinstance(value, list):
         for item in value:
@@ -257,7 +290,6 @@ def walk(client: httpx.Client, scopes: tuple[str, ...], schema: GraphQLSchema) -
     return bodies
 
 
-
 def paths_to_types(schema: GraphQLSchema) -> dict[str, tuple[str, str]]:
     """For every composite type of a schema, a document prefix reaching it from Query: (opening, closing)."""
     walker = Walker(schema)
@@ -287,7 +319,7 @@ def paths_to_types(schema: GraphQLSchema) -> dict[str, tuple[str, str]]:
 def chunks(items: list[Any], size: int = 90) -> Iterator[list[Any]]:
     """Pieces that stay below graphql-core's limit of 100 validation errors per document."""
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def hidden_fields(full: GraphQLSchema, schema: GraphQLSchema) -> list[tuple[str, str, bool]]:

@@ -53,20 +53,26 @@ def get_token(client: httpx.Client, client_id: str, secret: str) -> httpx.Respon
     return client.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
 
 
-async def client_ids(owner_engine) -> set[str]:  # noqa: ANN001
+async def client_ids(owner_engine) -> set[str]:
     async with owner_engine.connect() as conn:
         return set((await conn.execute(text("SELECT client_id FROM oauth_client"))).scalars())
 
 
-async def client_states(owner_engine) -> dict[str, object]:  # noqa: ANN001
+async def client_states(owner_engine) -> dict[str, object]:
     """Every client id with its disabled_at."""
     async with owner_engine.connect() as conn:
         return dict((await conn.execute(text("SELECT client_id, disabled_at FROM oauth_client"))).all())
 
 
-async def test_an_admin_registers_and_disables_a_client(client: httpx.Client, owner_engine) -> None:  # noqa: ANN001
-    body = register(client, clientId="api-sjaelland-bi", name="Sjælland BI", scopes=["region:sjaelland:read"],
-                    tenants=["sjaelland"], expiresAt=later())
+async def test_an_admin_registers_and_disables_a_client(client: httpx.Client, owner_engine) -> None:
+    body = register(
+        client,
+        clientId="api-sjaelland-bi",
+        name="Sjælland BI",
+        scopes=["region:sjaelland:read"],
+        tenants=["sjaelland"],
+        expiresAt=later(),
+    )
     assert "errors" not in body, body
     payload = body["data"]["registerClient"]
     assert payload["errors"] == []
@@ -76,8 +82,11 @@ async def test_an_admin_registers_and_disables_a_client(client: httpx.Client, ow
     secret = payload["clientSecret"]
     assert secret and len(secret) >= 40
     async with owner_engine.connect() as conn:
-        stored = (await conn.execute(text("SELECT secret_hash, created_by FROM oauth_client"
-                                          " WHERE client_id = 'api-sjaelland-bi'"))).one()
+        stored = (
+            await conn.execute(
+                text("SELECT secret_hash, created_by FROM oauth_client WHERE client_id = 'api-sjaelland-bi'")
+            )
+        ).one()
     assert stored.secret_hash.startswith("scrypt$") and secret not in stored.secret_hash
     assert stored.created_by == "operator@test"
 
@@ -103,17 +112,24 @@ async def test_an_admin_registers_and_disables_a_client(client: httpx.Client, ow
     assert again.status_code == 401 and again.json()["error"] == "invalid_client"
 
 
-@pytest.mark.parametrize(("fields", "field", "code"), [
-    ({"scopes": ["root"]}, ["input", "scopes", 0], "INVALID"),
-    ({"scopes": ["region:atlantis:read"], "tenants": ["atlantis"]}, ["input", "tenants", 0], "INVALID"),
-    ({"scopes": ["region:sjaelland:read"]}, ["input", "scopes", 0], "INVALID"),
-    ({"expiresAt": "2020-01-01T00:00:00+00:00"}, ["input", "expiresAt"], "INVALID"),
-    ({"scopes": []}, ["input", "scopes"], "REQUIRED"),
-    ({"clientId": "X"}, ["input", "clientId"], "INVALID"),
-    ({"name": "  "}, ["input", "name"], "REQUIRED"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field", "code"),
+    [
+        ({"scopes": ["root"]}, ["input", "scopes", 0], "INVALID"),
+        ({"scopes": ["region:atlantis:read"], "tenants": ["atlantis"]}, ["input", "tenants", 0], "INVALID"),
+        ({"scopes": ["region:sjaelland:read"]}, ["input", "scopes", 0], "INVALID"),
+        ({"expiresAt": "2020-01-01T00:00:00+00:00"}, ["input", "expiresAt"], "INVALID"),
+        ({"scopes": []}, ["input", "scopes"], "REQUIRED"),
+        ({"clientId": "X"}, ["input", "clientId"], "INVALID"),
+        ({"name": "  "}, ["input", "name"], "REQUIRED"),
+    ],
+)
 async def test_invalid_registrations_give_field_errors_and_write_nothing(
-    client: httpx.Client, owner_engine, fields: dict[str, Any], field: list[Any], code: str,  # noqa: ANN001
+    client: httpx.Client,
+    owner_engine,
+    fields: dict[str, Any],
+    field: list[Any],
+    code: str,
 ) -> None:
     before = await client_ids(owner_engine)
     body = register(client, **({"clientId": "api-invalid", "name": "Invalid", "scopes": ["aggregates:read"]} | fields))
@@ -125,7 +141,7 @@ async def test_invalid_registrations_give_field_errors_and_write_nothing(
     assert await client_ids(owner_engine) == before
 
 
-async def test_a_duplicate_client_id_is_refused(client: httpx.Client, owner_engine) -> None:  # noqa: ANN001
+async def test_a_duplicate_client_id_is_refused(client: httpx.Client, owner_engine) -> None:
     first = register(client, clientId="api-duplicate", name="First", scopes=["aggregates:read"])
     assert first["data"]["registerClient"]["errors"] == []
     second = register(client, clientId="api-duplicate", name="Second", scopes=["benchmark:read"])["data"]
@@ -145,30 +161,39 @@ def test_disabling_an_unknown_client_is_a_field_error(client: httpx.Client) -> N
 
 @pytest.mark.parametrize("scopes", [("region:sjaelland:write", "benchmark:read"), ("aggregates:read",), ()])
 async def test_only_admins_may_manage_clients(
-    client: httpx.Client, owner_engine, scopes: tuple[str, ...],  # noqa: ANN001
+    client: httpx.Client,
+    owner_engine,
+    scopes: tuple[str, ...],
 ) -> None:
     headers = bearer(*scopes) if scopes else {}
     target = f"api-target-{len(scopes)}"
     assert register(client, clientId=target, name="Target", scopes=["aggregates:read"])["data"]["registerClient"][
-        "clientSecret"]
+        "clientSecret"
+    ]
     before = await client_states(owner_engine)
     # Not in their schemas (schema/visibility.py): the documents fail validation.
     body = register(client, headers, clientId="api-sneaky", name="Sneaky", scopes=["admin"])
     assert body.get("data") is None and all(e["extensions"] == {"code": "BAD_REQUEST"} for e in body["errors"]), body
     disabled = gql(client, DISABLE, {"input": {"clientId": target}}, headers)
     assert disabled.get("data") is None and all(
-        e["extensions"] == {"code": "BAD_REQUEST"} for e in disabled["errors"]), disabled
+        e["extensions"] == {"code": "BAD_REQUEST"} for e in disabled["errors"]
+    ), disabled
     after = await client_states(owner_engine)
     assert after == before and after[target] is None  # nothing registered, nothing disabled
 
 
 def _ctx(*flags: str) -> TenantContext:
-    return TenantContext(read_tenants=frozenset({"sjaelland"}), write_tenants=frozenset({"sjaelland"}),
-                         actor="sql-test", flags=frozenset(flags))
+    return TenantContext(
+        read_tenants=frozenset({"sjaelland"}),
+        write_tenants=frozenset({"sjaelland"}),
+        actor="sql-test",
+        flags=frozenset(flags),
+    )
 
 
-REGISTER_SQL = ("SELECT kkr_register_client('sql-client', 'SQL', 'scrypt$x', ARRAY['aggregates:read'],"
-                " ARRAY[]::text[], NULL)")
+REGISTER_SQL = (
+    "SELECT kkr_register_client('sql-client', 'SQL', 'scrypt$x', ARRAY['aggregates:read'], ARRAY[]::text[], NULL)"
+)
 
 
 @pytest.mark.parametrize("sql", [REGISTER_SQL, "SELECT kkr_disable_client('api-duplicate')"])
@@ -189,8 +214,11 @@ async def test_the_sql_functions_work_for_the_app_role_with_the_admin_flag(app_d
     with pytest.raises(_RollBack):
         async with app_db.transaction(_ctx("admin")) as session:
             await session.execute(text(REGISTER_SQL))
-            row = (await session.execute(text("SELECT created_by, disabled_at FROM oauth_client"
-                                              " WHERE client_id = 'sql-client'"))).one()
+            row = (
+                await session.execute(
+                    text("SELECT created_by, disabled_at FROM oauth_client WHERE client_id = 'sql-client'")
+                )
+            ).one()
             assert row.created_by == "sql-test" and row.disabled_at is None
             assert (await session.execute(text("SELECT kkr_disable_client('sql-client')"))).scalar() is True
             assert (await session.execute(text("SELECT kkr_disable_client('nobody')"))).scalar() is False

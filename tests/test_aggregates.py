@@ -21,12 +21,16 @@ pytestmark = pytest.mark.usefixtures("demo_data")
 async def municipal_sum(owner: AsyncEngine, measure: str, region: str, year: int) -> tuple[Decimal, int]:
     """The hand sum of the municipal rows (read by the owner, as the papers print them)."""
     if measure == "population":
-        sql = ("SELECT sum(p.population), count(*) FROM municipality_population p"
-               " JOIN municipality m ON m.code = p.municipality_code WHERE m.region_slug = :r AND p.year = :y")
+        sql = (
+            "SELECT sum(p.population), count(*) FROM municipality_population p"
+            " JOIN municipality m ON m.code = p.municipality_code WHERE m.region_slug = :r AND p.year = :y"
+        )
         params = {"r": region, "y": year}
     else:
-        sql = ("SELECT sum(f.value), count(*) FROM municipality_figure f JOIN municipality m"
-               " ON m.code = f.municipality_code WHERE m.region_slug = :r AND f.year = :y AND f.measure = :m")
+        sql = (
+            "SELECT sum(f.value), count(*) FROM municipality_figure f JOIN municipality m"
+            " ON m.code = f.municipality_code WHERE m.region_slug = :r AND f.year = :y AND f.measure = :m"
+        )
         params = {"r": region, "y": year, "m": measure}
     async with owner.connect() as conn:
         total, n = (await conn.execute(text(sql), params)).one()
@@ -34,8 +38,13 @@ async def municipal_sum(owner: AsyncEngine, measure: str, region: str, year: int
 
 
 async def test_payments_per_kkr_are_the_sums_of_the_municipal_rows(client: httpx.Client, owner_engine) -> None:
-    table = aggregate(client, family="MUNICIPALITY_FIGURES", groupBy=["REGION", "YEAR"],
-                      filter={"indicators": ["payment-business-hub"]}, measures=["COUNT", "SUM"])
+    table = aggregate(
+        client,
+        family="MUNICIPALITY_FIGURES",
+        groupBy=["REGION", "YEAR"],
+        filter={"indicators": ["payment-business-hub"]},
+        measures=["COUNT", "SUM"],
+    )
     cells = by_key(table)
     for region, year in (("sjaelland", "2019"), ("nordjylland", "2021")):
         total, n = await municipal_sum(owner_engine, "payment-business-hub", region, int(year))
@@ -47,14 +56,20 @@ async def test_payments_per_kkr_are_the_sums_of_the_municipal_rows(client: httpx
     assert cells[("sjaelland", "2019")]["count"] == 17
     grand = cells[(TOTAL, TOTAL)]
     assert Decimal(grand["sum"]) == Decimal(cells[("sjaelland", TOTAL)]["sum"]) + Decimal(
-        cells[("nordjylland", TOTAL)]["sum"])
+        cells[("nordjylland", TOTAL)]["sum"]
+    )
     assert table["contributor"] == "municipalities" and table["measures"] == ["COUNT", "SUM"]
     assert all(c["mean"] is None and c["median"] is None for c in table["cells"])  # not asked for
 
 
 async def test_population_per_region(client: httpx.Client, owner_engine) -> None:
-    table = aggregate(client, family="MUNICIPALITY_FIGURES", groupBy=["YEAR", "REGION"],
-                      filter={"indicators": ["population"]}, subtotals="NONE")
+    table = aggregate(
+        client,
+        family="MUNICIPALITY_FIGURES",
+        groupBy=["YEAR", "REGION"],
+        filter={"indicators": ["population"]},
+        subtotals="NONE",
+    )
     cells = by_key(table)
     total, n = await municipal_sum(owner_engine, "population", "sjaelland", 2019)
     assert Decimal(cells[("2019", "sjaelland")]["sum"]) == total == Decimal(836657)  # KKR Sjælland, seed-002 L1609
@@ -73,14 +88,20 @@ def test_awareness_averaged_over_the_six_hubs(client: httpx.Client) -> None:
 
 
 def test_cells_of_one_or_two_contributors_are_suppressed(client: httpx.Client) -> None:
-    table = aggregate(client, family="BENCHMARK_OBSERVATIONS", groupBy=["REGION"],
-                      filter={"indicators": ["hub-awareness-2020-09"]})
+    table = aggregate(
+        client, family="BENCHMARK_OBSERVATIONS", groupBy=["REGION"], filter={"indicators": ["hub-awareness-2020-09"]}
+    )
     cells = by_key(table)
     # Syddanmark has two hubs (Fyn, Sydjylland): 2 contributors; every other region has one
-    assert all(cells[(r,)]["suppressed"] and cells[(r,)]["reason"] == "FEW_CONTRIBUTORS" for r in
-               ("nordjylland", "midtjylland", "sjaelland", "syddanmark", "hovedstaden"))
-    assert all(cells[(r,)][m] is None for r in ("syddanmark", "sjaelland")
-               for m in ("sum", "count", "mean", "median", "min", "max", "contributors"))
+    assert all(
+        cells[(r,)]["suppressed"] and cells[(r,)]["reason"] == "FEW_CONTRIBUTORS"
+        for r in ("nordjylland", "midtjylland", "sjaelland", "syddanmark", "hovedstaden")
+    )
+    assert all(
+        cells[(r,)][m] is None
+        for r in ("syddanmark", "sjaelland")
+        for m in ("sum", "count", "mean", "median", "min", "max", "contributors")
+    )
     grand = cells[(TOTAL,)]
     assert not grand["suppressed"] and Decimal(grand["sum"]) == 201
     # min and max would point at a hub of a suppressed region: withheld
@@ -94,8 +115,10 @@ async def test_dominance_rule_in_the_database(app_db: Database) -> None:
     """One municipality's population over 85 % of a cell: Copenhagen is half of Hovedstaden's 14, so a
     (1, 40) rule suppresses the region's cell while (1, 85) does not."""
     ministry = TenantContext(flags=frozenset({MINISTRY}), actor="ministry")
-    sql = text("SELECT dimension_values, suppressed, reason FROM kkr_aggregate('municipality_figures', '{region}',"
-               " '{\"indicator\": [\"population\"], \"year\": [\"2018\"]}', 'none', '{sum}', 3, :n, :k, 10)")
+    sql = text(
+        "SELECT dimension_values, suppressed, reason FROM kkr_aggregate('municipality_figures', '{region}',"
+        ' \'{"indicator": ["population"], "year": ["2018"]}\', \'none\', \'{sum}\', 3, :n, :k, 10)'
+    )
     async with app_db.transaction(ministry, read_only=True) as session:
         strict = (await session.execute(sql, {"n": [1], "k": [40]})).all()
         default = (await session.execute(sql, {"n": [1], "k": [85]})).all()
@@ -108,7 +131,9 @@ async def test_a_ministry_transaction_sees_no_contract_rows_but_gets_aggregates(
     async with app_db.transaction(ministry, read_only=True) as session:
         for table in ("result_contract", "goal", "indicator", "target", "result"):
             assert (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar() == 0
-        cells = (await session.execute(text("SELECT count(*) FROM kkr_aggregate('contract_targets', '{year}')"))).scalar()
+        cells = (
+            await session.execute(text("SELECT count(*) FROM kkr_aggregate('contract_targets', '{year}')"))
+        ).scalar()
     assert cells > 0
     with pytest.raises(Exception, match="aggregates:read"):
         async with app_db.transaction(TenantContext(), read_only=True) as session:
@@ -120,22 +145,28 @@ async def test_the_rules_cannot_be_weakened_below_their_floors(app_db: Database)
     for args in ("1, '{1}', '{85}', 10", "3, '{1}', '{85}', 0", "3, '{1,2}', '{85}', 10"):
         with pytest.raises(Exception, match="minimum number|protection level|dominance"):
             async with app_db.transaction(ministry, read_only=True) as session:
-                await session.execute(text(
-                    f"SELECT * FROM kkr_aggregate('contract_targets', '{{}}', '{{}}', 'rollup', '{{sum}}', {args})"))
+                await session.execute(
+                    text(
+                        f"SELECT * FROM kkr_aggregate('contract_targets', '{{}}', '{{}}', 'rollup', '{{sum}}', {args})"
+                    )
+                )
 
 
-@pytest.mark.parametrize(("variables", "argument"), [
-    ({"family": "CONTRACT_RESULTS", "groupBy": ["URBAN_RURAL"]}, "groupBy"),
-    ({"family": "CONTRACT_RESULTS", "groupBy": ["YEAR", "YEAR"]}, "groupBy"),
-    ({"family": "MUNICIPALITY_FIGURES", "groupBy": ["REGION"]}, "filter.indicators"),
-    ({"family": "CONTRACT_RESULTS", "filter": {"lineages": ["atlantis"]}}, "filter.lineages"),
-    ({"family": "CONTRACT_RESULTS", "filter": {"segments": ["atlantis"]}}, "filter.segments"),
-    ({"family": "CONTRACT_RESULTS", "filter": {"goalCategories": ["LOCAL"]}}, "filter.goalCategories"),
-    ({"family": "CONTRACT_RESULTS", "filter": {"years": [20]}}, "filter.years"),
-    ({"family": "BENCHMARK_OBSERVATIONS", "filter": {"indicators": ["no-such-indicator"]}}, "filter.indicators"),
-    ({"family": "CONTRACT_RESULTS", "filter": {"lineages": []}}, "filter.lineages"),
-    ({"family": "CONTRACT_RESULTS", "measures": []}, "measures"),
-])
+@pytest.mark.parametrize(
+    ("variables", "argument"),
+    [
+        ({"family": "CONTRACT_RESULTS", "groupBy": ["URBAN_RURAL"]}, "groupBy"),
+        ({"family": "CONTRACT_RESULTS", "groupBy": ["YEAR", "YEAR"]}, "groupBy"),
+        ({"family": "MUNICIPALITY_FIGURES", "groupBy": ["REGION"]}, "filter.indicators"),
+        ({"family": "CONTRACT_RESULTS", "filter": {"lineages": ["atlantis"]}}, "filter.lineages"),
+        ({"family": "CONTRACT_RESULTS", "filter": {"segments": ["atlantis"]}}, "filter.segments"),
+        ({"family": "CONTRACT_RESULTS", "filter": {"goalCategories": ["LOCAL"]}}, "filter.goalCategories"),
+        ({"family": "CONTRACT_RESULTS", "filter": {"years": [20]}}, "filter.years"),
+        ({"family": "BENCHMARK_OBSERVATIONS", "filter": {"indicators": ["no-such-indicator"]}}, "filter.indicators"),
+        ({"family": "CONTRACT_RESULTS", "filter": {"lineages": []}}, "filter.lineages"),
+        ({"family": "CONTRACT_RESULTS", "measures": []}, "measures"),
+    ],
+)
 def test_bad_arguments_are_named(client: httpx.Client, variables: dict, argument: str) -> None:
     body = post(client, AGGREGATE, variables, MINISTRY)
     assert body["data"] is None or body["data"].get("aggregate") is None
@@ -151,19 +182,25 @@ def test_an_unknown_dimension_fails_validation(client: httpx.Client) -> None:
 def test_only_aggregate_scopes_reach_the_query(client: httpx.Client) -> None:
     body = post(client, AGGREGATE, {"family": "CONTRACT_RESULTS"}, "region:sjaelland:read")
     assert "errors" in body and body.get("data") is None
-    kl = aggregate(client, ("benchmark:read",), family="BENCHMARK_OBSERVATIONS",
-                   filter={"indicators": ["hub-awareness-2020-09"]})
+    kl = aggregate(
+        client, ("benchmark:read",), family="BENCHMARK_OBSERVATIONS", filter={"indicators": ["hub-awareness-2020-09"]}
+    )
     assert kl["cells"][0]["contributors"] == 6
 
 
 def test_a_ministry_reaches_no_row_level_field(client: httpx.Client) -> None:
-    query = "{ __schema { queryType { fields { name type { name ofType { name ofType { name ofType { name } } } } } } } }"
+    query = (
+        "{ __schema { queryType { fields { name type { name ofType { name ofType { name ofType { name } } } } } } } }"
+    )
     fields = post(client, query, None, MINISTRY)["data"]["__schema"]["queryType"]["fields"]
     names = {f["name"] for f in fields}
     assert "aggregate" in names
     assert not names & {"resultContracts", "benchmarkObservations", "municipalities", "node", "nodes", "regions"}
-    for row_level in ("{ benchmarkObservations(first: 1) { nodes { value } } }",
-                      "{ municipalities { code } }", "{ resultContracts(first: 1) { nodes { id } } }"):
+    for row_level in (
+        "{ benchmarkObservations(first: 1) { nodes { value } } }",
+        "{ municipalities { code } }",
+        "{ resultContracts(first: 1) { nodes { id } } }",
+    ):
         assert "errors" in post(client, row_level, None, MINISTRY)
 
 
@@ -171,8 +208,12 @@ def test_contributors_cannot_be_filtered(client: httpx.Client) -> None:
     """The total of all hubs minus the total of all hubs but one would be that hub's figure: regions, hubs and
     the urban/rural class are no filters (group by them), in GraphQL and in the database."""
     for field in ("regions", "hubs", "urbanRural"):
-        body = post(client, AGGREGATE, {"family": "BENCHMARK_OBSERVATIONS",
-                                        "filter": {"indicators": ["hub-awareness-2020-09"], field: ["x"]}}, MINISTRY)
+        body = post(
+            client,
+            AGGREGATE,
+            {"family": "BENCHMARK_OBSERVATIONS", "filter": {"indicators": ["hub-awareness-2020-09"], field: ["x"]}},
+            MINISTRY,
+        )
         assert "errors" in body and field in error_messages(body)[0]
 
 
@@ -181,27 +222,36 @@ async def test_the_database_refuses_contributor_filters(app_db: Database) -> Non
     for dimension in ("region", "hub", "urban_rural"):
         with pytest.raises(Exception, match="contributors cannot be filtered"):
             async with app_db.transaction(ministry, read_only=True) as session:
-                await session.execute(text(
-                    "SELECT * FROM kkr_aggregate('municipality_figures', '{}', CAST(:f AS jsonb))"),
-                    {"f": '{"indicator": ["population"], "%s": ["sjaelland"]}' % dimension})
+                await session.execute(
+                    text("SELECT * FROM kkr_aggregate('municipality_figures', '{}', CAST(:f AS jsonb))"),
+                    {"f": '{"indicator": ["population"], "%s": ["sjaelland"]}' % dimension},
+                )
 
 
 def test_a_table_too_large_for_the_disclosure_control_is_refused(client: httpx.Client) -> None:
-    body = post(client, AGGREGATE, {"family": "BENCHMARK_OBSERVATIONS", "groupBy": ["INDICATOR", "HUB", "PERIOD", "REGION"],
-                                    "subtotals": "NONE"}, MINISTRY)
+    body = post(
+        client,
+        AGGREGATE,
+        {"family": "BENCHMARK_OBSERVATIONS", "groupBy": ["INDICATOR", "HUB", "PERIOD", "REGION"], "subtotals": "NONE"},
+        MINISTRY,
+    )
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT" and "Argument 'groupBy'" in error["message"]
     assert "at most 2000" in error["message"]
 
 
-@pytest.mark.parametrize(("family", "group_by", "filter", "subtotals"), [
-    ("municipality_figures", ["region", "urban_rural"], '{"indicator": ["population"]}', "cube"),
-    ("municipality_figures", ["year", "region", "indicator"], "{}", "rollup"),
-    ("contract_targets", ["goal_category", "unit"], "{}", "cube"),
-    ("benchmark_observations", [], '{"indicator": ["hub-awareness-2020-09"]}', "grand_total"),
-])
-async def test_medians_are_the_medians_of_the_rows(app_db: Database, owner_engine: AsyncEngine, family: str,
-                                                  group_by: list[str], filter: str, subtotals: str) -> None:
+@pytest.mark.parametrize(
+    ("family", "group_by", "filter", "subtotals"),
+    [
+        ("municipality_figures", ["region", "urban_rural"], '{"indicator": ["population"]}', "cube"),
+        ("municipality_figures", ["year", "region", "indicator"], "{}", "rollup"),
+        ("contract_targets", ["goal_category", "unit"], "{}", "cube"),
+        ("benchmark_observations", [], '{"indicator": ["hub-awareness-2020-09"]}', "grand_total"),
+    ],
+)
+async def test_medians_are_the_medians_of_the_rows(
+    app_db: Database, owner_engine: AsyncEngine, family: str, group_by: list[str], filter: str, subtotals: str
+) -> None:
     """Medians are computed after the suppression, only for the cells that publish them: each equals the
     median of the cell's rows (read by the owner through the function's own row source)."""
     import json
@@ -210,22 +260,44 @@ async def test_medians_are_the_medians_of_the_rows(app_db: Database, owner_engin
 
     ministry = TenantContext(flags=frozenset({"aggregates:read"}), actor="ministry")
     async with app_db.transaction(ministry, read_only=True) as session:
-        rows = (await session.execute(text(
-            "SELECT * FROM kkr_aggregate(:f, :g, CAST(:filter AS jsonb), :s, '{count,median}', 2, '{1}', '{99}', 10)"),
-            {"f": family, "g": group_by, "filter": filter, "s": subtotals})).all()
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT * FROM kkr_aggregate(:f, :g, CAST(:filter AS jsonb), :s, '{count,median}', 2, '{1}', '{99}', 10)"
+                ),
+                {"f": family, "g": group_by, "filter": filter, "s": subtotals},
+            )
+        ).all()
     async with owner_engine.connect() as conn:
-        source = (await conn.execute(text("SELECT kkr_aggregate_source(:f, :g, CAST(:filter AS jsonb))"),
-                                     {"f": family, "g": group_by, "filter": filter})).scalar_one()
-        dims = ["year", "period", "region", "hub", "urban_rural", "goal_category", "lineage", "unit", "segment",
-                "indicator"]
+        source = (
+            await conn.execute(
+                text("SELECT kkr_aggregate_source(:f, :g, CAST(:filter AS jsonb))"),
+                {"f": family, "g": group_by, "filter": filter},
+            )
+        ).scalar_one()
+        dims = [
+            "year",
+            "period",
+            "region",
+            "hub",
+            "urban_rural",
+            "goal_category",
+            "lineage",
+            "unit",
+            "segment",
+            "indicator",
+        ]
         source = re.sub(r"\$(\d+)", lambda m: f"CAST(:f{m.group(1)} AS text[])", source)
         args = {f"f{i + 1}": json.loads(filter).get(d) for i, d in enumerate(dims)}
         figures = (await conn.execute(text(f"SELECT * FROM ({source}) s"), args)).mappings().all()
     published = [r for r in rows if not r.order_statistics_withheld]
-    assert published and {r.grouping_mask for r in published} != {0} or not group_by
+    assert (published and {r.grouping_mask for r in published} != {0}) or not group_by
     for r in rows:
-        values = [f["value"] for f in figures if all(r.grouping_mask >> j & 1 or f[f"d{j + 1}"] == r.dimension_values[j]
-                                                     for j in range(len(group_by)))]
+        values = [
+            f["value"]
+            for f in figures
+            if all(r.grouping_mask >> j & 1 or f[f"d{j + 1}"] == r.dimension_values[j] for j in range(len(group_by)))
+        ]
         if r.order_statistics_withheld:
             assert r.value_median is None
         else:

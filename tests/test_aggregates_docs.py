@@ -24,8 +24,9 @@ def test_the_section_has_examples() -> None:
     assert QUERIES and len(INLINE) >= 2
 
 
-@pytest.mark.parametrize("query", QUERIES + [f"{{ {q} {{ cells {{ sum mean median min max suppressed }} }} }}"
-                                             for q in INLINE])
+@pytest.mark.parametrize(
+    "query", QUERIES + [f"{{ {q} {{ cells {{ sum mean median min max suppressed }} }} }}" for q in INLINE]
+)
 def test_every_example_runs_for_a_ministry(client: httpx.Client, query: str) -> None:
     assert gql(client, query, None, MINISTRY)["aggregate"]["cells"]
 
@@ -34,6 +35,9 @@ def test_the_payments_table_is_the_answer(client: httpx.Client) -> None:
     table = SECTION.split(QUERIES[0], 1)[1].split("|---|", 1)[1].split("\n\n", 1)[0]
     printed = [[c.strip() for c in line.strip("|").split("|")] for line in table.strip().splitlines()[1:]]
     cells = gql(client, QUERIES[0], None, MINISTRY)["aggregate"]["cells"]
-    rows = [[("total" if c["total"] else c["value"]) for c in cell["coordinates"]]
-            + [str(cell["contributors"]), str(cell["count"]), cell["sum"]] for cell in cells]
+    rows = [
+        [("total" if c["total"] else c["value"]) for c in cell["coordinates"]]
+        + [str(cell["contributors"]), str(cell["count"]), cell["sum"]]
+        for cell in cells
+    ]
     assert [[*row[:4], row[4].split(" ")[0]] for row in printed] == rows

@@ -48,16 +48,33 @@ def by_key(table: dict[str, Any]) -> dict[tuple[str | None, ...], dict[str, Any]
     return {key_of(c): c for c in table["cells"]}
 
 
-async def true_cube(owner: AsyncEngine, family: str, group_by: list[str], filter: dict[str, list[str]] | None = None,
-                    ) -> dict[tuple[str | None, ...], tuple[Decimal, int, set[str]]]:
+async def true_cube(
+    owner: AsyncEngine,
+    family: str,
+    group_by: list[str],
+    filter: dict[str, list[str]] | None = None,
+) -> dict[tuple[str | None, ...], tuple[Decimal, int, set[str]]]:
     """Every CUBE cell's true sum, count and contributors, from the family's rows read by the owner (the test
     is allowed to; the API never is).  Uses the function's own row source, kkr_aggregate_source()."""
     async with owner.connect() as conn:
-        source = (await conn.execute(text("SELECT kkr_aggregate_source(:f, :g, CAST(:filter AS jsonb))"),
-                                     {"f": family, "g": group_by, "filter": json.dumps(filter or {})})
-                  ).scalar_one()
-        dims = ["year", "period", "region", "hub", "urban_rural", "goal_category", "lineage", "unit", "segment",
-                "indicator"]
+        source = (
+            await conn.execute(
+                text("SELECT kkr_aggregate_source(:f, :g, CAST(:filter AS jsonb))"),
+                {"f": family, "g": group_by, "filter": json.dumps(filter or {})},
+            )
+        ).scalar_one()
+        dims = [
+            "year",
+            "period",
+            "region",
+            "hub",
+            "urban_rural",
+            "goal_category",
+            "lineage",
+            "unit",
+            "segment",
+            "indicator",
+        ]
         source = re.sub(r"\$(\d+)", lambda m: f"CAST(:f{m.group(1)} AS text[])", source)
         args = {f"f{i + 1}": (filter or {}).get(d) for i, d in enumerate(dims)}
         rows = (await conn.execute(text(f"SELECT * FROM ({source}) s"), args)).mappings().all()
@@ -81,13 +98,16 @@ def relations(keys: Iterable[tuple[str | None, ...]]) -> list[tuple[tuple, list[
     for key in keys:
         for j, value in enumerate(key):
             if value != TOTAL:
-                parent = key[:j] + (TOTAL,) + key[j + 1:]
+                parent = key[:j] + (TOTAL,) + key[j + 1 :]
                 children[(parent, j)].append(key)
     return [(parent, kids) for (parent, _), kids in children.items() if parent in keys]
 
 
-def attack(published: dict[tuple, float], hidden: list[tuple], targets: Iterable[tuple],
-           ) -> dict[tuple, tuple[float, float]]:
+def attack(
+    published: dict[tuple, float],
+    hidden: list[tuple],
+    targets: Iterable[tuple],
+) -> dict[tuple, tuple[float, float]]:
     """For each target among the `hidden` cells: the min and max of its value given every published cell,
     every line relation of the cube and non-negativity (scipy.optimize.linprog)."""
     import numpy as np
@@ -121,8 +141,9 @@ def attack(published: dict[tuple, float], hidden: list[tuple], targets: Iterable
     return intervals
 
 
-def assert_protected(table: dict[str, Any], truth: dict[tuple, tuple[Decimal, int, set[str]]],
-                     protection_pct: float) -> int:
+def assert_protected(
+    table: dict[str, Any], truth: dict[tuple, tuple[Decimal, int, set[str]]], protection_pct: float
+) -> int:
     """The attack on a CUBE table returned by the API: every primary suppressed cell's sum can take any value
     within -/+ protection % of the truth, and its count any value within -/+ 1; no secondary cell is pinned down
     either (its interval is not a point).  Returns the number of primary cells attacked."""

@@ -80,19 +80,24 @@ async def owner_url_nplus1(settings: Settings) -> AsyncIterator[URL]:
 
 async def add_rows(conn: AsyncConnection, *, contracts: int, offices: int, first_year: int) -> None:
     """`contracts` contracts (3 goals x 2 indicators x 2 targets x 2 results each) and `offices` offices."""
-    await conn.execute(text("SELECT set_config('kkr.write_tenants', :t, true), set_config('kkr.actor', 'test', true)"),
-                       {"t": TENANT})
-    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in ("office", "contract", "goal", "indicator", "target", "result")}
+    await conn.execute(
+        text("SELECT set_config('kkr.write_tenants', :t, true), set_config('kkr.actor', 'test', true)"), {"t": TENANT}
+    )
+    rows: dict[str, list[dict[str, Any]]] = {
+        k: [] for k in ("office", "contract", "goal", "indicator", "target", "result")
+    }
     for i in range(offices):
-        rows["office"].append({"id": uuid.uuid4(), "kind": "branch", "town": f"By {first_year}-{i}",
-                               "code": "340" if i % 2 else "390"})
+        rows["office"].append(
+            {"id": uuid.uuid4(), "kind": "branch", "town": f"By {first_year}-{i}", "code": "340" if i % 2 else "390"}
+        )
     for c in range(contracts):
         contract = uuid.uuid4()
         rows["contract"].append({"id": contract, "year": first_year + c, "title": f"Resultatkontrakt {first_year + c}"})
         for g in range(3):
             goal = uuid.uuid4()
-            rows["goal"].append({"id": goal, "contract": contract, "code": str(g + 1), "title": f"Mål {g + 1}",
-                                 "position": g})
+            rows["goal"].append(
+                {"id": goal, "contract": contract, "code": str(g + 1), "title": f"Mål {g + 1}", "position": g}
+            )
             for n in range(2):
                 indicator = uuid.uuid4()
                 rows["indicator"].append({"id": indicator, "goal": goal, "position": n})
@@ -100,22 +105,23 @@ async def add_rows(conn: AsyncConnection, *, contracts: int, offices: int, first
                     target = uuid.uuid4()
                     rows["target"].append({"id": target, "indicator": indicator, "value": 50 + t})
                     for revision in (1, 2):
-                        rows["result"].append({"id": uuid.uuid4(), "target": target, "revision": revision,
-                                               "value": 40 + 10 * revision})
+                        rows["result"].append(
+                            {"id": uuid.uuid4(), "target": target, "revision": revision, "value": 40 + 10 * revision}
+                        )
     statements = {
         "office": "INSERT INTO hub_office (tenant_id, id, business_hub_slug, kind, town, municipality_code)"
-                  " VALUES ('sjaelland', :id, 'sjaelland', :kind, :town, :code)",
+        " VALUES ('sjaelland', :id, 'sjaelland', :kind, :town, :code)",
         "contract": "INSERT INTO result_contract (tenant_id, id, business_hub_slug, year, title, status,"
-                    " source_document_key, source_locator) VALUES ('sjaelland', :id, 'sjaelland', :year, :title,"
-                    " 'signed', 'seed-test', 'L10-20')",
+        " source_document_key, source_locator) VALUES ('sjaelland', :id, 'sjaelland', :year, :title,"
+        " 'signed', 'seed-test', 'L10-20')",
         "goal": "INSERT INTO goal (tenant_id, id, contract_id, code, category, title, position)"
-                " VALUES ('sjaelland', :id, :contract, :code, 'local', :title, :position)",
+        " VALUES ('sjaelland', :id, :contract, :code, 'local', :title, :position)",
         "indicator": "INSERT INTO indicator (tenant_id, id, goal_id, name, position)"
-                     " VALUES ('sjaelland', :id, :goal, 'Antal forløb', :position)",
+        " VALUES ('sjaelland', :id, :goal, 'Antal forløb', :position)",
         "target": "INSERT INTO target (tenant_id, id, indicator_id, period_label, unit, comparator, value)"
-                  " VALUES ('sjaelland', :id, :indicator, '2030', 'count', 'at_least', :value)",
+        " VALUES ('sjaelland', :id, :indicator, '2030', 'count', 'at_least', :value)",
         "result": "INSERT INTO result (tenant_id, id, target_id, revision, value)"
-                  " VALUES ('sjaelland', :id, :target, :revision, :value)",
+        " VALUES ('sjaelland', :id, :target, :revision, :value)",
     }
     for kind, statement in statements.items():
         if rows[kind]:
@@ -130,8 +136,9 @@ async def run_counted(db: Database, settings: Settings) -> tuple[dict[str, Any],
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", count)
     try:
-        context = RequestContext(db=db, settings=settings,
-                                 identity=Identity(subject="t", scopes=frozenset({f"region:{TENANT}:read"})))
+        context = RequestContext(
+            db=db, settings=settings, identity=Identity(subject="t", scopes=frozenset({f"region:{TENANT}:read"}))
+        )
         result = await schema.execute(DASHBOARD, context_value=context)
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
@@ -144,13 +151,16 @@ def sizes(data: dict[str, Any]) -> dict[str, int]:
     goals = [g for c in contracts for g in c["goals"]["nodes"]]
     targets = [t for g in goals for i in g["indicators"]["nodes"] for t in i["targets"]["nodes"]]
     offices = data["region"]["businessHubs"]["nodes"][0]["offices"]["nodes"]
-    return {"contracts": len(contracts), "goals": len(goals), "targets": len(targets), "offices": len(offices),
-            "results": sum(1 for t in targets if t["latestResult"]["revision"] == 2)}
+    return {
+        "contracts": len(contracts),
+        "goals": len(goals),
+        "targets": len(targets),
+        "offices": len(offices),
+        "results": sum(1 for t in targets if t["latestResult"]["revision"] == 2),
+    }
 
 
-async def test_dashboard_statement_count_does_not_grow_with_the_data(
-    owner_url_nplus1: URL, settings: Settings
-) -> None:
+async def test_dashboard_statement_count_does_not_grow_with_the_data(owner_url_nplus1: URL, settings: Settings) -> None:
     owner = create_async_engine(owner_url_nplus1)
     db = Database(app_url_for(owner_url_nplus1, settings.app_db_role), pool_size=1)
     try:
@@ -169,12 +179,14 @@ async def test_dashboard_statement_count_does_not_grow_with_the_data(
     assert sizes(small) == {"contracts": 2, "goals": 6, "targets": 24, "offices": 2, "results": 24}
     assert sizes(large) == {"contracts": 20, "goals": 60, "targets": 240, "offices": 20, "results": 240}
     assert small["region"]["resultContracts"]["nodes"][0]["goals"]["nodes"][0]["indicators"]["nodes"][0]["targets"][
-        "nodes"][0]["fulfilment"] == {"status": "MET", "pct": "100"}
+        "nodes"
+    ][0]["fulfilment"] == {"status": "MET", "pct": "100"}
     assert large_count == small_count, f"{small_count} statements on small data, {large_count} on 10x data"
     assert small_count <= 20, f"{small_count} statements: one per loader and level expected"
 
 
 # --- W1: the frontend's Dashboard operation on the demo data, then on the demo data scaled up ------------
+
 
 @pytest.fixture(scope="module")
 async def demo_url_nplus1(settings: Settings) -> AsyncIterator[URL]:
@@ -198,8 +210,9 @@ async def run_dashboard(db: Database, settings: Settings, variables: dict[str, A
         statements.append(statement)
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-    context = RequestContext(db=db, settings=settings,
-                             identity=Identity(subject="t", scopes=frozenset({f"region:{TENANT}:read"})))
+    context = RequestContext(
+        db=db, settings=settings, identity=Identity(subject="t", scopes=frozenset({f"region:{TENANT}:read"}))
+    )
     try:
         result = await schema.execute(W1, variable_values=variables, context_value=context)
     finally:
@@ -236,6 +249,8 @@ async def test_w1_dashboard_statement_count_is_the_same_on_demo_and_scaled_up_da
     demo_all, scaled_all = dashboard_sizes(demo["all years"][0]), dashboard_sizes(scaled["all years"][0])
     assert all(s > d for s, d in zip(scaled_all, demo_all, strict=True)), (demo_all, scaled_all)
     for name in cases:
-        assert scaled[name][1] == demo[name][1], f"{name}: {demo[name][1]} statements on the demo, {scaled[name][1]} scaled"
+        assert scaled[name][1] == demo[name][1], (
+            f"{name}: {demo[name][1]} statements on the demo, {scaled[name][1]} scaled"
+        )
     # set_config, region, hubs, contracts, offices, goals, indicators, targets, results
     assert demo["all years"][1] <= 9, demo["all years"][1]

@@ -34,27 +34,42 @@ def test_municipalities_come_in_danish_alphabetical_order(client: httpx.Client) 
 
 
 def test_descending_danish_order_and_order_by_code(client: httpx.Client) -> None:
-    query = "query($o: MunicipalityOrder!, $d: SortDirection!) { municipalities(first: 100, orderBy: $o, direction: $d)" \
-            " { nodes { code name } } }"
-    desc = [m["name"] for m in gql(client, query, {"o": "NAME", "d": "DESC"}, SJAELLAND_READ)["municipalities"]["nodes"]]
+    query = (
+        "query($o: MunicipalityOrder!, $d: SortDirection!) { municipalities(first: 100, orderBy: $o, direction: $d)"
+        " { nodes { code name } } }"
+    )
+    desc = [
+        m["name"] for m in gql(client, query, {"o": "NAME", "d": "DESC"}, SJAELLAND_READ)["municipalities"]["nodes"]
+    ]
     assert [n for n in desc if n in CLASSIC_ORDER] == list(reversed(CLASSIC_ORDER))
-    codes = [m["code"] for m in gql(client, query, {"o": "CODE", "d": "ASC"}, SJAELLAND_READ)["municipalities"]["nodes"]]
+    codes = [
+        m["code"] for m in gql(client, query, {"o": "CODE", "d": "ASC"}, SJAELLAND_READ)["municipalities"]["nodes"]
+    ]
     assert codes == sorted(codes) and codes[0] == "101"
 
 
 def test_a_regions_municipalities_are_in_danish_order_too(client: httpx.Client) -> None:
-    data = gql(client, '{ region(slug: "syddanmark") { name municipalities { totalCount nodes { name } } } }', None,
-               SJAELLAND_READ)
+    data = gql(
+        client,
+        '{ region(slug: "syddanmark") { name municipalities { totalCount nodes { name } } } }',
+        None,
+        SJAELLAND_READ,
+    )
     names = [m["name"] for m in data["region"]["municipalities"]["nodes"]]
     assert names == sorted(names, key=danish_key)
     assert names.index("Assens") < names.index("Ærø") < names.index("Aabenraa")
 
 
 def test_municipality_by_kommunekode_with_region_hub_and_population(client: httpx.Client) -> None:
-    data = gql(client, """{ municipality(code: "269") {
+    data = gql(
+        client,
+        """{ municipality(code: "269") {
         code name aliases urbanRural region { slug kkrName } businessHub { slug name }
         population { year population sharePct source { documentKey locator document { title } } }
-        source { documentKey } } }""", None, SJAELLAND_READ)
+        source { documentKey } } }""",
+        None,
+        SJAELLAND_READ,
+    )
     solrod = data["municipality"]
     assert solrod["name"] == "Solrød" and solrod["code"] == "269"
     assert solrod["region"] == {"slug": "sjaelland", "kkrName": "KKR Sjælland"}
@@ -83,11 +98,16 @@ def test_municipality_filters(client: httpx.Client) -> None:
 
 
 def test_region_hubs_offices_and_board_in_one_request(client: httpx.Client) -> None:
-    data = gql(client, """{ region(slug: "nordjylland") { kkrName
+    data = gql(
+        client,
+        """{ region(slug: "nordjylland") { kkrName
         businessHubs { totalCount nodes { slug name shortName source { documentKey locator }
             offices { totalCount nodes { kind town municipality { name } source { documentKey note } } }
             boardMembers { totalCount nodes { name role organisation } } } }
-        kkrMembers(role: CHAIR) { nodes { name role municipality { name } } } } }""", None, NORDJYLLAND_READ)
+        kkrMembers(role: CHAIR) { nodes { name role municipality { name } } } } }""",
+        None,
+        NORDJYLLAND_READ,
+    )
     region = data["region"]
     hub = region["businessHubs"]["nodes"][0]
     assert region["businessHubs"]["totalCount"] == 1 and hub["slug"] == "nordjylland"
@@ -99,17 +119,25 @@ def test_region_hubs_offices_and_board_in_one_request(client: httpx.Client) -> N
 
 
 def test_syddanmark_has_two_hubs(client: httpx.Client) -> None:
-    data = gql(client, '{ businessHubs(region: "syddanmark") { totalCount nodes { slug region { slug } } } }', None,
-               SJAELLAND_READ)
+    data = gql(
+        client,
+        '{ businessHubs(region: "syddanmark") { totalCount nodes { slug region { slug } } } }',
+        None,
+        SJAELLAND_READ,
+    )
     assert sorted(h["slug"] for h in data["businessHubs"]["nodes"]) == ["fyn", "sydjylland"]
     everything = gql(client, "{ businessHubs { totalCount } }", None, SJAELLAND_READ)
     assert everything["businessHubs"]["totalCount"] == 6
 
 
 def test_growth_teams_with_members_and_text_search(client: httpx.Client) -> None:
-    data = gql(client, """{ growthTeams { totalCount nodes { name regionSlug focusAreas
+    data = gql(
+        client,
+        """{ growthTeams { totalCount nodes { name regionSlug focusAreas
         members(first: 3) { totalCount pageInfo { hasNextPage } nodes { name role organisation } } } } }""",
-               None, NORDJYLLAND_READ)
+        None,
+        NORDJYLLAND_READ,
+    )
     teams = data["growthTeams"]["nodes"]
     assert teams and {t["regionSlug"] for t in teams} == {"nordjylland"}
     assert teams[0]["members"]["totalCount"] >= 3 and len(teams[0]["members"]["nodes"]) == 3
@@ -133,9 +161,13 @@ def test_climate_initiatives_filtered_by_municipality_status_and_search(client: 
 
 
 def test_benchmark_observations_by_indicator(client: httpx.Client) -> None:
-    data = gql(client, """{ benchmarkObservations(first: 100, indicatorKey: "hub-awareness-2020-09") {
+    data = gql(
+        client,
+        """{ benchmarkObservations(first: 100, indicatorKey: "hub-awareness-2020-09") {
         totalCount nodes { periodLabel value unit businessHub { slug } source { documentKey } } } }""",
-               None, SJAELLAND_READ)
+        None,
+        SJAELLAND_READ,
+    )
     rows = data["benchmarkObservations"]["nodes"]
     assert rows and data["benchmarkObservations"]["totalCount"] == len(rows)
     assert {r["businessHub"]["slug"] for r in rows if r["businessHub"]} >= {"fyn", "nordjylland"}
@@ -145,7 +177,9 @@ def test_benchmark_observations_by_indicator(client: httpx.Client) -> None:
 
 
 def test_every_object_is_a_node_with_an_opaque_global_id(client: httpx.Client) -> None:
-    data = gql(client, """{ region(slug: "nordjylland") { id
+    data = gql(
+        client,
+        """{ region(slug: "nordjylland") { id
         businessHubs { nodes { id offices { nodes { id } } boardMembers(first: 1) { nodes { id } } } }
         kkrMembers(first: 1) { nodes { id } } growthTeams(first: 1) { nodes { id members(first: 1) { nodes { id } } } }
         climateInitiatives(first: 1) { nodes { id } }
@@ -153,7 +187,10 @@ def test_every_object_is_a_node_with_an_opaque_global_id(client: httpx.Client) -
             targets(first: 1) { nodes { id } } } } }
             goals(first: 1) { nodes { id indicators(first: 1) { nodes { id targets(first: 1) { nodes { id
                 results { nodes { id } } } } } } } } } } }
-        municipality(code: "851") { id } }""", None, NORDJYLLAND_READ)
+        municipality(code: "851") { id } }""",
+        None,
+        NORDJYLLAND_READ,
+    )
     ids: list[str] = []
 
     def collect(value: object) -> None:
@@ -170,17 +207,31 @@ def test_every_object_is_a_node_with_an_opaque_global_id(client: httpx.Client) -
     for global_id in ids:
         type_name = base64.b64decode(global_id).decode().split(":", 1)[0]
         assert type_name[0].isupper()
-    resolved = gql(client, "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }", {"ids": ids},
-                   NORDJYLLAND_READ)["nodes"]
+    resolved = gql(
+        client, "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }", {"ids": ids}, NORDJYLLAND_READ
+    )["nodes"]
     assert [n["id"] for n in resolved] == ids
-    assert {n["__typename"] for n in resolved} >= {"Region", "BusinessHub", "HubOffice", "ResultContract", "Goal",
-                                                   "Indicator", "Target", "Municipality", "FrameworkAgreement"}
+    assert {n["__typename"] for n in resolved} >= {
+        "Region",
+        "BusinessHub",
+        "HubOffice",
+        "ResultContract",
+        "Goal",
+        "Indicator",
+        "Target",
+        "Municipality",
+        "FrameworkAgreement",
+    }
 
 
 def test_node_by_id_returns_the_typed_object(client: httpx.Client) -> None:
     hub_id = gql(client, '{ businessHub(slug: "sjaelland") { id } }', None, SJAELLAND_READ)["businessHub"]["id"]
-    data = gql(client, 'query($id: ID!) { node(id: $id) { id ... on BusinessHub { name region { slug } } } }',
-               {"id": hub_id}, SJAELLAND_READ)
+    data = gql(
+        client,
+        "query($id: ID!) { node(id: $id) { id ... on BusinessHub { name region { slug } } } }",
+        {"id": hub_id},
+        SJAELLAND_READ,
+    )
     assert data["node"] == {"id": hub_id, "name": "Erhvervshus Sjælland", "region": {"slug": "sjaelland"}}
 
 
@@ -201,10 +252,14 @@ def test_another_regions_rows_are_invisible_even_by_id_or_filter(client: httpx.C
     nord = gql(client, "{ resultContracts { nodes { id regionSlug } } }", None, NORDJYLLAND_READ)["resultContracts"]
     nord_ids = [c["id"] for c in nord["nodes"]]
     assert nord_ids and {c["regionSlug"] for c in nord["nodes"]} == {"nordjylland"}
-    as_sjaelland = gql(client, """query($ids: [ID!]!) { nodes(ids: $ids) { id }
+    as_sjaelland = gql(
+        client,
+        """query($ids: [ID!]!) { nodes(ids: $ids) { id }
         resultContracts(region: "nordjylland") { totalCount }
         region(slug: "nordjylland") { kkrMembers { totalCount } businessHubs { nodes { offices { totalCount } } } } }""",
-                       {"ids": nord_ids}, SJAELLAND_READ)
+        {"ids": nord_ids},
+        SJAELLAND_READ,
+    )
     assert as_sjaelland["nodes"] == [None] * len(nord_ids)
     assert as_sjaelland["resultContracts"]["totalCount"] == 0
     assert as_sjaelland["region"]["kkrMembers"]["totalCount"] == 0
@@ -212,8 +267,13 @@ def test_another_regions_rows_are_invisible_even_by_id_or_filter(client: httpx.C
 
 
 def test_regional_data_needs_a_regional_read_scope(client: httpx.Client) -> None:
-    for query in ("{ resultContracts { totalCount } }", "{ kkrMembers { totalCount } }", "{ goals { totalCount } }",
-                  "{ growthTeams { totalCount } }", "{ climateInitiatives { totalCount } }"):
+    for query in (
+        "{ resultContracts { totalCount } }",
+        "{ kkrMembers { totalCount } }",
+        "{ goals { totalCount } }",
+        "{ growthTeams { totalCount } }",
+        "{ climateInitiatives { totalCount } }",
+    ):
         body = post(client, query, None, "benchmark:read")  # not in KL's schema (schema/visibility.py)
         assert body.get("data") is None, query
         assert error_messages(body)[0].startswith("Cannot query field"), body

@@ -18,8 +18,12 @@ DASHBOARD = read_operation("Dashboard")
 
 
 def _targets(contract: dict) -> list[tuple[str, dict]]:
-    return [(goal["code"], target) for goal in contract["goals"]["nodes"] for indicator in goal["indicators"]["nodes"]
-            for target in indicator["targets"]["nodes"]]
+    return [
+        (goal["code"], target)
+        for goal in contract["goals"]["nodes"]
+        for indicator in goal["indicators"]["nodes"]
+        for target in indicator["targets"]["nodes"]
+    ]
 
 
 def test_dashboard_region_hubs_offices_contracts_goals_targets_and_fulfilment_in_one_request(
@@ -36,7 +40,11 @@ def test_dashboard_region_hubs_offices_contracts_goals_targets_and_fulfilment_in
     # "Net Promoter Score" at least 60, half fulfilled at 50; reported 72.
     nps = goal_1["indicators"]["nodes"][0]["targets"]["nodes"][0]
     assert (nps["comparator"], nps["value"], nps["partialThreshold"], nps["partialFulfilmentPct"]) == (
-        "AT_LEAST", "60", "50", "50")
+        "AT_LEAST",
+        "60",
+        "50",
+        "50",
+    )
     assert nps["latestResult"]["value"] == "72"
     assert nps["fulfilment"] == {"status": "MET", "pct": "100", "explanation": "72 meets the target >= 60."}
     statuses = [t["fulfilment"]["status"] for _, t in _targets(contract)]
@@ -60,19 +68,31 @@ def test_contract_by_hub_and_year_is_the_latest_version_unless_a_version_is_give
     assert first["supersedes"] is None
     none = gql(client, '{ resultContract(businessHub: "sjaelland", year: 1999) { id } }', None, SJAELLAND_READ)
     assert none["resultContract"] is None
-    wrong_region = gql(client, '{ resultContract(region: "hovedstaden", businessHub: "sjaelland", year: 2021) { id } }',
-                       None, SJAELLAND_READ)
+    wrong_region = gql(
+        client,
+        '{ resultContract(region: "hovedstaden", businessHub: "sjaelland", year: 2021) { id } }',
+        None,
+        SJAELLAND_READ,
+    )
     assert wrong_region["resultContract"] is None
 
 
 def test_contract_lists_show_latest_versions_unless_all_versions(client: httpx.Client) -> None:
     query = "query($all: Boolean!) { resultContracts(year: 2021, allVersions: $all) { nodes { year version } } }"
     assert gql(client, query, {"all": False}, SJAELLAND_READ)["resultContracts"]["nodes"] == [
-        {"year": 2021, "version": 2}]
+        {"year": 2021, "version": 2}
+    ]
     assert gql(client, query, {"all": True}, SJAELLAND_READ)["resultContracts"]["nodes"] == [
-        {"year": 2021, "version": 2}, {"year": 2021, "version": 1}]
-    hub = gql(client, '{ businessHub(slug: "sjaelland") { resultContracts(year: 2021, allVersions: true) {'
-                      ' nodes { year version } } } }', None, SJAELLAND_READ)["businessHub"]["resultContracts"]["nodes"]
+        {"year": 2021, "version": 2},
+        {"year": 2021, "version": 1},
+    ]
+    hub = gql(
+        client,
+        '{ businessHub(slug: "sjaelland") { resultContracts(year: 2021, allVersions: true) {'
+        " nodes { year version } } } }",
+        None,
+        SJAELLAND_READ,
+    )["businessHub"]["resultContracts"]["nodes"]
     assert [(c["year"], c["version"]) for c in hub] == [(2021, 2), (2021, 1)]
 
 
@@ -91,16 +111,32 @@ def test_contract_filters_by_period_status_and_hub(client: httpx.Client) -> None
 
 
 def test_goal_by_contract_and_code(client: httpx.Client) -> None:
-    contract = gql(client, '{ resultContract(businessHub: "sjaelland", year: 2019) { id goal(code: "5C") { title } } }',
-                   None, SJAELLAND_READ)["resultContract"]
+    contract = gql(
+        client,
+        '{ resultContract(businessHub: "sjaelland", year: 2019) { id goal(code: "5C") { title } } }',
+        None,
+        SJAELLAND_READ,
+    )["resultContract"]
     assert contract["goal"]["title"] == "Erhvervshuset som facilitator for samarbejde på tværs"
-    data = gql(client, 'query($c: ID!) { goal(contract: $c, code: "5C") { code category contract { year } } }',
-               {"c": contract["id"]}, SJAELLAND_READ)
+    data = gql(
+        client,
+        'query($c: ID!) { goal(contract: $c, code: "5C") { code category contract { year } } }',
+        {"c": contract["id"]},
+        SJAELLAND_READ,
+    )
     assert data["goal"] == {"code": "5C", "category": "LOCAL", "contract": {"year": 2019}}
-    assert gql(client, 'query($c: ID!) { goal(contract: $c, code: "99") { code } }', {"c": contract["id"]},
-               SJAELLAND_READ)["goal"] is None
-    body = post(client, 'query($c: ID!) { goal(contract: $c, code: "1") { code } }',
-                {"c": "UmVnaW9uOnNqYWVsbGFuZA=="}, SJAELLAND_READ)  # a Region's id
+    assert (
+        gql(
+            client, 'query($c: ID!) { goal(contract: $c, code: "99") { code } }', {"c": contract["id"]}, SJAELLAND_READ
+        )["goal"]
+        is None
+    )
+    body = post(
+        client,
+        'query($c: ID!) { goal(contract: $c, code: "1") { code } }',
+        {"c": "UmVnaW9uOnNqYWVsbGFuZA=="},
+        SJAELLAND_READ,
+    )  # a Region's id
     assert body["errors"][0]["message"] == "Argument 'contract' is not a valid id."  # one message (test_errors_input)
 
 
@@ -147,8 +183,13 @@ def test_text_search_on_contract_titles(client: httpx.Client) -> None:
     query = "query($q: String) { resultContracts(search: $q, yearTo: 2021, allVersions: true) { totalCount nodes { title } } }"
     everything = gql(client, query, {}, SJAELLAND_READ, NORDJYLLAND_READ)["resultContracts"]
     # "resultatkontrakter" (plural) finds every "Resultatkontrakt ..." title.
-    assert gql(client, query, {"q": "resultatkontrakter"}, SJAELLAND_READ, NORDJYLLAND_READ)["resultContracts"][
-        "totalCount"] == everything["totalCount"] > 4
+    assert (
+        gql(client, query, {"q": "resultatkontrakter"}, SJAELLAND_READ, NORDJYLLAND_READ)["resultContracts"][
+            "totalCount"
+        ]
+        == everything["totalCount"]
+        > 4
+    )
     nord = gql(client, query, {"q": "Nordjylland"}, SJAELLAND_READ, NORDJYLLAND_READ)["resultContracts"]["nodes"]
     expected = sorted(c["title"] for c in everything["nodes"] if "Nordjylland" in c["title"])
     assert sorted(c["title"] for c in nord) == expected and expected
@@ -157,9 +198,13 @@ def test_text_search_on_contract_titles(client: httpx.Client) -> None:
 def test_a_goal_shared_through_a_partnership_is_visible_to_the_partner_without_its_contract(
     client: httpx.Client,
 ) -> None:
-    data = gql(client, """{ goals(search: "Greater Copenhagen") { nodes { title regionSlug contract { id }
+    data = gql(
+        client,
+        """{ goals(search: "Greater Copenhagen") { nodes { title regionSlug contract { id }
         partnership { title partySlugs parties { slug } } } } resultContracts { totalCount } }""",
-               None, "region:hovedstaden:read")
+        None,
+        "region:hovedstaden:read",
+    )
     shared = data["goals"]["nodes"]
     assert shared and {g["regionSlug"] for g in shared} == {"sjaelland"}
     assert all(g["contract"] is None for g in shared)  # the partner sees the goal, not Sjælland's contract
@@ -168,9 +213,13 @@ def test_a_goal_shared_through_a_partnership_is_visible_to_the_partner_without_i
 
 
 def test_national_goals_of_a_framework_agreement_and_the_goals_implementing_them(client: httpx.Client) -> None:
-    data = gql(client, """{ frameworkAgreements { nodes { slug validFrom validTo nationalGoals { nodes { code title
+    data = gql(
+        client,
+        """{ frameworkAgreements { nodes { slug validFrom validTo nationalGoals { nodes { code title
         targets { nodes { measure periodLabel comparator value } } contractGoals { nodes { code regionSlug } } } } } } }""",
-               None, NORDJYLLAND_READ)
+        None,
+        NORDJYLLAND_READ,
+    )
     agreements = data["frameworkAgreements"]["nodes"]
     assert [a["slug"] for a in agreements][:2] == ["2021-2023", "2019-2020"]
     linked = [g for a in agreements for n in a["nationalGoals"]["nodes"] for g in n["contractGoals"]["nodes"]]
@@ -178,26 +227,36 @@ def test_national_goals_of_a_framework_agreement_and_the_goals_implementing_them
 
 
 def test_every_curated_record_exposes_its_source_document(client: httpx.Client) -> None:
-    data = gql(client, """{ resultContract(businessHub: "sjaelland", year: 2020) {
+    data = gql(
+        client,
+        """{ resultContract(businessHub: "sjaelland", year: 2020) {
         source { documentKey locator note document { key title regionSlug } }
         goals(first: 1) { nodes { indicators(first: 1) { nodes { targets(first: 1) { nodes {
             source { documentKey document { title } } results { nodes { source { documentKey locator } } } } } } } } } } }""",
-               None, SJAELLAND_READ)
+        None,
+        SJAELLAND_READ,
+    )
     source = data["resultContract"]["source"]
     assert source["document"]["key"] == source["documentKey"]
     assert source["document"]["title"] and source["locator"].startswith("L")
 
 
 def test_history_shows_the_audit_events_of_a_row(client: httpx.Client) -> None:
-    data = gql(client, """{ resultContract(businessHub: "sjaelland", year: 2020) { id rowVersion
+    data = gql(
+        client,
+        """{ resultContract(businessHub: "sjaelland", year: 2020) { id rowVersion
         history { totalCount nodes { operation actor occurredAt tableName regionSlug changedFields after } }
-        goals(first: 1) { nodes { history { nodes { operation tableName } } } } } }""", None, SJAELLAND_READ)
+        goals(first: 1) { nodes { history { nodes { operation tableName } } } } } }""",
+        None,
+        SJAELLAND_READ,
+    )
     contract = data["resultContract"]
     events = contract["history"]["nodes"]
     assert events[0]["operation"] == "INSERT" and events[0]["tableName"] == "result_contract"
     assert events[0]["regionSlug"] == "sjaelland" and events[0]["actor"]
     assert events[0]["after"]["year"] == 2020 and "title" in events[0]["changedFields"]
     assert contract["goals"]["nodes"][0]["history"]["nodes"][0]["tableName"] == "goal"
-    trail = gql(client, '{ auditEvents(first: 5, tableName: "goal") { totalCount nodes { tableName } } }', None,
-                SJAELLAND_READ)["auditEvents"]
+    trail = gql(
+        client, '{ auditEvents(first: 5, tableName: "goal") { totalCount nodes { tableName } } }', None, SJAELLAND_READ
+    )["auditEvents"]
     assert trail["totalCount"] > 5 and {e["tableName"] for e in trail["nodes"]} == {"goal"}

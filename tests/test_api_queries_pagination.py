@@ -33,7 +33,7 @@ def all_names(client_module: httpx.Client) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def client_module(live_server) -> httpx.Client:  # noqa: ANN001
+def client_module(live_server) -> httpx.Client:
     with httpx.Client(base_url=live_server.url, timeout=30) as c:
         yield c
 
@@ -81,20 +81,28 @@ def test_total_count_alone_fetches_no_rows(client: httpx.Client) -> None:
 
 
 def test_a_page_without_first_or_last_is_at_most_the_maximum_page_size(client: httpx.Client) -> None:
-    data = gql(client, "{ benchmarkObservations { totalCount pageInfo { hasNextPage } nodes { id } } }", None,
-               SJAELLAND_READ)["benchmarkObservations"]
+    data = gql(
+        client, "{ benchmarkObservations { totalCount pageInfo { hasNextPage } nodes { id } } }", None, SJAELLAND_READ
+    )["benchmarkObservations"]
     assert data["totalCount"] > 100
     assert len(data["nodes"]) == 100 and data["pageInfo"]["hasNextPage"] is True
 
 
-@pytest.mark.parametrize(("arguments", "message", "code"), [
-    ({"first": 101}, "Argument 'first' is 101, above the maximum page size of 100 (setting MAX_PAGE_SIZE)",
-     "PAGE_TOO_LARGE"),
-    ({"last": 500}, "Argument 'last' is 500, above the maximum page size of 100", "PAGE_TOO_LARGE"),
-    ({"first": -1}, "Argument 'first' must be a non-negative integer.", "BAD_USER_INPUT"),
-])
-def test_page_sizes_are_checked_before_execution(client: httpx.Client, arguments: dict, message: str,
-                                                 code: str) -> None:
+@pytest.mark.parametrize(
+    ("arguments", "message", "code"),
+    [
+        (
+            {"first": 101},
+            "Argument 'first' is 101, above the maximum page size of 100 (setting MAX_PAGE_SIZE)",
+            "PAGE_TOO_LARGE",
+        ),
+        ({"last": 500}, "Argument 'last' is 500, above the maximum page size of 100", "PAGE_TOO_LARGE"),
+        ({"first": -1}, "Argument 'first' must be a non-negative integer.", "BAD_USER_INPUT"),
+    ],
+)
+def test_page_sizes_are_checked_before_execution(
+    client: httpx.Client, arguments: dict, message: str, code: str
+) -> None:
     """Static checks of first/last (schema/limits): a request error, nothing runs."""
     body = post(client, PAGE, arguments, SJAELLAND_READ)
     assert "data" not in body
@@ -103,12 +111,17 @@ def test_page_sizes_are_checked_before_execution(client: httpx.Client, arguments
     assert error["extensions"]["code"] == code and "path" not in error
 
 
-@pytest.mark.parametrize(("arguments", "message"), [
-    ({"after": "bm9wZQ=="}, "Argument 'after' is not a valid cursor."),
-    ({"before": "not base64 at all"}, "Argument 'before' is not a valid cursor."),
-    ({"after": "YXJyYXljb25uZWN0aW9uOjk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5"},  # offset 99999999999999999999999
-     "Argument 'after' is not a valid cursor."),
-])
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"after": "bm9wZQ=="}, "Argument 'after' is not a valid cursor."),
+        ({"before": "not base64 at all"}, "Argument 'before' is not a valid cursor."),
+        (
+            {"after": "YXJyYXljb25uZWN0aW9uOjk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5"},  # offset 99999999999999999999999
+            "Argument 'after' is not a valid cursor.",
+        ),
+    ],
+)
 def test_bad_pagination_arguments_are_clear_errors(client: httpx.Client, arguments: dict, message: str) -> None:
     body = post(client, PAGE, arguments, SJAELLAND_READ)
     assert body["data"] is None
@@ -129,8 +142,9 @@ def test_nested_connections_paginate_too(client: httpx.Client) -> None:
     assert [g["code"] for g in first["nodes"]] == ["1", "2", "3", "4"]
     assert [g["code"] for g in second["nodes"]] == ["5", "6", "7", "8"]
     assert first["totalCount"] == second["totalCount"] >= 9 and first["pageInfo"]["hasNextPage"]
-    body = post(client, '{ region(slug: "sjaelland") { municipalities(first: 1000) { totalCount } } }', None,
-                SJAELLAND_READ)
+    body = post(
+        client, '{ region(slug: "sjaelland") { municipalities(first: 1000) { totalCount } } }', None, SJAELLAND_READ
+    )
     assert "above the maximum page size of 100" in body["errors"][0]["message"]
 
 

@@ -42,9 +42,26 @@ def test_every_entity_is_a_relay_node() -> None:
     node = schema._schema.type_map["Node"]
     implementations = {t.name for t in schema._schema.get_possible_types(node)}
     assert implementations >= {
-        "Region", "Municipality", "BusinessHub", "HubOffice", "HubBoardMember", "KkrMember", "Partnership",
-        "FrameworkAgreement", "NationalGoal", "NationalTarget", "ResultContract", "Goal", "Indicator", "Target",
-        "Result", "GrowthTeam", "GrowthTeamMember", "ClimateInitiative", "ClimateParticipant", "ClimateTarget",
+        "Region",
+        "Municipality",
+        "BusinessHub",
+        "HubOffice",
+        "HubBoardMember",
+        "KkrMember",
+        "Partnership",
+        "FrameworkAgreement",
+        "NationalGoal",
+        "NationalTarget",
+        "ResultContract",
+        "Goal",
+        "Indicator",
+        "Target",
+        "Result",
+        "GrowthTeam",
+        "GrowthTeamMember",
+        "ClimateInitiative",
+        "ClimateParticipant",
+        "ClimateTarget",
         "BenchmarkObservation",
     }
 

@@ -53,8 +53,12 @@ pytestmark = pytest.mark.usefixtures("demo_data")
 
 KL = ("benchmark:read",)
 MINISTRY = ("aggregates:read",)
-AUDIENCES: dict[str, tuple[str, ...]] = {"KL": KL, "ministry": MINISTRY, "KL and ministry": KL + MINISTRY,
-                                         "anonymous": ()}
+AUDIENCES: dict[str, tuple[str, ...]] = {
+    "KL": KL,
+    "ministry": MINISTRY,
+    "KL and ministry": KL + MINISTRY,
+    "anonymous": (),
+}
 #: Every scope at once: its schema is the whole schema (the reference for what the others do not see).
 EVERYTHING = ("region:sjaelland:write", "region:nordjylland:write", "benchmark:read", "aggregates:read", "admin")
 SJ_WRITE, NJ_WRITE = ("region:sjaelland:write",), ("region:nordjylland:write",)
@@ -68,8 +72,10 @@ WALK_LIMITS = {"max_aliases": 100_000, "max_root_fields": 10_000, "max_repeated_
 
 @pytest.fixture(scope="module")
 def module_client(settings: Settings) -> Iterator[httpx.Client]:
-    with LiveServer(settings.model_copy(update=WALK_LIMITS)) as server, \
-            httpx.Client(base_url=server.url, timeout=60) as c:
+    with (
+        LiveServer(settings.model_copy(update=WALK_LIMITS)) as server,
+        httpx.Client(base_url=server.url, timeout=60) as c,
+    ):
         yield c
 
 
@@ -89,6 +95,7 @@ def walks(module_client: httpx.Client, schemas: dict[str, GraphQLSchema]) -> dic
 
 
 # --- the walk -------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("audience", list(AUDIENCES))
 def test_nothing_the_caller_sees_answers_forbidden(walks: dict[str, dict[str, dict[str, Any]]], audience: str) -> None:
@@ -119,8 +126,9 @@ def test_kl_reads_reference_data_and_comparable_figures(walks: dict[str, dict[st
     assert bodies["node"]["data"]["node"] is not None and all(bodies["nodes"]["data"]["nodes"])
 
 
-def test_kl_reads_no_draft_and_no_local_goal_anywhere(walks: dict[str, dict[str, dict[str, Any]]],
-                                                      schemas: dict[str, GraphQLSchema]) -> None:
+def test_kl_reads_no_draft_and_no_local_goal_anywhere(
+    walks: dict[str, dict[str, dict[str, Any]]], schemas: dict[str, GraphQLSchema]
+) -> None:
     """In every row KL's walk read (objects of types outside the ministry's aggregate part), no draft contract
     status and no local goal category."""
     aggregate_types = set(schemas["ministry"].type_map)
@@ -143,9 +151,11 @@ def test_kl_reads_no_draft_and_no_local_goal_anywhere(walks: dict[str, dict[str,
 
 # --- what the caller does not see fails validation -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("audience", list(AUDIENCES))
-def test_hidden_fields_fail_validation(module_client: httpx.Client, full_schema: GraphQLSchema,
-                                       schemas: dict[str, GraphQLSchema], audience: str) -> None:
+def test_hidden_fields_fail_validation(
+    module_client: httpx.Client, full_schema: GraphQLSchema, schemas: dict[str, GraphQLSchema], audience: str
+) -> None:
     """Every field the caller's types lack (root or nested) is unknown to it, without suggestions; one document
     asks for all of them, each reached through fields the caller does see."""
     schema = schemas[audience]
@@ -166,11 +176,13 @@ def test_hidden_fields_fail_validation(module_client: httpx.Client, full_schema:
 
 
 @pytest.mark.parametrize("audience", list(AUDIENCES))
-def test_hidden_types_are_unknown(module_client: httpx.Client, full_schema: GraphQLSchema,
-                                  schemas: dict[str, GraphQLSchema], audience: str) -> None:
+def test_hidden_types_are_unknown(
+    module_client: httpx.Client, full_schema: GraphQLSchema, schemas: dict[str, GraphQLSchema], audience: str
+) -> None:
     schema = schemas[audience]
-    hidden = [name for name, t in full_schema.type_map.items()
-              if not name.startswith("__") and name not in schema.type_map]
+    hidden = [
+        name for name, t in full_schema.type_map.items() if not name.startswith("__") and name not in schema.type_map
+    ]
     assert hidden
     aliases = " ".join(f't{i}: __type(name: "{name}") {{ name }}' for i, name in enumerate(hidden))
     assert set(data_of(module_client, AUDIENCES[audience], f"{{ {aliases} }}").values()) == {None}
@@ -183,8 +195,9 @@ def test_hidden_types_are_unknown(module_client: httpx.Client, full_schema: Grap
 
 
 @pytest.mark.parametrize("audience", list(AUDIENCES))
-def test_mutations_are_unknown(module_client: httpx.Client, full_schema: GraphQLSchema,
-                               schemas: dict[str, GraphQLSchema], audience: str) -> None:
+def test_mutations_are_unknown(
+    module_client: httpx.Client, full_schema: GraphQLSchema, schemas: dict[str, GraphQLSchema], audience: str
+) -> None:
     assert schemas[audience].mutation_type is None
     name = next(iter(full_schema.mutation_type.fields))
     body = post(module_client, AUDIENCES[audience], f"mutation {{ {name} {{ __typename }} }}")
@@ -194,8 +207,10 @@ def test_mutations_are_unknown(module_client: httpx.Client, full_schema: GraphQL
 
 # --- the ministry: aggregates only -----------------------------------------------------------------------------------
 
-def test_a_ministry_reaches_no_row(schemas: dict[str, GraphQLSchema], full_schema: GraphQLSchema,
-                                   module_client: httpx.Client) -> None:
+
+def test_a_ministry_reaches_no_row(
+    schemas: dict[str, GraphQLSchema], full_schema: GraphQLSchema, module_client: httpx.Client
+) -> None:
     schema = schemas["ministry"]
     rows = {t.name for t in full_schema.get_possible_types(full_schema.get_type("Node"))}
     assert "Node" not in schema.type_map and not rows & set(schema.type_map)
@@ -203,10 +218,15 @@ def test_a_ministry_reaches_no_row(schemas: dict[str, GraphQLSchema], full_schem
     for name, graphql_type in schema.type_map.items():
         if isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)) and not name.startswith("__"):
             assert "id" not in graphql_type.fields, name  # nothing the ministry reads has a row identity
-    for query in ('{ node(id: "UmVnaW9uOnNqYWVsbGFuZA==") { id } }',
-                  '{ nodes(ids: ["UmVnaW9uOnNqYWVsbGFuZA=="]) { id } }',
-                  "{ regions { slug } }", "{ resultContracts { totalCount } }", "{ comparableFigures { region } }",
-                  "{ benchmarkObservations { totalCount } }", "{ publishedContracts { region } }"):
+    for query in (
+        '{ node(id: "UmVnaW9uOnNqYWVsbGFuZA==") { id } }',
+        '{ nodes(ids: ["UmVnaW9uOnNqYWVsbGFuZA=="]) { id } }',
+        "{ regions { slug } }",
+        "{ resultContracts { totalCount } }",
+        "{ comparableFigures { region } }",
+        "{ benchmarkObservations { totalCount } }",
+        "{ publishedContracts { region } }",
+    ):
         body = post(module_client, MINISTRY, query)
         assert is_validation_failure(body), (query, body)
         assert any(e["message"].startswith("Cannot query field") for e in body["errors"]), body
@@ -222,8 +242,14 @@ CONTRACT_TREE = """{ resultContracts(first: 100, allVersions: true) { nodes { id
 def forbidden_ids(client: httpx.Client) -> dict[str, list[str]]:
     """Global ids KL must never resolve, read with the regions' own tokens: draft contracts and everything in them,
     local goals (of any contract) and everything below them.  Also, for contrast, published national goals'."""
-    ids: dict[str, list[str]] = {"contract": [], "goal": [], "indicator": [], "target": [], "result": [],
-                                 "comparable goal": []}
+    ids: dict[str, list[str]] = {
+        "contract": [],
+        "goal": [],
+        "indicator": [],
+        "target": [],
+        "result": [],
+        "comparable goal": [],
+    }
     for scopes in (SJ_WRITE, NJ_WRITE):
         for contract in data_of(client, scopes, CONTRACT_TREE)["resultContracts"]["nodes"]:
             draft = contract["status"] == "DRAFT"
@@ -251,17 +277,20 @@ def kl_forbidden_ids(module_client: httpx.Client) -> dict[str, list[str]]:
     return ids
 
 
-def test_kl_gets_null_for_drafts_and_local_goals_by_node_id(module_client: httpx.Client,
-                                                             kl_forbidden_ids: dict[str, list[str]]) -> None:
+def test_kl_gets_null_for_drafts_and_local_goals_by_node_id(
+    module_client: httpx.Client, kl_forbidden_ids: dict[str, list[str]]
+) -> None:
     for kind in ("contract", "goal", "indicator", "target", "result", "comparable goal"):
         for global_id in kl_forbidden_ids[kind][:5]:  # all of them through nodes(ids:) below
             body = post(module_client, KL, "query($id: ID!) { node(id: $id) { id __typename } }", {"id": global_id})
             assert body["data"] == {"node": None} and "errors" not in body, (kind, global_id, body)
-    everything = list(itertools.chain.from_iterable(kl_forbidden_ids[k] for k in ("contract", "goal", "indicator",
-                                                                                   "target", "result",
-                                                                                   "comparable goal")))
+    everything = list(
+        itertools.chain.from_iterable(
+            kl_forbidden_ids[k] for k in ("contract", "goal", "indicator", "target", "result", "comparable goal")
+        )
+    )
     for page in range(0, len(everything), 100):
-        ids = everything[page:page + 100]
+        ids = everything[page : page + 100]
         body = post(module_client, KL, "query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }", {"ids": ids})
         assert body["data"] == {"nodes": [None] * len(ids)} and "errors" not in body, body
 
@@ -273,11 +302,16 @@ def test_kl_cannot_name_contract_types(module_client: httpx.Client, kl_forbidden
     assert is_validation_failure(body) and body["errors"][0]["message"] == "Unknown type 'Goal'."
 
 
-TABLES = {"contract": "result_contract", "goal": "goal", "indicator": "indicator", "target": "target",
-          "result": "result"}
+TABLES = {
+    "contract": "result_contract",
+    "goal": "goal",
+    "indicator": "indicator",
+    "target": "target",
+    "result": "result",
+}
 
 
-async def test_row_level_security_keeps_them_from_kl_too(app_db, kl_forbidden_ids: dict[str, list[str]]) -> None:  # noqa: ANN001
+async def test_row_level_security_keeps_them_from_kl_too(app_db, kl_forbidden_ids: dict[str, list[str]]) -> None:
     """Below the schema: in KL's transactions the same rows do not exist (policies benchmark_read), while the
     published contracts' national goals do (KL's comparisons read them)."""
     from kkr.platform.auth.identity import Identity
@@ -289,16 +323,19 @@ async def test_row_level_security_keeps_them_from_kl_too(app_db, kl_forbidden_id
 
     async with app_db.transaction(kl) as session:
         for kind, table in TABLES.items():
-            count = await session.scalar(text(f"SELECT count(*) FROM {table} WHERE id = ANY(:ids)"),
-                                         {"ids": keys(kind)})
+            count = await session.scalar(
+                text(f"SELECT count(*) FROM {table} WHERE id = ANY(:ids)"), {"ids": keys(kind)}
+            )
             assert count == 0, (kind, count)
-        visible = await session.scalar(text("SELECT count(*) FROM goal WHERE id = ANY(:ids)"),
-                                       {"ids": keys("comparable goal")})
+        visible = await session.scalar(
+            text("SELECT count(*) FROM goal WHERE id = ANY(:ids)"), {"ids": keys("comparable goal")}
+        )
         assert visible == len(kl_forbidden_ids["comparable goal"])
 
 
-def test_every_node_type_kl_sees_resolves_by_id(module_client: httpx.Client, schemas: dict[str, GraphQLSchema],
-                                                walks: dict[str, dict[str, dict[str, Any]]]) -> None:
+def test_every_node_type_kl_sees_resolves_by_id(
+    module_client: httpx.Client, schemas: dict[str, GraphQLSchema], walks: dict[str, dict[str, dict[str, Any]]]
+) -> None:
     """The Node types in KL's schema are those it can look up: each id KL read resolves to itself."""
     schema = schemas["KL"]
     node_types = {t.name for t in schema.get_possible_types(schema.get_type("Node"))}
@@ -307,13 +344,15 @@ def test_every_node_type_kl_sees_resolves_by_id(module_client: httpx.Client, sch
         collect(body.get("data"), seen)
     ids = {name: seen[(name, "id")][0] for name in node_types if (name, "id") in seen}
     assert {"Region", "BusinessHub", "Municipality"} <= set(ids)
-    body = post(module_client, KL, "query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }",
-                {"ids": list(ids.values())})
+    body = post(
+        module_client, KL, "query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }", {"ids": list(ids.values())}
+    )
     assert body["data"]["nodes"] == [{"id": i, "__typename": name} for name, i in ids.items()], body
 
 
-def test_kl_nodes_keep_order_around_the_ids_it_may_not_resolve(module_client: httpx.Client,
-                                                               kl_forbidden_ids: dict[str, list[str]]) -> None:
+def test_kl_nodes_keep_order_around_the_ids_it_may_not_resolve(
+    module_client: httpx.Client, kl_forbidden_ids: dict[str, list[str]]
+) -> None:
     region = data_of(module_client, KL, "{ regions { id } }")["regions"][0]["id"]
     hub = data_of(module_client, KL, "{ businessHubs(first: 1) { nodes { id } } }")["businessHubs"]["nodes"][0]["id"]
     ids = [kl_forbidden_ids["contract"][0], region, kl_forbidden_ids["goal"][0], hub, kl_forbidden_ids["result"][0]]
@@ -322,6 +361,7 @@ def test_kl_nodes_keep_order_around_the_ids_it_may_not_resolve(module_client: ht
 
 
 # --- the pruned schemas themselves (in process) ----------------------------------------------------------------------
+
 
 def test_callers_with_the_same_audience_share_one_pruned_schema() -> None:
     """Built once per audience (the permission classes that admit a caller), not per request or token."""

@@ -36,8 +36,9 @@ async def audit_rows(owner_engine: AsyncEngine, row_id: uuid.UUID | None = None)
     async with owner_engine.connect() as conn:
         if row_id is None:
             return (await conn.execute(text("SELECT count(*) FROM audit_event"))).scalar_one()
-        return (await conn.execute(text("SELECT count(*) FROM audit_event WHERE row_id = :id"),
-                                   {"id": row_id})).scalar_one()
+        return (
+            await conn.execute(text("SELECT count(*) FROM audit_event WHERE row_id = :id"), {"id": row_id})
+        ).scalar_one()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -45,27 +46,41 @@ async def audited_row(owner_engine: AsyncEngine, app_db: Database) -> None:
     """A tenant row written by the API role, so that the trail holds rows of its own (and the statements
     below have rows to hit)."""
     async with owner_engine.begin() as conn:
-        await conn.execute(text("INSERT INTO region (slug, name, kkr_name, position)"
-                                " VALUES ('sjaelland', 'Sjælland', 'KKR Sjælland', 2) ON CONFLICT DO NOTHING"))
+        await conn.execute(
+            text(
+                "INSERT INTO region (slug, name, kkr_name, position)"
+                " VALUES ('sjaelland', 'Sjælland', 'KKR Sjælland', 2) ON CONFLICT DO NOTHING"
+            )
+        )
     async with app_db.transaction(TenantContext.for_tenant(TENANT, write=True, actor="append-only")) as session:
-        await session.execute(text("INSERT INTO kkr_member (tenant_id, id, name, role)"
-                                   " VALUES (:t, :id, 'Ada Append', 'member')"), {"t": TENANT, "id": ROW})
+        await session.execute(
+            text("INSERT INTO kkr_member (tenant_id, id, name, role) VALUES (:t, :id, 'Ada Append', 'member')"),
+            {"t": TENANT, "id": ROW},
+        )
     assert await audit_rows(owner_engine, ROW) == 1
 
 
 async def test_the_triggers_are_installed_and_fire_always(owner_engine: AsyncEngine) -> None:
     async with owner_engine.connect() as conn:
-        triggers = dict((await conn.execute(text(
-            "SELECT tgname, tgenabled::text FROM pg_trigger"
-            " WHERE tgrelid = 'audit_event'::regclass AND NOT tgisinternal"
-        ))).all())
+        triggers = dict(
+            (
+                await conn.execute(
+                    text(
+                        "SELECT tgname, tgenabled::text FROM pg_trigger"
+                        " WHERE tgrelid = 'audit_event'::regclass AND NOT tgisinternal"
+                    )
+                )
+            ).all()
+        )
     # 'A': ENABLE ALWAYS, also under session_replication_role = replica
     assert triggers == {"audit_event_append_only": "A", "audit_event_no_truncate": "A"}
 
 
 @pytest.mark.parametrize("operation", list(STATEMENTS))
 async def test_the_app_role_cannot_change_or_remove_audit_rows(
-    app_db: Database, owner_engine: AsyncEngine, operation: str,
+    app_db: Database,
+    owner_engine: AsyncEngine,
+    operation: str,
 ) -> None:
     before = await audit_rows(owner_engine)
     with pytest.raises(DBAPIError, match="permission denied for table audit_event") as raised:
@@ -107,9 +122,15 @@ async def test_a_tenant_write_still_appends_an_audit_row(app_db: Database, owner
     async with app_db.transaction(writer) as session:
         await session.execute(text("DELETE FROM kkr_member WHERE id = :id"), {"id": ROW})
     async with owner_engine.connect() as conn:
-        trail = (await conn.execute(text(
-            "SELECT operation, actor, before ->> 'name', after ->> 'name' FROM audit_event"
-            " WHERE row_id = :id ORDER BY id"), {"id": ROW})).all()
+        trail = (
+            await conn.execute(
+                text(
+                    "SELECT operation, actor, before ->> 'name', after ->> 'name' FROM audit_event"
+                    " WHERE row_id = :id ORDER BY id"
+                ),
+                {"id": ROW},
+            )
+        ).all()
     assert len(trail) == before + 2
     assert [tuple(r) for r in trail[-2:]] == [
         ("update", "append-only", "Ada Append", "Ada Appended"),
@@ -134,15 +155,22 @@ async def test_an_owner_that_is_no_superuser_is_refused_too() -> None:
         url = _server_url().set(database=name, username=name, password=None)
         await migrate.upgrade(url)
         engine = create_async_engine(url)
-        context = ("SELECT set_config('kkr.write_tenants', 'sjaelland', true),"
-                   " set_config('kkr.read_tenants', 'sjaelland', true)")
+        context = (
+            "SELECT set_config('kkr.write_tenants', 'sjaelland', true),"
+            " set_config('kkr.read_tenants', 'sjaelland', true)"
+        )
         try:
             async with engine.begin() as conn:
-                await conn.execute(text("INSERT INTO region (slug, name, kkr_name, position)"
-                                        " VALUES ('sjaelland', 'Sjælland', 'KKR Sjælland', 2)"))
+                await conn.execute(
+                    text(
+                        "INSERT INTO region (slug, name, kkr_name, position)"
+                        " VALUES ('sjaelland', 'Sjælland', 'KKR Sjælland', 2)"
+                    )
+                )
                 await conn.execute(text(context))
-                await conn.execute(text("INSERT INTO kkr_member (tenant_id, name, role)"
-                                        " VALUES ('sjaelland', 'x', 'member')"))
+                await conn.execute(
+                    text("INSERT INTO kkr_member (tenant_id, name, role) VALUES ('sjaelland', 'x', 'member')")
+                )
             for operation, statement in STATEMENTS.items():
                 refused = f"audit_event is append-only: {operation} is not allowed"
                 with pytest.raises(DBAPIError, match=refused) as raised:

@@ -29,7 +29,7 @@ async def notify(engine: AsyncEngine, client_id: str) -> None:
         await conn.execute(text("SELECT pg_notify(:channel, :id)"), {"channel": CHANNEL, "id": client_id})
 
 
-async def test_the_listener_forgets_changed_clients_and_reconnects(owner_url, owner_engine: AsyncEngine) -> None:  # noqa: ANN001
+async def test_the_listener_forgets_changed_clients_and_reconnects(owner_url, owner_engine: AsyncEngine) -> None:
     cache = ClientStatusCache(db=None, max_age=3600)  # type: ignore[arg-type]
     listener = ClientChangeListener(owner_url, cache, retry_seconds=0.1)
     await listener.start()
@@ -40,9 +40,14 @@ async def test_the_listener_forgets_changed_clients_and_reconnects(owner_url, ow
         assert await eventually(lambda: "kl-one" not in cache._cache)
 
         async with owner_engine.begin() as conn:  # a database restart, as the listener sees it
-            killed = (await conn.execute(text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND query LIKE 'LISTEN%'"))).scalar()
+            killed = (
+                await conn.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+                    )
+                )
+            ).scalar()
         assert killed >= 1  # ours, and the live test server's listener if it runs
         assert await eventually(lambda: not cache.reliable)
         assert await eventually(lambda: cache.reliable)  # reconnected
@@ -54,10 +59,10 @@ async def test_the_listener_forgets_changed_clients_and_reconnects(owner_url, ow
     assert not cache.reliable
 
 
-async def test_without_a_listener_every_use_asks_the_database(monkeypatch) -> None:  # noqa: ANN001
+async def test_without_a_listener_every_use_asks_the_database(monkeypatch) -> None:
     lookups: list[str] = []
 
-    async def find(db, client_id: str) -> None:  # noqa: ANN001
+    async def find(db, client_id: str) -> None:
         lookups.append(client_id)
 
     monkeypatch.setattr(clients, "find_client", find)
@@ -71,11 +76,11 @@ async def test_without_a_listener_every_use_asks_the_database(monkeypatch) -> No
     assert lookups == ["kl", "kl", "kl"]
 
 
-async def test_a_change_during_a_lookup_keeps_the_older_answer_out_of_the_cache(monkeypatch) -> None:  # noqa: ANN001
+async def test_a_change_during_a_lookup_keeps_the_older_answer_out_of_the_cache(monkeypatch) -> None:
     cache = ClientStatusCache(db=None, max_age=3600)  # type: ignore[arg-type]
     cache.reliable = True
 
-    async def find_then_disable(db, client_id: str) -> None:  # noqa: ANN001
+    async def find_then_disable(db, client_id: str) -> None:
         cache.forget(client_id)  # the disable is committed and heard while this read is under way
         return None
 

@@ -24,8 +24,13 @@ QUERY = {"query": "{ __typename }"}
 
 def kkr(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run the real command line (`python -m kkr.platform.cli` is what the `kkr` script calls)."""
-    return subprocess.run([sys.executable, "-m", "kkr.platform.cli", *args], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "kkr.platform.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -68,15 +73,17 @@ def test_client_credentials_flow_end_to_end(client: httpx.Client, owner_env: dic
     assert "disabled" in again.json()["error_description"]
 
 
-def test_the_server_metadata_points_at_the_token_endpoint(client: httpx.Client, settings: Settings,
-                                                           owner_env: dict[str, str]) -> None:
+def test_the_server_metadata_points_at_the_token_endpoint(
+    client: httpx.Client, settings: Settings, owner_env: dict[str, str]
+) -> None:
     metadata = client.get("/.well-known/oauth-authorization-server").json()  # RFC 8414
     assert metadata["issuer"] == settings.token_issuer
     assert metadata["grant_types_supported"] == ["client_credentials"]
     assert client.get(metadata["jwks_uri"]).json()["keys"]
     secret = register(owner_env, "kl-discovered", "--scope", "benchmark:read")
-    token = client.post(metadata["token_endpoint"], data={"grant_type": "client_credentials"},
-                        auth=("kl-discovered", secret))
+    token = client.post(
+        metadata["token_endpoint"], data={"grant_type": "client_credentials"}, auth=("kl-discovered", secret)
+    )
     assert token.status_code == 200 and token.json()["token_type"] == "Bearer"
 
 
@@ -85,32 +92,36 @@ def test_the_token_endpoint_refuses_bad_credentials_and_scopes(client: httpx.Cli
     assert get_token(client, "kl-benchmark", "wrong").status_code == 401
     assert get_token(client, "nobody", secret).status_code == 401
     assert get_token(client, "kl-benchmark", secret, scope="admin").json()["error"] == "invalid_scope"
-    form = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "kl-benchmark",
-                                             "client_secret": secret})
+    form = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials", "client_id": "kl-benchmark", "client_secret": secret}
+    )
     assert form.status_code == 200 and form.json()["scope"] == "benchmark:read"
     other = client.post("/oauth/token", data={"grant_type": "password"}, auth=("kl-benchmark", secret))
     assert other.json()["error"] == "unsupported_grant_type"
 
 
-async def test_expired_clients_get_no_tokens(client: httpx.Client, owner_env: dict[str, str], owner_engine) -> None:  # noqa: ANN001
+async def test_expired_clients_get_no_tokens(client: httpx.Client, owner_env: dict[str, str], owner_engine) -> None:
     secret = register(owner_env, "old-client", "--scope", "aggregates:read", "--expires-in-days", "1")
     assert get_token(client, "old-client", secret).status_code == 200
     async with owner_engine.begin() as conn:  # a day later
-        await conn.execute(text("UPDATE oauth_client SET expires_at = now() - interval '1 second'"
-                                " WHERE client_id = 'old-client'"))
+        await conn.execute(
+            text("UPDATE oauth_client SET expires_at = now() - interval '1 second' WHERE client_id = 'old-client'")
+        )
     response = get_token(client, "old-client", secret)
     assert response.status_code == 401 and "expired" in response.json()["error_description"]
 
 
-def test_register_client_validates_its_input(owner_env: dict[str, str], demo_data) -> None:  # noqa: ANN001
+def test_register_client_validates_its_input(owner_env: dict[str, str], demo_data) -> None:
     assert kkr("register-client", "x1x", "--scope", "root", env=owner_env).returncode == 1
     bad_region = kkr("register-client", "region-client", "--scope", "region:sjaelland:read", env=owner_env)
     assert bad_region.returncode == 1 and "not registered for" in bad_region.stderr
-    unknown = kkr("register-client", "region-client", "--scope", "region:atlantis:read", "--tenant", "atlantis",
-                  env=owner_env)
+    unknown = kkr(
+        "register-client", "region-client", "--scope", "region:atlantis:read", "--tenant", "atlantis", env=owner_env
+    )
     assert unknown.returncode == 1 and "unknown region 'atlantis'" in unknown.stderr
-    past = kkr("register-client", "region-client", "--scope", "aggregates:read", "--expires", "2020-01-01",
-               env=owner_env)
+    past = kkr(
+        "register-client", "region-client", "--scope", "aggregates:read", "--expires", "2020-01-01", env=owner_env
+    )
     assert past.returncode == 1 and "lies in the past" in past.stderr
     register(owner_env, "region-client", "--scope", "region:sjaelland:read", "--tenant", "sjaelland")
     assert kkr("register-client", "region-client", "--scope", "aggregates:read", env=owner_env).returncode == 1
@@ -120,8 +131,10 @@ def test_register_client_validates_its_input(owner_env: dict[str, str], demo_dat
 def test_disabling_reaches_a_server_that_caches_client_state(settings: Settings, owner_env: dict[str, str]) -> None:
     """With an hour-long client cache, the disable is still effective at once (LISTEN/NOTIFY)."""
     secret = register(owner_env, "kl-cached", "--scope", "benchmark:read")
-    with LiveServer(settings.model_copy(update={"client_cache_seconds": 3600})) as server, \
-            httpx.Client(base_url=server.url) as client:
+    with (
+        LiveServer(settings.model_copy(update={"client_cache_seconds": 3600})) as server,
+        httpx.Client(base_url=server.url) as client,
+    ):
         token = get_token(client, "kl-cached", secret).json()["access_token"]
         api = {"Authorization": f"Bearer {token}"}
         assert client.post("/graphql", json=QUERY, headers=api).status_code == 200  # now cached as usable
@@ -142,8 +155,12 @@ def test_secrets_are_stored_as_scrypt_hashes() -> None:
 
 
 def test_mint_token_gives_a_token_the_server_accepts(client: httpx.Client, settings: Settings) -> None:
-    env = {"ENVIRONMENT": "development", "SIGNING_KEY_FILE": str(settings.signing_key_file),
-           "TOKEN_ISSUER": settings.token_issuer, "AUTH_AUDIENCE": settings.auth_audience}
+    env = {
+        "ENVIRONMENT": "development",
+        "SIGNING_KEY_FILE": str(settings.signing_key_file),
+        "TOKEN_ISSUER": settings.token_issuer,
+        "AUTH_AUDIENCE": settings.auth_audience,
+    }
     done = kkr("mint-token", "--scope", "region:sjaelland:write", "--scope", "benchmark:read", env=env)
     assert done.returncode == 0, done.stderr
     token = done.stdout.strip()

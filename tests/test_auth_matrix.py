@@ -51,16 +51,20 @@ def forbidden(body: dict[str, Any]) -> bool:
 def invalid(body: dict[str, Any]) -> bool:
     """The document failed validation: no data, and errors of the document (no path, code BAD_REQUEST)."""
     errors = body.get("errors") or []
-    return body.get("data") is None and bool(errors) and all(
-        "path" not in e and (e.get("extensions") or {}).get("code") == "BAD_REQUEST" for e in errors)
+    return (
+        body.get("data") is None
+        and bool(errors)
+        and all("path" not in e and (e.get("extensions") or {}).get("code") == "BAD_REQUEST" for e in errors)
+    )
 
 
 def refused(body: dict[str, Any]) -> str | None:
-    """"UNKNOWN" when the operation is not in the caller's schema, "FORBIDDEN" when a permission refused it."""
+    """ "UNKNOWN" when the operation is not in the caller's schema, "FORBIDDEN" when a permission refused it."""
     return "UNKNOWN" if invalid(body) else "FORBIDDEN" if forbidden(body) else None
 
 
 # --- operations: each returns "FORBIDDEN" or a summary of what the role got --------------------------------------
+
 
 def regional_contracts(client: httpx.Client, role: str) -> Any:
     body = call(client, role, "{ resultContracts(first: 100) { nodes { regionSlug status } } }")
@@ -73,8 +77,9 @@ def regional_contracts(client: httpx.Client, role: str) -> Any:
 def other_region_by_filter(client: httpx.Client, role: str) -> Any:
     """Asking for another region's rows explicitly still returns none of them (RLS)."""
     other = "nordjylland" if REGIONAL.get(role) == {"sjaelland"} else "sjaelland"
-    body = call(client, role, "query($r: String) { resultContracts(region: $r, first: 100) { nodes { id } } }",
-                {"r": other})
+    body = call(
+        client, role, "query($r: String) { resultContracts(region: $r, first: 100) { nodes { id } } }", {"r": other}
+    )
     if outcome := refused(body):
         return outcome
     return len(body["data"]["resultContracts"]["nodes"])
@@ -88,8 +93,12 @@ def nordjylland_id(client: httpx.Client, field: str) -> str:
 
 def nordjylland_contract_by_node(client: httpx.Client, role: str) -> Any:
     """A forged look-up: another region's contract by its global id is null, not an error that confirms it."""
-    body = call(client, role, "query($id: ID!) { node(id: $id) { ... on ResultContract { regionSlug } } }",
-                {"id": nordjylland_id(client, "resultContracts")})
+    body = call(
+        client,
+        role,
+        "query($id: ID!) { node(id: $id) { ... on ResultContract { regionSlug } } }",
+        {"id": nordjylland_id(client, "resultContracts")},
+    )
     if outcome := refused(body):
         return outcome
     assert "errors" not in body, body
@@ -99,8 +108,12 @@ def nordjylland_contract_by_node(client: httpx.Client, role: str) -> Any:
 def nordjylland_contract_by_any_node(client: httpx.Client, role: str) -> Any:
     """The same id asking only for `id`: null for everyone outside Nordjylland, KL included (its schema has no
     ResultContract, although row-level security lets it read published contracts for its comparisons)."""
-    body = call(client, role, "query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }",
-                {"id": (contract := nordjylland_id(client, "resultContracts"))})
+    body = call(
+        client,
+        role,
+        "query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }",
+        {"id": (contract := nordjylland_id(client, "resultContracts"))},
+    )
     if outcome := refused(body):
         return outcome
     assert "errors" not in body, body
@@ -120,8 +133,12 @@ def nordjylland_contracts_nested(client: httpx.Client, role: str) -> Any:
 
 def delete_nordjylland_growth_team(client: httpx.Client, role: str) -> Any:
     """A delete with a stale version: Nordjylland's editor is told STALE_VERSION, everyone else NOT_FOUND."""
-    body = call(client, role, "mutation($input: DeleteInput!) { deleteGrowthTeam(input: $input) { errors { code } } }",
-                {"input": {"id": nordjylland_id(client, "growthTeams"), "rowVersion": 0}})
+    body = call(
+        client,
+        role,
+        "mutation($input: DeleteInput!) { deleteGrowthTeam(input: $input) { errors { code } } }",
+        {"input": {"id": nordjylland_id(client, "growthTeams"), "rowVersion": 0}},
+    )
     if outcome := refused(body):
         return outcome
     return [e["code"] for e in body["data"]["deleteGrowthTeam"]["errors"]]
@@ -129,20 +146,33 @@ def delete_nordjylland_growth_team(client: httpx.Client, role: str) -> Any:
 
 def create_growth_team(region: str) -> Callable[[httpx.Client, str], Any]:
     def operation(client: httpx.Client, role: str) -> Any:
-        body = call(client, role, "mutation($input: CreateGrowthTeamInput!) { createGrowthTeam(input: $input) {"
-                                  " growthTeam { id rowVersion regionSlug } errors { code } } }",
-                    {"input": {"name": f"Matrix {uuid.uuid4().hex[:8]}", "geography": "test",
-                               "regionId": gid("Region", region)}})
+        body = call(
+            client,
+            role,
+            "mutation($input: CreateGrowthTeamInput!) { createGrowthTeam(input: $input) {"
+            " growthTeam { id rowVersion regionSlug } errors { code } } }",
+            {
+                "input": {
+                    "name": f"Matrix {uuid.uuid4().hex[:8]}",
+                    "geography": "test",
+                    "regionId": gid("Region", region),
+                }
+            },
+        )
         if outcome := refused(body):
             return outcome
         team = body["data"]["createGrowthTeam"]["growthTeam"]
         if team is None:
             return "REFUSED"
-        deleted = call(client, role, "mutation($input: DeleteInput!) { deleteGrowthTeam(input: $input) {"
-                                     " deletedId errors { code } } }",
-                       {"input": {"id": team["id"], "rowVersion": team["rowVersion"]}})
+        deleted = call(
+            client,
+            role,
+            "mutation($input: DeleteInput!) { deleteGrowthTeam(input: $input) { deletedId errors { code } } }",
+            {"input": {"id": team["id"], "rowVersion": team["rowVersion"]}},
+        )
         assert deleted["data"]["deleteGrowthTeam"]["errors"] == [], deleted  # leave the demo data as it was
         return team["regionSlug"]
+
     return operation
 
 
@@ -156,8 +186,12 @@ def comparable_figures(client: httpx.Client, role: str) -> Any:
 
 
 def aggregates(client: httpx.Client, role: str) -> Any:
-    body = call(client, role, "{ contractStatusCounts { year status contracts suppressed }"
-                              " nationalGoalResults { nationalGoalCode hubs average suppressed } }")
+    body = call(
+        client,
+        role,
+        "{ contractStatusCounts { year status contracts suppressed }"
+        " nationalGoalResults { nationalGoalCode hubs average suppressed } }",
+    )
     if outcome := refused(body):
         return outcome
     assert "errors" not in body, body
@@ -204,11 +238,16 @@ EXPECTED: dict[str, tuple[Callable[[httpx.Client, str], Any], tuple[Any, ...]]] 
     "mutation in sjaelland": (create_growth_team("sjaelland"), (U, U, "sjaelland", "REFUSED", U, U, U)),
     "mutation in nordjylland": (create_growth_team("nordjylland"), (U, U, "REFUSED", "nordjylland", U, U, U)),
     "nordjylland's contract by node id": (nordjylland_contract_by_node, (U, None, None, "nordjylland", U, U, U)),
-    "nordjylland's contract by node id, any type": (nordjylland_contract_by_any_node, (U, None, None, True, None, U, U)),
+    "nordjylland's contract by node id, any type": (
+        nordjylland_contract_by_any_node,
+        (U, None, None, True, None, U, U),
+    ),
     # KL sees regions, not their contracts: the nested field is unknown to it (it used to answer FORBIDDEN).
     "nordjylland's contracts nested in its region": (nordjylland_contracts_nested, (U, 0, 0, 2, U, U, U)),
     "stale delete of a nordjylland growth team": (
-        delete_nordjylland_growth_team, (U, U, ["NOT_FOUND"], ["STALE_VERSION"], U, U, U)),
+        delete_nordjylland_growth_team,
+        (U, U, ["NOT_FOUND"], ["STALE_VERSION"], U, U, U),
+    ),
     "benchmark comparisons": (comparable_figures, (U, U, U, U, SJ | NJ, U, U)),
     "aggregates": (aggregates, (U, U, U, U, "AGGREGATES", "AGGREGATES", U)),
     "benchmark observations": (benchmark_observations, (U, True, True, True, True, U, U)),
@@ -225,17 +264,21 @@ def test_role_operation_tenant(client: httpx.Client, operation: str, role: str, 
 
 
 def test_a_ministry_cannot_reach_rows_through_node(client: httpx.Client) -> None:
-    body = call(client, "ministry aggregates", "query($id: ID!) { node(id: $id) { id } }",
-                {"id": gid("Region", "sjaelland")})
+    body = call(
+        client, "ministry aggregates", "query($id: ID!) { node(id: $id) { id } }", {"id": gid("Region", "sjaelland")}
+    )
     assert invalid(body) and "Cannot query field 'node' on type 'Query'." in [e["message"] for e in body["errors"]]
 
 
-@pytest.mark.parametrize(("scopes", "query", "path"), [
-    (("aggregates:read",), "{ resultContracts(first: 1) { nodes { id } } }", ["resultContracts"]),
-    (("benchmark:read",), '{ businessHub(slug: "sjaelland") { offices { id } } }', ["businessHub", "offices"]),
-    ((), "{ regions { slug } }", ["regions"]),
-])
-async def test_permissions_still_refuse_past_validation(app_db, settings, scopes, query, path) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("scopes", "query", "path"),
+    [
+        (("aggregates:read",), "{ resultContracts(first: 1) { nodes { id } } }", ["resultContracts"]),
+        (("benchmark:read",), '{ businessHub(slug: "sjaelland") { offices { id } } }', ["businessHub", "offices"]),
+        ((), "{ regions { slug } }", ["regions"]),
+    ],
+)
+async def test_permissions_still_refuse_past_validation(app_db, settings, scopes, query, path) -> None:
     """The second line of defence: executed without validation (on the full schema), a field the caller may not
     use answers FORBIDDEN with a message naming the scope needed."""
     from graphql import execute, parse
@@ -256,14 +299,30 @@ async def test_permissions_still_refuse_past_validation(app_db, settings, scopes
 
 # --- introspection ------------------------------------------------------------------------------------------------
 
-ROOT_FIELDS = ("{ __schema { queryType { fields(includeDeprecated: true) { name } }"
-               " mutationType { fields(includeDeprecated: true) { name } } } }")
+ROOT_FIELDS = (
+    "{ __schema { queryType { fields(includeDeprecated: true) { name } }"
+    " mutationType { fields(includeDeprecated: true) { name } } } }"
+)
 #: Every caller, anonymous included, also sees `viewer` (who it is), so that its Query type is never empty.
 VISIBLE: dict[str, set[str]] = {
     "anonymous": {"viewer"},
-    "KL benchmark": {"comparableFigures", "contractStatusCounts", "nationalGoalResults", "benchmarkObservations",
-                     "regions", "region", "municipality", "municipalities", "businessHub", "businessHubs",
-                     "frameworkAgreement", "frameworkAgreements", "node", "nodes", "viewer"},
+    "KL benchmark": {
+        "comparableFigures",
+        "contractStatusCounts",
+        "nationalGoalResults",
+        "benchmarkObservations",
+        "regions",
+        "region",
+        "municipality",
+        "municipalities",
+        "businessHub",
+        "businessHubs",
+        "frameworkAgreement",
+        "frameworkAgreements",
+        "node",
+        "nodes",
+        "viewer",
+    },
     "ministry aggregates": {"contractStatusCounts", "nationalGoalResults", "viewer"},
     "admin": {"oauthClients", "viewer"},
 }
@@ -304,17 +363,21 @@ def test_introspection_cannot_be_mixed_with_data_fields(client: httpx.Client) ->
     assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
-@pytest.mark.parametrize(("role", "query"), [
-    ("ministry aggregates", "{ oauthClient { clientId } }"),
-    ("ministry aggregates", "{ resultContrakts { totalCount } }"),
-    ("sjaelland reader", "{ oauthClientz { clientId } }"),
-    ("anonymous", "{ resultContract { title } }"),
-])
+@pytest.mark.parametrize(
+    ("role", "query"),
+    [
+        ("ministry aggregates", "{ oauthClient { clientId } }"),
+        ("ministry aggregates", "{ resultContrakts { totalCount } }"),
+        ("sjaelland reader", "{ oauthClientz { clientId } }"),
+        ("anonymous", "{ resultContract { title } }"),
+    ],
+)
 def test_validation_errors_reveal_nothing_the_role_may_not_see(client: httpx.Client, role: str, query: str) -> None:
     """No "Did you mean ...?" and no argument names of fields outside the caller's part of the schema."""
     scopes = ROLES[role]
-    response = client.post("/graphql", json={"query": query},
-                           headers=bearer(*scopes, subject=f"{role}@test") if scopes else {})
+    response = client.post(
+        "/graphql", json={"query": query}, headers=bearer(*scopes, subject=f"{role}@test") if scopes else {}
+    )
     messages = " ".join(e["message"] for e in response.json()["errors"])
     assert "Did you mean" not in messages
     assert not any(hidden in messages for hidden in ("oauthClients", "resultContracts", "businessHub"))

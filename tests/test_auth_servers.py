@@ -50,7 +50,7 @@ def jwks_http(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     write_public_jwks(document, OLD)
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             body = document.read_bytes()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -78,10 +78,14 @@ async def test_a_jwks_url_is_refetched_for_an_unknown_kid(jwks_http: tuple[str, 
     assert (await verifier.verify(mint("admin", key=NEW))).scopes == {"admin"}  # fetched again on the new kid
 
 
-def test_public_contracts_setting_opens_published_contracts_to_anonymous(settings: Settings, demo_data) -> None:  # noqa: ANN001
-    with LiveServer(settings.model_copy(update={"public_contracts": True})) as server, \
-            httpx.Client(base_url=server.url) as client:
-        body = client.post("/graphql", json={"query": "{ publishedContracts { region year status goals { category } } }"}).json()
+def test_public_contracts_setting_opens_published_contracts_to_anonymous(settings: Settings, demo_data) -> None:
+    with (
+        LiveServer(settings.model_copy(update={"public_contracts": True})) as server,
+        httpx.Client(base_url=server.url) as client,
+    ):
+        body = client.post(
+            "/graphql", json={"query": "{ publishedContracts { region year status goals { category } } }"}
+        ).json()
         contracts = body["data"]["publishedContracts"]
         assert {c["region"] for c in contracts} == {"sjaelland", "nordjylland"}
         assert all(c["status"] in ("ADOPTED", "SIGNED", "REPORTED") for c in contracts)
@@ -89,7 +93,10 @@ def test_public_contracts_setting_opens_published_contracts_to_anonymous(setting
         other = client.post("/graphql", json={"query": "{ resultContracts(first: 1) { nodes { id } } }"}).json()
         assert other["errors"][0]["message"] == "Cannot query field 'resultContracts' on type 'Query'."
         fields = client.post("/graphql", json={"query": "{ __schema { queryType { fields { name } } } }"}).json()
-        assert [f["name"] for f in fields["data"]["__schema"]["queryType"]["fields"]] == ["publishedContracts", "viewer"]
+        assert [f["name"] for f in fields["data"]["__schema"]["queryType"]["fields"]] == [
+            "publishedContracts",
+            "viewer",
+        ]
         # Many aliases are answered alike (from the request's one transaction: test_auth_db.py), as many as the
         # query limits allow at the root (MAX_ROOT_FIELDS, MAX_REPEATED_FIELDS: 30).
         aliases = " ".join(f"c{i}: publishedContracts {{ year }}" for i in range(30))
@@ -99,25 +106,35 @@ def test_public_contracts_setting_opens_published_contracts_to_anonymous(setting
         staff = bearer("region:sjaelland:read")
         published = client.post("/graphql", json={"query": "{ publishedContracts { region } }"}, headers=staff).json()
         assert {c["region"] for c in published["data"]["publishedContracts"]} == {"sjaelland", "nordjylland"}
-        own = client.post("/graphql", json={"query": "{ resultContracts(first: 100) { nodes { regionSlug } } }"},
-                          headers=staff).json()
+        own = client.post(
+            "/graphql", json={"query": "{ resultContracts(first: 100) { nodes { regionSlug } } }"}, headers=staff
+        ).json()
         assert {n["regionSlug"] for n in own["data"]["resultContracts"]["nodes"]} == {"sjaelland"}
-        goals = client.post("/graphql", json={"query": "{ goals(first: 100) { nodes { regionSlug } } }"},
-                            headers=staff).json()
+        goals = client.post(
+            "/graphql", json={"query": "{ goals(first: 100) { nodes { regionSlug } } }"}, headers=staff
+        ).json()
         assert {n["regionSlug"] for n in goals["data"]["goals"]["nodes"]} <= {"sjaelland"}
 
 
-async def test_cross_region_calls_are_logged(client: httpx.Client, owner_engine, demo_data) -> None:  # noqa: ANN001
+async def test_cross_region_calls_are_logged(client: httpx.Client, owner_engine, demo_data) -> None:
     query = "query Figures($year: Int) { comparableFigures(year: $year) { region } }"
     headers = bearer("benchmark:read", subject="analyst@kl.dk")
     response = client.post("/graphql", json={"query": query, "variables": {"year": 2020}}, headers=headers)
     assert response.status_code == 200 and "errors" not in response.json()
-    client.post("/graphql", json={"query": "{ regions { slug } }"}, headers=bearer("region:sjaelland:read",
-                                                                                   subject="not-logged"))
+    client.post(
+        "/graphql",
+        json={"query": "{ regions { slug } }"},
+        headers=bearer("region:sjaelland:read", subject="not-logged"),
+    )
     async with owner_engine.connect() as conn:
-        rows = (await conn.execute(text(
-            "SELECT client, subject, scopes, operation_name, document_sha256, variables FROM access_log"
-            " WHERE subject IN ('analyst@kl.dk', 'not-logged')"))).all()
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT client, subject, scopes, operation_name, document_sha256, variables FROM access_log"
+                    " WHERE subject IN ('analyst@kl.dk', 'not-logged')"
+                )
+            )
+        ).all()
     assert len(rows) == 1
     row = rows[0]
     assert (row.client, row.scopes, row.operation_name) == ("analyst@kl.dk", ["benchmark:read"], "Figures")
@@ -126,17 +143,21 @@ async def test_cross_region_calls_are_logged(client: httpx.Client, owner_engine,
 
 
 async def test_the_access_log_names_the_chosen_operation_and_keeps_odd_variables(
-    client: httpx.Client, owner_engine, demo_data,  # noqa: ANN001
+    client: httpx.Client,
+    owner_engine,
+    demo_data,
 ) -> None:
     document = "query A { regions { slug } } query B($note: String!) { comparableFigures { region } region(slug: $note) { slug } }"
     body = {"query": document, "operationName": "B", "variables": {"note": "nul\u0000byte"}}
     response = client.post("/graphql", json=body, headers=bearer("benchmark:read", subject="two-ops@kl.dk"))
     # Refused before it runs (PostgreSQL text cannot hold U+0000), and still logged.
     assert response.json()["errors"][0]["message"] == (
-        "Variable note: text may not contain the NUL character (U+0000) or unpaired surrogates.")
+        "Variable note: text may not contain the NUL character (U+0000) or unpaired surrogates."
+    )
     async with owner_engine.connect() as conn:
-        row = (await conn.execute(text("SELECT operation_name, variables FROM access_log"
-                                       " WHERE subject = 'two-ops@kl.dk'"))).one()
+        row = (
+            await conn.execute(text("SELECT operation_name, variables FROM access_log WHERE subject = 'two-ops@kl.dk'"))
+        ).one()
     assert row.operation_name == "B" and row.variables == {"note": "nul\ufffdbyte"}
 
 

@@ -167,7 +167,7 @@ def test_settings_accept_public_key_algorithms_only(algorithms: list[str]) -> No
         Settings(jwt_algorithms=algorithms)
 
 
-async def test_an_unavailable_key_set_does_not_hide_the_other_issuers(tmp_path) -> None:  # noqa: ANN001
+async def test_an_unavailable_key_set_does_not_hide_the_other_issuers(tmp_path) -> None:
     from kkr.platform.auth.keys import JwksFile, StaticKeys, parse_key_set
     from kkr.platform.auth.tokens import InvalidToken, TokenVerifier, TrustedIssuer
 
@@ -179,7 +179,7 @@ async def test_an_unavailable_key_set_does_not_hide_the_other_issuers(tmp_path) 
         await verifier.verify(mint(key=OTHER_KEY))
 
 
-def test_development_generates_its_signing_key_once(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_development_generates_its_signing_key_once(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     from kkr.platform.auth import keys
 
     path = tmp_path / "user" / "signing-keys.json"
@@ -200,8 +200,9 @@ async def test_production_accepts_platform_tokens_only_when_they_name_a_client()
     async def active(client_id: str) -> str | None:
         return None
 
-    verifier = TokenVerifier([platform], audience=AUDIENCE, algorithms=["RS256"], client_check=active,
-                             platform_tokens_need_client=True)
+    verifier = TokenVerifier(
+        [platform], audience=AUDIENCE, algorithms=["RS256"], client_check=active, platform_tokens_need_client=True
+    )
     with pytest.raises(InvalidToken, match="names no client"):
         await verifier.verify(mint("admin"))
     assert (await verifier.verify(mint("aggregates:read", client_id="em-dataportal"))).client_id == "em-dataportal"

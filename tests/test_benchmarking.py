@@ -52,7 +52,9 @@ fragment Figure on BenchmarkFigure {
 }
 """
 
-COMPARISON = FIGURE + """
+COMPARISON = (
+    FIGURE
+    + """
 query Comparison($lineage: String, $agreement: String, $code: String, $indicator: String, $period: String!,
                  $segment: String) {
   benchmarkComparison(lineage: $lineage, frameworkAgreement: $agreement, nationalGoalCode: $code,
@@ -70,8 +72,11 @@ query Comparison($lineage: String, $agreement: String, $code: String, $indicator
   }
 }
 """
+)
 
-SERIES = FIGURE + """
+SERIES = (
+    FIGURE
+    + """
 query Series($lineage: String, $agreement: String, $code: String, $segment: String, $hubs: [String!]) {
   benchmarkSeries(lineage: $lineage, frameworkAgreement: $agreement, nationalGoalCode: $code, segment: $segment,
                   businessHubs: $hubs) {
@@ -81,6 +86,7 @@ query Series($lineage: String, $agreement: String, $code: String, $segment: Stri
   }
 }
 """
+)
 
 CATALOGUE = """
 query Catalogue($search: String, $kind: BenchmarkSubjectKind) {
@@ -96,8 +102,13 @@ query Catalogue($search: String, $kind: BenchmarkSubjectKind) {
 INFRASTRUCTURE = ("SELECT set_config(", "INSERT INTO access_log")
 
 
-async def run(db: Database, settings: Settings, query: str, variables: dict[str, Any] | None = None,
-              scopes: frozenset[str] = frozenset({"benchmark:read"})) -> tuple[dict[str, Any], int]:
+async def run(
+    db: Database,
+    settings: Settings,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    scopes: frozenset[str] = frozenset({"benchmark:read"}),
+) -> tuple[dict[str, Any], int]:
     """The data of `query` for a KL identity and the number of SQL statements it took (beyond the
     request's own: tenant context and access log)."""
     statements: list[str] = []
@@ -139,7 +150,11 @@ async def test_awareness_september_2020_ranks_the_six_hubs_with_the_national_fig
     assert measure["nationalFigure"]["source"]["documentKey"] == "seed-000"
     ranking = [(f["area"]["slug"], Decimal(f["result"]), f["rank"]) for f in measure["figures"]]
     assert ranking == [
-        ("nordjylland", 40, 1), ("midtjylland", 36, 2), ("sjaelland", 34, 3), ("fyn", 33, 4), ("sydjylland", 32, 5),
+        ("nordjylland", 40, 1),
+        ("midtjylland", 36, 2),
+        ("sjaelland", 34, 3),
+        ("fyn", 33, 4),
+        ("sydjylland", 32, 5),
         ("hovedstaden", 26, 6),
     ]
     assert {f["ranked"] for f in measure["figures"]} == {6}
@@ -180,8 +195,7 @@ async def test_national_goal_side_by_side_with_fulfilment_share_rank_and_missing
 
 async def test_ties_share_a_rank(app_db: Database, settings: Settings) -> None:
     """Green awareness September 2020: hubs with the same printed figure share a rank (RANK(), not ROW_NUMBER())."""
-    data, _ = await run(app_db, settings, COMPARISON,
-                        {"indicator": "hub-green-awareness-2020-09", "period": "2020-09"})
+    data, _ = await run(app_db, settings, COMPARISON, {"indicator": "hub-green-awareness-2020-09", "period": "2020-09"})
     [measure] = data["benchmarkComparison"]["measures"]
     values = [Decimal(f["result"]) for f in measure["figures"]]
     ranks = [f["rank"] for f in measure["figures"]]
@@ -201,13 +215,27 @@ async def test_nps_series_across_both_agreements_for_sjaelland_and_nordjylland(
     data, _ = await run(app_db, settings, SERIES, {"lineage": lineage, "hubs": ["sjaelland", "nordjylland"]})
     series = data["benchmarkSeries"]
     assert series["years"] == [2019, 2020, 2021, 2022, 2023]
-    points = [(p["area"]["slug"], p["year"], p["segment"]["key"], p["target"]["sourceKind"], p["target"]["value"],
-               p["result"], p["goalCode"], p["status"]) for p in series["points"]]
+    points = [
+        (
+            p["area"]["slug"],
+            p["year"],
+            p["segment"]["key"],
+            p["target"]["sourceKind"],
+            p["target"]["value"],
+            p["result"],
+            p["goalCode"],
+            p["status"],
+        )
+        for p in series["points"]
+    ]
     national = "FRAMEWORK_AGREEMENT"
 
     def later(hub: str) -> list[tuple[Any, ...]]:
-        return [(hub, year, segment, national, "70", None, None, "NO_PUBLISHED_CONTRACT")
-                for year in (2021, 2022, 2023) for segment in ("growth", "operations")]
+        return [
+            (hub, year, segment, national, "70", None, None, "NO_PUBLISHED_CONTRACT")
+            for year in (2021, 2022, 2023)
+            for segment in ("growth", "operations")
+        ]
 
     expected = [
         ("nordjylland", 2019, None, national, "60", None, None, "NO_PUBLISHED_CONTRACT"),
@@ -240,8 +268,9 @@ async def test_series_by_canonical_segment(app_db: Database, settings: Settings)
 
 
 async def test_per_thousand_inhabitants_states_its_denominator(app_db: Database, settings: Settings) -> None:
-    data, _ = await run(app_db, settings, COMPARISON,
-                        {"indicator": "sosu-ssh-dimensionering-nuvaerende", "period": "2019"})
+    data, _ = await run(
+        app_db, settings, COMPARISON, {"indicator": "sosu-ssh-dimensionering-nuvaerende", "period": "2019"}
+    )
     [measure] = data["benchmarkComparison"]["measures"]
     figures = {f["area"]["slug"]: f for f in measure["figures"]}
     assert set(figures) == {"hovedstaden", "sjaelland", "syddanmark", "midtjylland", "nordjylland"}
@@ -303,8 +332,9 @@ async def test_segments_map_printed_spellings_to_one_canonical_value(app_db: Dat
 
 
 async def test_figures_carry_printed_and_canonical_segment(app_db: Database, settings: Settings) -> None:
-    data, _ = await run(app_db, settings, COMPARISON,
-                        {"agreement": "2021-2023", "code": "3", "period": "2021", "segment": "growth"})
+    data, _ = await run(
+        app_db, settings, COMPARISON, {"agreement": "2021-2023", "code": "3", "period": "2021", "segment": "growth"}
+    )
     measures = data["benchmarkComparison"]["measures"]
     assert measures and all(m["segment"]["key"] == "growth" for m in measures)
     for measure in measures:
@@ -318,8 +348,9 @@ async def test_statement_count_does_not_grow_with_hubs_years_or_measures(app_db:
     lineage = await nps_lineage(app_db, settings)
     await run(app_db, settings, "{ viewer { subject } }")  # warm-up
     _, small = await run(app_db, settings, COMPARISON, {"agreement": "2019-2020", "code": "1", "period": "2020"})
-    large_data, large = await run(app_db, settings, COMPARISON, {"agreement": "2021-2023", "code": "3",
-                                                                 "period": "2021"})
+    large_data, large = await run(
+        app_db, settings, COMPARISON, {"agreement": "2021-2023", "code": "3", "period": "2021"}
+    )
     assert len(large_data["benchmarkComparison"]["measures"]) >= 4
     assert large == small <= 3, (small, large)  # subject, figures, national targets
     _, one_hub = await run(app_db, settings, SERIES, {"lineage": lineage, "hubs": ["fyn"]})
@@ -328,8 +359,9 @@ async def test_statement_count_does_not_grow_with_hubs_years_or_measures(app_db:
     assert one_hub == all_hubs <= 2, (one_hub, all_hubs)  # subject, figures
     _, catalogue = await run(app_db, settings, CATALOGUE)
     assert catalogue == 1
-    documents = ('query($l: String) { benchmarkSeries(lineage: $l) { points { target { source { document { title } } } }'
-                 ' } }')
+    documents = (
+        "query($l: String) { benchmarkSeries(lineage: $l) { points { target { source { document { title } } } } } }"
+    )
     data, with_documents = await run(app_db, settings, documents, {"l": lineage})
     titles = {p["target"]["source"]["document"]["title"] for p in data["benchmarkSeries"]["points"] if p["target"]}
     assert len(titles) >= 3 and with_documents == all_hubs + 1  # one batched look-up of the source documents
@@ -346,13 +378,17 @@ async def course_lineage(owner_engine: AsyncEngine) -> AsyncIterator[str]:
     could add it: the 2019 counts of korte forløb and handlingsplaner (seed-002 L267-282) and the 2020 goal
     (seed-001 L3651-3661), whose printed course types are spelled "korte forløb/kontakter" and "handlingsplaner"."""
     async with owner_engine.begin() as conn:
-        await conn.execute(text("INSERT INTO goal_lineage (key, name) VALUES (:key, 'Antal forløb (test)')"),
-                           {"key": COURSES})
-        await conn.execute(text(
-            "INSERT INTO goal_lineage_member (lineage_key, business_hub_slug, contract_year, goal_code, indicator_name)"
-            " VALUES (:key, 'sjaelland', 2019, '1', 'Antal korte forløb'),"
-            " (:key, 'sjaelland', 2019, '1', 'Antal handlingsplaner'), (:key, 'sjaelland', 2020, '4', NULL)"),
-            {"key": COURSES})
+        await conn.execute(
+            text("INSERT INTO goal_lineage (key, name) VALUES (:key, 'Antal forløb (test)')"), {"key": COURSES}
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO goal_lineage_member (lineage_key, business_hub_slug, contract_year, goal_code, indicator_name)"
+                " VALUES (:key, 'sjaelland', 2019, '1', 'Antal korte forløb'),"
+                " (:key, 'sjaelland', 2019, '1', 'Antal handlingsplaner'), (:key, 'sjaelland', 2020, '4', NULL)"
+            ),
+            {"key": COURSES},
+        )
     try:
         yield COURSES
     finally:
@@ -363,15 +399,24 @@ async def course_lineage(owner_engine: AsyncEngine) -> AsyncIterator[str]:
 async def test_series_by_canonical_course_type_lines_up_spellings_and_normalises_targets(
     app_db: Database, settings: Settings, course_lineage: str
 ) -> None:
-    data, _ = await run(app_db, settings, SERIES, {"lineage": course_lineage, "segment": "short-course",
-                                                   "hubs": ["sjaelland"]})
+    data, _ = await run(
+        app_db, settings, SERIES, {"lineage": course_lineage, "segment": "short-course", "hubs": ["sjaelland"]}
+    )
     points = {p["year"]: p for p in data["benchmarkSeries"]["points"]}
     assert sorted(points) == [2019, 2020]
     y2019, y2020 = points[2019], points[2020]
     assert (y2019["segment"], y2019["target"]["value"], y2019["goalCode"]) == (
-        {"printed": "korte forløb", "key": "short-course", "name": "korte forløb"}, "400", "1")
-    assert (y2020["segment"]["printed"], y2020["segment"]["key"], y2020["target"]["value"], y2020["result"],
-            y2020["goalCode"]) == ("korte forløb/kontakter", "short-course", "500", "729", "4")
+        {"printed": "korte forløb", "key": "short-course", "name": "korte forløb"},
+        "400",
+        "1",
+    )
+    assert (
+        y2020["segment"]["printed"],
+        y2020["segment"]["key"],
+        y2020["target"]["value"],
+        y2020["result"],
+        y2020["goalCode"],
+    ) == ("korte forløb/kontakter", "short-course", "500", "729", "4")
     # 400 korte forløb for the 836.657 inhabitants of KKR Sjælland's 17 municipalities in 2019
     per_thousand = y2019["targetPerThousandInhabitants"]
     assert per_thousand["value"] == "0.4781" and per_thousand["denominator"]["year"] == 2019
@@ -383,20 +428,23 @@ async def test_series_by_canonical_course_type_lines_up_spellings_and_normalises
     assert y2020["shareOfTarget"]["value"] == "145.8"  # 729 / 500
     assert y2020["resultPerMunicipality"]["value"] == "42.8824"  # 729 / 17
 
-    plans, _ = await run(app_db, settings, SERIES, {"lineage": course_lineage, "segment": "action-plan",
-                                                    "hubs": ["sjaelland"]})
+    plans, _ = await run(
+        app_db, settings, SERIES, {"lineage": course_lineage, "segment": "action-plan", "hubs": ["sjaelland"]}
+    )
     points = {p["year"]: p for p in plans["benchmarkSeries"]["points"]}
     assert (points[2019]["segment"]["printed"], points[2019]["target"]["value"]) == ("handlingsplan", "300")
     assert points[2019]["targetPerThousandInhabitants"]["value"] == "0.3586"  # 300 / 836.657
     assert (points[2020]["segment"]["printed"], points[2020]["target"]["value"], points[2020]["result"]) == (
-        "handlingsplaner", "385", "89")
+        "handlingsplaner",
+        "385",
+        "89",
+    )
     assert points[2020]["shareOfTarget"]["value"] == "23.12"  # 89 / 385
     assert points[2020]["fulfilment"]["status"] == "NOT_MET"
 
 
 async def test_comparable_figures_carry_the_canonical_segment(app_db: Database, settings: Settings) -> None:
-    query = ('{ comparableFigures(segment: "short-course") { contractYear segment segmentKey segmentName'
-             ' targetValue } }')
+    query = '{ comparableFigures(segment: "short-course") { contractYear segment segmentKey segmentName targetValue } }'
     data, _ = await run(app_db, settings, query)
     figures = {(f["contractYear"], f["segment"], f["segmentKey"]) for f in data["comparableFigures"]}
     assert {(2019, "korte forløb", "short-course"), (2020, "korte forløb/kontakter", "short-course")} <= figures

@@ -51,7 +51,17 @@ async def test_the_series_table_is_the_series_answer(app_db: Database, settings:
     table = text.split(query, 1)[1].split("| --- |", 1)[1].split("\n\n", 1)[0]
     printed = [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()[1:] if line]
     data, _ = await run(app_db, settings, query)
-    rows = [[p["area"]["slug"], str(p["year"]), p["goalCode"] or "–", p["segment"]["key"] or "–",
-             f"{p['target']['value']} ({p['target']['sourceKind']})", p["result"] or "–", str(p["rank"] or "–"),
-             p["status"]] for p in data["benchmarkSeries"]["points"]]
+    rows = [
+        [
+            p["area"]["slug"],
+            str(p["year"]),
+            p["goalCode"] or "–",
+            p["segment"]["key"] or "–",
+            f"{p['target']['value']} ({p['target']['sourceKind']})",
+            p["result"] or "–",
+            str(p["rank"] or "–"),
+            p["status"],
+        ]
+        for p in data["benchmarkSeries"]["points"]
+    ]
     assert printed == rows

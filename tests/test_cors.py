@@ -26,15 +26,22 @@ QUERY = {"query": "{ __typename }"}
 
 
 def preflight(client: httpx.Client, origin: str, headers: str = "authorization, content-type") -> httpx.Response:
-    return client.options("/graphql", headers={"Origin": origin, "Access-Control-Request-Method": "POST",
-                                               "Access-Control-Request-Headers": headers})
+    return client.options(
+        "/graphql",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": headers},
+    )
 
 
 @pytest.fixture(scope="module")
 def allowing(settings: Settings) -> Iterator[httpx.Client]:
     """A server that lets the dashboard's pages in (and allows one anonymous request per window and address)."""
-    allowed = settings.model_copy(update={"cors_allowed_origins": [DASHBOARD, "http://localhost:5173"],
-                                          "rate_limit_anonymous": 1, "max_body_bytes": 4096})
+    allowed = settings.model_copy(
+        update={
+            "cors_allowed_origins": [DASHBOARD, "http://localhost:5173"],
+            "rate_limit_anonymous": 1,
+            "max_body_bytes": 4096,
+        }
+    )
     with LiveServer(allowed) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         yield client
 
@@ -85,8 +92,14 @@ def test_refusals_carry_the_cors_headers_so_the_page_can_read_them(allowing: htt
 
 
 def test_origins_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
-    for bad in ("*", "https://dashboard.example.dk/", "https://dashboard.example.dk/app", "dashboard.example.dk",
-                "https://*.example.dk", "ftp://example.dk"):
+    for bad in (
+        "*",
+        "https://dashboard.example.dk/",
+        "https://dashboard.example.dk/app",
+        "dashboard.example.dk",
+        "https://*.example.dk",
+        "ftp://example.dk",
+    ):
         with pytest.raises(ValidationError, match="not an origin"):
             Settings(cors_allowed_origins=[bad])
     monkeypatch.delenv("CORS_ALLOWED_ORIGINS", raising=False)
@@ -97,10 +110,13 @@ def test_origins_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- CSRF: what a cross-site page can send without CORS (a "simple" request) never runs a mutation ----------
 
+
 def create_team(name: str) -> str:
     region = gid("Region", "sjaelland")
-    return (f'mutation {{ createGrowthTeam(input: {{regionId: "{region}", name: "{name}", geography: "Sjælland"}}) '
-            "{ growthTeam { id } errors { code } } }")
+    return (
+        f'mutation {{ createGrowthTeam(input: {{regionId: "{region}", name: "{name}", geography: "Sjælland"}}) '
+        "{ growthTeam { id } errors { code } } }"
+    )
 
 
 async def teams_named(owner_engine: AsyncEngine, name: str) -> int:
@@ -110,8 +126,9 @@ async def teams_named(owner_engine: AsyncEngine, name: str) -> int:
 
 
 @pytest.mark.usefixtures("demo_data")
-async def test_form_posts_and_get_requests_never_run_a_mutation(client: httpx.Client,
-                                                                owner_engine: AsyncEngine) -> None:
+async def test_form_posts_and_get_requests_never_run_a_mutation(
+    client: httpx.Client, owner_engine: AsyncEngine
+) -> None:
     name = f"CSRF {uuid.uuid4().hex[:8]}"
     document = create_team(name)
     body = json.dumps({"query": document})

@@ -13,8 +13,31 @@ from kkr.platform.settings import REPO_ROOT
 
 EXPECTED = ["Assens", "Odder", "Ærø", "Aabenraa", "Aalborg", "Århus"]
 #: Person names with accented letters, in the order of ICU da-DK (checked on PostgreSQL 15 with ICU).
-PEOPLE = ["Carlsen", "Çelik", "Éric", "Eriksen", "Holm", "Hôtel", "Mylius", "Müller", "Møller", "Ñandu", "Nielsen",
-          "Olsen", "Óscar", "Škoda", "Sørensen", "Yde", "Ýr", "Zoë", "Ängel", "Ærø", "Ørum", "Åge", "Aage"]
+PEOPLE = [
+    "Carlsen",
+    "Çelik",
+    "Éric",
+    "Eriksen",
+    "Holm",
+    "Hôtel",
+    "Mylius",
+    "Müller",
+    "Møller",
+    "Ñandu",
+    "Nielsen",
+    "Olsen",
+    "Óscar",
+    "Škoda",
+    "Sørensen",
+    "Yde",
+    "Ýr",
+    "Zoë",
+    "Ängel",
+    "Ærø",
+    "Ørum",
+    "Åge",
+    "Aage",
+]
 
 
 def municipality_names() -> list[str]:
@@ -22,7 +45,7 @@ def municipality_names() -> list[str]:
     return [m["name"] for m in data["municipalities"]]
 
 
-async def sorted_by_key(conn, names: list[str]) -> list[str]:  # noqa: ANN001
+async def sorted_by_key(conn, names: list[str]) -> list[str]:
     result = await conn.execute(
         text("SELECT n FROM unnest(CAST(:names AS text[])) AS n ORDER BY kkr_danish_sort_key(n), n"),
         {"names": names},
@@ -30,15 +53,19 @@ async def sorted_by_key(conn, names: list[str]) -> list[str]:  # noqa: ANN001
     return list(result.scalars())
 
 
-async def test_danish_sort_key_orders_the_classic_example(owner_engine) -> None:  # noqa: ANN001
+async def test_danish_sort_key_orders_the_classic_example(owner_engine) -> None:
     async with owner_engine.connect() as conn:
         assert await sorted_by_key(conn, list(reversed(EXPECTED))) == EXPECTED
         assert await sorted_by_key(conn, ["Øster", "Zealand", "Ålborg", "Ærø", "Ølstykke"]) == [
-            "Zealand", "Ærø", "Ølstykke", "Øster", "Ålborg"
+            "Zealand",
+            "Ærø",
+            "Ølstykke",
+            "Øster",
+            "Ålborg",
         ]
 
 
-async def test_accented_letters_sort_under_their_base_letter(owner_engine) -> None:  # noqa: ANN001
+async def test_accented_letters_sort_under_their_base_letter(owner_engine) -> None:
     async with owner_engine.connect() as conn:
         assert await sorted_by_key(conn, list(reversed(PEOPLE))) == PEOPLE
 
@@ -49,7 +76,7 @@ def icu_order() -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-async def test_danish_sort_key_matches_the_recorded_icu_da_dk_order(owner_engine) -> None:  # noqa: ANN001
+async def test_danish_sort_key_matches_the_recorded_icu_da_dk_order(owner_engine) -> None:
     """Every server (the embedded one has no ICU) orders by the key exactly as ICU da-DK did."""
     names = municipality_names() + EXPECTED + PEOPLE
     assert sorted(icu_order()) == sorted(names), "tests/data/icu_da_dk_order.txt is out of date"
@@ -57,17 +84,24 @@ async def test_danish_sort_key_matches_the_recorded_icu_da_dk_order(owner_engine
         assert await sorted_by_key(conn, list(reversed(names))) == icu_order()
 
 
-async def test_danish_sort_key_matches_live_icu_da_dk_where_the_server_has_icu(owner_engine) -> None:  # noqa: ANN001
+async def test_danish_sort_key_matches_live_icu_da_dk_where_the_server_has_icu(owner_engine) -> None:
     """Where the server has ICU, its live da-DK order equals the recorded one (so the record stays true)."""
     async with owner_engine.connect() as conn:
-        icu = (await conn.execute(text(
-            "SELECT count(*) FROM pg_collation WHERE collprovider = 'i' AND collname = 'da-DK-x-icu'"))).scalar()
+        icu = (
+            await conn.execute(
+                text("SELECT count(*) FROM pg_collation WHERE collprovider = 'i' AND collname = 'da-DK-x-icu'")
+            )
+        ).scalar()
         if not icu:
             return  # the embedded server: the recorded order above is the check
         names = municipality_names() + EXPECTED + PEOPLE
-        by_icu = list((await conn.execute(
-            text('SELECT n FROM unnest(CAST(:names AS text[])) AS n ORDER BY n COLLATE "da-DK-x-icu"'),
-            {"names": names},
-        )).scalars())
+        by_icu = list(
+            (
+                await conn.execute(
+                    text('SELECT n FROM unnest(CAST(:names AS text[])) AS n ORDER BY n COLLATE "da-DK-x-icu"'),
+                    {"names": names},
+                )
+            ).scalars()
+        )
         assert by_icu == icu_order()
         assert await sorted_by_key(conn, names) == by_icu

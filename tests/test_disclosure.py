@@ -29,9 +29,18 @@ from .test_aggregates_helpers import TOTAL, aggregate, assert_protected, attack,
 MINISTRY = TenantContext(flags=frozenset({"aggregates:read"}), actor="ministry")
 
 DEMO_TABLES = [
-    ("BENCHMARK_OBSERVATIONS", ["INDICATOR", "REGION"], {"indicators": [
-        "hub-awareness-2020-09", "hub-green-awareness-2020-09", "kl-sundhed-t1-2-k1-maend-i-forskellige-aldre",
-        "kl-sundhed-t1-2-k2-saerligt-udsatte-grupper"]}),
+    (
+        "BENCHMARK_OBSERVATIONS",
+        ["INDICATOR", "REGION"],
+        {
+            "indicators": [
+                "hub-awareness-2020-09",
+                "hub-green-awareness-2020-09",
+                "kl-sundhed-t1-2-k1-maend-i-forskellige-aldre",
+                "kl-sundhed-t1-2-k2-saerligt-udsatte-grupper",
+            ]
+        },
+    ),
     ("BENCHMARK_OBSERVATIONS", ["REGION", "HUB"], {"indicators": ["hub-awareness-2020-09"]}),
     # every indicator without negative figures: a region's total over many small values
     ("BENCHMARK_OBSERVATIONS", ["INDICATOR", "REGION"], {"indicators": "every non-negative"}),
@@ -49,16 +58,28 @@ SQL_FILTER = {"indicators": "indicator", "units": "unit"}
 
 @pytest.mark.usefixtures("demo_data")
 @pytest.mark.parametrize(("family", "group_by", "filter"), DEMO_TABLES)
-async def test_no_suppressed_demo_cell_can_be_recovered(client: httpx.Client, owner_engine: AsyncEngine, family: str,
-                                                        group_by: list[str], filter: dict) -> None:
+async def test_no_suppressed_demo_cell_can_be_recovered(
+    client: httpx.Client, owner_engine: AsyncEngine, family: str, group_by: list[str], filter: dict
+) -> None:
     if filter.get("indicators") == "every non-negative":
         async with owner_engine.connect() as conn:
-            keys = (await conn.execute(text("SELECT indicator_key FROM benchmark_observation GROUP BY 1"
-                                            " HAVING min(value) >= 0 ORDER BY 1"))).scalars().all()
+            keys = (
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT indicator_key FROM benchmark_observation GROUP BY 1"
+                            " HAVING min(value) >= 0 ORDER BY 1"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
         assert len(keys) > 50
         filter = {"indicators": keys}
-    table = aggregate(client, family=family, groupBy=group_by, filter=filter, subtotals="CUBE",
-                      measures=["COUNT", "SUM"])
+    table = aggregate(
+        client, family=family, groupBy=group_by, filter=filter, subtotals="CUBE", measures=["COUNT", "SUM"]
+    )
     sql_filter = {SQL_FILTER[name]: values for name, values in filter.items()}
     truth = await true_cube(owner_engine, family.lower(), [d.lower() for d in group_by], sql_filter)
     assert all(v[0] >= 0 for v in truth.values())  # the attack assumes non-negative figures
@@ -90,30 +111,50 @@ async def fill(engine: AsyncEngine, seed: int) -> None:
     measure; now and then a giant municipality (dominance) or a region of one or two municipalities."""
     rng = random.Random(seed)
     async with engine.begin() as conn:
-        for table in ("municipality_figure", "municipality_population", "municipality", "municipality_measure",
-                      "business_hub", "region"):
+        for table in (
+            "municipality_figure",
+            "municipality_population",
+            "municipality",
+            "municipality_measure",
+            "business_hub",
+            "region",
+        ):
             await conn.execute(text(f"DELETE FROM {table}"))
-        await conn.execute(text("INSERT INTO municipality_measure (key, name, unit, additive)"
-                                " VALUES ('synthetic', 'Synthetic payments', 'dkk', true)"))
+        await conn.execute(
+            text(
+                "INSERT INTO municipality_measure (key, name, unit, additive)"
+                " VALUES ('synthetic', 'Synthetic payments', 'dkk', true)"
+            )
+        )
         code = 100
         for r in range(1, rng.randint(3, 5) + 1):
             slug = f"r{r}"
-            await conn.execute(text("INSERT INTO region (slug, name, kkr_name, position) VALUES (:s, :s, :s, :p)"),
-                               {"s": slug, "p": r})
-            await conn.execute(text("INSERT INTO business_hub (slug, name, region_slug) VALUES (:s, :s, :s)"),
-                               {"s": slug})
+            await conn.execute(
+                text("INSERT INTO region (slug, name, kkr_name, position) VALUES (:s, :s, :s, :p)"), {"s": slug, "p": r}
+            )
+            await conn.execute(
+                text("INSERT INTO business_hub (slug, name, region_slug) VALUES (:s, :s, :s)"), {"s": slug}
+            )
             for _ in range(rng.choice([1, 2, 3, 4, 5, 6, 7])):
                 code += 1
-                await conn.execute(text(
-                    "INSERT INTO municipality (code, name, region_slug, business_hub_slug, urban_rural)"
-                    " VALUES (:c, :c, :r, :r, :u)"), {"c": str(code), "r": slug, "u": rng.choice(["city", "rural"])})
+                await conn.execute(
+                    text(
+                        "INSERT INTO municipality (code, name, region_slug, business_hub_slug, urban_rural)"
+                        " VALUES (:c, :c, :r, :r, :u)"
+                    ),
+                    {"c": str(code), "r": slug, "u": rng.choice(["city", "rural"])},
+                )
                 giant = rng.random() < 0.12
                 for year in (2020, 2021):
                     if rng.random() < 0.9:
                         value = Decimal(round(rng.lognormvariate(10, 1) * (60 if giant else 1)))
-                        await conn.execute(text(
-                            "INSERT INTO municipality_figure (municipality_code, measure, year, value)"
-                            " VALUES (:c, 'synthetic', :y, :v)"), {"c": str(code), "y": year, "v": value})
+                        await conn.execute(
+                            text(
+                                "INSERT INTO municipality_figure (municipality_code, measure, year, value)"
+                                " VALUES (:c, 'synthetic', :y, :v)"
+                            ),
+                            {"c": str(code), "y": year, "v": value},
+                        )
 
 
 async def api_table(url: URL, group_by: list[str], protection: float = 10) -> dict:
@@ -121,21 +162,40 @@ async def api_table(url: URL, group_by: list[str], protection: float = 10) -> di
     app = Database(app_url_for(url, "kkr_app"), pool_size=1)
     try:
         async with app.transaction(MINISTRY, read_only=True) as session:
-            rows = (await session.execute(text(
-                "SELECT * FROM kkr_aggregate('municipality_figures', :g, '{\"indicator\": [\"synthetic\"]}',"
-                " 'cube', '{count,sum}', 3, '{1,2}', '{85,90}', :p)"), {"g": group_by, "p": protection})).all()
+            rows = (
+                await session.execute(
+                    text(
+                        "SELECT * FROM kkr_aggregate('municipality_figures', :g, '{\"indicator\": [\"synthetic\"]}',"
+                        " 'cube', '{count,sum}', 3, '{1,2}', '{85,90}', :p)"
+                    ),
+                    {"g": group_by, "p": protection},
+                )
+            ).all()
     finally:
         await app.dispose()
     d = len(group_by)
-    cells = [{"coordinates": [{"value": r.dimension_values[j], "total": bool(r.grouping_mask >> j & 1)}
-                              for j in range(d)],
-              "sum": r.value_sum, "count": r.value_count, "suppressed": r.suppressed, "reason": r.reason}
-             for r in rows]
+    cells = [
+        {
+            "coordinates": [
+                {"value": r.dimension_values[j], "total": bool(r.grouping_mask >> j & 1)} for j in range(d)
+            ],
+            "sum": r.value_sum,
+            "count": r.value_count,
+            "suppressed": r.suppressed,
+            "reason": r.reason,
+        }
+        for r in rows
+    ]
     return {"cells": cells}
 
 
-SYNTHETIC_TABLES = [["region", "urban_rural", "year"], ["region", "urban_rural"], ["urban_rural", "region"],
-                    ["region", "year"], ["region"]]
+SYNTHETIC_TABLES = [
+    ["region", "urban_rural", "year"],
+    ["region", "urban_rural"],
+    ["urban_rural", "region"],
+    ["region", "year"],
+    ["region"],
+]
 
 
 async def test_no_suppressed_synthetic_cell_can_be_recovered(synthetic: tuple[URL, AsyncEngine]) -> None:
@@ -172,10 +232,20 @@ async def test_a_dominated_sum_is_suppressed(synthetic: tuple[URL, AsyncEngine])
         await conn.execute(text("INSERT INTO region (slug, name, kkr_name, position) VALUES ('r1', 'r1', 'r1', 1)"))
         await conn.execute(text("INSERT INTO business_hub (slug, name, region_slug) VALUES ('r1', 'r1', 'r1')"))
         for code, value in (("101", 900), ("102", 50), ("103", 30), ("104", 20)):  # one holds 90 %
-            await conn.execute(text("INSERT INTO municipality (code, name, region_slug, business_hub_slug, urban_rural)"
-                                    " VALUES (:c, :c, 'r1', 'r1', 'city')"), {"c": code})
-            await conn.execute(text("INSERT INTO municipality_figure (municipality_code, measure, year, value)"
-                                    " VALUES (:c, 'synthetic', 2020, :v)"), {"c": code, "v": value})
+            await conn.execute(
+                text(
+                    "INSERT INTO municipality (code, name, region_slug, business_hub_slug, urban_rural)"
+                    " VALUES (:c, :c, 'r1', 'r1', 'city')"
+                ),
+                {"c": code},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO municipality_figure (municipality_code, measure, year, value)"
+                    " VALUES (:c, 'synthetic', 2020, :v)"
+                ),
+                {"c": code, "v": value},
+            )
     table = await api_table(url, ["region"])
     cells = by_key(table)
     assert cells[("r1",)]["reason"] == "DOMINANCE" and cells[("r1",)]["sum"] is None

@@ -32,9 +32,9 @@ TENANT_TABLES = tuple(table for table, _ in TABLES)
 #: The catalogue that must survive a whole-database restore (RLS, policies, grants, triggers, definer functions).
 CATALOGUE = {
     "policies": "SELECT tablename, policyname, cmd, roles::text, qual, with_check FROM pg_policies"
-                " WHERE schemaname = 'public'",
+    " WHERE schemaname = 'public'",
     "rls": "SELECT relname, relrowsecurity, relforcerowsecurity, relacl::text FROM pg_class c"
-           " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'kkr_facts') AND relkind = 'r'",
+    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'kkr_facts') AND relkind = 'r'",
     "triggers": "SELECT tgrelid::regclass::text, tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal",
     "functions": "SELECT proname, prosecdef, proacl::text FROM pg_proc WHERE pronamespace = 'public'::regnamespace",
     "sequence": "SELECT last_value FROM audit_event_id_seq",
@@ -42,6 +42,7 @@ CATALOGUE = {
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
+
 
 async def scalar(url: URL, sql: str, **params: Any) -> Any:
     """One statement as owner, committed."""
@@ -57,10 +58,17 @@ async def tables(url: URL) -> list[str]:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            return list((await conn.execute(text(
-                "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n"
-                " ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'kkr_facts') AND c.relkind = 'r'"
-                " ORDER BY 1"))).scalars())
+            return list(
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n"
+                            " ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'kkr_facts') AND c.relkind = 'r'"
+                            " ORDER BY 1"
+                        )
+                    )
+                ).scalars()
+            )
     finally:
         await engine.dispose()
 
@@ -72,9 +80,15 @@ async def fingerprint(url: URL, names: list[str], where: str = "true", **params:
         async with engine.connect() as conn:
             result = {}
             for name in names:
-                row = (await conn.execute(text(
-                    f"SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), ''))"
-                    f" FROM {name} t WHERE {where}"), params)).one()
+                row = (
+                    await conn.execute(
+                        text(
+                            f"SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), ''))"
+                            f" FROM {name} t WHERE {where}"
+                        ),
+                        params,
+                    )
+                ).one()
                 result[name] = (row[0], row[1])
             return result
     finally:
@@ -85,8 +99,9 @@ async def catalogue(url: URL) -> dict[str, list[tuple]]:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            return {name: sorted(tuple(r) for r in (await conn.execute(text(sql))).all())
-                    for name, sql in CATALOGUE.items()}
+            return {
+                name: sorted(tuple(r) for r in (await conn.execute(text(sql))).all()) for name, sql in CATALOGUE.items()
+            }
     finally:
         await engine.dispose()
 
@@ -149,14 +164,25 @@ async def fresh() -> Any:
 
 # --- the whole database -----------------------------------------------------------------------------------------
 
+
 async def test_whole_database_pg_dump_and_pg_restore(source: URL, fresh: URL, tmp_path: Path) -> None:
     server_major = _major(await scalar(source, "SELECT version()"))
     bin_dir = client_bin_dir(server_major)
     args, env = libpq_args(source)
     archive = tmp_path / "kkr.dump"
     run([str(bin_dir / "pg_dump"), *args, "-d", source.database, "--format=custom", "-f", str(archive)], env)
-    run([str(bin_dir / "pg_restore"), *args, "-d", fresh.database, "--exit-on-error", "--single-transaction",
-         str(archive)], env)
+    run(
+        [
+            str(bin_dir / "pg_restore"),
+            *args,
+            "-d",
+            fresh.database,
+            "--exit-on-error",
+            "--single-transaction",
+            str(archive),
+        ],
+        env,
+    )
 
     names = await tables(source)
     assert "public.audit_event" in names and "kkr_facts.contract_target" in names
@@ -165,14 +191,16 @@ async def test_whole_database_pg_dump_and_pg_restore(source: URL, fresh: URL, tm
     assert after == before
     assert before["public.goal"][0] > 0 and before["public.audit_event"][0] > 0
     assert await catalogue(fresh) == await catalogue(source)
-    assert await scalar(fresh, "SELECT version_num FROM alembic_version") == \
-        await scalar(source, "SELECT version_num FROM alembic_version")
+    assert await scalar(fresh, "SELECT version_num FROM alembic_version") == await scalar(
+        source, "SELECT version_num FROM alembic_version"
+    )
     # the restored audit trail is still append-only
     with pytest.raises(Exception, match="append-only"):
         await scalar(fresh, "DELETE FROM audit_event WHERE id = (SELECT min(id) FROM audit_event) RETURNING id")
 
 
 # --- one tenant -------------------------------------------------------------------------------------------------
+
 
 async def reference_only(url: URL, source: URL, tmp_path: Path) -> None:
     """A fresh database as docs/operations.md prepares one for a region's restore: migrated, with the shared
@@ -182,27 +210,63 @@ async def reference_only(url: URL, source: URL, tmp_path: Path) -> None:
     engine = create_async_engine(source)
     try:
         async with engine.connect() as conn:
-            shared = list((await conn.execute(text(
-                "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
-                " AND NOT relrowsecurity AND relname NOT IN ('alembic_version', 'access_log', 'oauth_client')"
-                " ORDER BY 1"))).scalars())
+            shared = list(
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
+                            " AND NOT relrowsecurity AND relname NOT IN ('alembic_version', 'access_log', 'oauth_client')"
+                            " ORDER BY 1"
+                        )
+                    )
+                ).scalars()
+            )
     finally:
         await engine.dispose()
     bin_dir = client_bin_dir(_major(await scalar(source, "SELECT version()")))
     args, env = libpq_args(source)
     archive = tmp_path / "reference.dump"
-    run([str(bin_dir / "pg_dump"), *args, "-d", source.database, "--format=custom", "--data-only",
-         *[f"--table=public.{name}" for name in shared], "-f", str(archive)], env)
-    run([str(bin_dir / "pg_restore"), *args, "-d", url.database, "--data-only", "--disable-triggers",
-         "--exit-on-error", "--single-transaction", str(archive)], env)
+    run(
+        [
+            str(bin_dir / "pg_dump"),
+            *args,
+            "-d",
+            source.database,
+            "--format=custom",
+            "--data-only",
+            *[f"--table=public.{name}" for name in shared],
+            "-f",
+            str(archive),
+        ],
+        env,
+    )
+    run(
+        [
+            str(bin_dir / "pg_restore"),
+            *args,
+            "-d",
+            url.database,
+            "--data-only",
+            "--disable-triggers",
+            "--exit-on-error",
+            "--single-transaction",
+            str(archive),
+        ],
+        env,
+    )
 
 
 async def test_one_tenant_dump_restores_exactly_its_rows(source: URL, fresh: URL, tmp_path: Path) -> None:
     directory = tmp_path / "sjaelland-dump"
     env = {**os.environ, "DATABASE_URL": source.render_as_string(hide_password=False)}
     env.pop("APP_DATABASE_URL", None)
-    cli = subprocess.run([sys.executable, "-m", "kkr.platform.tenant_dump", "dump", TENANT, str(directory)],
-                         env=env, capture_output=True, text=True, cwd=tmp_path)
+    cli = subprocess.run(
+        [sys.executable, "-m", "kkr.platform.tenant_dump", "dump", TENANT, str(directory)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert cli.returncode == 0, cli.stderr
     assert "result_contract" in cli.stdout and (directory / "manifest.json").exists()
 
@@ -218,17 +282,23 @@ async def test_one_tenant_dump_restores_exactly_its_rows(source: URL, fresh: URL
     assert await fingerprint(fresh, facts) == await fingerprint(source, facts, "tenant_id = :t", t=TENANT)
     # the region's audit trail as it was, then one insert event per restored row by the restore itself
     trail = ["public.audit_event"]
-    assert await fingerprint(fresh, trail, "actor <> :a", a=f"restore:{TENANT}") == \
-        await fingerprint(source, trail, "tenant_id = :t", t=TENANT)
-    restore_events = await scalar(fresh, "SELECT count(*) FROM audit_event WHERE actor = :a AND operation = 'insert'"
-                                         " AND tenant_id = :t", a=f"restore:{TENANT}", t=TENANT)
+    assert await fingerprint(fresh, trail, "actor <> :a", a=f"restore:{TENANT}") == await fingerprint(
+        source, trail, "tenant_id = :t", t=TENANT
+    )
+    restore_events = await scalar(
+        fresh,
+        "SELECT count(*) FROM audit_event WHERE actor = :a AND operation = 'insert' AND tenant_id = :t",
+        a=f"restore:{TENANT}",
+        t=TENANT,
+    )
     assert restore_events == sum(restored[t] for t in TENANT_TABLES)
     assert await scalar(fresh, "SELECT count(*) FROM audit_event WHERE tenant_id <> :t", t=TENANT) == 0
     # partnerships: the shared ones are reference data there already, kept as they are
     assert await fingerprint(fresh, ["public.partnership"]) == await fingerprint(source, ["public.partnership"])
     # new audit events after the restore get ids past the restored trail
-    assert await scalar(fresh, "SELECT last_value FROM audit_event_id_seq") >= \
-        await scalar(fresh, "SELECT max(id) FROM audit_event")
+    assert await scalar(fresh, "SELECT last_value FROM audit_event_id_seq") >= await scalar(
+        fresh, "SELECT max(id) FROM audit_event"
+    )
 
     # a second restore is refused (the region's rows are there), and nothing changes
     with pytest.raises(RestoreRefused, match="already has rows"):

@@ -52,12 +52,13 @@ async def region_locked(owner_engine: AsyncEngine) -> AsyncIterator[AsyncConnect
         await conn.rollback()
 
 
-def test_an_unreachable_database_is_a_fast_503_with_retry_after(serve) -> None:  # noqa: ANN001
-    client = serve(app_database_url=f"postgresql://kkr_app@127.0.0.1:{_free_port()}/nowhere",
-                   db_retry_after_seconds=3)
+def test_an_unreachable_database_is_a_fast_503_with_retry_after(serve) -> None:
+    client = serve(app_database_url=f"postgresql://kkr_app@127.0.0.1:{_free_port()}/nowhere", db_retry_after_seconds=3)
     for _ in range(5):
         started = time.monotonic()
-        response = client.post("/graphql", json=REGIONS, headers={**READER, "Accept": "application/graphql-response+json"})
+        response = client.post(
+            "/graphql", json=REGIONS, headers={**READER, "Accept": "application/graphql-response+json"}
+        )
         assert time.monotonic() - started < 2.5, "not refused fast"
         assert response.status_code == 503, response.text
         assert response.headers["retry-after"] == "3"
@@ -66,15 +67,20 @@ def test_an_unreachable_database_is_a_fast_503_with_retry_after(serve) -> None: 
         assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
         assert error["extensions"]["requestId"] == response.headers["x-request-id"]
         assert "asyncpg" not in error["message"] and "refused" not in error["message"]
-    mutation = client.post("/graphql", headers=bearer("region:sjaelland:write"), json={
-        "query": 'mutation { deleteGrowthTeam(input: {id: "R3Jvd3RoVGVhbTowMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDA=",'
-                 " rowVersion: 1}) { deletedId errors { code } } }"})
+    mutation = client.post(
+        "/graphql",
+        headers=bearer("region:sjaelland:write"),
+        json={
+            "query": 'mutation { deleteGrowthTeam(input: {id: "R3Jvd3RoVGVhbTowMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDA=",'
+            " rowVersion: 1}) { deletedId errors { code } } }"
+        },
+    )
     assert mutation.status_code == 503 and mutation.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert client.get("/healthz").status_code == 200  # liveness: the process is fine
     assert client.get("/readyz").json()["reason"] == "database unreachable"
 
 
-async def test_a_statement_past_the_statement_timeout_is_request_timeout(serve, region_locked, demo_data) -> None:  # noqa: ANN001
+async def test_a_statement_past_the_statement_timeout_is_request_timeout(serve, region_locked, demo_data) -> None:
     client = serve(statement_timeout_seconds=0.3)
     response = await asyncio.to_thread(client.post, "/graphql", json=REGIONS, headers=READER)
     assert response.status_code == 200, response.text
@@ -87,7 +93,7 @@ async def test_a_statement_past_the_statement_timeout_is_request_timeout(serve, 
     assert again.status_code == 200 and "errors" not in again.json(), again.text
 
 
-async def test_the_statement_timeout_is_set_with_the_tenant_context(app_db) -> None:  # noqa: ANN001
+async def test_the_statement_timeout_is_set_with_the_tenant_context(app_db) -> None:
     from kkr.platform.database import NO_TENANT, Database
 
     db = Database(app_db.engine.url, pool_size=1, statement_timeout=1.5)
@@ -100,8 +106,9 @@ async def test_the_statement_timeout_is_set_with_the_tenant_context(app_db) -> N
         await db.dispose()
 
 
-async def test_a_request_past_its_time_limit_is_504_and_its_connection_is_freed(serve, region_locked,
-                                                                               owner_engine, demo_data) -> None:  # noqa: ANN001
+async def test_a_request_past_its_time_limit_is_504_and_its_connection_is_freed(
+    serve, region_locked, owner_engine, demo_data
+) -> None:
     client = serve(request_timeout_seconds=0.5, statement_timeout_seconds=30)
     started = time.monotonic()
     response = await asyncio.to_thread(client.post, "/graphql", json=REGIONS, headers=READER)
@@ -114,18 +121,21 @@ async def test_a_request_past_its_time_limit_is_504_and_its_connection_is_freed(
     assert again.status_code == 200 and "errors" not in again.json(), again.text
 
 
-async def test_a_connection_lost_mid_statement_is_503_not_driver_text(serve, region_locked, owner_engine,
-                                                                      demo_data) -> None:  # noqa: ANN001
+async def test_a_connection_lost_mid_statement_is_503_not_driver_text(
+    serve, region_locked, owner_engine, demo_data
+) -> None:
     """What a request in flight meets when the database goes away ("cannot switch to state 15" before)."""
     client = serve()
     outcome: dict[str, httpx.Response] = {}
-    thread = threading.Thread(target=lambda: outcome.setdefault(
-        "response", client.post("/graphql", json=REGIONS, headers=READER)))
+    thread = threading.Thread(
+        target=lambda: outcome.setdefault("response", client.post("/graphql", json=REGIONS, headers=READER))
+    )
     thread.start()
     async with owner_engine.connect() as watcher:
         for _ in range(200):
-            waiting = await watcher.scalar(text(
-                "SELECT pid FROM pg_locks WHERE NOT granted AND relation = 'region'::regclass LIMIT 1"))
+            waiting = await watcher.scalar(
+                text("SELECT pid FROM pg_locks WHERE NOT granted AND relation = 'region'::regclass LIMIT 1")
+            )
             if waiting:
                 break
             await asyncio.sleep(0.05)

@@ -39,10 +39,12 @@ def _well_formed(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize("sibling", ["growthTeams { totalCount }", "businessHubs { nodes { name } }",
-                                     "climateInitiatives { totalCount }"])
+@pytest.mark.parametrize(
+    "sibling", ["growthTeams { totalCount }", "businessHubs { nodes { name } }", "climateInitiatives { totalCount }"]
+)
 def test_a_failing_field_cancels_its_siblings_and_the_caller_gets_the_argument_error(
-        client: httpx.Client, demo_data, sibling: str) -> None:  # noqa: ANN001
+    client: httpx.Client, demo_data, sibling: str
+) -> None:
     query = f'{{ region(slug: "nordjylland") {{ municipalities(after: "{BAD_CURSOR}") {{ totalCount }} {sibling} }} }}'
     for _ in range(3):  # every time, and the server stays healthy afterwards
         response = client.post("/graphql", json={"query": query}, headers=bearer(NORDJYLLAND_READ))
@@ -50,16 +52,20 @@ def test_a_failing_field_cancels_its_siblings_and_the_caller_gets_the_argument_e
         body = _well_formed(response)
         assert body["data"] == {"region": None}
         assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == [
-            ("Argument 'after' is not a valid cursor.", "BAD_USER_INPUT")]
+            ("Argument 'after' is not a valid cursor.", "BAD_USER_INPUT")
+        ]
     ok = client.post("/graphql", json={"query": "{ regions { slug } }"}, headers=bearer(NORDJYLLAND_READ))
     assert ok.status_code == 200 and "errors" not in ok.json()
 
 
-def test_a_cancelled_field_does_not_cancel_the_loader_future_another_field_shares(client: httpx.Client,
-                                                                                  demo_data) -> None:  # noqa: ANN001
+def test_a_cancelled_field_does_not_cancel_the_loader_future_another_field_shares(
+    client: httpx.Client, demo_data
+) -> None:
     hubs = "businessHubs { nodes { name offices { nodes { town } } } }"
-    query = (f'{{ a: region(slug: "nordjylland") {{ municipalities(after: "{BAD_CURSOR}") {{ totalCount }} {hubs} }}'
-             f' b: region(slug: "nordjylland") {{ {hubs} }} }}')
+    query = (
+        f'{{ a: region(slug: "nordjylland") {{ municipalities(after: "{BAD_CURSOR}") {{ totalCount }} {hubs} }}'
+        f' b: region(slug: "nordjylland") {{ {hubs} }} }}'
+    )
     response = client.post("/graphql", json={"query": query}, headers=bearer(NORDJYLLAND_READ))
     assert response.status_code == 200, response.text  # was a text/plain 500 (CancelledError in b)
     body = _well_formed(response)
@@ -67,12 +73,20 @@ def test_a_cancelled_field_does_not_cancel_the_loader_future_another_field_share
     assert body["data"]["b"]["businessHubs"]["nodes"][0]["name"] == "Erhvervshus Nordjylland"
 
 
-def test_first_and_last_on_aliased_connections_answer_json(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
-    pages = ["first: 1, last: 20", "first: 3", "last: 2", "first: 0, last: 0", f'first: 2, after: "{BAD_CURSOR}"',
-             "last: 5, before: \"YXJyYXljb25uZWN0aW9uOjI=\""]
+def test_first_and_last_on_aliased_connections_answer_json(client: httpx.Client, demo_data) -> None:
+    pages = [
+        "first: 1, last: 20",
+        "first: 3",
+        "last: 2",
+        "first: 0, last: 0",
+        f'first: 2, after: "{BAD_CURSOR}"',
+        'last: 5, before: "YXJyYXljb25uZWN0aW9uOjI="',
+    ]
     for one, two in itertools.product(pages, repeat=2):
-        query = (f'{{ a: municipalities(region: "*", {one}) {{ totalCount nodes {{ name }} }}'
-                 f' b: municipalities({two}) {{ nodes {{ name }} }} c: regions {{ slug businessHubs {{ totalCount }} }} }}')
+        query = (
+            f'{{ a: municipalities(region: "*", {one}) {{ totalCount nodes {{ name }} }}'
+            f" b: municipalities({two}) {{ nodes {{ name }} }} c: regions {{ slug businessHubs {{ totalCount }} }} }}"
+        )
         response = client.post("/graphql", json={"query": query}, headers=bearer(NORDJYLLAND_READ, SJAELLAND_READ))
         assert response.status_code == 200, (query, response.text)
         _well_formed(response)
@@ -94,13 +108,17 @@ def test_unexpected_errors_are_masked_with_the_request_id_and_codes_are_always_t
     report: dict[str, Any] = {}
     present = Presenter(request_id="rid-1", statement_timeout=10, report=report)
     database = DBAPIError("SELECT secret FROM t WHERE x = $1", {}, Exception("boom"))
-    masked, caller, syntax = present([
-        GraphQLError("(sqlalchemy) boom SELECT secret", path=["a"], original_error=database),
-        GraphQLError("Argument 'x' is wrong.", path=["b"]),
-        GraphQLError("Syntax Error: Unexpected '}'."),
-    ])
+    masked, caller, syntax = present(
+        [
+            GraphQLError("(sqlalchemy) boom SELECT secret", path=["a"], original_error=database),
+            GraphQLError("Argument 'x' is wrong.", path=["b"]),
+            GraphQLError("Syntax Error: Unexpected '}'."),
+        ]
+    )
     assert (masked.message, masked.extensions) == (
-        "Internal server error.", {"code": "INTERNAL_SERVER_ERROR", "requestId": "rid-1"})
+        "Internal server error.",
+        {"code": "INTERNAL_SERVER_ERROR", "requestId": "rid-1"},
+    )
     assert masked.original_error is None and report["unexpected"] == [database]
     assert (caller.message, caller.extensions) == ("Argument 'x' is wrong.", {"code": "BAD_USER_INPUT"})
     assert syntax.extensions == {"code": "BAD_REQUEST"}
@@ -108,8 +126,10 @@ def test_unexpected_errors_are_masked_with_the_request_id_and_codes_are_always_t
 
 # --- the envelope: safety net, time limit, shutdown ------------------------------------------------------------------
 
-async def _call(app: Any, *, headers: list[tuple[bytes, bytes]] | None = None,
-                timeout: float = 5) -> tuple[list[dict[str, Any]], BaseException | None]:
+
+async def _call(
+    app: Any, *, headers: list[tuple[bytes, bytes]] | None = None, timeout: float = 5
+) -> tuple[list[dict[str, Any]], BaseException | None]:
     """Run one GET / through `RequestEnvelope(app)`; the messages sent and what the call raised."""
     sent: list[dict[str, Any]] = []
     scope = {"type": "http", "method": "GET", "path": "/graphql", "headers": headers or [], "query_string": b""}
@@ -122,7 +142,7 @@ async def _call(app: Any, *, headers: list[tuple[bytes, bytes]] | None = None,
 
     try:
         await RequestEnvelope(app, request_timeout_seconds=timeout)(scope, receive, send)
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         return sent, exc
     return sent, None
 
@@ -133,11 +153,14 @@ def _answer(sent: list[dict[str, Any]]) -> tuple[int, dict[str, str], dict[str, 
     return start["status"], headers, json.loads(body["body"])
 
 
-@pytest.mark.parametrize(("error", "status", "code"), [
-    (RuntimeError("a bug with a secret"), 500, "INTERNAL_SERVER_ERROR"),
-    (asyncio.CancelledError(), 500, "INTERNAL_SERVER_ERROR"),  # raised inside, nobody cancelled the request
-    (ConnectionRefusedError("connect call failed"), 500, "INTERNAL_SERVER_ERROR"),  # not the database's
-])
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (RuntimeError("a bug with a secret"), 500, "INTERNAL_SERVER_ERROR"),
+        (asyncio.CancelledError(), 500, "INTERNAL_SERVER_ERROR"),  # raised inside, nobody cancelled the request
+        (ConnectionRefusedError("connect call failed"), 500, "INTERNAL_SERVER_ERROR"),  # not the database's
+    ],
+)
 async def test_whatever_escapes_the_application_is_a_json_error(error: BaseException, status: int, code: str) -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         raise error

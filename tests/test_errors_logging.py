@@ -31,8 +31,12 @@ def records(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixtu
 
 def lines_of(caplog: pytest.LogCaptureFixture) -> list[str]:
     """Every line the server side wrote (the test's own HTTP client logs its URLs: not the server's log)."""
-    return [line for record in caplog.records if not record.name.startswith(("httpx", "httpcore"))
-            for line in record.getMessage().splitlines()]
+    return [
+        line
+        for record in caplog.records
+        if not record.name.startswith(("httpx", "httpcore"))
+        for line in record.getMessage().splitlines()
+    ]
 
 
 def of_request(caplog: pytest.LogCaptureFixture, request_id: str, *, expected: int = 1) -> list[logging.LogRecord]:
@@ -45,21 +49,30 @@ def of_request(caplog: pytest.LogCaptureFixture, request_id: str, *, expected: i
         time.sleep(0.02)
 
 
-def test_a_callers_mistake_is_one_line_without_traceback(client: httpx.Client, records, demo_data) -> None:  # noqa: ANN001
-    response = client.post("/graphql", json={"query": "query Mistake { goals(year: 2147483647) { totalCount } }"},
-                           headers=bearer(SJAELLAND_READ, subject="editor@sjaelland"))
+def test_a_callers_mistake_is_one_line_without_traceback(client: httpx.Client, records, demo_data) -> None:
+    response = client.post(
+        "/graphql",
+        json={"query": "query Mistake { goals(year: 2147483647) { totalCount } }"},
+        headers=bearer(SJAELLAND_READ, subject="editor@sjaelland"),
+    )
     request_id = response.headers["x-request-id"]
     [record] = of_request(records, request_id)
     message = record.getMessage()
     assert record.name == "kkr.request" and record.levelno == logging.WARNING and "\n" not in message
-    for part in (f"request_id={request_id}", "status=200", "client=editor@sjaelland", "operation=Mistake",
-                 "codes=BAD_USER_INPUT", "message=Argument 'year' must be a year"):
+    for part in (
+        f"request_id={request_id}",
+        "status=200",
+        "client=editor@sjaelland",
+        "operation=Mistake",
+        "codes=BAD_USER_INPUT",
+        "message=Argument 'year' must be a year",
+    ):
         assert part in message, message
     assert not [r for r in records.records if r.name.startswith("strawberry")]  # no per-error traceback
     assert "Traceback" not in records.text
 
 
-def test_refusals_before_graphql_are_one_line_each(client: httpx.Client, records) -> None:  # noqa: ANN001
+def test_refusals_before_graphql_are_one_line_each(client: httpx.Client, records) -> None:
     refusals = [
         client.post("/graphql", content=b"{", headers={"Content-Type": "application/json"}),  # 400 BAD_REQUEST
         client.post("/graphql", json={"query": "{ regions { slug }"}, headers=bearer(SJAELLAND_READ)),  # syntax
@@ -74,17 +87,26 @@ def test_refusals_before_graphql_are_one_line_each(client: httpx.Client, records
     assert of_request(records, ok.headers["x-request-id"], expected=0) == []  # only failed requests
 
 
-def test_huge_values_never_reach_the_log(client: httpx.Client, records, demo_data) -> None:  # noqa: ANN001
+def test_huge_values_never_reach_the_log(client: httpx.Client, records, demo_data) -> None:
     """A variable near the body limit (the issue's 10 MB search wrote 46.5 MB of log) and a long URL."""
     huge = "ord " * 200_000  # 800 KB, under MAX_BODY_BYTES
     responses = [
-        client.post("/graphql", json={"query": "query($s: String) { goals(search: $s) { totalCount } }",
-                                      "variables": {"s": huge}}, headers=bearer(SJAELLAND_READ)),
-        client.post("/graphql", json={"query": "query($y: Int) { goals(year: $y) { totalCount } }",
-                                      "variables": {"y": huge}}, headers=bearer(SJAELLAND_READ)),
+        client.post(
+            "/graphql",
+            json={"query": "query($s: String) { goals(search: $s) { totalCount } }", "variables": {"s": huge}},
+            headers=bearer(SJAELLAND_READ),
+        ),
+        client.post(
+            "/graphql",
+            json={"query": "query($y: Int) { goals(year: $y) { totalCount } }", "variables": {"y": huge}},
+            headers=bearer(SJAELLAND_READ),
+        ),
         client.post("/graphql", json={"query": "{ " + "x" * 50_000 + " }"}, headers=bearer(SJAELLAND_READ)),
-        client.get("/graphql", params={"query": "{ nope }", "variables": '{"a": "' + "v" * 30_000 + '"}'},
-                   headers=bearer(SJAELLAND_READ)),
+        client.get(
+            "/graphql",
+            params={"query": "{ nope }", "variables": '{"a": "' + "v" * 30_000 + '"}'},
+            headers=bearer(SJAELLAND_READ),
+        ),
     ]
     for response in responses:
         assert response.headers["content-type"].startswith("application/json"), response.text[:200]
@@ -94,7 +116,7 @@ def test_huge_values_never_reach_the_log(client: httpx.Client, records, demo_dat
     assert sum(map(len, lines_of(records))) < 20_000
 
 
-def test_an_unexpected_error_logs_its_traceback_once_with_the_request_id(records) -> None:  # noqa: ANN001
+def test_an_unexpected_error_logs_its_traceback_once_with_the_request_id(records) -> None:
     """In process: an application that fails with a bug (its message holding a long value)."""
     import asyncio
 
@@ -129,7 +151,8 @@ def test_masked_errors_in_a_graphql_result_log_the_exception_behind_them() -> No
     report: dict = {}
     cause = DBAPIError("SELECT 1", {}, Exception("boom"))
     Presenter(request_id="r", statement_timeout=1, report=report)(
-        [GraphQLError("x", path=["a"], original_error=cause), GraphQLError("fine", path=["b"])])
+        [GraphQLError("x", path=["a"], original_error=cause), GraphQLError("fine", path=["b"])]
+    )
     assert report["unexpected"] == [cause]
 
 

@@ -19,10 +19,19 @@ from .tokens import bearer
 pytestmark = pytest.mark.usefixtures("demo_data")
 
 AWARENESS = ["hub-awareness-2020-09", "hub-green-awareness-2020-09"]
-PARAMS = {"family": "BENCHMARK_OBSERVATIONS", "groupBy": "INDICATOR,REGION", "subtotals": "CUBE",
-          "indicators": ",".join(AWARENESS), "years": "2020"}
-GRAPHQL = {"family": "BENCHMARK_OBSERVATIONS", "groupBy": ["INDICATOR", "REGION"], "subtotals": "CUBE",
-           "filter": {"indicators": AWARENESS, "years": [2020]}}
+PARAMS = {
+    "family": "BENCHMARK_OBSERVATIONS",
+    "groupBy": "INDICATOR,REGION",
+    "subtotals": "CUBE",
+    "indicators": ",".join(AWARENESS),
+    "years": "2020",
+}
+GRAPHQL = {
+    "family": "BENCHMARK_OBSERVATIONS",
+    "groupBy": ["INDICATOR", "REGION"],
+    "subtotals": "CUBE",
+    "filter": {"indicators": AWARENESS, "years": [2020]},
+}
 MEASURES = ("count", "sum", "mean", "median", "min", "max")
 
 
@@ -95,18 +104,21 @@ def test_the_same_token_and_scopes(client: httpx.Client) -> None:
     assert export(client, "json", PARAMS, scopes=("benchmark:read",)).status_code == 200
 
 
-@pytest.mark.parametrize(("params", "parameter"), [
-    ({}, "family"),
-    ({"family": "NOPE"}, "family"),
-    ({**PARAMS, "groupBy": "REGION,URBAN_RURAL"}, "groupBy"),
-    ({**PARAMS, "regions": "sjaelland"}, "regions"),  # contributors are no filters
-    ({**PARAMS, "lineages": "atlantis"}, "lineages"),
-    ({**PARAMS, "colour": "red"}, "colour"),
-    ({**PARAMS, "measures": "SUM,AVERAGE"}, "measures"),
-    ({"family": "CONTRACT_RESULTS", "goalCategories": "LOCAL"}, "goalCategories"),
-    ({"family": "CONTRACT_RESULTS", "goalCategories": "suburb"}, "goalCategories"),
-    ({"family": "MUNICIPALITY_FIGURES"}, "indicators"),
-])
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({}, "family"),
+        ({"family": "NOPE"}, "family"),
+        ({**PARAMS, "groupBy": "REGION,URBAN_RURAL"}, "groupBy"),
+        ({**PARAMS, "regions": "sjaelland"}, "regions"),  # contributors are no filters
+        ({**PARAMS, "lineages": "atlantis"}, "lineages"),
+        ({**PARAMS, "colour": "red"}, "colour"),
+        ({**PARAMS, "measures": "SUM,AVERAGE"}, "measures"),
+        ({"family": "CONTRACT_RESULTS", "goalCategories": "LOCAL"}, "goalCategories"),
+        ({"family": "CONTRACT_RESULTS", "goalCategories": "suburb"}, "goalCategories"),
+        ({"family": "MUNICIPALITY_FIGURES"}, "indicators"),
+    ],
+)
 def test_bad_parameters_are_400_naming_them(client: httpx.Client, params: dict, parameter: str) -> None:
     response = export(client, "csv", params)
     assert response.status_code == 400, response.text
@@ -118,16 +130,23 @@ async def test_every_export_call_is_access_logged(client: httpx.Client, owner_en
     marker = "hub-awareness-2020-09"
     params = {"family": "BENCHMARK_OBSERVATIONS", "indicators": marker, "measures": "MEAN"}
     async with owner_engine.connect() as conn:
-        before = (await conn.execute(text("SELECT count(*) FROM access_log WHERE operation_name LIKE 'GET /aggregates%'"))
-                  ).scalar()
+        before = (
+            await conn.execute(text("SELECT count(*) FROM access_log WHERE operation_name LIKE 'GET /aggregates%'"))
+        ).scalar()
     assert export(client, "csv", params).status_code == 200
     assert export(client, "json", {"family": "NOPE"}).status_code == 400
     async with owner_engine.connect() as conn:
-        rows = (await conn.execute(text(
-            "SELECT operation_name, scopes, variables FROM access_log WHERE operation_name LIKE 'GET /aggregates%'"
-            " ORDER BY id DESC LIMIT 2"))).all()
-        after = (await conn.execute(text("SELECT count(*) FROM access_log WHERE operation_name LIKE 'GET /aggregates%'"))
-                 ).scalar()
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT operation_name, scopes, variables FROM access_log WHERE operation_name LIKE 'GET /aggregates%'"
+                    " ORDER BY id DESC LIMIT 2"
+                )
+            )
+        ).all()
+        after = (
+            await conn.execute(text("SELECT count(*) FROM access_log WHERE operation_name LIKE 'GET /aggregates%'"))
+        ).scalar()
     assert after == before + 2
     assert rows[1].operation_name == "GET /aggregates.csv" and rows[1].scopes == [MINISTRY]
     assert rows[1].variables["indicators"] == [marker]
@@ -135,16 +154,27 @@ async def test_every_export_call_is_access_logged(client: httpx.Client, owner_en
 
 
 def test_csv_of_a_grand_total(client: httpx.Client) -> None:
-    response = export(client, "csv", {"family": "benchmark_observations", "indicators": "hub-awareness-2020-09",
-                                      "measures": "mean,count"})
+    response = export(
+        client,
+        "csv",
+        {"family": "benchmark_observations", "indicators": "hub-awareness-2020-09", "measures": "mean,count"},
+    )
     assert response.status_code == 200
     assert response.text.splitlines() == ["mean,count,contributors,status,reason", "33.500000,6,6,,"]
 
 
 def test_the_documented_payments_export(client: httpx.Client) -> None:
     """docs/benchmarking.md ("Ministries", Exports) shows this answer."""
-    response = export(client, "csv", {"family": "MUNICIPALITY_FIGURES", "groupBy": "REGION,YEAR",
-                                      "measures": "COUNT,SUM", "indicators": "payment-business-hub"})
+    response = export(
+        client,
+        "csv",
+        {
+            "family": "MUNICIPALITY_FIGURES",
+            "groupBy": "REGION,YEAR",
+            "measures": "COUNT,SUM",
+            "indicators": "payment-business-hub",
+        },
+    )
     assert response.text.splitlines() == [
         "region,year,count,sum,contributors,status,reason",
         "nordjylland,2021,11,17039000.0000,11,,",

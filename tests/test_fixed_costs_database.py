@@ -12,8 +12,9 @@ from kkr.platform.database import Database, TenantContext
 CTX = TenantContext.for_tenant("sjaelland")
 
 
-async def test_connections_lost_in_the_pool_are_replaced_without_an_error(app_url: URL, owner_engine: AsyncEngine,
-                                                                           demo_data) -> None:  # noqa: ANN001
+async def test_connections_lost_in_the_pool_are_replaced_without_an_error(
+    app_url: URL, owner_engine: AsyncEngine, demo_data
+) -> None:
     db = Database(app_url, pool_size=2)
     try:
         pids = set()
@@ -22,8 +23,9 @@ async def test_connections_lost_in_the_pool_are_replaced_without_an_error(app_ur
             pids.add(await session.scalar(text("SELECT pg_backend_pid()")))
             await session.close()
         async with owner_engine.begin() as conn:
-            await conn.execute(text("SELECT pg_terminate_backend(pid) FROM unnest(CAST(:pids AS int[])) AS pid"),
-                               {"pids": list(pids)})
+            await conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM unnest(CAST(:pids AS int[])) AS pid"), {"pids": list(pids)}
+            )
         for _ in range(3):
             async with db.transaction(CTX) as session:
                 assert await session.scalar(text("SELECT count(*) FROM region")) > 0

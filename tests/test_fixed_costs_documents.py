@@ -41,7 +41,7 @@ def test_the_cache_can_be_turned_off() -> None:
     assert parse_document("{ __typename }", settings) is not parse_document("{ __typename }", settings)
 
 
-def test_a_document_valid_for_one_audience_is_validated_again_for_another(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
+def test_a_document_valid_for_one_audience_is_validated_again_for_another(client: httpx.Client, demo_data) -> None:
     for _ in range(2):
         region = client.post("/graphql", json={"query": QUERY}, headers=bearer("region:sjaelland:read")).json()
         assert region["data"]["businessHub"]["offices"]["totalCount"] >= 0, region

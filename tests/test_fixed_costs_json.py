@@ -11,18 +11,31 @@ from kkr.platform.graphql_http import dumps_json, loads_json
 
 BODIES = [
     b'{"query": "{ regions { slug } }", "variables": {"first": 10, "x": 0.1, "y": -0.0, "z": 1E5}}',
-    b'{"a": 1, "a": 2}', b' {"a" : [ ] } ', b'"\\u00e6\\ud83d\\ude00"', '{"a": "æø"}'.encode(),
-    b'{"a": NaN, "b": Infinity}', b'"\\ud800"', '{"a": "\ud800"}', b'{"q": 1e400}', b"[2.5e-324]",
-    b'{"id": 123456789012345678901234567890}', b"[-9223372036854775809, 18446744073709551616]",
-    '\ufeff{"a": 1}'.encode(), '{"a": "ø"}'.encode("utf-16"), b"[" * 2000 + b"]" * 2000,
-    b"{not json", b'{"query": "\xff"}', b"", b"[1,]",
+    b'{"a": 1, "a": 2}',
+    b' {"a" : [ ] } ',
+    b'"\\u00e6\\ud83d\\ude00"',
+    '{"a": "æø"}'.encode(),
+    b'{"a": NaN, "b": Infinity}',
+    b'"\\ud800"',
+    '{"a": "\ud800"}',
+    b'{"q": 1e400}',
+    b"[2.5e-324]",
+    b'{"id": 123456789012345678901234567890}',
+    b"[-9223372036854775809, 18446744073709551616]",
+    '\ufeff{"a": 1}'.encode(),
+    '{"a": "ø"}'.encode("utf-16"),
+    b"[" * 2000 + b"]" * 2000,
+    b"{not json",
+    b'{"query": "\xff"}',
+    b"",
+    b"[1,]",
 ]
 
 
-def outcome(read, body):  # noqa: ANN001, ANN201
+def outcome(read, body):
     try:
         value = read(body)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return type(exc), str(exc)
     return repr(value), type(value)
 

@@ -14,7 +14,8 @@ from kkr.platform.settings import get_settings
 
 @pytest.mark.parametrize(("environment", "workers"), [("development", 1), ("production", os.cpu_count() or 1)])
 def test_kkr_serve_uses_uvloop_httptools_and_a_worker_per_core_in_production(
-        monkeypatch: pytest.MonkeyPatch, environment: str, workers: int) -> None:
+    monkeypatch: pytest.MonkeyPatch, environment: str, workers: int
+) -> None:
     monkeypatch.setenv("ENVIRONMENT", environment)
     get_settings.cache_clear()
     try:

@@ -14,16 +14,21 @@ from kkr.platform.auth.tokens import InvalidToken, TokenVerifier, TrustedIssuer
 from .tokens import AUDIENCE, IDP_KEY, TEST_ISSUER, mint, public_jwks, write_public_jwks
 
 
-def verifier_for(source, **options) -> TokenVerifier:  # noqa: ANN001
-    return TokenVerifier([TrustedIssuer(TEST_ISSUER, source, platform=options.pop("platform", False))],
-                         audience=AUDIENCE, algorithms=["RS256"], cache_entries=100, **options)
+def verifier_for(source, **options) -> TokenVerifier:
+    return TokenVerifier(
+        [TrustedIssuer(TEST_ISSUER, source, platform=options.pop("platform", False))],
+        audience=AUDIENCE,
+        algorithms=["RS256"],
+        cache_entries=100,
+        **options,
+    )
 
 
 def static_keys() -> StaticKeys:
     return StaticKeys(parse_key_set(public_jwks(IDP_KEY), origin="test"))
 
 
-async def test_a_remembered_token_gives_the_same_identity_without_verifying_again(monkeypatch) -> None:  # noqa: ANN001
+async def test_a_remembered_token_gives_the_same_identity_without_verifying_again(monkeypatch) -> None:
     verifier = verifier_for(static_keys())
     token = mint("region:sjaelland:read")
     first = await verifier.verify(token)
@@ -35,7 +40,7 @@ async def test_a_remembered_token_gives_the_same_identity_without_verifying_agai
         await verifier.verify(mint("region:sjaelland:read"))
 
 
-async def test_a_remembered_token_is_refused_once_past_exp_plus_leeway(monkeypatch) -> None:  # noqa: ANN001
+async def test_a_remembered_token_is_refused_once_past_exp_plus_leeway(monkeypatch) -> None:
     verifier = verifier_for(static_keys(), leeway=5)
     now = time.time()
     token = mint("region:sjaelland:read", exp=int(now) + 10)
@@ -47,7 +52,7 @@ async def test_a_remembered_token_is_refused_once_past_exp_plus_leeway(monkeypat
         await verifier.verify(token)
 
 
-async def test_a_remembered_client_token_is_refused_as_soon_as_its_client_is(tmp_path) -> None:  # noqa: ANN001
+async def test_a_remembered_client_token_is_refused_as_soon_as_its_client_is(tmp_path) -> None:
     refusals: dict[str, str | None] = {"em-dataportal": None}
 
     async def client_state(client_id: str) -> str | None:  # the ClientStatusCache's answer at this moment
@@ -63,7 +68,7 @@ async def test_a_remembered_client_token_is_refused_as_soon_as_its_client_is(tmp
     assert (await verifier.verify(token)).client_id == "em-dataportal"
 
 
-async def test_a_removed_key_stops_its_remembered_tokens(tmp_path) -> None:  # noqa: ANN001
+async def test_a_removed_key_stops_its_remembered_tokens(tmp_path) -> None:
     path = write_public_jwks(tmp_path / "jwks.json", IDP_KEY)
     verifier = verifier_for(JwksFile(path))
     token = mint("region:sjaelland:read")

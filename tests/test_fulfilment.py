@@ -34,7 +34,9 @@ def status(target: T, value: object) -> FulfilmentStatus:
     return assess(target, R(value)).status
 
 
-@pytest.mark.parametrize(("value", "expected"), [(599, NOT_MET), (600, MET), (601, MET), (Decimal("599.9999"), NOT_MET)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(599, NOT_MET), (600, MET), (601, MET), (Decimal("599.9999"), NOT_MET)]
+)
 def test_at_least(value: object, expected: FulfilmentStatus) -> None:
     assert status(T(Comparator.at_least, 600), value) is expected
 

@@ -44,7 +44,8 @@ from typing import Any
 import graphql
 import httpx
 import pytest
-from hypothesis import HealthCheck, Phase, example, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, queries
 from sqlalchemy import text
 from sqlalchemy.engine import URL
@@ -71,8 +72,19 @@ ROLE_EXAMPLES = {"kl": 150, "ministry": 60, "anonymous": 20}
 MARKER_MIN_LENGTH = 12
 #: Tenant tables whose rows are a region's (the tables with row-level security and a tenant_id).
 TENANT_TABLES = (
-    "kkr_member", "hub_office", "hub_board_member", "result_contract", "goal", "indicator", "target", "result",
-    "growth_team", "growth_team_member", "climate_initiative", "climate_participant", "climate_target",
+    "kkr_member",
+    "hub_office",
+    "hub_board_member",
+    "result_contract",
+    "goal",
+    "indicator",
+    "target",
+    "result",
+    "growth_team",
+    "growth_team_member",
+    "climate_initiative",
+    "climate_participant",
+    "climate_target",
 )
 #: Seed examples run first (Phase.explicit): requests that once went wrong (issue 10, and what this fuzz found).
 SEEDS: dict[str, list[str]] = {
@@ -93,8 +105,12 @@ FUZZ = settings(
     print_blob=False,
     # shrinking a failure costs minutes of requests: opt in to it (KKR_FUZZ_SHRINK=1) to reduce a failing example
     phases=(Phase.explicit, Phase.generate, *((Phase.shrink,) if os.environ.get("KKR_FUZZ_SHRINK") else ())),
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
-                           HealthCheck.function_scoped_fixture],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 
 
@@ -115,6 +131,7 @@ def global_id(type_: str, key: object) -> str:
 
 # --- the fuzz database and what each region owns -----------------------------------------------------------------
 
+
 class Ground:
     """What the database holds, read as owner: per region the ids and marker texts of its rows."""
 
@@ -128,8 +145,10 @@ class Ground:
         engine = create_async_engine(self.url)
         try:
             async with engine.connect() as conn:
-                shared = await conn.scalar(text(
-                    "SELECT count(*) FROM partnership WHERE parties @> CAST(:both AS text[])"), {"both": list(REGIONS)})
+                shared = await conn.scalar(
+                    text("SELECT count(*) FROM partnership WHERE parties @> CAST(:both AS text[])"),
+                    {"both": list(REGIONS)},
+                )
                 assert shared == 0, "the isolation check assumes no partnership between the two fuzzed regions"
                 texts: dict[str, set[str]] = {region: set() for region in REGIONS}
                 readable: dict[str, set[str]] = {region: set() for region in REGIONS}
@@ -137,8 +156,11 @@ class Ground:
                     self.ids[region] = set()
                 for table in TENANT_TABLES:
                     columns = await text_columns(conn, table)
-                    rows = (await conn.execute(text(
-                        f"SELECT tenant_id, id::text{''.join(f', {c}' for c in columns)} FROM {table}"))).all()
+                    rows = (
+                        await conn.execute(
+                            text(f"SELECT tenant_id, id::text{''.join(f', {c}' for c in columns)} FROM {table}")
+                        )
+                    ).all()
                     for tenant, row_id, *values in rows:
                         strings = {v for v in values if isinstance(v, str) and len(v) >= MARKER_MIN_LENGTH}
                         if tenant in self.ids:
@@ -151,14 +173,18 @@ class Ground:
                             readable[region] |= strings
                 for table in await shared_tables(conn):
                     for column in await text_columns(conn, table):
-                        values = list((await conn.execute(text(f"SELECT DISTINCT {column}::text FROM {table}"))).scalars())
+                        values = list(
+                            (await conn.execute(text(f"SELECT DISTINCT {column}::text FROM {table}"))).scalars()
+                        )
                         for region in REGIONS:
                             readable[region] |= {v for v in values if v and len(v) >= MARKER_MIN_LENGTH}
                 for region in REGIONS:
                     other = other_region(region)
                     # texts of the other region that the region cannot read anywhere
                     self.markers[region] = texts[other] - readable[region]
-                self.global_ids += [global_id("Region", r) for r in REGIONS] + [global_id("BusinessHub", r) for r in REGIONS]
+                self.global_ids += [global_id("Region", r) for r in REGIONS] + [
+                    global_id("BusinessHub", r) for r in REGIONS
+                ]
         finally:
             await engine.dispose()
 
@@ -167,25 +193,46 @@ class Ground:
         engine = create_async_engine(self.url)
         try:
             async with engine.connect() as conn:
-                return {table: await conn.scalar(text(
-                    f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {table} t"
-                    " WHERE tenant_id = :r"), {"r": region}) for table in (*TENANT_TABLES, "audit_event")}
+                return {
+                    table: await conn.scalar(
+                        text(
+                            f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {table} t"
+                            " WHERE tenant_id = :r"
+                        ),
+                        {"r": region},
+                    )
+                    for table in (*TENANT_TABLES, "audit_event")
+                }
         finally:
             await engine.dispose()
 
 
 async def text_columns(conn: Any, table: str) -> list[str]:
-    return list((await conn.execute(text(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = :t"
-        " AND data_type IN ('text', 'character varying') AND column_name NOT IN ('tenant_id', 'source_locator')"),
-        {"t": table})).scalars())
+    return list(
+        (
+            await conn.execute(
+                text(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = :t"
+                    " AND data_type IN ('text', 'character varying') AND column_name NOT IN ('tenant_id', 'source_locator')"
+                ),
+                {"t": table},
+            )
+        ).scalars()
+    )
 
 
 async def shared_tables(conn: Any) -> list[str]:
-    return list((await conn.execute(text(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT c.relrowsecurity"
-        " AND c.relname NOT IN ('access_log', 'alembic_version', 'oauth_client')"))).scalars())
+    return list(
+        (
+            await conn.execute(
+                text(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT c.relrowsecurity"
+                    " AND c.relname NOT IN ('access_log', 'alembic_version', 'oauth_client')"
+                )
+            )
+        ).scalars()
+    )
 
 
 def other_region(region: str) -> str:
@@ -217,14 +264,19 @@ async def ground(fuzz_url: URL) -> Ground:
 def fuzz_client(settings: Settings, fuzz_url: URL) -> Iterator[httpx.Client]:
     """A live server on the fuzz database (the session's settings otherwise: test IdP, generous rate limits),
     with published contracts open to anonymous callers so that they have more than `viewer` to fuzz."""
-    fuzz_settings = settings.model_copy(update={
-        "database_url": fuzz_url.render_as_string(hide_password=False), "app_database_url": None,
-        "public_contracts": True})
+    fuzz_settings = settings.model_copy(
+        update={
+            "database_url": fuzz_url.render_as_string(hide_password=False),
+            "app_database_url": None,
+            "public_contracts": True,
+        }
+    )
     with LiveServer(fuzz_settings) as server, httpx.Client(base_url=server.url, timeout=60) as client:
         yield client
 
 
 # --- schemas and strategies ------------------------------------------------------------------------------------
+
 
 def headers_for(role: str) -> dict[str, str]:
     scopes = ROLES[role]
@@ -237,8 +289,9 @@ _schemas: dict[str, graphql.GraphQLSchema] = {}
 def caller_schema(client: httpx.Client, role: str) -> graphql.GraphQLSchema:
     """The schema `role` sees, by introspection with its token."""
     if role not in _schemas:
-        response = client.post("/graphql", json={"query": graphql.get_introspection_query(descriptions=False)},
-                               headers=headers_for(role))
+        response = client.post(
+            "/graphql", json={"query": graphql.get_introspection_query(descriptions=False)}, headers=headers_for(role)
+        )
         assert response.status_code == 200, response.text
         _schemas[role] = graphql.build_client_schema(response.json()["data"])
     return _schemas[role]
@@ -247,26 +300,32 @@ def caller_schema(client: httpx.Client, role: str) -> graphql.GraphQLSchema:
 def scalars(ground: Ground) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
     """Value nodes for the custom scalars, IDs that are mostly real global ids of either region, and Ints that
     are often boundary values."""
+
     def string(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[graphql.ValueNode]:
         return strategy.map(lambda value: graphql.StringValueNode(value=str(value)))
 
-    boundaries = [0, 1, -1, 2, 100, 101, 2019, 2020, 2021, 9999, 10000, 32767, 32768, -32769, 2**31 - 1, -2**31]
+    boundaries = [0, 1, -1, 2, 100, 101, 2019, 2020, 2021, 9999, 10000, 32767, 32768, -32769, 2**31 - 1, -(2**31)]
     return {
         # Int: often a boundary (page sizes, smallint and int4 columns) or a demo year, otherwise any 32-bit value
-        "Int": st.one_of(st.sampled_from(boundaries), st.integers(-2**31, 2**31 - 1)).map(
-            lambda value: graphql.IntValueNode(value=str(value))),
+        "Int": st.one_of(st.sampled_from(boundaries), st.integers(-(2**31), 2**31 - 1)).map(
+            lambda value: graphql.IntValueNode(value=str(value))
+        ),
         "ID": string(st.sampled_from(sorted(ground.global_ids)) | st.text(max_size=20)),
         "UUID": string(st.sampled_from(sorted(i for r in REGIONS for i in ground.ids[r])) | st.uuids()),
         "Date": string(st.dates(dt.date(2015, 1, 1), dt.date(2030, 12, 31))),
-        "DateTime": string(st.datetimes(dt.datetime(2015, 1, 1), dt.datetime(2030, 12, 31),
-                                        timezones=st.just(dt.UTC)).map(dt.datetime.isoformat)),
-        "Decimal": string(st.decimals(min_value=-10**6, max_value=10**6, places=2, allow_nan=False)),
+        "DateTime": string(
+            st.datetimes(dt.datetime(2015, 1, 1), dt.datetime(2030, 12, 31), timezones=st.just(dt.UTC)).map(
+                dt.datetime.isoformat
+            )
+        ),
+        "Decimal": string(st.decimals(min_value=-(10**6), max_value=10**6, places=2, allow_nan=False)),
         "JSON": st.just(graphql.StringValueNode(value="x")),
         "FieldPath": st.just(graphql.ListValueNode(values=(graphql.StringValueNode(value="input"),))),
     }
 
 
 # --- the checks of every response ------------------------------------------------------------------------------
+
 
 def strings_in(value: Any) -> Iterator[str]:
     if isinstance(value, str):
@@ -323,13 +382,15 @@ def send(client: httpx.Client, role: str, query: str, ground: Ground) -> dict[st
 
 # --- the properties --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", list(ROLES))
 def test_generated_queries(role: str, fuzz_client: httpx.Client, ground: Ground) -> None:
     schema = caller_schema(fuzz_client, role)
     custom = scalars(ground)
     # one root field per example, drawn evenly: every field the caller sees gets its share of the examples
     strategy = st.sampled_from(sorted(schema.query_type.fields)).flatmap(
-        lambda name: queries(schema, fields=[name], custom_scalars=custom))
+        lambda name: queries(schema, fields=[name], custom_scalars=custom)
+    )
 
     @settings(FUZZ, max_examples=ROLE_EXAMPLES.get(role, EXAMPLES["queries"]))
     @given(query=strategy)
@@ -383,9 +444,10 @@ def test_foreign_ids_are_null_for_a_region(fuzz_client: httpx.Client, ground: Gr
     @settings(FUZZ, max_examples=25)
     @given(role=st.sampled_from(REGIONS), chosen=st.lists(st.sampled_from(ids), min_size=1, max_size=10))
     def fuzz(role: str, chosen: list[str]) -> None:
-        query = ("query($ids: [ID!]!, $one: ID!) { nodes(ids: $ids) { __typename id } node(id: $one) { id } }")
-        response = fuzz_client.post("/graphql", json={"query": query, "variables": {"ids": chosen, "one": chosen[0]}},
-                                    headers=headers_for(role))
+        query = "query($ids: [ID!]!, $one: ID!) { nodes(ids: $ids) { __typename id } node(id: $one) { id } }"
+        response = fuzz_client.post(
+            "/graphql", json={"query": query, "variables": {"ids": chosen, "one": chosen[0]}}, headers=headers_for(role)
+        )
         body = check(response, role, f"{query} ids={chosen}", ground)
         assert "errors" not in body, body
         other = other_region(role)

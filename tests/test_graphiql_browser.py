@@ -31,8 +31,9 @@ from kkr.platform.graphiql import ASSETS, PAGE_SCRIPT, STATIC_PATH, offline_grap
 
 from .tokens import mint
 
-CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)),
-                None)
+CHROMIUM = next(
+    (shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)), None
+)
 MISSING_CHROMIUM = "Chromium is not installed (apt-get install chromium): the GraphiQL browser tests drive it"
 #: Skipped on a developer's machine without Chromium; under CI=true a missing browser fails (.ci/run installs it).
 needs_chromium = pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason=MISSING_CHROMIUM)
@@ -82,6 +83,7 @@ def _left_loopback(urls: set[str]) -> list[str]:
 
 # --- a small DevTools-protocol client ----------------------------------------------------------------------------
 
+
 def _above_four(fd: int) -> int:
     moved = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
     os.close(fd)
@@ -93,17 +95,31 @@ class Browser:
     fd 3 and writes replies and events to its fd 4 (NUL-separated JSON)."""
 
     #: puts the pipe ends on fds 3 and 4 in the child, then becomes Chromium
-    LAUNCHER = ("import os, sys; a, b = int(sys.argv[1]), int(sys.argv[2]); os.dup2(a, 3); os.dup2(b, 4); "
-                "os.close(a); os.close(b); os.execv(sys.argv[3], sys.argv[3:])")
+    LAUNCHER = (
+        "import os, sys; a, b = int(sys.argv[1]), int(sys.argv[2]); os.dup2(a, 3); os.dup2(b, 4); "
+        "os.close(a); os.close(b); os.execv(sys.argv[3], sys.argv[3:])"
+    )
 
     def __init__(self, chromium: str, *flags: str) -> None:
         to_browser, self._commands = os.pipe()
         self._replies, from_browser = os.pipe()
         to_browser, from_browser = _above_four(to_browser), _above_four(from_browser)
         self.process = subprocess.Popen(
-            [sys.executable, "-c", self.LAUNCHER, str(to_browser), str(from_browser), chromium, "--headless",
-             "--remote-debugging-pipe", *flags, "about:blank"],
-            pass_fds=(to_browser, from_browser), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-c",
+                self.LAUNCHER,
+                str(to_browser),
+                str(from_browser),
+                chromium,
+                "--headless",
+                "--remote-debugging-pipe",
+                *flags,
+                "about:blank",
+            ],
+            pass_fds=(to_browser, from_browser),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         os.close(to_browser)
         os.close(from_browser)
@@ -201,13 +217,16 @@ class GraphiQLPage:
     def click_text(self, selector: str, text: str) -> None:
         found = self.browser.evaluate(
             f"(() => {{ const e = Array.from(document.querySelectorAll({json.dumps(selector)}))"
-            f".find(e => e.textContent.trim() === {json.dumps(text)}); if (e) e.click(); return !!e; }})()")
+            f".find(e => e.textContent.trim() === {json.dumps(text)}); if (e) e.click(); return !!e; }})()"
+        )
         assert found, f"nothing to click: {selector} {text!r}"
 
     def paste(self, editor: str, text: str) -> None:
         """Select everything in a CodeMirror editor and paste `text` over it (a real text input event)."""
-        self.browser.evaluate(f"(() => {{ const cm = document.querySelector({json.dumps(editor)}).CodeMirror;"
-                              " cm.focus(); cm.execCommand('selectAll'); })()")
+        self.browser.evaluate(
+            f"(() => {{ const cm = document.querySelector({json.dumps(editor)}).CodeMirror;"
+            " cm.focus(); cm.execCommand('selectAll'); })()"
+        )
         self.browser.send("Input.insertText", text=text)
 
     def editor_value(self, editor: str) -> str:
@@ -218,8 +237,9 @@ class GraphiQLPage:
             self.click('[aria-label="Show Documentation Explorer"]')
 
     def wait_for_docs(self, text: str, what: str) -> None:
-        self.browser.wait_for(f"document.querySelector('.graphiql-doc-explorer')?.innerText.includes({json.dumps(text)})",
-                              what)
+        self.browser.wait_for(
+            f"document.querySelector('.graphiql-doc-explorer')?.innerText.includes({json.dumps(text)})", what
+        )
 
     def docs(self) -> str:
         return self.browser.evaluate("document.querySelector('.graphiql-doc-explorer').innerText")
@@ -229,8 +249,14 @@ class GraphiQLPage:
 
 
 FLAGS = (
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-component-update",
-    "--disable-sync", "--disable-default-apps", "--window-size=1400,900",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--window-size=1400,900",
     # Chromium asks Google for form-field hints about every page it shows; not the page's request.
     "--disable-features=AutofillServerCommunication",
     # Any host but 127.0.0.1 is unresolvable: the page must work from this server alone.
@@ -241,15 +267,19 @@ FLAGS = (
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Browser]:
     assert CHROMIUM is not None, MISSING_CHROMIUM
-    chromium = Browser(CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                       f"--log-net-log={tmp_path / 'net-log.json'}")
+    chromium = Browser(
+        CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--log-net-log={tmp_path / 'net-log.json'}"
+    )
     yield chromium
     chromium.close()
 
 
 @needs_chromium
 def test_a_person_browses_the_docs_and_runs_the_dashboard_without_internet(
-    live_server, demo_data, browser: Browser, tmp_path: Path,  # noqa: ANN001
+    live_server,
+    demo_data,
+    browser: Browser,
+    tmp_path: Path,
 ) -> None:
     """The issue's "Done when": open GraphiQL, browse the documentation, run the dashboard query against the demo
     data.  The screenshot stays in pytest's tmp_path (graphiql.png) for a look by eye."""
@@ -279,18 +309,22 @@ def test_a_person_browses_the_docs_and_runs_the_dashboard_without_internet(
     page.click_text(".graphiql-editor-tools button", "Variables")
     page.paste(page.TOOL_EDITOR, json.dumps({"region": "nordjylland", "year": 2020}))
     page.click('[aria-label="Execute query (Ctrl-Enter)"]')
-    browser.wait_for(f"document.querySelector({json.dumps(page.RESULT)}).CodeMirror.getValue().includes('kkrName')",
-                     "the dashboard's result")
+    browser.wait_for(
+        f"document.querySelector({json.dumps(page.RESULT)}).CodeMirror.getValue().includes('kkrName')",
+        "the dashboard's result",
+    )
     shown = page.editor_value(page.RESULT)
     result = json.loads(shown)
     assert "errors" not in result, result
     assert result["data"]["region"]["kkrName"] == "KKR Nordjylland"
     assert '"kkrName": "KKR Nordjylland"' in browser.evaluate("document.querySelector('.result-window').innerText")
-    statuses = {target["fulfilment"]["status"]
-                for contract in result["data"]["region"]["resultContracts"]["nodes"]
-                for goal in contract["goals"]["nodes"]
-                for indicator in goal["indicators"]["nodes"]
-                for target in indicator["targets"]["nodes"]}
+    statuses = {
+        target["fulfilment"]["status"]
+        for contract in result["data"]["region"]["resultContracts"]["nodes"]
+        for goal in contract["goals"]["nodes"]
+        for indicator in goal["indicators"]["nodes"]
+        for target in indicator["targets"]["nodes"]
+    }
     known = set(schema._schema.get_type("FulfilmentStatus").values)
     assert statuses and statuses <= known, statuses
     assert any(f'"status": "{status}"' in shown for status in statuses)
@@ -304,8 +338,13 @@ def test_a_person_browses_the_docs_and_runs_the_dashboard_without_internet(
     browser.close()
     for local in [*ASSETS.values(), PAGE_SCRIPT]:
         assert f"{live_server.url}{STATIC_PATH}/{local}" in urls
-    posts = [e for e in browser.events if e["method"] == "Network.requestWillBeSent"
-             and e["params"]["request"]["method"] == "POST" and e["params"]["request"]["url"] == f"{live_server.url}/graphql"]
+    posts = [
+        e
+        for e in browser.events
+        if e["method"] == "Network.requestWillBeSent"
+        and e["params"]["request"]["method"] == "POST"
+        and e["params"]["request"]["url"] == f"{live_server.url}/graphql"
+    ]
     assert len(posts) >= 3, "expected two introspections (anonymous, then the token's) and the dashboard"
     assert not _left_loopback(urls), f"the page made requests that left 127.0.0.1: {_left_loopback(urls)}"
     logged = {r["url"] for r in _url_requests(tmp_path / "net-log.json") if _made_by_the_page(r, live_server.url)}
@@ -314,7 +353,7 @@ def test_a_person_browses_the_docs_and_runs_the_dashboard_without_internet(
 
 
 @needs_chromium
-def test_a_token_in_the_url_fragment_fills_the_authorization_header(live_server, demo_data, browser: Browser) -> None:  # noqa: ANN001
+def test_a_token_in_the_url_fragment_fills_the_authorization_header(live_server, demo_data, browser: Browser) -> None:
     token = mint("benchmark:read")
     page = GraphiQLPage(browser, f"{live_server.url}/graphql#token={token}")
     assert browser.evaluate("window.location.hash") == "", "the token stays in the address bar"

@@ -13,9 +13,10 @@ def test_healthz_is_public_and_checks_the_database(client: httpx.Client) -> None
     assert response.json() == {"status": "ok"}
 
 
-def test_graphql_lists_the_five_regions(client: httpx.Client, demo_data) -> None:  # noqa: ANN001
-    response = client.post("/graphql", json={"query": "{ regions { slug name kkrName } }"},
-                           headers=bearer("region:sjaelland:read"))
+def test_graphql_lists_the_five_regions(client: httpx.Client, demo_data) -> None:
+    response = client.post(
+        "/graphql", json={"query": "{ regions { slug name kkrName } }"}, headers=bearer("region:sjaelland:read")
+    )
     assert response.status_code == 200, response.text
     regions = response.json()["data"]["regions"]
     assert [r["slug"] for r in regions] == ["hovedstaden", "sjaelland", "syddanmark", "midtjylland", "nordjylland"]

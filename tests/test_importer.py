@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from kkr.platform import migrate
 from kkr.platform.importer.load import load
 from kkr.platform.importer.numbers import parse_danish_number
 from kkr.platform.importer.records import InvalidData
@@ -22,48 +23,61 @@ from kkr.platform.settings import REPO_ROOT
 
 from .conftest import create_database, drop_database
 
-from kkr.platform import migrate
-
 
 @pytest.mark.parametrize(
     ("printed", "value"),
-    [("1.445.162", Decimal("1445162")), ("6,04", Decimal("6.04")), ("2,60", Decimal("2.60")),
-     ("44.440", Decimal("44440")), ("−70", Decimal("-70")), ("0,7", Decimal("0.7")), ("600", Decimal(600))],
+    [
+        ("1.445.162", Decimal("1445162")),
+        ("6,04", Decimal("6.04")),
+        ("2,60", Decimal("2.60")),
+        ("44.440", Decimal("44440")),
+        ("−70", Decimal("-70")),
+        ("0,7", Decimal("0.7")),
+        ("600", Decimal(600)),
+    ],
 )
 def test_danish_numbers_are_read_as_printed(printed: str, value: Decimal) -> None:
     assert parse_danish_number(printed) == value
 
 
-@pytest.mark.parametrize("printed", ["12.5", "6.04", "1,2,3", "1.44", "abc", "", "5 5", ".600", ",5", ".1.445", "-,5",
-                                     "+-5", "1.445,", "6,04 %"])
+@pytest.mark.parametrize(
+    "printed",
+    ["12.5", "6.04", "1,2,3", "1.44", "abc", "", "5 5", ".600", ",5", ".1.445", "-,5", "+-5", "1.445,", "6,04 %"],
+)
 def test_ambiguous_or_malformed_numbers_are_refused(printed: str) -> None:
     with pytest.raises(ValueError, match="Danish format"):
         parse_danish_number(printed)
 
 
 @pytest.fixture
-async def empty_db():  # noqa: ANN201
+async def empty_db():
     url = await create_database("kkr_import")
     await migrate.upgrade(url)
     yield url
     await drop_database(url)
 
 
-async def snapshot(url) -> dict[str, tuple[int, str]]:  # noqa: ANN001
+async def snapshot(url) -> dict[str, tuple[int, str]]:
     """Every table's row count and a hash of its whole content (read as the owner)."""
     engine = create_async_engine(url)
     async with engine.connect() as conn:
         tables = {
-            t: tuple((await conn.execute(text(
-                f'SELECT count(*), md5(coalesce(string_agg(x::text, chr(10) ORDER BY x::text), \'\')) FROM "{t}" x'
-            ))).one())
+            t: tuple(
+                (
+                    await conn.execute(
+                        text(
+                            f"SELECT count(*), md5(coalesce(string_agg(x::text, chr(10) ORDER BY x::text), '')) FROM \"{t}\" x"
+                        )
+                    )
+                ).one()
+            )
             for t in Base.metadata.tables
         }
     await engine.dispose()
     return tables
 
 
-async def test_loading_twice_changes_nothing(empty_db) -> None:  # noqa: ANN001
+async def test_loading_twice_changes_nothing(empty_db) -> None:
     first = await load(empty_db, REPO_ROOT / "tenants")
     assert first.changed > 0
     before = await snapshot(empty_db)
@@ -81,7 +95,7 @@ def broken_copy(tmp_path: Path) -> Path:
     return root
 
 
-def edit(path: Path, change) -> None:  # noqa: ANN001
+def edit(path: Path, change) -> None:
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(document)
     path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -110,84 +124,190 @@ CONTRACT = "sjaelland/contracts/2019-sjaelland.yaml"
 GOAL_1 = "contract > goal 1"
 #: file, change (None: delete the file), the error expected for that file
 CASES = [
-    ("sjaelland/council.yaml", lambda d: d["kkr_members"][0].update(municipality="999"),
-     "record 1 (Niels Hörup): field 'municipality': unknown kommunekode '999'"),
-    (CONTRACT, lambda d: first_target(d).pop("unit"), f"{GOAL_1} > indicator[0] > target[0]: field 'unit': is required"),
-    (CONTRACT, lambda d: first_target(d).update(value="12.5"),
-     f"{GOAL_1} > indicator[0] > target[0]: field 'value': '12.5' is not a number in Danish format"),
-    (CONTRACT, lambda d: first_target(d).update(value=".600"),
-     f"{GOAL_1} > indicator[0] > target[0]: field 'value': '.600' is not a number in Danish format"),
-    (CONTRACT, lambda d: d["contract"]["goals"][0].update(national_goal={"agreement": "1999-2000", "code": "1"}),
-     f"{GOAL_1} > national_goal: field 'agreement': unknown framework agreement '1999-2000'"),
-    (CONTRACT, lambda d: d["contract"]["goals"][0].update(national_goal={"agreement": "2019-2020", "code": "99"}),
-     f"{GOAL_1} > national_goal: field 'code': no national goal '99' in framework agreement '2019-2020'"),
-    ("sjaelland/contracts/2021-sjaelland-v1.yaml", None,
-     "contract: field 'version': version 2 supersedes version 1 of contract sjaelland 2021,"
-     " which no file of this region holds"),
-    (CONTRACT, lambda d: first_target_with_value(d).pop("source"),
-     f"{GOAL_1} > indicator[1] > target[0]: field 'source': is required for a record with figures (value)"),
-    (CONTRACT, lambda d: first_target(d)["source"].update(lines="3880-3890"),
-     f"{GOAL_1} > indicator[0] > target[0] > source: field 'lines': the range '3880-3890' ends after the seed"
-     " file's last line (3888)"),
-    (CONTRACT, lambda d: first_target(d)["source"].update(lines="261-253"),
-     f"{GOAL_1} > indicator[0] > target[0] > source: field 'lines': the range '261-253' does not run forwards"),
-    (CONTRACT, lambda d: d["contract"]["goals"][2]["indicators"][0]["targets"][0]["partial"].update(threshold=70),
-     "contract > goal 3 > indicator[0] > target[0] > partial: field 'threshold': must be below the value 60"),
-    ("nordjylland/climate.yaml", lambda d: d["climate_initiatives"][0]["targets"][0].update(comparator="range"),
-     "record 1 (faelles-nordjysk-klimaambition) > target[0]: field 'comparator': A climate target has a single value"),
-    (CONTRACT, lambda d: d["contract"].update(hub="atlantis"),
-     "contract: field 'hub': unknown business hub 'atlantis'"),
-    (CONTRACT, lambda d: d["contract"].update(hub="nordjylland"),
-     "contract: field 'hub': hub 'nordjylland' belongs to region 'nordjylland', not to this tenant"),
+    (
+        "sjaelland/council.yaml",
+        lambda d: d["kkr_members"][0].update(municipality="999"),
+        "record 1 (Niels Hörup): field 'municipality': unknown kommunekode '999'",
+    ),
+    (
+        CONTRACT,
+        lambda d: first_target(d).pop("unit"),
+        f"{GOAL_1} > indicator[0] > target[0]: field 'unit': is required",
+    ),
+    (
+        CONTRACT,
+        lambda d: first_target(d).update(value="12.5"),
+        f"{GOAL_1} > indicator[0] > target[0]: field 'value': '12.5' is not a number in Danish format",
+    ),
+    (
+        CONTRACT,
+        lambda d: first_target(d).update(value=".600"),
+        f"{GOAL_1} > indicator[0] > target[0]: field 'value': '.600' is not a number in Danish format",
+    ),
+    (
+        CONTRACT,
+        lambda d: d["contract"]["goals"][0].update(national_goal={"agreement": "1999-2000", "code": "1"}),
+        f"{GOAL_1} > national_goal: field 'agreement': unknown framework agreement '1999-2000'",
+    ),
+    (
+        CONTRACT,
+        lambda d: d["contract"]["goals"][0].update(national_goal={"agreement": "2019-2020", "code": "99"}),
+        f"{GOAL_1} > national_goal: field 'code': no national goal '99' in framework agreement '2019-2020'",
+    ),
+    (
+        "sjaelland/contracts/2021-sjaelland-v1.yaml",
+        None,
+        "contract: field 'version': version 2 supersedes version 1 of contract sjaelland 2021,"
+        " which no file of this region holds",
+    ),
+    (
+        CONTRACT,
+        lambda d: first_target_with_value(d).pop("source"),
+        f"{GOAL_1} > indicator[1] > target[0]: field 'source': is required for a record with figures (value)",
+    ),
+    (
+        CONTRACT,
+        lambda d: first_target(d)["source"].update(lines="3880-3890"),
+        f"{GOAL_1} > indicator[0] > target[0] > source: field 'lines': the range '3880-3890' ends after the seed"
+        " file's last line (3888)",
+    ),
+    (
+        CONTRACT,
+        lambda d: first_target(d)["source"].update(lines="261-253"),
+        f"{GOAL_1} > indicator[0] > target[0] > source: field 'lines': the range '261-253' does not run forwards",
+    ),
+    (
+        CONTRACT,
+        lambda d: d["contract"]["goals"][2]["indicators"][0]["targets"][0]["partial"].update(threshold=70),
+        "contract > goal 3 > indicator[0] > target[0] > partial: field 'threshold': must be below the value 60",
+    ),
+    (
+        "nordjylland/climate.yaml",
+        lambda d: d["climate_initiatives"][0]["targets"][0].update(comparator="range"),
+        "record 1 (faelles-nordjysk-klimaambition) > target[0]: field 'comparator': A climate target has a single value",
+    ),
+    (
+        CONTRACT,
+        lambda d: d["contract"].update(hub="atlantis"),
+        "contract: field 'hub': unknown business hub 'atlantis'",
+    ),
+    (
+        CONTRACT,
+        lambda d: d["contract"].update(hub="nordjylland"),
+        "contract: field 'hub': hub 'nordjylland' belongs to region 'nordjylland', not to this tenant",
+    ),
 ]
 FIGURES = "national/municipality_figures.yaml"
 LINEAGES = "national/goal_lineages.yaml"
 FIGURE_1 = "record 1 (dut-key 2019 253)"
 CASES += [
-    (CONTRACT, lambda d: first_target(d).update(segment="korte forløbene"),
-     f"{GOAL_1} > indicator[0] > target[0]: field 'segment': 'korte forløbene' is not a printed spelling of any"
-     " segment in national/segments.yaml"),
-    ("national/framework_agreements.yaml",
-     lambda d: d["framework_agreements"][1]["national_goals"][2]["targets"][0].update(segment="driften"),
-     "record 2 (2021-2023) > national goal 3 > target[0]: field 'segment': 'driften' is not a printed spelling"),
-    ("national/segments.yaml", lambda d: d["segments"][0]["spellings"][0].pop("source"),
-     "record 1 (short-course) > spelling[0]: field 'source': is required: where this spelling is printed"),
-    ("national/segments.yaml", lambda d: d["segments"][1]["spellings"].append(
-        {"printed": "korte forløb", "source": {"doc": "seed-002", "lines": "267"}}),
-     "record 2 (long-course) > spelling[1]: field 'printed': 'korte forløb' is already a spelling of segment"
-     " 'short-course'"),
-    (FIGURES, lambda d: d["figures"][0].pop("source"),
-     f"{FIGURE_1}: field 'source': is required for a record with figures (value)"),
-    (FIGURES, lambda d: d["figures"][0].update(municipality="999"),
-     "record 1 (dut-key 2019 999): field 'municipality': unknown municipality (kommunekode) '999'"),
-    (FIGURES, lambda d: d["figures"][0].update(name="Køge"),
-     f"{FIGURE_1}: field 'name': 'Køge' is not a name or alias of municipality 253"),
-    (FIGURES, lambda d: d["figures"][0].update(measure="tax-base"),
-     "record 1 (tax-base 2019 253): field 'measure': unknown municipality measure 'tax-base'"),
-    (FIGURES, lambda d: d["figures"][-1].update(scale="1000"),
-     "field 'scale': '1000' is not one of: 1, 1.000, 1.000.000"),
-    (FIGURES, lambda d: d["printed_totals"][1].update(hub="sjaelland"),
-     "record 2 (dut-key 2019 sjaelland sjaelland): field 'region': a printed total belongs to exactly one region"),
-    (LINEAGES, lambda d: d["goal_lineages"][0]["members"][2].update(goal="99"),
-     "record 1 (satisfaction-nps) > member[2]: field 'goal': no contract goal '99' in a 2019 contract of sjaelland"),
-    (LINEAGES, lambda d: d["goal_lineages"][0]["members"][5].update(indicator="NPS i alt"),
-     "record 1 (satisfaction-nps) > member[5]: field 'indicator': goal '3' of the 2021 sjaelland contract has no"
-     " indicator 'NPS i alt'"),
-    (LINEAGES, lambda d: d["goal_lineages"][0]["members"][1].update(indicator="NPS"),
-     "record 1 (satisfaction-nps) > member[1]: field 'indicator': national goal '3' of '2021-2023' has no target"
-     " measure 'NPS'"),
-    (LINEAGES, lambda d: d["goal_lineages"][0].pop("source"),
-     "record 1 (satisfaction-nps): field 'source': is required: the lines that show the goals measure the same"),
+    (
+        CONTRACT,
+        lambda d: first_target(d).update(segment="korte forløbene"),
+        f"{GOAL_1} > indicator[0] > target[0]: field 'segment': 'korte forløbene' is not a printed spelling of any"
+        " segment in national/segments.yaml",
+    ),
+    (
+        "national/framework_agreements.yaml",
+        lambda d: d["framework_agreements"][1]["national_goals"][2]["targets"][0].update(segment="driften"),
+        "record 2 (2021-2023) > national goal 3 > target[0]: field 'segment': 'driften' is not a printed spelling",
+    ),
+    (
+        "national/segments.yaml",
+        lambda d: d["segments"][0]["spellings"][0].pop("source"),
+        "record 1 (short-course) > spelling[0]: field 'source': is required: where this spelling is printed",
+    ),
+    (
+        "national/segments.yaml",
+        lambda d: d["segments"][1]["spellings"].append(
+            {"printed": "korte forløb", "source": {"doc": "seed-002", "lines": "267"}}
+        ),
+        "record 2 (long-course) > spelling[1]: field 'printed': 'korte forløb' is already a spelling of segment"
+        " 'short-course'",
+    ),
+    (
+        FIGURES,
+        lambda d: d["figures"][0].pop("source"),
+        f"{FIGURE_1}: field 'source': is required for a record with figures (value)",
+    ),
+    (
+        FIGURES,
+        lambda d: d["figures"][0].update(municipality="999"),
+        "record 1 (dut-key 2019 999): field 'municipality': unknown municipality (kommunekode) '999'",
+    ),
+    (
+        FIGURES,
+        lambda d: d["figures"][0].update(name="Køge"),
+        f"{FIGURE_1}: field 'name': 'Køge' is not a name or alias of municipality 253",
+    ),
+    (
+        FIGURES,
+        lambda d: d["figures"][0].update(measure="tax-base"),
+        "record 1 (tax-base 2019 253): field 'measure': unknown municipality measure 'tax-base'",
+    ),
+    (
+        FIGURES,
+        lambda d: d["figures"][-1].update(scale="1000"),
+        "field 'scale': '1000' is not one of: 1, 1.000, 1.000.000",
+    ),
+    (
+        FIGURES,
+        lambda d: d["printed_totals"][1].update(hub="sjaelland"),
+        "record 2 (dut-key 2019 sjaelland sjaelland): field 'region': a printed total belongs to exactly one region",
+    ),
+    (
+        LINEAGES,
+        lambda d: d["goal_lineages"][0]["members"][2].update(goal="99"),
+        "record 1 (satisfaction-nps) > member[2]: field 'goal': no contract goal '99' in a 2019 contract of sjaelland",
+    ),
+    (
+        LINEAGES,
+        lambda d: d["goal_lineages"][0]["members"][5].update(indicator="NPS i alt"),
+        "record 1 (satisfaction-nps) > member[5]: field 'indicator': goal '3' of the 2021 sjaelland contract has no"
+        " indicator 'NPS i alt'",
+    ),
+    (
+        LINEAGES,
+        lambda d: d["goal_lineages"][0]["members"][1].update(indicator="NPS"),
+        "record 1 (satisfaction-nps) > member[1]: field 'indicator': national goal '3' of '2021-2023' has no target"
+        " measure 'NPS'",
+    ),
+    (
+        LINEAGES,
+        lambda d: d["goal_lineages"][0].pop("source"),
+        "record 1 (satisfaction-nps): field 'source': is required: the lines that show the goals measure the same",
+    ),
 ]
-CASE_IDS = ["unknown-kommunekode", "target-without-unit", "malformed-number", "malformed-number-leading-point",
-            "goal-to-missing-framework-agreement", "goal-to-missing-national-goal", "contract-to-missing-version",
-            "figure-without-source", "source-beyond-the-seed-file", "source-range-backwards",
-            "partial-rule-that-never-fires", "climate-target-range", "contract-to-missing-hub", "contract-of-another-tenant",
-            "unknown-segment-spelling", "unknown-national-target-segment", "spelling-without-source",
-            "spelling-of-two-segments", "municipality-figure-without-source", "figure-of-unknown-municipality",
-            "figure-name-of-another-municipality", "figure-of-unknown-measure", "figure-in-unknown-scale",
-            "printed-total-of-region-and-hub", "lineage-to-missing-contract-goal", "lineage-to-missing-indicator",
-            "lineage-to-missing-national-measure", "lineage-without-source"]
+CASE_IDS = [
+    "unknown-kommunekode",
+    "target-without-unit",
+    "malformed-number",
+    "malformed-number-leading-point",
+    "goal-to-missing-framework-agreement",
+    "goal-to-missing-national-goal",
+    "contract-to-missing-version",
+    "figure-without-source",
+    "source-beyond-the-seed-file",
+    "source-range-backwards",
+    "partial-rule-that-never-fires",
+    "climate-target-range",
+    "contract-to-missing-hub",
+    "contract-of-another-tenant",
+    "unknown-segment-spelling",
+    "unknown-national-target-segment",
+    "spelling-without-source",
+    "spelling-of-two-segments",
+    "municipality-figure-without-source",
+    "figure-of-unknown-municipality",
+    "figure-name-of-another-municipality",
+    "figure-of-unknown-measure",
+    "figure-in-unknown-scale",
+    "printed-total-of-region-and-hub",
+    "lineage-to-missing-contract-goal",
+    "lineage-to-missing-indicator",
+    "lineage-to-missing-national-measure",
+    "lineage-without-source",
+]
 ERROR_FILE = {"sjaelland/contracts/2021-sjaelland-v1.yaml": "sjaelland/contracts/2021-sjaelland.yaml"}
 
 
@@ -197,7 +317,11 @@ def rename_first_growth_team(document: dict) -> None:
 
 @pytest.mark.parametrize(("file", "change", "expected"), CASES, ids=CASE_IDS)
 async def test_broken_files_are_refused_and_nothing_is_written(
-    empty_db, tmp_path: Path, file: str, change, expected: str  # noqa: ANN001
+    empty_db,
+    tmp_path: Path,
+    file: str,
+    change,
+    expected: str,
 ) -> None:
     await load(empty_db, REPO_ROOT / "tenants")
     before = await snapshot(empty_db)
@@ -217,10 +341,13 @@ async def test_broken_files_are_refused_and_nothing_is_written(
     assert await snapshot(empty_db) == before
 
 
-async def test_a_failure_while_writing_rolls_the_whole_scope_back(empty_db, tmp_path: Path) -> None:  # noqa: ANN001
+async def test_a_failure_while_writing_rolls_the_whole_scope_back(empty_db, tmp_path: Path) -> None:
     root = broken_copy(tmp_path)
     # Valid for the validator, refused by the database (municipality names are unique).
-    edit(root / "national/municipalities.yaml", lambda d: d["municipalities"][1].update(name=d["municipalities"][0]["name"]))
+    edit(
+        root / "national/municipalities.yaml",
+        lambda d: d["municipalities"][1].update(name=d["municipalities"][0]["name"]),
+    )
     before = await snapshot(empty_db)
     with pytest.raises(IntegrityError):
         await load(empty_db, root)
@@ -231,8 +358,10 @@ SEEDS = REPO_ROOT.parent / "shared" / "seeds"
 
 
 #: CI lays the seed papers beside the checkout; only a developer's checkout without them skips (never under CI=true).
-@pytest.mark.skipif(not SEEDS.is_dir() and os.environ.get("CI") != "true",
-                    reason="the seed papers (../shared/seeds) are not beside this checkout")
+@pytest.mark.skipif(
+    not SEEDS.is_dir() and os.environ.get("CI") != "true",
+    reason="the seed papers (../shared/seeds) are not beside this checkout",
+)
 def test_line_counts_in_sources_match_the_seed_files() -> None:
     sources = yaml.safe_load((REPO_ROOT / "tenants/national/sources.yaml").read_text(encoding="utf-8"))["sources"]
     for source in (s for s in sources if s.get("file")):
@@ -240,7 +369,7 @@ def test_line_counts_in_sources_match_the_seed_files() -> None:
         assert source["line_count"] == len(text.splitlines()), source["key"]
 
 
-async def test_reference_rows_removed_from_the_files_are_removed(empty_db, tmp_path: Path) -> None:  # noqa: ANN001
+async def test_reference_rows_removed_from_the_files_are_removed(empty_db, tmp_path: Path) -> None:
     await load(empty_db, REPO_ROOT / "tenants")
     root = broken_copy(tmp_path)
     edit(root / "national/municipality_figures.yaml", lambda d: d["figures"].pop(0))

@@ -30,7 +30,7 @@ async def test_upgrade_downgrade_upgrade_on_an_empty_database() -> None:
         await drop_database(url)
 
 
-async def test_models_and_migrations_agree(owner_engine) -> None:  # noqa: ANN001
+async def test_models_and_migrations_agree(owner_engine) -> None:
     async with owner_engine.connect() as conn:
         diff = await conn.run_sync(
             lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata)
@@ -45,12 +45,18 @@ def test_the_sql_files_of_the_migrations_are_package_data() -> None:
 
     from kkr.platform.settings import REPO_ROOT
 
-    setup_call = next(node for node in ast.walk(ast.parse((REPO_ROOT / "setup.py").read_text()))
-                      if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup")
+    setup_call = next(
+        node
+        for node in ast.walk(ast.parse((REPO_ROOT / "setup.py").read_text()))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup"
+    )
     package_data = ast.literal_eval(next(k.value for k in setup_call.keywords if k.arg == "package_data"))
     folder = REPO_ROOT / "migrations"
-    files = [p.relative_to(folder).as_posix() for p in folder.rglob("*")
-             if p.is_file() and p.suffix not in {".py", ".pyc", ".mako"}]
+    files = [
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix not in {".py", ".pyc", ".mako"}
+    ]
     assert any(f.endswith(".sql") for f in files)
     shipped = package_data["kkr.migrations"]
     assert [f for f in files if not any(fnmatch(f, pattern) for pattern in shipped)] == []

@@ -28,7 +28,7 @@ async def _admin(statements: list[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-async def plain_owner_url(settings) -> AsyncIterator[URL]:  # noqa: ANN001
+async def plain_owner_url(settings) -> AsyncIterator[URL]:
     name = f"kkr_plain_owner_{uuid.uuid4().hex[:8]}"
     await _admin([f'CREATE ROLE "{name}" LOGIN CREATEROLE NOSUPERUSER', f'CREATE DATABASE "{name}" OWNER "{name}"'])
     url = _server_url().set(database=name, username=name, password=None)
@@ -43,11 +43,13 @@ async def plain_owner_url(settings) -> AsyncIterator[URL]:  # noqa: ANN001
 async def test_the_owner_is_no_superuser(plain_owner_url: URL) -> None:
     engine = create_async_engine(plain_owner_url)
     async with engine.connect() as conn:
-        assert (await conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))).scalar() is False
+        assert (
+            await conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
+        ).scalar() is False
     await engine.dispose()
 
 
-async def test_aggregates_and_isolation_with_a_plain_owner(plain_owner_url: URL, settings) -> None:  # noqa: ANN001
+async def test_aggregates_and_isolation_with_a_plain_owner(plain_owner_url: URL, settings) -> None:
     app = Database(app_url_for(plain_owner_url, settings.app_db_role), pool_size=1)
     try:
         ministry = TenantContext(flags=frozenset({"aggregates:read"}), actor="ministry")

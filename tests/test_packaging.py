@@ -15,7 +15,10 @@ def test_import_platform_from_repo_root_is_the_standard_library() -> None:
     # exactly like uvicorn, `python -m` and pytest's rootdir insertion.
     out = subprocess.run(
         [sys.executable, "-c", "import platform, kkr.platform.app; print(platform.__file__); print(platform.system())"],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
     assert Path(out[0]).resolve().parent == stdlib
@@ -66,8 +69,13 @@ def test_the_runtime_imports_nothing_that_only_the_tests_install() -> None:
     for folder in ("platform", "schema", "migrations"):
         for path in (REPO_ROOT / folder).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                    [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+                names = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module]
+                    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                    else []
+                )
                 for name in names:
                     top = name.split(".")[0]
                     if top in sys.stdlib_module_names or top == "kkr":

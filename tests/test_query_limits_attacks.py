@@ -21,8 +21,10 @@ DEFAULTS = Settings()
 #: Generous: these took 7 to 140 s before the limits; refused, they take milliseconds.
 FAST = 2.0
 
-DEEP_CONTRACTS = ("resultContracts { nodes { title goals { nodes { code indicators { nodes { name targets { nodes "
-                  "{ value latestResult { value } fulfilment { status } } } } } } } } }")
+DEEP_CONTRACTS = (
+    "resultContracts { nodes { title goals { nodes { code indicators { nodes { name targets { nodes "
+    "{ value latestResult { value } fulfilment { status } } } } } } } } }"
+)
 
 
 def refused(client: httpx.Client, body: dict[str, Any], code: str, *scopes: str) -> dict[str, Any]:
@@ -73,8 +75,10 @@ def test_three_cycles_of_municipality_fan_out(client: httpx.Client) -> None:
     cycle = "municipalities { nodes { name region { %s } } }"
     refused(client, {"query": "{ " + level % (cycle % (cycle % "slug")) + " }"}, "QUERY_TOO_COSTLY")
     # Via variables, as clients send page sizes.
-    query = ("query($n: Int) { municipalities(first: $n) { nodes { region { municipalities(first: $n) { nodes { "
-             "region { municipalities(first: $n) { nodes { name } } } } } } } } }")
+    query = (
+        "query($n: Int) { municipalities(first: $n) { nodes { region { municipalities(first: $n) { nodes { "
+        "region { municipalities(first: $n) { nodes { name } } } } } } } } }"
+    )
     refused(client, {"query": query, "variables": {"n": 100}}, "QUERY_TOO_COSTLY")
 
 
@@ -99,19 +103,25 @@ def test_a_search_of_a_hundred_thousand_words(client: httpx.Client) -> None:
     error = refused(client, {"query": query, "variables": {"q": " ".join(["vækst"] * 1000)}}, "SEARCH_TOO_COMPLEX")
     assert error["extensions"]["limit"] == "MAX_SEARCH_CHARS"
     error = refused(client, {"query": query, "variables": {"q": "a " * 50}}, "SEARCH_TOO_COMPLEX")
-    assert error["extensions"] == {"code": "SEARCH_TOO_COMPLEX", "limit": "MAX_SEARCH_TERMS",
-                                   "max": DEFAULTS.max_search_terms, "actual": 50}
+    assert error["extensions"] == {
+        "code": "SEARCH_TOO_COMPLEX",
+        "limit": "MAX_SEARCH_TERMS",
+        "max": DEFAULTS.max_search_terms,
+        "actual": 50,
+    }
 
 
 def test_fragments_that_fan_out_are_measured_in_linear_time(client: httpx.Client) -> None:
     """Each fragment spreads the next twice: 2^40 spreads, measured once per fragment."""
-    fragments = " ".join(f"fragment F{i} on Viewer {{ a{i}: subject ...F{i + 1} b{i}: subject ...F{i + 1} }}"
-                         for i in range(40))
+    fragments = " ".join(
+        f"fragment F{i} on Viewer {{ a{i}: subject ...F{i + 1} b{i}: subject ...F{i + 1} }}" for i in range(40)
+    )
     document = "{ viewer { ...F0 } } " + fragments + " fragment F40 on Viewer { subject }"
     error = refused(client, {"query": document}, "TOO_MANY_ALIASES")
     assert error["extensions"]["actual"] > 2**40
-    deep = " ".join(f"fragment G{i} on Region {{ municipalities {{ nodes {{ region {{ ...G{i + 1} }} }} }} }}"
-                    for i in range(10))
+    deep = " ".join(
+        f"fragment G{i} on Region {{ municipalities {{ nodes {{ region {{ ...G{i + 1} }} }} }} }}" for i in range(10)
+    )
     document = '{ region(slug: "sjaelland") { ...G0 } } ' + deep + " fragment G10 on Region { slug }"
     refused(client, {"query": document}, "QUERY_TOO_DEEP")
 
@@ -135,6 +145,7 @@ def test_directives_repeated_on_one_field(client: httpx.Client) -> None:
 def test_the_server_still_answers_at_once(client: httpx.Client) -> None:
     started = time.monotonic()
     assert client.get("/healthz").status_code == 200
-    body = client.post("/graphql", json={"query": '{ municipality(code: "269") { name } }'},
-                       headers=bearer(SJAELLAND_READ)).json()
+    body = client.post(
+        "/graphql", json={"query": '{ municipality(code: "269") { name } }'}, headers=bearer(SJAELLAND_READ)
+    ).json()
     assert body["data"] == {"municipality": {"name": "Solrød"}} and time.monotonic() - started < FAST

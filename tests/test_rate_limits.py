@@ -65,11 +65,17 @@ def servers(settings: Settings, count: int = 1, **limits: object) -> Iterator[li
 
 # --- the counter itself, on the test's clock (kkr_limits.hit runs as the owner) ---------------------------
 
-async def hit(engine: AsyncEngine, bucket: str, seconds: float, *, max_hits: int = 3, window: int = 60,
-              consume: bool = True) -> tuple[bool, float]:
+
+async def hit(
+    engine: AsyncEngine, bucket: str, seconds: float, *, max_hits: int = 3, window: int = 60, consume: bool = True
+) -> tuple[bool, float]:
     async with engine.begin() as conn:
-        row = (await conn.execute(text("SELECT * FROM kkr_limits.hit(:b, :m, :w, :c, :at)"), {
-            "b": bucket, "m": max_hits, "w": window, "c": consume, "at": T0 + dt.timedelta(seconds=seconds)})).one()
+        row = (
+            await conn.execute(
+                text("SELECT * FROM kkr_limits.hit(:b, :m, :w, :c, :at)"),
+                {"b": bucket, "m": max_hits, "w": window, "c": consume, "at": T0 + dt.timedelta(seconds=seconds)},
+            )
+        ).one()
     return row.allowed, row.retry_after
 
 
@@ -114,8 +120,11 @@ async def test_windows_are_swept_two_window_lengths_after_they_start(owner_engin
         assert (await conn.execute(count, {"b": bucket})).scalar() == 2  # window 0 still counts in window 1
         await conn.execute(text("SELECT kkr_limits.sweep(:at)"), {"at": T0 + dt.timedelta(seconds=120)})
         assert (await conn.execute(count, {"b": bucket})).scalar() == 1
-        unlogged = (await conn.execute(text("SELECT relpersistence::text FROM pg_class WHERE oid = "
-                                            "'kkr_limits.rate_window'::regclass"))).scalar()
+        unlogged = (
+            await conn.execute(
+                text("SELECT relpersistence::text FROM pg_class WHERE oid = 'kkr_limits.rate_window'::regclass")
+            )
+        ).scalar()
     assert unlogged == "u"
 
 
@@ -125,8 +134,12 @@ async def test_the_app_role_may_only_call_kkr_rate_limit(app_db: Database) -> No
     decisions = [await limiter.hit(bucket, 2, 60) for _ in range(3)]
     assert [d.allowed for d in decisions] == [True, True, False]
     assert 30 <= decisions[2].retry_after <= 90  # 2 hits: one more fits halfway into the next window
-    for statement in ("SELECT * FROM kkr_limits.rate_window", "DELETE FROM kkr_limits.rate_window",
-                      "SELECT * FROM kkr_limits.hit('x', 1, 1, true, now())", "SELECT kkr_limits.sweep(now())"):
+    for statement in (
+        "SELECT * FROM kkr_limits.rate_window",
+        "DELETE FROM kkr_limits.rate_window",
+        "SELECT * FROM kkr_limits.hit('x', 1, 1, true, now())",
+        "SELECT kkr_limits.sweep(now())",
+    ):
         async with app_db.engine.connect() as conn:
             with pytest.raises(DBAPIError, match="permission denied"):
                 await conn.execute(text(statement))
@@ -156,7 +169,7 @@ async def test_a_database_that_does_not_answer_is_not_waited_for(monkeypatch: py
             return self
 
         @asynccontextmanager
-        async def connect(self):  # noqa: ANN202
+        async def connect(self):
             await released.wait()
             raise ConnectionResetError("gone")
             yield
@@ -184,6 +197,7 @@ def test_buckets_come_from_the_verified_identity_or_the_peer_address() -> None:
 
 
 # --- live servers -------------------------------------------------------------------------------------------
+
 
 def refused_properly(response: httpx.Response, setting: str, window: int = 60) -> int:
     assert response.status_code == 429, response.text
@@ -214,14 +228,25 @@ async def test_tokens_of_one_client_share_a_bucket(settings: Settings, owner_eng
     ids = [fresh("client"), fresh("client")]
     async with owner_engine.begin() as conn:
         for client_id in ids:
-            await conn.execute(text("INSERT INTO oauth_client (client_id, name, secret_hash, scopes) "
-                                    "VALUES (:id, 'rate-limit test', :hash, '{benchmark:read}')"),
-                               {"id": client_id, "hash": hash_secret(uuid.uuid4().hex)})
+            await conn.execute(
+                text(
+                    "INSERT INTO oauth_client (client_id, name, secret_hash, scopes) "
+                    "VALUES (:id, 'rate-limit test', :hash, '{benchmark:read}')"
+                ),
+                {"id": client_id, "hash": hash_secret(uuid.uuid4().hex)},
+            )
     keys = read_key_set(settings.signing_key_file, private=True)
 
     def token(client_id: str) -> dict[str, str]:
-        jwt = issue_token(keys, issuer=settings.token_issuer, audience=settings.auth_audience,
-                          subject=f"client:{client_id}", scopes=["benchmark:read"], lifetime=300, client_id=client_id)
+        jwt = issue_token(
+            keys,
+            issuer=settings.token_issuer,
+            audience=settings.auth_audience,
+            subject=f"client:{client_id}",
+            scopes=["benchmark:read"],
+            lifetime=300,
+            client_id=client_id,
+        )
         return {"Authorization": f"Bearer {jwt}"}
 
     with servers(settings, rate_limit_authenticated=2) as (server,), caller(server) as c:
@@ -244,14 +269,19 @@ def test_anonymous_callers_are_counted_by_address(settings: Settings) -> None:
             assert same.post("/graphql", json=QUERY, headers=bearer(subject=fresh())).status_code == 200
         with caller(server, address) as again:  # a new connection from the same address, whatever it claims
             refused_properly(again.post("/graphql", json=QUERY), "RATE_LIMIT_ANONYMOUS")
-            claims = {"X-Forwarded-For": fresh_address(), "X-Real-IP": fresh_address(), "Forwarded": "for=10.1.1.1",
-                      "X-Client-Id": fresh()}  # uvicorn trusts X-Forwarded-For only from 127.0.0.1 and ::1
+            claims = {
+                "X-Forwarded-For": fresh_address(),
+                "X-Real-IP": fresh_address(),
+                "Forwarded": "for=10.1.1.1",
+                "X-Client-Id": fresh(),
+            }  # uvicorn trusts X-Forwarded-For only from 127.0.0.1 and ::1
             refused_properly(again.post("/graphql", json=QUERY, headers=claims), "RATE_LIMIT_ANONYMOUS")
         assert c.post("/graphql", json=QUERY).status_code == 200  # another address
 
 
-def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(settings: Settings,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     proxy = fresh_address()
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", proxy)  # uvicorn's --forwarded-allow-ips, read as the server starts
     with servers(settings, rate_limit_anonymous=1) as (server,), caller(server, proxy) as via_proxy:
@@ -262,8 +292,7 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(settings: Setti
 
 
 def test_the_window_resets(settings: Settings) -> None:
-    with servers(settings, rate_limit_authenticated=2, rate_limit_window_seconds=1) as (server,), \
-            caller(server) as c:
+    with servers(settings, rate_limit_authenticated=2, rate_limit_window_seconds=1) as (server,), caller(server) as c:
         headers = bearer(subject=fresh())
         assert [c.post("/graphql", json=QUERY, headers=headers).status_code for _ in range(2)] == [200, 200]
         refused = c.post("/graphql", json=QUERY, headers=headers)
@@ -294,17 +323,23 @@ def test_the_switch_turns_the_limits_off(settings: Settings) -> None:
 
 # --- the /oauth/token failure throttle (platform/auth/throttle.py), on the same counters ---------------------
 
+
 def get_token(client: httpx.Client, client_id: str, secret: str) -> httpx.Response:
     return client.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
 
 
-async def test_failed_client_authentications_are_throttled_across_servers(settings: Settings,
-                                                                          owner_engine: AsyncEngine) -> None:
+async def test_failed_client_authentications_are_throttled_across_servers(
+    settings: Settings, owner_engine: AsyncEngine
+) -> None:
     client_id, secret = fresh("kl"), uuid.uuid4().hex
     async with owner_engine.begin() as conn:
-        await conn.execute(text("INSERT INTO oauth_client (client_id, name, secret_hash, scopes) "
-                                "VALUES (:id, 'throttle test', :hash, '{benchmark:read}')"),
-                           {"id": client_id, "hash": hash_secret(secret)})
+        await conn.execute(
+            text(
+                "INSERT INTO oauth_client (client_id, name, secret_hash, scopes) "
+                "VALUES (:id, 'throttle test', :hash, '{benchmark:read}')"
+            ),
+            {"id": client_id, "hash": hash_secret(secret)},
+        )
     with servers(settings, 2, token_failure_limit=3, token_failure_window_seconds=60) as (one, two):
         address = fresh_address()
         with caller(one, address) as a, caller(two, address) as b:

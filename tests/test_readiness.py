@@ -30,8 +30,12 @@ async def test_not_ready_when_migrations_are_behind_the_code(settings: Settings)
         behind = settings.model_copy(update={"database_url": url.render_as_string(hide_password=False)})
         response = _get(behind, "/readyz")
         assert response.status_code == 503 and response.headers["retry-after"]
-        assert response.json() == {"status": "not ready", "reason": "migrations not at head",
-                                   "head": migrate.head_revision(), "current": None}
+        assert response.json() == {
+            "status": "not ready",
+            "reason": "migrations not at head",
+            "head": migrate.head_revision(),
+            "current": None,
+        }
         assert _get(behind, "/healthz").status_code == 200
         await migrate.upgrade(url)  # migrating is all it takes: no restart
         assert _get(behind, "/readyz").json()["status"] == "ready"

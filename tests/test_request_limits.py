@@ -31,6 +31,8 @@ def served(body: dict) -> dict:
 
 LIMIT = Settings.model_fields["max_body_bytes"].default
 DEPTH = Settings.model_fields["max_json_depth"].default
+
+
 def json_headers() -> dict[str, str]:
     """A fresh token each time: tokens live minutes, and a full suite runs longer."""
     return {**bearer(SJAELLAND_READ), "Content-Type": "application/json"}
@@ -63,9 +65,11 @@ def assert_refused(response: httpx.Response, status: int, code: str, media_type:
 def test_defaults_let_the_registered_operations_through(client: httpx.Client) -> None:
     assert LIMIT == 1 << 20 and DEPTH == 64
     for operation in sorted((REPO_ROOT / "frontend-contract" / "operations").glob("*.graphql")):
-        response = client.post("/graphql", json={"query": operation.read_text(encoding="utf-8"),
-                                                 "variables": {"region": "sjaelland", "year": 2020}},
-                               headers=bearer(SJAELLAND_READ))
+        response = client.post(
+            "/graphql",
+            json={"query": operation.read_text(encoding="utf-8"), "variables": {"region": "sjaelland", "year": 2020}},
+            headers=bearer(SJAELLAND_READ),
+        )
         assert response.status_code == 200 and "errors" not in response.json(), (operation.name, response.text)
 
 
@@ -112,8 +116,10 @@ def test_streamed_body_without_content_length_is_cut_off_at_the_limit(client: ht
 def test_declared_oversize_body_is_refused_before_it_is_sent(live_server: LiveServer) -> None:
     """Content-Length over the limit: the answer comes at once, without waiting for (or reading) the body."""
     with socket.create_connection(("127.0.0.1", live_server.port), timeout=5) as conn:
-        conn.sendall(b"POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 52428800\r\n\r\n{\"query\": ")
+        conn.sendall(
+            b"POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 52428800\r\n\r\n{"query": '
+        )
         received = b""
         while b"\r\n\r\n" not in received or not received.rstrip().endswith(b"}"):
             data = conn.recv(65536)
@@ -126,8 +132,11 @@ def test_declared_oversize_body_is_refused_before_it_is_sent(live_server: LiveSe
 
 
 def test_oauth_token_body_over_the_limit(client: httpx.Client) -> None:
-    response = client.post("/oauth/token", content=b"grant_type=client_credentials&x=" + b"y" * LIMIT,
-                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        "/oauth/token",
+        content=b"grant_type=client_credentials&x=" + b"y" * LIMIT,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 413 and response.json()["error"] == "invalid_request"
     assert "MAX_BODY_BYTES" in response.json()["error_description"]
 
@@ -145,20 +154,28 @@ def test_deeply_nested_variables_are_400_json_quickly(client: httpx.Client, acce
 
 def test_nesting_at_the_depth_limit_passes_and_one_more_is_refused(client: httpx.Client) -> None:
     # The body object is level 1, `variables` level 2, so `v` may nest DEPTH - 2 arrays.
-    at_limit = client.post("/graphql", json={"query": QUERY, "variables": {"v": nested(DEPTH - 2)}},
-                           headers=bearer(SJAELLAND_READ))
+    at_limit = client.post(
+        "/graphql", json={"query": QUERY, "variables": {"v": nested(DEPTH - 2)}}, headers=bearer(SJAELLAND_READ)
+    )
     assert at_limit.status_code == 200 and served(at_limit.json()) == ANSWER
-    over = client.post("/graphql", json={"query": QUERY, "extensions": {"v": nested(DEPTH - 1)}},
-                       headers=bearer(SJAELLAND_READ))
+    over = client.post(
+        "/graphql", json={"query": QUERY, "extensions": {"v": nested(DEPTH - 1)}}, headers=bearer(SJAELLAND_READ)
+    )
     assert_refused(over, 400, "BAD_REQUEST")
 
 
 def test_deep_get_variables_are_400(client: httpx.Client) -> None:
-    response = client.get("/graphql", params={"query": QUERY, "variables": '{"v": ' + "[" * 2000 + "]" * 2000 + "}"},
-                          headers=bearer(SJAELLAND_READ))
+    response = client.get(
+        "/graphql",
+        params={"query": QUERY, "variables": '{"v": ' + "[" * 2000 + "]" * 2000 + "}"},
+        headers=bearer(SJAELLAND_READ),
+    )
     assert_refused(response, 400, "BAD_REQUEST")
-    fine = client.get("/graphql", params={"query": QUERY, "variables": json.dumps({"v": nested(DEPTH - 2)})},
-                      headers=bearer(SJAELLAND_READ))
+    fine = client.get(
+        "/graphql",
+        params={"query": QUERY, "variables": json.dumps({"v": nested(DEPTH - 2)})},
+        headers=bearer(SJAELLAND_READ),
+    )
     assert served(fine.json()) == ANSWER
 
 
@@ -171,12 +188,13 @@ def small_server(settings: Settings) -> Iterator[LiveServer]:
 
 def test_get_query_string_over_the_limit_is_414(small_server: LiveServer) -> None:
     with httpx.Client(base_url=small_server.url, timeout=30, headers=bearer(SJAELLAND_READ)) as client:
-        query = "{ municipality(code: \"269\") { name } }"
+        query = '{ municipality(code: "269") { name } }'
         fine = client.get("/graphql", params={"query": query + " " * 3000})
         assert fine.status_code == 200 and served(fine.json()) == ANSWER
         too_long = client.get("/graphql", params={"query": query + " " * 4096})
         message = assert_refused(too_long, 414, "REQUEST_TOO_LARGE")
         assert "4096 bytes (4 KiB)" in message and "MAX_BODY_BYTES" in message
         assert served(client.post("/graphql", content=body_of_size(4096), headers=json_headers()).json()) == ANSWER
-        assert_refused(client.post("/graphql", content=body_of_size(4097), headers=json_headers()),
-                       413, "REQUEST_TOO_LARGE")
+        assert_refused(
+            client.post("/graphql", content=body_of_size(4097), headers=json_headers()), 413, "REQUEST_TOO_LARGE"
+        )

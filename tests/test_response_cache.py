@@ -43,8 +43,9 @@ class CountingClient:
     def _log_queries(self, dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.driver_connection.add_query_logger(lambda query: self.statements.append(query.query))
 
-    def post(self, query: str, variables: dict[str, Any] | None = None, *scopes: str,
-             subject: str = "test-user") -> tuple[str | None, dict[str, Any], int]:
+    def post(
+        self, query: str, variables: dict[str, Any] | None = None, *scopes: str, subject: str = "test-user"
+    ) -> tuple[str | None, dict[str, Any], int]:
         """(X-Cache header, body, statements sent for this request)."""
         before = len(self.statements)
         headers = bearer(*scopes, subject=subject) if scopes else {}
@@ -75,8 +76,9 @@ def test_a_repeated_read_is_answered_from_the_cache_with_one_statement(app: Coun
     assert first[0] == "miss" and again[0] == "hit"
     same = json.dumps({"query": TEAMS, "variables": {}})  # the request as sent, byte for byte, is the key
     for accept in ("application/graphql-response+json", "application/json"):
-        response = app.client.post("/graphql", content=same, headers={
-            **bearer(*SJ_READ), "Accept": accept, "Content-Type": "application/json"})
+        response = app.client.post(
+            "/graphql", content=same, headers={**bearer(*SJ_READ), "Accept": accept, "Content-Type": "application/json"}
+        )
         assert (response.headers[CACHE_HEADER], response.headers["content-type"].split(";")[0]) == ("hit", accept)
         assert response.json() == first[1]
     assert app.client.get("/graphql", params={"query": TEAMS}, headers=bearer(*SJ_READ)).headers[CACHE_HEADER] == "miss"
@@ -94,19 +96,45 @@ def test_a_repeated_read_is_answered_from_the_cache_with_one_statement(app: Coun
 def test_a_write_through_the_api_is_seen_by_the_next_read(app: CountingClient) -> None:
     before = app.post(TEAMS, None, *SJ_READ)
     assert app.post(TEAMS, None, *SJ_READ)[0] == "hit"
-    team = ok(mutate(app.client, "createGrowthTeam", {  # type: ignore[arg-type]
-        "regionId": gid("Region", "sjaelland"), "name": "Cache-test vækstteam", "geography": "Sorø"},
-        "growthTeam { id rowVersion }"), "growthTeam")
+    team = ok(
+        mutate(
+            app.client,
+            "createGrowthTeam",
+            {  # type: ignore[arg-type]
+                "regionId": gid("Region", "sjaelland"),
+                "name": "Cache-test vækstteam",
+                "geography": "Sorø",
+            },
+            "growthTeam { id rowVersion }",
+        ),
+        "growthTeam",
+    )
     cache, after, _ = app.post(TEAMS, None, *SJ_READ)
     assert cache == "miss"
     assert after["data"]["growthTeams"]["totalCount"] == before[1]["data"]["growthTeams"]["totalCount"] + 1
     assert {"name": "Cache-test vækstteam", "geography": "Sorø"} in after["data"]["growthTeams"]["nodes"]
-    ok(mutate(app.client, "updateGrowthTeam", {"id": team["id"], "rowVersion": 1, "geography": "Ringsted"},  # type: ignore[arg-type]
-              "growthTeam { id }"), "growthTeam")
-    assert {"name": "Cache-test vækstteam", "geography": "Ringsted"} in app.post(TEAMS, None, *SJ_READ)[1][
-        "data"]["growthTeams"]["nodes"]
-    ok(mutate(app.client, "deleteGrowthTeam", {"id": team["id"], "rowVersion": 2}, "deletedId",  # type: ignore[arg-type]
-              input_type="DeleteInput"), "deletedId")
+    ok(
+        mutate(
+            app.client,
+            "updateGrowthTeam",
+            {"id": team["id"], "rowVersion": 1, "geography": "Ringsted"},  # type: ignore[arg-type]
+            "growthTeam { id }",
+        ),
+        "growthTeam",
+    )
+    assert {"name": "Cache-test vækstteam", "geography": "Ringsted"} in app.post(TEAMS, None, *SJ_READ)[1]["data"][
+        "growthTeams"
+    ]["nodes"]
+    ok(
+        mutate(
+            app.client,
+            "deleteGrowthTeam",
+            {"id": team["id"], "rowVersion": 2},
+            "deletedId",  # type: ignore[arg-type]
+            input_type="DeleteInput",
+        ),
+        "deletedId",
+    )
     assert app.post(TEAMS, None, *SJ_READ)[1] == before[1]
 
 
@@ -145,8 +173,9 @@ REGIONAL = '{ growthTeams { totalCount nodes { name } } region(slug: "sjaelland"
 
 
 @pytest.mark.parametrize("document", [INTROSPECTION, VIEWER, REGIONAL], ids=["introspection", "viewer", "regional"])
-def test_a_caller_never_gets_the_cached_answer_of_another_scope(app: CountingClient, uncached: CountingClient,
-                                                                 document: str) -> None:
+def test_a_caller_never_gets_the_cached_answer_of_another_scope(
+    app: CountingClient, uncached: CountingClient, document: str
+) -> None:
     """Each scope in turn sends the same document after all the others have it cached: it gets a miss, and
     exactly the answer computed for it without any cache."""
     for name, scopes in SCOPES.items():
@@ -189,8 +218,9 @@ async def test_the_access_log_records_cached_calls_too(app: CountingClient, owne
 
     async def logged() -> int:
         async with owner_engine.connect() as conn:
-            return (await conn.execute(text(
-                "SELECT count(*) FROM access_log WHERE operation_name = 'LoggedRegions'"))).scalar_one()
+            return (
+                await conn.execute(text("SELECT count(*) FROM access_log WHERE operation_name = 'LoggedRegions'"))
+            ).scalar_one()
 
     before = await logged()
     first = app.post(query, None, "benchmark:read")

@@ -46,23 +46,35 @@ class Instance:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "APP_DATABASE_URL"))}
         env.update(
             DATABASE_URL=owner_url.render_as_string(hide_password=False),
-            ENVIRONMENT="development", LOG_LEVEL="warning", RATE_LIMIT_ENABLED="false",
-            AUTH_AUDIENCE=settings.auth_audience, IDP_ISSUER=settings.idp_issuer or "",
-            IDP_JWKS=settings.idp_jwks or "", TOKEN_ISSUER=settings.token_issuer,
-            SIGNING_KEY_FILE=str(settings.signing_key_file), CLIENT_CACHE_SECONDS="0",
+            ENVIRONMENT="development",
+            LOG_LEVEL="warning",
+            RATE_LIMIT_ENABLED="false",
+            AUTH_AUDIENCE=settings.auth_audience,
+            IDP_ISSUER=settings.idp_issuer or "",
+            IDP_JWKS=settings.idp_jwks or "",
+            TOKEN_ISSUER=settings.token_issuer,
+            SIGNING_KEY_FILE=str(settings.signing_key_file),
+            CLIENT_CACHE_SECONDS="0",
         )
         with self.log_path.open("wb") as out:
-            self.proc = subprocess.Popen([str(KKR), "serve", "--port", str(self.port), "--workers", str(workers)],
-                                         cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [str(KKR), "serve", "--port", str(self.port), "--workers", str(workers)],
+                cwd=workdir,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
 
     def wait_ready(self, timeout: float = 60) -> None:
-        wait_until_answering(self.proc, f"{self.base}/readyz", timeout,
-                             lambda: self.log_path.read_text(errors="replace")[-4000:])
+        wait_until_answering(
+            self.proc, f"{self.base}/readyz", timeout, lambda: self.log_path.read_text(errors="replace")[-4000:]
+        )
 
     def read(self) -> tuple[str, dict]:
         """(X-Cache, growthTeams) on a fresh connection."""
-        response = httpx.post(f"{self.base}/graphql", json={"query": TEAMS}, headers=bearer("region:sjaelland:read"),
-                              timeout=30)
+        response = httpx.post(
+            f"{self.base}/graphql", json={"query": TEAMS}, headers=bearer("region:sjaelland:read"), timeout=30
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         assert "errors" not in body, body
@@ -77,7 +89,9 @@ class Instance:
 
 
 @pytest.fixture
-def instances(settings: Settings, owner_url: URL, demo_data: object, tmp_path: Path) -> Iterator[tuple[Instance, Instance]]:
+def instances(
+    settings: Settings, owner_url: URL, demo_data: object, tmp_path: Path
+) -> Iterator[tuple[Instance, Instance]]:
     started = [Instance(settings, owner_url, tmp_path, workers=2), Instance(settings, owner_url, tmp_path, workers=1)]
     try:
         for instance in started:
@@ -108,10 +122,16 @@ def test_a_write_is_seen_by_every_worker_and_every_instance(instances: tuple[Ins
     assert all(teams == before for _, teams in warm + warm_b)
     assert {"name": NAME, "geography": "Nyborg"} not in before["nodes"]
 
-    written = httpx.post(f"{a.base}/graphql", headers=bearer(*SJ_WRITE, subject="editor@sjaelland"), timeout=30, json={
-        "query": "mutation($input: CreateGrowthTeamInput!) { createGrowthTeam(input: $input) {"
-                 " growthTeam { id } errors { message } } }",
-        "variables": {"input": {"regionId": gid("Region", "sjaelland"), "name": NAME, "geography": "Nyborg"}}})
+    written = httpx.post(
+        f"{a.base}/graphql",
+        headers=bearer(*SJ_WRITE, subject="editor@sjaelland"),
+        timeout=30,
+        json={
+            "query": "mutation($input: CreateGrowthTeamInput!) { createGrowthTeam(input: $input) {"
+            " growthTeam { id } errors { message } } }",
+            "variables": {"input": {"regionId": gid("Region", "sjaelland"), "name": NAME, "geography": "Nyborg"}},
+        },
+    )
     created = written.json()["data"]["createGrowthTeam"]
     assert created["errors"] == [], written.text
 
@@ -121,8 +141,14 @@ def test_a_write_is_seen_by_every_worker_and_every_instance(instances: tuple[Ins
     assert all(teams["totalCount"] == before["totalCount"] + 1 for _, teams in after)
     assert sum(cache == "miss" for cache, _ in after) >= 2 and any(cache == "hit" for cache, _ in after)
 
-    deleted = httpx.post(f"{b.base}/graphql", headers=bearer(*SJ_WRITE, subject="editor@sjaelland"), timeout=30, json={
-        "query": "mutation($input: DeleteInput!) { deleteGrowthTeam(input: $input) { errors { message } } }",
-        "variables": {"input": {"id": created["growthTeam"]["id"], "rowVersion": 1}}})
+    deleted = httpx.post(
+        f"{b.base}/graphql",
+        headers=bearer(*SJ_WRITE, subject="editor@sjaelland"),
+        timeout=30,
+        json={
+            "query": "mutation($input: DeleteInput!) { deleteGrowthTeam(input: $input) { errors { message } } }",
+            "variables": {"input": {"id": created["growthTeam"]["id"], "rowVersion": 1}},
+        },
+    )
     assert deleted.json()["data"]["deleteGrowthTeam"]["errors"] == [], deleted.text
     assert all(teams == before for _, teams in _reads(a, 8) + _reads(b, 4)), "the delete is seen everywhere too"

@@ -16,7 +16,9 @@ UNTRACKED = {"access_log", "audit_event", "alembic_version"}
 
 async def test_every_table_is_tracked_by_always_enabled_triggers(owner_engine: AsyncEngine) -> None:
     async with owner_engine.connect() as conn:
-        rows = (await conn.execute(text("""
+        rows = (
+            await conn.execute(
+                text("""
             SELECT c.relname,
                    EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id'
                            AND NOT a.attisdropped) AS per_tenant,
@@ -26,14 +28,19 @@ async def test_every_table_is_tracked_by_always_enabled_triggers(owner_engine: A
             LEFT JOIN pg_trigger t ON t.tgrelid = c.oid AND t.tgname LIKE 'kkr_cache_%'
             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
             GROUP BY c.relname, c.oid ORDER BY c.relname
-        """))).all()
+        """)
+            )
+        ).all()
     assert len(rows) > 20
     for name, per_tenant, triggers, always in rows:
         if name in UNTRACKED:
             assert triggers is None, name
             continue
-        expected = (["kkr_cache_delete", "kkr_cache_insert", "kkr_cache_truncate", "kkr_cache_update"]
-                    if per_tenant else ["kkr_cache_write"])
+        expected = (
+            ["kkr_cache_delete", "kkr_cache_insert", "kkr_cache_truncate", "kkr_cache_update"]
+            if per_tenant
+            else ["kkr_cache_write"]
+        )
         assert (triggers, always) == (expected, True), f"{name}: call kkr_cache.track('{name}') in its migration"
 
 
@@ -42,8 +49,9 @@ async def _versions(engine: AsyncEngine) -> dict[str, str]:
         return dict((await conn.execute(text("SELECT tenant, version::text FROM kkr_cache.data_version"))).all())
 
 
-async def test_a_write_changes_its_tenants_version_only(owner_engine: AsyncEngine, app_db: Database,
-                                                        demo_data: object) -> None:
+async def test_a_write_changes_its_tenants_version_only(
+    owner_engine: AsyncEngine, app_db: Database, demo_data: object
+) -> None:
     before = await _versions(owner_engine)
     async with app_db.transaction(TenantContext.for_tenant("sjaelland", write=True)) as session:
         await session.execute(text("UPDATE growth_team SET geography = geography WHERE tenant_id = 'sjaelland'"))
@@ -51,8 +59,7 @@ async def test_a_write_changes_its_tenants_version_only(owner_engine: AsyncEngin
         assert await _versions(owner_engine) == before
     after = await _versions(owner_engine)
     assert after["sjaelland"] != before["sjaelland"]
-    assert {k: v for k, v in after.items() if k != "sjaelland"} == {k: v for k, v in before.items()
-                                                                      if k != "sjaelland"}
+    assert {k: v for k, v in after.items() if k != "sjaelland"} == {k: v for k, v in before.items() if k != "sjaelland"}
     async with app_db.transaction(TenantContext.for_tenant("sjaelland", write=True)) as session:
         await session.execute(text("UPDATE growth_team SET geography = geography WHERE false"))
     assert await _versions(owner_engine) == after, "a statement that changes no row changes no version"
@@ -62,11 +69,14 @@ async def test_a_write_changes_its_tenants_version_only(owner_engine: AsyncEngin
     assert shared["*"] != after["*"] and shared["sjaelland"] == after["sjaelland"]
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE kkr_cache.data_version SET version = gen_random_uuid()",
-    "INSERT INTO kkr_cache.data_version VALUES ('x', gen_random_uuid())",
-    "SELECT kkr_cache.track('region')",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE kkr_cache.data_version SET version = gen_random_uuid()",
+        "INSERT INTO kkr_cache.data_version VALUES ('x', gen_random_uuid())",
+        "SELECT kkr_cache.track('region')",
+    ],
+)
 async def test_the_application_role_cannot_change_versions(app_db: Database, statement: str) -> None:
     with pytest.raises(DBAPIError, match="permission denied"):
         async with app_db.transaction(TenantContext.for_tenant("sjaelland", write=True)) as session:

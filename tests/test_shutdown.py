@@ -81,8 +81,14 @@ class Serve:
 
     def token(self) -> str:
         """A development token (as `kkr mint-token` makes) that may read the reference data."""
-        return issue_token(read_key_set(self.key_file, private=True), issuer=ISSUER, audience=AUDIENCE,
-                           subject="shutdown-test", scopes=["region:sjaelland:read"], lifetime=600)
+        return issue_token(
+            read_key_set(self.key_file, private=True),
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            subject="shutdown-test",
+            scopes=["region:sjaelland:read"],
+            lifetime=600,
+        )
 
     def log(self, tail: int = 6000) -> str:
         path = self.workdir / "serve.log"
@@ -102,8 +108,13 @@ class Serve:
         )
         with (self.workdir / "serve.log").open("wb") as out:
             # cwd: no .env of the checkout's is read
-            self.proc = subprocess.Popen([str(KKR), "serve", "--port", str(self.port)], cwd=self.workdir, env=env,
-                                         stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [str(KKR), "serve", "--port", str(self.port)],
+                cwd=self.workdir,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         wait_until_answering(self.proc, f"{self.base}/healthz", STARTUP_SECONDS, self.log)
         self.postmaster_pid = _postmaster(self.data_dir)[0]
         assert _running(self.postmaster_pid)
@@ -114,9 +125,29 @@ class Serve:
 
         _, socket_dir, port = _postmaster(self.data_dir)
         return subprocess.Popen(
-            [str(POSTGRES_BIN_PATH / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-             "-h", str(socket_dir), "-p", str(port), "-U", "postgres", "-d", "kkr"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+            [
+                str(POSTGRES_BIN_PATH / "psql"),
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                str(socket_dir),
+                "-p",
+                str(port),
+                "-U",
+                "postgres",
+                "-d",
+                "kkr",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
 
     def stop_leftovers(self) -> None:
         """After a failure: leave no server process or postmaster behind."""

@@ -12,7 +12,6 @@ import uuid
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
-
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kkr.platform import migrate
@@ -26,7 +25,7 @@ PARTNERSHIP, CONTRACT, SHARED_GOAL = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
 
 @pytest.fixture(scope="module")
-async def rls_owner_url():  # noqa: ANN201
+async def rls_owner_url():
     """A database of this module's own, so that only the rows below exist."""
     url = await create_database("kkr_rls")
     await migrate.upgrade(url)
@@ -35,50 +34,65 @@ async def rls_owner_url():  # noqa: ANN201
 
 
 @pytest.fixture(scope="module")
-async def app_db(rls_owner_url, settings) -> Database:  # noqa: ANN001
+async def app_db(rls_owner_url, settings) -> Database:
     db = Database(app_url_for(rls_owner_url, settings.app_db_role), pool_size=2)
     yield db
     await db.dispose()
 
 
 @pytest.fixture(scope="module")
-async def owner_engine(rls_owner_url):  # noqa: ANN001, ANN201
+async def owner_engine(rls_owner_url):
     engine = create_async_engine(rls_owner_url)
     yield engine
     await engine.dispose()
 
 
 @pytest.fixture(scope="module", autouse=True)
-async def two_tenants(owner_engine) -> None:  # noqa: ANN001
+async def two_tenants(owner_engine) -> None:
     async with owner_engine.begin() as conn:
-        await conn.execute(text(
-            "INSERT INTO region (slug, name, kkr_name, position) VALUES"
-            " ('sjaelland', 'Sjælland', 'KKR Sjælland', 2), ('nordjylland', 'Nordjylland', 'KKR Nordjylland', 5),"
-            " ('hovedstaden', 'Hovedstaden', 'KKR Hovedstaden', 1) ON CONFLICT DO NOTHING"
-        ))
+        await conn.execute(
+            text(
+                "INSERT INTO region (slug, name, kkr_name, position) VALUES"
+                " ('sjaelland', 'Sjælland', 'KKR Sjælland', 2), ('nordjylland', 'Nordjylland', 'KKR Nordjylland', 5),"
+                " ('hovedstaden', 'Hovedstaden', 'KKR Hovedstaden', 1) ON CONFLICT DO NOTHING"
+            )
+        )
         await conn.execute(text("SELECT set_config('kkr.write_tenants', 'sjaelland,nordjylland', true)"))
         await conn.execute(
-            text("INSERT INTO kkr_member (tenant_id, id, name, role) VALUES (:a, :ia, 'Anna A', 'chair'),"
-                 " (:b, :ib, 'Bo B', 'chair')"),
+            text(
+                "INSERT INTO kkr_member (tenant_id, id, name, role) VALUES (:a, :ia, 'Anna A', 'chair'),"
+                " (:b, :ib, 'Bo B', 'chair')"
+            ),
             {"a": A, "ia": A_ROW, "b": B, "ib": B_ROW},
         )
-        await conn.execute(text(
-            "INSERT INTO partnership (id, kind, title, parties) VALUES"
-            " (:p, 'shared_goal', 'Greater Copenhagen', ARRAY['sjaelland', 'hovedstaden'])"
-        ), {"p": PARTNERSHIP})
-        await conn.execute(text(
-            "INSERT INTO business_hub (slug, name, region_slug) VALUES ('sjaelland', 'Erhvervshus Sjælland',"
-            " 'sjaelland') ON CONFLICT DO NOTHING"
-        ))
-        await conn.execute(text(
-            "INSERT INTO result_contract (tenant_id, id, business_hub_slug, year, title) VALUES"
-            " ('sjaelland', :c, 'sjaelland', 2031, 'RLS test contract')"
-        ), {"c": CONTRACT})
-        await conn.execute(text(
-            "INSERT INTO goal (tenant_id, id, contract_id, code, category, title, partnership_id) VALUES"
-            " ('sjaelland', :shared, :c, 'S1', 'local', 'Shared with Hovedstaden', :p),"
-            " ('sjaelland', :own, :c, 'S2', 'local', 'Sjælland only', NULL)"
-        ), {"shared": SHARED_GOAL, "own": uuid.uuid4(), "c": CONTRACT, "p": PARTNERSHIP})
+        await conn.execute(
+            text(
+                "INSERT INTO partnership (id, kind, title, parties) VALUES"
+                " (:p, 'shared_goal', 'Greater Copenhagen', ARRAY['sjaelland', 'hovedstaden'])"
+            ),
+            {"p": PARTNERSHIP},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO business_hub (slug, name, region_slug) VALUES ('sjaelland', 'Erhvervshus Sjælland',"
+                " 'sjaelland') ON CONFLICT DO NOTHING"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO result_contract (tenant_id, id, business_hub_slug, year, title) VALUES"
+                " ('sjaelland', :c, 'sjaelland', 2031, 'RLS test contract')"
+            ),
+            {"c": CONTRACT},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO goal (tenant_id, id, contract_id, code, category, title, partnership_id) VALUES"
+                " ('sjaelland', :shared, :c, 'S1', 'local', 'Shared with Hovedstaden', :p),"
+                " ('sjaelland', :own, :c, 'S2', 'local', 'Sjælland only', NULL)"
+            ),
+            {"shared": SHARED_GOAL, "own": uuid.uuid4(), "c": CONTRACT, "p": PARTNERSHIP},
+        )
 
 
 async def scalar(db: Database, ctx: TenantContext, sql: str, **params: object) -> object:
@@ -97,8 +111,9 @@ A_READ = TenantContext.for_tenant(A)
 
 
 async def test_the_app_role_is_neither_owner_nor_bypassing(app_db: Database) -> None:
-    row = await scalar(app_db, A_READ,
-                       "SELECT (rolsuper OR rolbypassrls)::int FROM pg_roles WHERE rolname = current_user")
+    row = await scalar(
+        app_db, A_READ, "SELECT (rolsuper OR rolbypassrls)::int FROM pg_roles WHERE rolname = current_user"
+    )
     assert row == 0
     owned = await scalar(app_db, A_READ, "SELECT count(*) FROM pg_tables WHERE tableowner = current_user")
     assert owned == 0
@@ -114,13 +129,15 @@ async def test_select_without_where_sees_own_rows_only(app_db: Database) -> None
     assert await scalar(app_db, A_READ, "SELECT count(*) FROM kkr_member WHERE id = :id", id=B_ROW) == 0
 
 
-async def test_update_and_delete_without_where_touch_own_rows_only(app_db: Database, owner_engine) -> None:  # noqa: ANN001
+async def test_update_and_delete_without_where_touch_own_rows_only(app_db: Database, owner_engine) -> None:
     assert await scalar(app_db, A_WRITE, "UPDATE kkr_member SET name = 'hacked'") == 1
     assert await scalar(app_db, A_WRITE, "UPDATE kkr_member SET name = 'hacked' WHERE id = :id", id=B_ROW) == 0
     assert await scalar(app_db, A_WRITE, "DELETE FROM kkr_member") == 1
     assert await scalar(app_db, A_WRITE, "DELETE FROM kkr_member WHERE tenant_id = :b", b=B) == 0
     async with owner_engine.connect() as conn:
-        assert (await conn.execute(text("SELECT name FROM kkr_member WHERE id = :id"), {"id": B_ROW})).scalar() == "Bo B"
+        assert (
+            await conn.execute(text("SELECT name FROM kkr_member WHERE id = :id"), {"id": B_ROW})
+        ).scalar() == "Bo B"
 
 
 async def test_insert_into_another_tenant_is_refused(app_db: Database) -> None:
@@ -180,10 +197,12 @@ async def test_results_are_never_updated_in_place(app_db: Database) -> None:
         await scalar(app_db, A_WRITE, "UPDATE result SET value = 1")
 
 
-async def test_a_temporary_table_cannot_divert_the_audit_trail(app_db: Database, owner_engine) -> None:  # noqa: ANN001
+async def test_a_temporary_table_cannot_divert_the_audit_trail(app_db: Database, owner_engine) -> None:
     """The trigger writes public.audit_event even when the API role shadows it with a temporary table."""
     async with owner_engine.connect() as conn:
-        before = (await conn.execute(text("SELECT count(*) FROM audit_event WHERE row_id = :id"), {"id": A_ROW})).scalar()
+        before = (
+            await conn.execute(text("SELECT count(*) FROM audit_event WHERE row_id = :id"), {"id": A_ROW})
+        ).scalar()
     async with app_db.sessionmaker() as session, session.begin():
         from kkr.platform.database import apply_tenant_context
 
@@ -192,6 +211,9 @@ async def test_a_temporary_table_cannot_divert_the_audit_trail(app_db: Database,
         await session.execute(text("UPDATE kkr_member SET name = 'Anna B' WHERE id = :id"), {"id": A_ROW})
         assert (await session.execute(text("SELECT count(*) FROM pg_temp.audit_event"))).scalar() == 0
     async with owner_engine.connect() as conn:
-        rows = (await conn.execute(text("SELECT actor FROM audit_event WHERE row_id = :id ORDER BY id"),
-                                   {"id": A_ROW})).scalars().all()
+        rows = (
+            (await conn.execute(text("SELECT actor FROM audit_event WHERE row_id = :id ORDER BY id"), {"id": A_ROW}))
+            .scalars()
+            .all()
+        )
     assert len(rows) == before + 1 and rows[-1] == "attacker"

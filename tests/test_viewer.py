@@ -24,26 +24,41 @@ def viewer(client: httpx.Client, headers: dict[str, str]) -> dict:
 
 
 def test_anonymous_callers_learn_they_are_anonymous(client: httpx.Client) -> None:
-    assert viewer(client, {}) == {"subject": "anonymous", "clientId": None, "scopes": [], "readableRegions": [],
-                                  "writableRegions": [], "isAnonymous": True}
+    assert viewer(client, {}) == {
+        "subject": "anonymous",
+        "clientId": None,
+        "scopes": [],
+        "readableRegions": [],
+        "writableRegions": [],
+        "isAnonymous": True,
+    }
 
 
 def test_a_regional_writer_with_two_regions(client: httpx.Client) -> None:
     headers = bearer("region:sjaelland:write", "region:nordjylland:read", "benchmark:read", subject="anne@kkr.dk")
     assert viewer(client, headers) == {
-        "subject": "anne@kkr.dk", "clientId": None,
+        "subject": "anne@kkr.dk",
+        "clientId": None,
         "scopes": ["benchmark:read", "region:nordjylland:read", "region:sjaelland:write"],
-        "readableRegions": ["nordjylland", "sjaelland"], "writableRegions": ["sjaelland"], "isAnonymous": False,
+        "readableRegions": ["nordjylland", "sjaelland"],
+        "writableRegions": ["sjaelland"],
+        "isAnonymous": False,
     }
 
 
-async def test_a_machine_client_sees_its_client_id(client: httpx.Client, owner_engine: AsyncEngine,
-                                                   demo_data) -> None:  # noqa: ANN001
+async def test_a_machine_client_sees_its_client_id(client: httpx.Client, owner_engine: AsyncEngine, demo_data) -> None:
     client_id = f"viewer-{uuid.uuid4().hex[:8]}"
     async with AsyncSession(owner_engine) as session, session.begin():
         await apply_tenant_context(session, TenantContext(flags=frozenset({"admin"}), actor="test"))
-        secret = (await register_client(session, client_id, name="Viewer test client",
-                                        scopes=["region:nordjylland:read"], tenants=["nordjylland"])).secret
+        secret = (
+            await register_client(
+                session,
+                client_id,
+                name="Viewer test client",
+                scopes=["region:nordjylland:read"],
+                tenants=["nordjylland"],
+            )
+        ).secret
     token = client.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
     assert token.status_code == 200, token.text
     seen = viewer(client, {"Authorization": f"Bearer {token.json()['access_token']}"})

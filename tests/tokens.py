@@ -27,6 +27,7 @@ PLATFORM_ISSUER = "urn:kkr-platform:test"
 #: The test identity provider's private key (an RSA JWK with kid/alg/use), generated once per test run.
 IDP_KEY: dict[str, Any] = generate_signing_key("RSA")
 
+
 def claims_for(*scopes: str, subject: str = "test-user", lifetime: int = 3600, **overrides: Any) -> dict[str, Any]:
     """The payload mint() signs; `overrides` replace claims, None removes one."""
     now = int(time.time())

@@ -24,8 +24,8 @@ from sqlalchemy.dialects import postgresql
 
 from kkr.migrations import tenancy
 
-revision = '0002'
-down_revision = '0001'
+revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 
@@ -45,11 +45,15 @@ CREATE FUNCTION kkr_contract_published(status text, published boolean) RETURNS b
 _PATH = {
     "goal": ("", ""),
     "indicator": ("goal g", "g.tenant_id = indicator.tenant_id AND g.id = indicator.goal_id"),
-    "target": ("indicator i JOIN goal g ON g.tenant_id = i.tenant_id AND g.id = i.goal_id",
-               "i.tenant_id = target.tenant_id AND i.id = target.indicator_id"),
-    "result": ("target t JOIN indicator i ON i.tenant_id = t.tenant_id AND i.id = t.indicator_id"
-               " JOIN goal g ON g.tenant_id = i.tenant_id AND g.id = i.goal_id",
-               "t.tenant_id = result.tenant_id AND t.id = result.target_id"),
+    "target": (
+        "indicator i JOIN goal g ON g.tenant_id = i.tenant_id AND g.id = i.goal_id",
+        "i.tenant_id = target.tenant_id AND i.id = target.indicator_id",
+    ),
+    "result": (
+        "target t JOIN indicator i ON i.tenant_id = t.tenant_id AND i.id = t.indicator_id"
+        " JOIN goal g ON g.tenant_id = i.tenant_id AND g.id = i.goal_id",
+        "t.tenant_id = result.tenant_id AND t.id = result.target_id",
+    ),
 }
 
 
@@ -149,30 +153,32 @@ AGGREGATE_FUNCTIONS = ("kkr_contract_status_counts()", "kkr_national_goal_result
 
 
 def upgrade() -> None:
-    op.create_table('oauth_client',
-    sa.Column('client_id', sa.String(length=64), nullable=False),
-    sa.Column('name', sa.Text(), nullable=False),
-    sa.Column('secret_hash', sa.Text(), nullable=False),
-    sa.Column('scopes', sa.ARRAY(sa.Text()), server_default=sa.text("'{}'"), nullable=False),
-    sa.Column('tenants', sa.ARRAY(sa.Text()), server_default=sa.text("'{}'"), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('disabled_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('created_by', sa.String(length=128), nullable=True),
-    sa.PrimaryKeyConstraint('client_id', name=op.f('pk_oauth_client'))
+    op.create_table(
+        "oauth_client",
+        sa.Column("client_id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("secret_hash", sa.Text(), nullable=False),
+        sa.Column("scopes", sa.ARRAY(sa.Text()), server_default=sa.text("'{}'"), nullable=False),
+        sa.Column("tenants", sa.ARRAY(sa.Text()), server_default=sa.text("'{}'"), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_by", sa.String(length=128), nullable=True),
+        sa.PrimaryKeyConstraint("client_id", name=op.f("pk_oauth_client")),
     )
-    op.create_table('access_log',
-    sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
-    sa.Column('occurred_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('client', sa.String(length=128), nullable=False),
-    sa.Column('subject', sa.String(length=256), nullable=False),
-    sa.Column('scopes', sa.ARRAY(sa.Text()), nullable=False),
-    sa.Column('operation_name', sa.Text(), nullable=True),
-    sa.Column('document_sha256', sa.String(length=64), nullable=False),
-    sa.Column('variables', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_log'))
+    op.create_table(
+        "access_log",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("client", sa.String(length=128), nullable=False),
+        sa.Column("subject", sa.String(length=256), nullable=False),
+        sa.Column("scopes", sa.ARRAY(sa.Text()), nullable=False),
+        sa.Column("operation_name", sa.Text(), nullable=True),
+        sa.Column("document_sha256", sa.String(length=64), nullable=False),
+        sa.Column("variables", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_access_log")),
     )
-    op.create_index(op.f('ix_access_log_occurred_at'), 'access_log', ['occurred_at'], unique=False)
+    op.create_index(op.f("ix_access_log_occurred_at"), "access_log", ["occurred_at"], unique=False)
 
     # The API authenticates clients and checks them on every use; it never writes them.
     tenancy.grant("oauth_client", "SELECT")
@@ -210,6 +216,6 @@ def downgrade() -> None:
         for policy in ("aggregate_scan", "public_read", "benchmark_read"):
             op.execute(f'DROP POLICY IF EXISTS {policy} ON "{table}"')
     op.execute("DROP FUNCTION IF EXISTS kkr_contract_published(text, boolean)")
-    op.drop_index(op.f('ix_access_log_occurred_at'), table_name='access_log')
-    op.drop_table('access_log')
-    op.drop_table('oauth_client')
+    op.drop_index(op.f("ix_access_log_occurred_at"), table_name="access_log")
+    op.drop_table("access_log")
+    op.drop_table("oauth_client")

@@ -24,7 +24,8 @@ SEARCH = {
     "goal": ("coalesce(title, '') || ' ' || coalesce(description, '')", "ix_goal_search_vector"),
     "growth_team": ("coalesce(name, '') || ' ' || coalesce(mandate, '')", "ix_growth_team_search_vector"),
     "climate_initiative": (
-        "coalesce(name, '') || ' ' || coalesce(description, '')", "ix_climate_initiative_search_vector"
+        "coalesce(name, '') || ' ' || coalesce(description, '')",
+        "ix_climate_initiative_search_vector",
     ),
 }
 
@@ -33,10 +34,15 @@ def _rebuild(table: str, expression: str, index: str | None) -> None:
     if index:
         op.drop_index(index, table_name=table)
     op.drop_column(table, "search_vector")
-    op.add_column(table, sa.Column(
-        "search_vector", postgresql.TSVECTOR(),
-        sa.Computed(f"to_tsvector('danish'::regconfig, {expression})", persisted=True), nullable=True,
-    ))
+    op.add_column(
+        table,
+        sa.Column(
+            "search_vector",
+            postgresql.TSVECTOR(),
+            sa.Computed(f"to_tsvector('danish'::regconfig, {expression})", persisted=True),
+            nullable=True,
+        ),
+    )
     if index:
         op.create_index(index, table, ["search_vector"], postgresql_using="gin")
 

@@ -36,10 +36,10 @@ _SHARED_GOAL = "g.partnership_id IN (SELECT id FROM partnership)"
 PARTNER_ROWS = {
     "indicator": f"goal_id IN (SELECT g.id FROM goal g WHERE {_SHARED_GOAL})",
     "target": "indicator_id IN (SELECT i.id FROM indicator i JOIN goal g ON g.tenant_id = i.tenant_id"
-              f" AND g.id = i.goal_id WHERE {_SHARED_GOAL})",
+    f" AND g.id = i.goal_id WHERE {_SHARED_GOAL})",
     "result": "target_id IN (SELECT t.id FROM target t JOIN indicator i ON i.tenant_id = t.tenant_id"
-              " AND i.id = t.indicator_id JOIN goal g ON g.tenant_id = i.tenant_id AND g.id = i.goal_id"
-              f" WHERE {_SHARED_GOAL})",
+    " AND i.id = t.indicator_id JOIN goal g ON g.tenant_id = i.tenant_id AND g.id = i.goal_id"
+    f" WHERE {_SHARED_GOAL})",
 }
 #: As migration 0001 created them (for downgrade).
 OLD_PARTNER_ROWS = {

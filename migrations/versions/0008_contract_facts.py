@@ -34,8 +34,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -181,8 +181,10 @@ TRIGGERS = (
 _TRANSITIONS = {
     "INSERT": ("REFERENCING NEW TABLE AS new_rows", "new_rows"),
     "DELETE": ("REFERENCING OLD TABLE AS old_rows", "old_rows"),
-    "UPDATE": ("REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
-               "(SELECT * FROM old_rows UNION ALL SELECT * FROM new_rows)"),
+    "UPDATE": (
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "(SELECT * FROM old_rows UNION ALL SELECT * FROM new_rows)",
+    ),
 }
 
 
@@ -201,8 +203,10 @@ CREATE FUNCTION {_function_name(table, event)}() RETURNS trigger
     END
     $$
 """
-    trigger = (f'CREATE TRIGGER kkr_contract_fact_{event.lower()} AFTER {event} ON "{table}" {referencing}'
-               f" FOR EACH STATEMENT EXECUTE FUNCTION {_function_name(table, event)}()")
+    trigger = (
+        f'CREATE TRIGGER kkr_contract_fact_{event.lower()} AFTER {event} ON "{table}" {referencing}'
+        f" FOR EACH STATEMENT EXECUTE FUNCTION {_function_name(table, event)}()"
+    )
     return function, trigger
 
 
@@ -211,8 +215,10 @@ INDEXES = (
     ("ix_indicator_tenant_id_goal_id", "indicator", "tenant_id, goal_id"),
     ("ix_target_tenant_id_indicator_id", "target", "tenant_id, indicator_id"),
 )
-REFRESH_FUNCTIONS = ("kkr_contract_fact_refresh_targets(text[], uuid[])",
-                     "kkr_contract_fact_refresh_groups(text[], text[], smallint[])")
+REFRESH_FUNCTIONS = (
+    "kkr_contract_fact_refresh_targets(text[], uuid[])",
+    "kkr_contract_fact_refresh_groups(text[], text[], smallint[])",
+)
 
 
 def upgrade() -> None:
@@ -220,7 +226,9 @@ def upgrade() -> None:
         op.execute(f'CREATE INDEX {name} ON "{table}" ({columns})')
     op.execute("CREATE SCHEMA kkr_facts")
     op.execute(FACT_TABLE)
-    op.execute("CREATE INDEX ix_contract_target_group ON kkr_facts.contract_target (tenant_id, business_hub_slug, year)")
+    op.execute(
+        "CREATE INDEX ix_contract_target_group ON kkr_facts.contract_target (tenant_id, business_hub_slug, year)"
+    )
     op.execute(FACT_SOURCE)
     op.execute(REFRESH_TARGETS)
     op.execute(REFRESH_GROUPS)

@@ -60,8 +60,8 @@ from alembic import op
 
 from kkr.migrations import tenancy
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

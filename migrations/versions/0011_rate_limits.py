@@ -33,8 +33,8 @@ from alembic import op
 
 from kkr.migrations import tenancy
 
-revision = '0011'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -15,8 +15,8 @@ from alembic import op
 
 from kkr.migrations.tenancy import app_role
 
-revision = '0012'
-down_revision = '0011'
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -27,8 +27,8 @@ from alembic import op
 
 from kkr.migrations.tenancy import app_role
 
-revision = '0013'
-down_revision = '0012'
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
@@ -137,7 +137,7 @@ def upgrade() -> None:
     role = app_role()
     op.execute(f'GRANT USAGE ON SCHEMA kkr_cache TO "{role}"')
     op.execute(f'GRANT SELECT ON kkr_cache.data_version TO "{role}"')
-    op.execute('REVOKE ALL ON FUNCTION kkr_cache.track(regclass) FROM PUBLIC')
+    op.execute("REVOKE ALL ON FUNCTION kkr_cache.track(regclass) FROM PUBLIC")
 
 
 def downgrade() -> None:

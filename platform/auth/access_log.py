@@ -6,7 +6,6 @@ import hashlib
 import json
 from typing import Any
 
-
 from ..database import Database, DatabaseUnavailable, fetch_row, is_unreachable
 from ..text import storable
 from .identity import AGGREGATES_READ, BENCHMARK_READ, Identity
@@ -29,7 +28,11 @@ def document_hash(document: str | None) -> str:
 
 
 async def record_access(
-    db: Database, identity: Identity, *, operation_name: str | None, document: str | None,
+    db: Database,
+    identity: Identity,
+    *,
+    operation_name: str | None,
+    document: str | None,
     variables: dict[str, Any] | None,
 ) -> None:
     """Append one entry, committed at once in one statement of its own, outside the request's transactions (the
@@ -37,9 +40,16 @@ async def record_access(
     (the call then fails with SERVICE_UNAVAILABLE: a logged call is never answered unlogged)."""
     db.check_available()
     try:
-        await fetch_row(db.engine, _INSERT, (identity.client_id or identity.subject)[:128], identity.subject[:256],
-                        sorted(identity.scopes), storable(operation_name), document_hash(document),
-                        json.dumps(storable(variables)) if variables else None)
+        await fetch_row(
+            db.engine,
+            _INSERT,
+            (identity.client_id or identity.subject)[:128],
+            identity.subject[:256],
+            sorted(identity.scopes),
+            storable(operation_name),
+            document_hash(document),
+            json.dumps(storable(variables)) if variables else None,
+        )
     except Exception as exc:
         if is_unreachable(exc, connecting=True):
             db.mark_unavailable()

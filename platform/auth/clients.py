@@ -68,8 +68,13 @@ def verify_secret(secret: str, stored: str) -> bool:
             return False
         expected = base64.b64decode(digest)
         actual = hashlib.scrypt(
-            secret.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-            maxmem=64 * 1024 * 1024, dklen=len(expected),
+            secret.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=64 * 1024 * 1024,
+            dklen=len(expected),
         )
     except (ValueError, TypeError):
         return False
@@ -84,11 +89,23 @@ def scope_errors(scopes: Iterable[str], tenants: Iterable[str]) -> list[FieldErr
         match = REGION_SCOPE.match(scope)
         if match:
             if match["slug"] not in tenants:
-                errors.append(FieldError(("scopes", index), ErrorCode.INVALID, f"scope {scope!r} names a region the"
-                                         f" client is not registered for ({sorted(tenants)}); add it to the tenants"))
+                errors.append(
+                    FieldError(
+                        ("scopes", index),
+                        ErrorCode.INVALID,
+                        f"scope {scope!r} names a region the"
+                        f" client is not registered for ({sorted(tenants)}); add it to the tenants",
+                    )
+                )
         elif scope not in KNOWN_SCOPES:
-            errors.append(FieldError(("scopes", index), ErrorCode.INVALID, f"unknown scope {scope!r}; the scopes are"
-                                     f" {', '.join(sorted(KNOWN_SCOPES))} and region:<slug>:read|write"))
+            errors.append(
+                FieldError(
+                    ("scopes", index),
+                    ErrorCode.INVALID,
+                    f"unknown scope {scope!r}; the scopes are"
+                    f" {', '.join(sorted(KNOWN_SCOPES))} and region:<slug>:read|write",
+                )
+            )
     return errors
 
 
@@ -126,8 +143,11 @@ async def validate_client(
     scopes, tenants = list(scopes), list(tenants)
     errors: list[FieldError] = []
     if not _CLIENT_ID.match(client_id):
-        errors.append(FieldError(("client_id",), ErrorCode.INVALID,
-                                 "the client id must be 3-64 characters of a-z, 0-9, '.', '_' and '-'"))
+        errors.append(
+            FieldError(
+                ("client_id",), ErrorCode.INVALID, "the client id must be 3-64 characters of a-z, 0-9, '.', '_' and '-'"
+            )
+        )
     elif await session.scalar(select(OAuthClient.client_id).where(OAuthClient.client_id == client_id)) is not None:
         errors.append(FieldError(("client_id",), ErrorCode.DUPLICATE, f"the client {client_id!r} already exists"))
     if not name.strip():
@@ -139,16 +159,19 @@ async def validate_client(
     if tenants:
         known = set((await session.scalars(select(Region.slug).where(Region.slug.in_(tenants)))).all())
     errors += [
-        FieldError(("tenants", index), ErrorCode.INVALID,
-                   f"unknown region {tenant!r}; the regions are the slugs of `regions`")
-        for index, tenant in enumerate(tenants) if tenant not in known
+        FieldError(
+            ("tenants", index), ErrorCode.INVALID, f"unknown region {tenant!r}; the regions are the slugs of `regions`"
+        )
+        for index, tenant in enumerate(tenants)
+        if tenant not in known
     ]
     if expires_at is not None:
         if expires_at.tzinfo is None:
             expires_at = expires_at.replace(tzinfo=dt.UTC)
         if expires_at <= dt.datetime.now(dt.UTC):
-            errors.append(FieldError(("expires_at",), ErrorCode.INVALID,
-                                     f"the expiry {expires_at.isoformat()} lies in the past"))
+            errors.append(
+                FieldError(("expires_at",), ErrorCode.INVALID, f"the expiry {expires_at.isoformat()} lies in the past")
+            )
     if errors:
         raise ClientError(errors)
     return NewClient(client_id, name.strip(), sorted(set(scopes)), sorted(set(tenants)), expires_at)
@@ -173,8 +196,14 @@ class RegisteredClient:
 
     @classmethod
     def from_row(cls, row: OAuthClient) -> RegisteredClient:
-        return cls(row.client_id, row.secret_hash, frozenset(row.scopes), frozenset(row.tenants),
-                   row.expires_at, row.disabled_at)
+        return cls(
+            row.client_id,
+            row.secret_hash,
+            frozenset(row.scopes),
+            frozenset(row.tenants),
+            row.expires_at,
+            row.disabled_at,
+        )
 
     def refusal(self, now: dt.datetime | None = None) -> str | None:
         """Why the client may not be used now, or None."""
@@ -218,20 +247,28 @@ async def register_client(
 
     The row is written by the SECURITY DEFINER function `kkr_register_client` (migration 0006), which
     refuses transactions without the `admin` flag and records the transaction's actor as `created_by`."""
-    client = await validate_client(session, client_id, name=name, scopes=scopes, tenants=tenants,
-                                   expires_at=expires_at)
+    client = await validate_client(session, client_id, name=name, scopes=scopes, tenants=tenants, expires_at=expires_at)
     secret, secret_hash = await asyncio.to_thread(new_secret)  # scrypt takes tens of milliseconds
     try:
         async with session.begin_nested():
             await session.execute(
-                text("SELECT kkr_register_client(:client_id, :name, :secret_hash, CAST(:scopes AS text[]),"
-                     " CAST(:tenants AS text[]), :expires_at)"),
-                {"client_id": client.client_id, "name": client.name, "secret_hash": secret_hash,
-                 "scopes": client.scopes, "tenants": client.tenants, "expires_at": client.expires_at},
+                text(
+                    "SELECT kkr_register_client(:client_id, :name, :secret_hash, CAST(:scopes AS text[]),"
+                    " CAST(:tenants AS text[]), :expires_at)"
+                ),
+                {
+                    "client_id": client.client_id,
+                    "name": client.name,
+                    "secret_hash": secret_hash,
+                    "scopes": client.scopes,
+                    "tenants": client.tenants,
+                    "expires_at": client.expires_at,
+                },
             )
     except IntegrityError:  # registered by someone else since the check
-        raise ClientError([FieldError(("client_id",), ErrorCode.DUPLICATE,
-                                      f"the client {client_id!r} already exists")]) from None
+        raise ClientError(
+            [FieldError(("client_id",), ErrorCode.DUPLICATE, f"the client {client_id!r} already exists")]
+        ) from None
     row = await session.scalar(select(OAuthClient).where(OAuthClient.client_id == client.client_id))
     return Registration(row, secret)
 

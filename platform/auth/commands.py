@@ -24,7 +24,7 @@ def _scopes(values: list[str] | None) -> list[str]:
     return [scope for value in values or () for scope in value.split()]
 
 
-async def _as_operator(url: str, work: Callable) -> object:  # noqa: ANN001
+async def _as_operator(url: str, work: Callable) -> object:
     """Run `work(session)` in one owner transaction with the `admin` flag and the operator as actor, so the
     command line writes clients through the same database functions as the admin API."""
     engine = create_async_engine(async_url(url))
@@ -49,10 +49,19 @@ def cmd_register_client(args: argparse.Namespace, owner_url: Callable[[], str]) 
     scopes = _scopes(args.scope)
     try:
         expires_at = _expiry(args)
-        registration = asyncio.run(_as_operator(owner_url(), lambda session: register_client(
-            session, args.client_id, name=args.name or args.client_id, scopes=scopes, tenants=args.tenant or (),
-            expires_at=expires_at,
-        )))
+        registration = asyncio.run(
+            _as_operator(
+                owner_url(),
+                lambda session: register_client(
+                    session,
+                    args.client_id,
+                    name=args.name or args.client_id,
+                    scopes=scopes,
+                    tenants=args.tenant or (),
+                    expires_at=expires_at,
+                ),
+            )
+        )
     except (ClientError, ValueError) as exc:
         print(f"cannot register the client: {exc}", file=sys.stderr)
         return 1
@@ -84,14 +93,16 @@ def cmd_mint_token(args: argparse.Namespace) -> int:
     if keys is None:  # pragma: no cover - development always has a key
         print("no signing key configured", file=sys.stderr)
         return 1
-    print(issue_token(
-        keys,
-        issuer=settings.token_issuer,
-        audience=settings.auth_audience,
-        subject=args.subject or f"developer:{getpass.getuser()}",
-        scopes=_scopes(args.scope),
-        lifetime=args.lifetime,
-    ))
+    print(
+        issue_token(
+            keys,
+            issuer=settings.token_issuer,
+            audience=settings.auth_audience,
+            subject=args.subject or f"developer:{getpass.getuser()}",
+            scopes=_scopes(args.scope),
+            lifetime=args.lifetime,
+        )
+    )
     return 0
 
 
@@ -99,8 +110,12 @@ def add_auth_commands(sub: argparse._SubParsersAction, owner_url: Callable[[], s
     register = sub.add_parser("register-client", help="register an OAuth2 client (prints its secret once)")
     register.add_argument("client_id", help="e.g. 'em-dataportal' (a-z, 0-9, . _ -)")
     register.add_argument("--name", help="who the client is, e.g. 'Erhvervsministeriet, dataportal'")
-    register.add_argument("--scope", action="append", required=True,
-                          help="allowed scope (repeatable): aggregates:read, benchmark:read, admin, region:<slug>:read")
+    register.add_argument(
+        "--scope",
+        action="append",
+        required=True,
+        help="allowed scope (repeatable): aggregates:read, benchmark:read, admin, region:<slug>:read",
+    )
     register.add_argument("--tenant", action="append", help="region the client may get region scopes for (repeatable)")
     expiry = register.add_mutually_exclusive_group()
     expiry.add_argument("--expires", help="expiry date (YYYY-MM-DD, UTC)")

@@ -20,8 +20,12 @@ def trusted_issuers(settings: Settings) -> list[TrustedIssuer]:
         if not settings.idp_issuer:
             raise KeyLoadError("IDP_JWKS is set but IDP_ISSUER is not: tokens must name their issuer")
         if settings.idp_jwks.lower().startswith("http://") and not settings.is_development:
-            raise KeyLoadError("IDP_JWKS must be a file or an https URL in production (keys over plain http can be forged)")
-        issuers.append(TrustedIssuer(settings.idp_issuer, key_source(settings.idp_jwks, max_age=settings.jwks_cache_seconds)))
+            raise KeyLoadError(
+                "IDP_JWKS must be a file or an https URL in production (keys over plain http can be forged)"
+            )
+        issuers.append(
+            TrustedIssuer(settings.idp_issuer, key_source(settings.idp_jwks, max_age=settings.jwks_cache_seconds))
+        )
     own = platform_keys(settings)
     if own is not None:
         if settings.idp_issuer == settings.token_issuer:

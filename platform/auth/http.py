@@ -51,9 +51,7 @@ class BearerTokenBackend(AuthenticationBackend):
         scheme, _, token = header.strip().partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token or " " in token:
-            raise BearerAuthError(
-                "invalid_request", "The Authorization header must have the form 'Bearer <token>'."
-            )
+            raise BearerAuthError("invalid_request", "The Authorization header must have the form 'Bearer <token>'.")
         verifier: TokenVerifier = conn.app.state.verifier
         try:
             identity = await verifier.verify(token)

@@ -17,12 +17,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import authlib.deprecate  # noqa: F401 - installs authlib's own warning filter before ours
 import httpx
 import platformdirs
 
 from ..settings import Settings
-
-import authlib.deprecate  # noqa: E402,F401 - installs authlib's own warning filter before ours
 
 with warnings.catch_warnings():
     # authlib.jose warns that joserfc is its successor; the API used here is unchanged in authlib 1.x.
@@ -117,7 +116,7 @@ def parse_key_set(data: Any, *, origin: str, private: bool = False) -> KeySet:
             raise KeyLoadError(f"{origin}: key {raw['kid']!r} is not a private key")
         try:
             keys.append(JsonWebKey.import_key(raw))
-        except Exception as exc:  # noqa: BLE001 - any malformed key
+        except Exception as exc:
             raise KeyLoadError(f"{origin}: key {raw.get('kid')!r} is invalid: {exc}") from exc
     return KeySet(keys)
 

@@ -15,6 +15,7 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import parse_qsl
 
+import authlib.deprecate  # noqa: F401 - installs authlib's own warning filter before ours
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -23,8 +24,6 @@ from ..settings import Settings
 from .clients import RegisteredClient, find_client, hash_secret, verify_secret
 from .keys import KeyLoadError
 from .tokens import issue_token
-
-import authlib.deprecate  # noqa: E402,F401 - installs authlib's own warning filter before ours
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -167,8 +166,11 @@ class _TokenServer(AuthorizationServer):
 
 
 def _error(status: int, error: str, description: str) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=status,
-                        headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return JSONResponse(
+        {"error": error, "error_description": description},
+        status_code=status,
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )
 
 
 async def _read_form(request: Request) -> list[tuple[str, str]] | None:
@@ -199,8 +201,11 @@ async def token_endpoint(request: Request) -> JSONResponse:
     throttle = request.app.state.token_throttle
     caller = request.scope.get("client")
     if (wait := await throttle.retry_after(caller)) is not None:
-        response = _error(429, "temporarily_unavailable",
-                          f"Too many failed client authentications from this address; retry in {wait} s.")
+        response = _error(
+            429,
+            "temporarily_unavailable",
+            f"Too many failed client authentications from this address; retry in {wait} s.",
+        )
         response.headers["Retry-After"] = str(wait)
         return response
     form = await _read_form(request)

@@ -25,8 +25,9 @@ async def setup_auth(state: Any, settings: Settings, db: Database) -> None:
     state.settings = settings
     state.platform_keys = platform_keys(settings)
     state.rate_limiter = RateLimiter(db.engine)
-    state.token_throttle = FailureThrottle(state.rate_limiter, limit=settings.token_failure_limit,
-                                           window=settings.token_failure_window_seconds)
+    state.token_throttle = FailureThrottle(
+        state.rate_limiter, limit=settings.token_failure_limit, window=settings.token_failure_window_seconds
+    )
     clients = ClientStatusCache(db, max_age=settings.client_cache_seconds)
     state.verifier = build_verifier(settings, clients)
     state.client_listener = ClientChangeListener(db.engine.url, clients)
@@ -50,14 +51,17 @@ async def jwks_endpoint(request: Request) -> JSONResponse:
 async def metadata_endpoint(request: Request) -> JSONResponse:
     """GET /.well-known/oauth-authorization-server (RFC 8414): how machine clients get tokens here."""
     base = str(request.base_url).rstrip("/")
-    return JSONResponse({
-        "issuer": request.app.state.settings.token_issuer,
-        "token_endpoint": f"{base}/oauth/token",
-        "jwks_uri": f"{base}/.well-known/jwks.json",
-        "grant_types_supported": ["client_credentials"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "response_types_supported": [],  # no authorization endpoint: machine clients only
-    }, headers={"Cache-Control": "public, max-age=300"})
+    return JSONResponse(
+        {
+            "issuer": request.app.state.settings.token_issuer,
+            "token_endpoint": f"{base}/oauth/token",
+            "jwks_uri": f"{base}/.well-known/jwks.json",
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "response_types_supported": [],  # no authorization endpoint: machine clients only
+        },
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
 def auth_routes() -> list[Route]:

@@ -26,12 +26,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import authlib.deprecate  # noqa: F401 - installs authlib's own warning filter before ours
 from cachetools import LRUCache
 
 from .identity import Identity
 from .keys import KeyLoadError, KeySource, algorithm_of
-
-import authlib.deprecate  # noqa: E402,F401 - installs authlib's own warning filter before ours
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..models.enums import SegmentKind
 from ..models import (
     GoalLineage,
     GoalLineageMember,
@@ -22,6 +21,7 @@ from ..models import (
     Segment,
     SegmentSpelling,
 )
+from ..models.enums import SegmentKind
 from .catalogue import Catalogue, Row
 from .records import Reader, curated_id
 
@@ -36,10 +36,18 @@ def read_segments(records: list[Reader], cat: Catalogue, rows: list[Row]) -> Non
         kind = r.choice("kind", SegmentKind)
         if key in cat.segment_keys:
             r.error("key", f"segment {key!r} appears twice")
-        rows.append(Row(Segment, {
-            "key": key, "name": r.text("name"), "kind": kind.value if kind else None,
-            "description": r.text("description", required=False), "position": position,
-        }))
+        rows.append(
+            Row(
+                Segment,
+                {
+                    "key": key,
+                    "name": r.text("name"),
+                    "kind": kind.value if kind else None,
+                    "description": r.text("description", required=False),
+                    "position": position,
+                },
+            )
+        )
         spellings = r.records("spellings")
         if not spellings:
             r.error("spellings", "a segment needs at least one printed spelling")
@@ -69,10 +77,20 @@ def read_measures(records: list[Reader], cat: Catalogue, rows: list[Row]) -> Non
             r.error("key", f"measure {key!r} appears twice (population is municipality_population)")
         if r.raw("source") is None:
             r.error("source", "is required: the table that prints this measure")
-        rows.append(Row(MunicipalityMeasure, {
-            "key": key, "name": r.text("name"), "unit": unit, "description": r.text("description"),
-            "additive": r.boolean("additive", default=True), "position": position, **r.source(),
-        }))
+        rows.append(
+            Row(
+                MunicipalityMeasure,
+                {
+                    "key": key,
+                    "name": r.text("name"),
+                    "unit": unit,
+                    "description": r.text("description"),
+                    "additive": r.boolean("additive", default=True),
+                    "position": position,
+                    **r.source(),
+                },
+            )
+        )
         r.done()
         if key:
             cat.measures[key] = unit or ""
@@ -105,10 +123,20 @@ def read_figures(records: list[Reader], cat: Catalogue, rows: list[Row]) -> None
         if (code, measure, year) in seen:
             r.error("year", f"municipality {code} has two figures of {measure!r} in {year}")
         seen.add((code, measure, year))
-        rows.append(Row(MunicipalityFigure, {
-            "municipality_code": code, "measure": measure, "year": year, "value": value, "printed": printed,
-            "recipient_hub_slug": hub, **r.source(),
-        }))
+        rows.append(
+            Row(
+                MunicipalityFigure,
+                {
+                    "municipality_code": code,
+                    "measure": measure,
+                    "year": year,
+                    "value": value,
+                    "printed": printed,
+                    "recipient_hub_slug": hub,
+                    **r.source(),
+                },
+            )
+        )
         r.done()
 
 
@@ -123,10 +151,21 @@ def read_printed_totals(records: list[Reader], cat: Catalogue, rows: list[Row]) 
         if r.present("region") == r.present("hub"):
             r.error("region", "a printed total belongs to exactly one region or one hub")
         value, printed = _scaled(r, "value")
-        rows.append(Row(PrintedTotal, {
-            "id": curated_id("printed-total", measure, year, region, hub), "measure": measure, "year": year,
-            "region_slug": region, "business_hub_slug": hub, "value": value, "printed": printed, **r.source(),
-        }))
+        rows.append(
+            Row(
+                PrintedTotal,
+                {
+                    "id": curated_id("printed-total", measure, year, region, hub),
+                    "measure": measure,
+                    "year": year,
+                    "region_slug": region,
+                    "business_hub_slug": hub,
+                    "value": value,
+                    "printed": printed,
+                    **r.source(),
+                },
+            )
+        )
         r.done()
 
 
@@ -135,10 +174,18 @@ def read_lineages(records: list[Reader], cat: Catalogue, rows: list[Row]) -> Non
         key = r.text("key", max_length=64)
         if r.raw("source") is None:
             r.error("source", "is required: the lines that show the goals measure the same")
-        rows.append(Row(GoalLineage, {
-            "key": key, "name": r.text("name"), "description": r.text("description", required=False),
-            "position": position, **r.source(),
-        }))
+        rows.append(
+            Row(
+                GoalLineage,
+                {
+                    "key": key,
+                    "name": r.text("name"),
+                    "description": r.text("description", required=False),
+                    "position": position,
+                    **r.source(),
+                },
+            )
+        )
         members = r.records("members")
         if not members:
             r.error("members", "a lineage needs at least one member")
@@ -169,10 +216,18 @@ def read_lineages(records: list[Reader], cat: Catalogue, rows: list[Row]) -> Non
                     cat.lineage_checks.append((m, (hub, year, code), indicator))
             if m.raw("source") is None:
                 m.error("source", "is required: where the paper shows this goal is the lineage's measure")
-            rows.append(Row(GoalLineageMember, {
-                "id": curated_id("goal-lineage-member", key, *natural, indicator), "lineage_key": key,
-                **values, "indicator_name": indicator, **m.source(),
-            }))
+            rows.append(
+                Row(
+                    GoalLineageMember,
+                    {
+                        "id": curated_id("goal-lineage-member", key, *natural, indicator),
+                        "lineage_key": key,
+                        **values,
+                        "indicator_name": indicator,
+                        **m.source(),
+                    },
+                )
+            )
             m.done()
         r.done()
 

@@ -81,11 +81,18 @@ def _readers(path: Path, root: Path, key: str, items: Any, cat: Catalogue, error
     readers = []
     for i, item in enumerate(items):
         if isinstance(item, dict) and item.get("measure") is not None and item.get("year") is not None:
-            label = " ".join(str(item[k]) for k in ("measure", "year", "municipality", "region", "hub")
-                             if item.get(k) is not None)
+            label = " ".join(
+                str(item[k]) for k in ("measure", "year", "municipality", "region", "hub") if item.get(k) is not None
+            )
         else:
-            label = next((str(item[k]) for k in ("key", "slug", "code", "name", "hub", "indicator_key")
-                          if isinstance(item, dict) and item.get(k) is not None), f"#{i + 1}")
+            label = next(
+                (
+                    str(item[k])
+                    for k in ("key", "slug", "code", "name", "hub", "indicator_key")
+                    if isinstance(item, dict) and item.get(k) is not None
+                ),
+                f"#{i + 1}",
+            )
         readers.append(Reader(name, f"record {i + 1} ({label})", item, errors, cat.sources))
     return readers
 
@@ -111,8 +118,14 @@ def read_all(root: Path) -> Plan:
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name != "national"):
         tenant = folder.name
         if tenant not in cat.regions:
-            errors.append(DataError(str(folder.relative_to(root.parent)), "(folder)", "(name)",
-                                    f"{tenant!r} is not a region slug from national/regions.yaml"))
+            errors.append(
+                DataError(
+                    str(folder.relative_to(root.parent)),
+                    "(folder)",
+                    "(name)",
+                    f"{tenant!r} is not a region slug from national/regions.yaml",
+                )
+            )
             continue
         rows = plan.tenants.setdefault(tenant, [])
         for file_name, key, reader in TENANT_FILES[:2]:
@@ -133,7 +146,7 @@ def read_all(root: Path) -> Plan:
     return plan
 
 
-def _read_tenant_file(path, root, key, tenant, reader, cat, rows, plan, errors) -> None:  # noqa: ANN001
+def _read_tenant_file(path, root, key, tenant, reader, cat, rows, plan, errors) -> None:
     if path.exists():
         plan.files.append(str(path.relative_to(root.parent)))
         items = _load_yaml(path, root, key, errors)
@@ -157,8 +170,10 @@ class Summary:
     def lines(self) -> list[str]:
         out = []
         for table, c in self.counts.items():
-            out.append(f"  {table:<26} inserted {c['inserted']:>4}  updated {c['updated']:>4}"
-                       f"  deleted {c['deleted']:>4}  unchanged {c['unchanged']:>4}")
+            out.append(
+                f"  {table:<26} inserted {c['inserted']:>4}  updated {c['updated']:>4}"
+                f"  deleted {c['deleted']:>4}  unchanged {c['unchanged']:>4}"
+            )
         out.append(f"  {'total changed':<26} {self.changed}")
         return out
 
@@ -175,7 +190,7 @@ async def _upsert(session: AsyncSession, model: type, rows: list[dict[str, Any]]
     keys = [c.name for c in table.primary_key.columns]
     columns = list(rows[0])
     for start in range(0, len(rows), CHUNK):
-        stmt = insert(table).values(rows[start:start + CHUNK])
+        stmt = insert(table).values(rows[start : start + CHUNK])
         data_columns = [c for c in columns if c not in keys]
         # Column objects as keys: a column named like a SQL attribute ("comparator") is then unambiguous.
         updates: dict[Any, Any] = {table.c[c]: stmt.excluded[c] for c in data_columns}
@@ -189,11 +204,10 @@ async def _upsert(session: AsyncSession, model: type, rows: list[dict[str, Any]]
         outcomes = [inserted for (inserted,) in result]
         summary.add(table.name, "inserted", sum(outcomes))
         summary.add(table.name, "updated", len(outcomes) - sum(outcomes))
-        summary.add(table.name, "unchanged", len(rows[start:start + CHUNK]) - len(outcomes))
+        summary.add(table.name, "unchanged", len(rows[start : start + CHUNK]) - len(outcomes))
 
 
-async def _remove_stale(session: AsyncSession, tenant: str, groups: dict, models: list[type],
-                        summary: Summary) -> None:
+async def _remove_stale(session: AsyncSession, tenant: str, groups: dict, models: list[type], summary: Summary) -> None:
     """Delete curated rows (UUID v5) of this tenant that are no longer in its files."""
     for model in reversed(models):
         table = model.__table__
@@ -209,8 +223,15 @@ async def _remove_stale(session: AsyncSession, tenant: str, groups: dict, models
 
 
 #: National tables written only by the importer: rows no longer in the files are deleted (children first).
-CURATED_ONLY = (GoalLineageMember, GoalLineage, SegmentSpelling, Segment, MunicipalityFigure, PrintedTotal,
-                MunicipalityMeasure)
+CURATED_ONLY = (
+    GoalLineageMember,
+    GoalLineage,
+    SegmentSpelling,
+    Segment,
+    MunicipalityFigure,
+    PrintedTotal,
+    MunicipalityMeasure,
+)
 
 
 async def _remove_stale_curated(session: AsyncSession, groups: dict, summary: Summary) -> None:
@@ -226,8 +247,19 @@ async def _remove_stale_curated(session: AsyncSession, groups: dict, summary: Su
 
 #: Tenant tables in dependency order (parents first).
 TENANT_MODELS = (
-    KkrMember, HubOffice, HubBoardMember, ResultContract, Goal, Indicator, Target, Result,
-    GrowthTeam, GrowthTeamMember, ClimateInitiative, ClimateParticipant, ClimateTarget,
+    KkrMember,
+    HubOffice,
+    HubBoardMember,
+    ResultContract,
+    Goal,
+    Indicator,
+    Target,
+    Result,
+    GrowthTeam,
+    GrowthTeamMember,
+    ClimateInitiative,
+    ClimateParticipant,
+    ClimateTarget,
 )
 
 
@@ -258,4 +290,3 @@ async def load(url: str | URL, root: Path, progress: Callable[[str], None] = lam
     finally:
         await engine.dispose()
     return summary
-

@@ -44,10 +44,17 @@ def read_sources(records: list[Reader], cat: Catalogue, rows: list[Row]) -> None
 def read_regions(records: list[Reader], cat: Catalogue, rows: list[Row]) -> None:
     for r in records:
         slug = r.text("slug", max_length=32)
-        rows.append(Row(Region, {
-            "slug": slug, "name": r.text("name"), "kkr_name": r.text("kkr_name"),
-            "position": r.integer("position", required=True),
-        }))
+        rows.append(
+            Row(
+                Region,
+                {
+                    "slug": slug,
+                    "name": r.text("name"),
+                    "kkr_name": r.text("kkr_name"),
+                    "position": r.integer("position", required=True),
+                },
+            )
+        )
         r.done()
         if slug:
             cat.regions.add(slug)
@@ -57,10 +64,19 @@ def read_hubs(records: list[Reader], cat: Catalogue, rows: list[Row]) -> None:
     for r in records:
         slug = r.text("slug", max_length=32)
         region = r.ref("region", cat.regions, "region")
-        rows.append(Row(BusinessHub, {
-            "slug": slug, "name": r.text("name"), "short_name": r.text("short_name", required=False),
-            "region_slug": region, "founded_on": r.date("founded_on"), **r.source(),
-        }))
+        rows.append(
+            Row(
+                BusinessHub,
+                {
+                    "slug": slug,
+                    "name": r.text("name"),
+                    "short_name": r.text("short_name", required=False),
+                    "region_slug": region,
+                    "founded_on": r.date("founded_on"),
+                    **r.source(),
+                },
+            )
+        )
         r.done()
         if slug and region:
             cat.hubs[slug] = region
@@ -78,16 +94,34 @@ def read_municipalities(records: list[Reader], cat: Catalogue, rows: list[Row]) 
         hub = r.ref("hub", cat.hubs, "business hub")
         if hub and region and cat.hubs.get(hub) != region:
             r.error("hub", f"hub {hub!r} belongs to region {cat.hubs[hub]!r}, not {region!r}")
-        rows.append(Row(Municipality, {
-            "code": code, "name": r.text("name"), "aliases": r.strings("aliases"), "region_slug": region,
-            "business_hub_slug": hub, "urban_rural": r.choice("urban_rural", UrbanRural), **r.source(),
-        }))
+        rows.append(
+            Row(
+                Municipality,
+                {
+                    "code": code,
+                    "name": r.text("name"),
+                    "aliases": r.strings("aliases"),
+                    "region_slug": region,
+                    "business_hub_slug": hub,
+                    "urban_rural": r.choice("urban_rural", UrbanRural),
+                    **r.source(),
+                },
+            )
+        )
         for i, item in enumerate(r.records("population")):
             p = r.child(f"population[{i}]", item)
-            populations.append(Row(MunicipalityPopulation, {
-                "municipality_code": code, "year": p.integer("year", required=True),
-                "population": _whole(p, "value"), "share_pct": p.number("share_pct"), **p.source(),
-            }))
+            populations.append(
+                Row(
+                    MunicipalityPopulation,
+                    {
+                        "municipality_code": code,
+                        "year": p.integer("year", required=True),
+                        "population": _whole(p, "value"),
+                        "share_pct": p.number("share_pct"),
+                        **p.source(),
+                    },
+                )
+            )
             p.done()
         r.done()
         if code:
@@ -108,11 +142,20 @@ def _whole(r: Reader, name: str) -> int | None:
 def read_agreements(records: list[Reader], cat: Catalogue, rows: list[Row]) -> None:
     for r in records:
         slug = r.text("slug", max_length=32)
-        rows.append(Row(FrameworkAgreement, {
-            "slug": slug, "title": r.text("title"), "parties": r.text("parties"),
-            "signed_on": r.date("signed_on"), "valid_from": r.date("valid_from", required=True),
-            "valid_to": r.date("valid_to", required=True), **r.source(),
-        }))
+        rows.append(
+            Row(
+                FrameworkAgreement,
+                {
+                    "slug": slug,
+                    "title": r.text("title"),
+                    "parties": r.text("parties"),
+                    "signed_on": r.date("signed_on"),
+                    "valid_from": r.date("valid_from", required=True),
+                    "valid_to": r.date("valid_to", required=True),
+                    **r.source(),
+                },
+            )
+        )
         if slug:
             cat.agreements.add(slug)
         for position, item in enumerate(r.records("national_goals")):
@@ -122,21 +165,38 @@ def read_agreements(records: list[Reader], cat: Catalogue, rows: list[Row]) -> N
             if (slug, code) in cat.national_goals:
                 g.error("code", f"national goal {code!r} appears twice in {slug}")
             cat.national_goals[(slug, code)] = goal_id
-            rows.append(Row(NationalGoal, {
-                "id": goal_id, "framework_agreement_slug": slug, "code": code, "title": g.text("title"),
-                "description": g.text("description", required=False),
-                "measurement_method": g.text("measurement_method", required=False),
-                "position": position, **g.source(),
-            }))
+            rows.append(
+                Row(
+                    NationalGoal,
+                    {
+                        "id": goal_id,
+                        "framework_agreement_slug": slug,
+                        "code": code,
+                        "title": g.text("title"),
+                        "description": g.text("description", required=False),
+                        "measurement_method": g.text("measurement_method", required=False),
+                        "position": position,
+                        **g.source(),
+                    },
+                )
+            )
             for i, t_item in enumerate(g.records("targets")):
                 t = g.child(f"target[{i}]", t_item)
                 measure = t.text("measure")
                 cat.national_goal_measures.setdefault((slug, code), set()).add(measure)
                 fields = read_target_fields(t, cat.segments)
-                rows.append(Row(NationalTarget, {
-                    "id": curated_id("national-target", slug, code, i), "national_goal_id": goal_id,
-                    "measure": measure, **fields, **t.source(),
-                }))
+                rows.append(
+                    Row(
+                        NationalTarget,
+                        {
+                            "id": curated_id("national-target", slug, code, i),
+                            "national_goal_id": goal_id,
+                            "measure": measure,
+                            **fields,
+                            **t.source(),
+                        },
+                    )
+                )
                 t.done()
             g.done()
         r.done()
@@ -148,12 +208,22 @@ def read_benchmarks(records: list[Reader], cat: Catalogue, rows: list[Row]) -> N
         hub = r.ref("hub", cat.hubs, "business hub", required=False)
         region = r.ref("region", cat.regions, "region", required=False)
         period = r.text("period", max_length=64)
-        rows.append(Row(BenchmarkObservation, {
-            "id": curated_id("benchmark", key, hub, region, period, i), "indicator_key": key,
-            "indicator_name": r.text("indicator_name"), "business_hub_slug": hub, "region_slug": region,
-            "period_label": period, "value": r.number("value", required=True), "unit": r.text("unit"),
-            **r.source(),
-        }))
+        rows.append(
+            Row(
+                BenchmarkObservation,
+                {
+                    "id": curated_id("benchmark", key, hub, region, period, i),
+                    "indicator_key": key,
+                    "indicator_name": r.text("indicator_name"),
+                    "business_hub_slug": hub,
+                    "region_slug": region,
+                    "period_label": period,
+                    "value": r.number("value", required=True),
+                    "unit": r.text("unit"),
+                    **r.source(),
+                },
+            )
+        )
         r.done()
 
 
@@ -165,10 +235,19 @@ def read_partnerships(records: list[Reader], cat: Catalogue, rows: list[Row]) ->
         if unknown or len(parties) < 2:
             r.error("parties", f"needs two or more known region slugs (unknown: {unknown})")
         pid = curated_id("partnership", key)
-        rows.append(Row(Partnership, {
-            "id": pid, "kind": r.choice("kind", PartnershipKind), "title": r.text("title"),
-            "description": r.text("description", required=False), "parties": parties, **r.source(),
-        }))
+        rows.append(
+            Row(
+                Partnership,
+                {
+                    "id": pid,
+                    "kind": r.choice("kind", PartnershipKind),
+                    "title": r.text("title"),
+                    "description": r.text("description", required=False),
+                    "parties": parties,
+                    **r.source(),
+                },
+            )
+        )
         r.done()
         if key:
             cat.partnerships[key] = pid

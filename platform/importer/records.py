@@ -73,8 +73,9 @@ class Reader:
 
     def part(self, label: str, data: Any) -> Reader:
         """A part of this record (e.g. a target's baseline): its figures are this record's, under its source."""
-        return Reader(self.file, f"{self.label} > {label}", data, self.errors, self.sources,
-                      _figures=self._figures, _is_part=True)
+        return Reader(
+            self.file, f"{self.label} > {label}", data, self.errors, self.sources, _figures=self._figures, _is_part=True
+        )
 
     def raw(self, name: str) -> Any:
         self._seen.add(name)

@@ -43,13 +43,23 @@ def read_council(tenant: str, records: list[Reader], cat: Catalogue, rows: list[
     for i, r in enumerate(records):
         name = r.text("name", max_length=128)
         role = r.choice("role", CouncilRole)
-        rows.append(Row(KkrMember, {
-            "tenant_id": tenant, "id": curated_id(tenant, "kkr-member", name, role and role.value, i),
-            "name": name, "role": role, "title": r.text("title", required=False),
-            "municipality_code": r.ref("municipality", cat.municipalities, "kommunekode", required=False),
-            "party": r.text("party", required=False, max_length=16), "valid_from": r.date("valid_from"),
-            "valid_to": r.date("valid_to"), **r.source(),
-        }))
+        rows.append(
+            Row(
+                KkrMember,
+                {
+                    "tenant_id": tenant,
+                    "id": curated_id(tenant, "kkr-member", name, role and role.value, i),
+                    "name": name,
+                    "role": role,
+                    "title": r.text("title", required=False),
+                    "municipality_code": r.ref("municipality", cat.municipalities, "kommunekode", required=False),
+                    "party": r.text("party", required=False, max_length=16),
+                    "valid_from": r.date("valid_from"),
+                    "valid_to": r.date("valid_to"),
+                    **r.source(),
+                },
+            )
+        )
         r.done()
 
 
@@ -60,21 +70,39 @@ def read_hubs(tenant: str, records: list[Reader], cat: Catalogue, rows: list[Row
             o = r.child(f"office[{i}]", item)
             kind = o.choice("kind", OfficeKind)
             town = o.text("town", max_length=64)
-            rows.append(Row(HubOffice, {
-                "tenant_id": tenant, "id": curated_id(tenant, "hub-office", hub, kind and kind.value, town),
-                "business_hub_slug": hub, "kind": kind, "town": town,
-                "municipality_code": o.ref("municipality", cat.municipalities, "kommunekode", required=False),
-                **o.source(),
-            }))
+            rows.append(
+                Row(
+                    HubOffice,
+                    {
+                        "tenant_id": tenant,
+                        "id": curated_id(tenant, "hub-office", hub, kind and kind.value, town),
+                        "business_hub_slug": hub,
+                        "kind": kind,
+                        "town": town,
+                        "municipality_code": o.ref("municipality", cat.municipalities, "kommunekode", required=False),
+                        **o.source(),
+                    },
+                )
+            )
             o.done()
         for i, item in enumerate(r.records("board")):
             b = r.child(f"board[{i}]", item)
             name = b.text("name", max_length=128)
-            rows.append(Row(HubBoardMember, {
-                "tenant_id": tenant, "id": curated_id(tenant, "hub-board", hub, name, i),
-                "business_hub_slug": hub, "name": name, "role": b.choice("role", CouncilRole),
-                "organisation": b.text("organisation", required=False), "position": i, **b.source(),
-            }))
+            rows.append(
+                Row(
+                    HubBoardMember,
+                    {
+                        "tenant_id": tenant,
+                        "id": curated_id(tenant, "hub-board", hub, name, i),
+                        "business_hub_slug": hub,
+                        "name": name,
+                        "role": b.choice("role", CouncilRole),
+                        "organisation": b.text("organisation", required=False),
+                        "position": i,
+                        **b.source(),
+                    },
+                )
+            )
             b.done()
         r.done()
 
@@ -83,8 +111,11 @@ def check_contract_versions(contracts: dict[tuple, Reader]) -> None:
     """Version n of a contract supersedes version n-1, which must be curated too (same region)."""
     for (tenant, _, hub, year, version), r in contracts.items():
         if version > 1 and (tenant, "contract", hub, year, version - 1) not in contracts:
-            r.error("version", f"version {version} supersedes version {version - 1} of contract {hub} {year},"
-                               " which no file of this region holds")
+            r.error(
+                "version",
+                f"version {version} supersedes version {version - 1} of contract {hub} {year},"
+                " which no file of this region holds",
+            )
 
 
 def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previous: dict) -> None:
@@ -97,16 +128,30 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
         r.error("version", f"contract {hub} {year} version {version} is defined twice ({previous[key].file})")
     previous[key] = r
     supersedes = curated_id(tenant, "contract", hub, year, version - 1) if version > 1 else None
-    rows.append(Row(ResultContract, {
-        "tenant_id": tenant, "id": contract_id, "business_hub_slug": hub,
-        "framework_agreement_slug": r.ref("framework_agreement", cat.agreements, "framework agreement",
-                                          required=False),
-        "year": year, "title": r.text("title"), "status": r.choice("status", ContractStatus),
-        "version": version, "supersedes_id": supersedes, "published": r.boolean("published"),
-        "adopted_on": r.date("adopted_on"), "signed_on": r.date("signed_on"),
-        "fulfilment_rule": r.text("fulfilment_rule", required=False),
-        "reported_fulfilment_pct": r.number("reported_fulfilment_pct"), **r.source(),
-    }))
+    rows.append(
+        Row(
+            ResultContract,
+            {
+                "tenant_id": tenant,
+                "id": contract_id,
+                "business_hub_slug": hub,
+                "framework_agreement_slug": r.ref(
+                    "framework_agreement", cat.agreements, "framework agreement", required=False
+                ),
+                "year": year,
+                "title": r.text("title"),
+                "status": r.choice("status", ContractStatus),
+                "version": version,
+                "supersedes_id": supersedes,
+                "published": r.boolean("published"),
+                "adopted_on": r.date("adopted_on"),
+                "signed_on": r.date("signed_on"),
+                "fulfilment_rule": r.text("fulfilment_rule", required=False),
+                "reported_fulfilment_pct": r.number("reported_fulfilment_pct"),
+                **r.source(),
+            },
+        )
+    )
     codes: set[str] = set()
     for position, item in enumerate(r.records("goals")):
         code_hint = item.get("code") if isinstance(item, dict) else position
@@ -129,32 +174,62 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
         else:
             g.raw("national_goal")
         partnership = g.ref("partnership", cat.partnerships, "partnership", required=False)
-        rows.append(Row(Goal, {
-            "tenant_id": tenant, "id": goal_id, "contract_id": contract_id, "code": code,
-            "category": g.choice("category", GoalCategory), "title": g.text("title"),
-            "description": g.text("description", required=False),
-            "measurement_method": g.text("measurement_method", required=False),
-            "data_source": g.text("data_source", required=False), "national_goal_id": national,
-            "partnership_id": cat.partnerships.get(partnership) if partnership else None,
-            "position": position, "reported_fulfilment_pct": g.number("reported_fulfilment_pct"), **g.source(),
-        }))
+        rows.append(
+            Row(
+                Goal,
+                {
+                    "tenant_id": tenant,
+                    "id": goal_id,
+                    "contract_id": contract_id,
+                    "code": code,
+                    "category": g.choice("category", GoalCategory),
+                    "title": g.text("title"),
+                    "description": g.text("description", required=False),
+                    "measurement_method": g.text("measurement_method", required=False),
+                    "data_source": g.text("data_source", required=False),
+                    "national_goal_id": national,
+                    "partnership_id": cat.partnerships.get(partnership) if partnership else None,
+                    "position": position,
+                    "reported_fulfilment_pct": g.number("reported_fulfilment_pct"),
+                    **g.source(),
+                },
+            )
+        )
         indicator_names = cat.contract_goals.setdefault((hub, year, code), set())
         for i_pos, i_item in enumerate(g.records("indicators")):
             ind = g.child(f"indicator[{i_pos}]", i_item)
             indicator_id = curated_id(*key, "goal", code, "indicator", i_pos)
             indicator_name = ind.text("name")
             indicator_names.add(indicator_name)
-            rows.append(Row(Indicator, {
-                "tenant_id": tenant, "id": indicator_id, "goal_id": goal_id, "name": indicator_name,
-                "description": ind.text("description", required=False), "position": i_pos, **ind.source(),
-            }))
+            rows.append(
+                Row(
+                    Indicator,
+                    {
+                        "tenant_id": tenant,
+                        "id": indicator_id,
+                        "goal_id": goal_id,
+                        "name": indicator_name,
+                        "description": ind.text("description", required=False),
+                        "position": i_pos,
+                        **ind.source(),
+                    },
+                )
+            )
             for t_pos, t_item in enumerate(ind.records("targets")):
                 t = ind.child(f"target[{t_pos}]", t_item)
                 target_id = curated_id(indicator_id, "target", t_pos)
-                rows.append(Row(Target, {
-                    "tenant_id": tenant, "id": target_id, "indicator_id": indicator_id,
-                    **read_target_fields(t, cat.segments), **t.source(),
-                }))
+                rows.append(
+                    Row(
+                        Target,
+                        {
+                            "tenant_id": tenant,
+                            "id": target_id,
+                            "indicator_id": indicator_id,
+                            **read_target_fields(t, cat.segments),
+                            **t.source(),
+                        },
+                    )
+                )
                 revisions: set[int] = set()
                 for r_pos, r_item in enumerate(t.records("results")):
                     res = t.child(f"result[{r_pos}]", r_item)
@@ -165,11 +240,22 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
                     value, value_text = res.number("value"), res.text("value_text", required=False)
                     if value is None and value_text is None:
                         res.error("value", "a result needs a value or a value_text")
-                    rows.append(Row(Result, {
-                        "tenant_id": tenant, "id": curated_id(target_id, "result", revision),
-                        "target_id": target_id, "revision": revision, "value": value, "value_text": value_text,
-                        "measured_at": res.date("measured_at"), "recorded_by": "importer", **res.source(),
-                    }))
+                    rows.append(
+                        Row(
+                            Result,
+                            {
+                                "tenant_id": tenant,
+                                "id": curated_id(target_id, "result", revision),
+                                "target_id": target_id,
+                                "revision": revision,
+                                "value": value,
+                                "value_text": value_text,
+                                "measured_at": res.date("measured_at"),
+                                "recorded_by": "importer",
+                                **res.source(),
+                            },
+                        )
+                    )
                     res.done()
                 t.done()
             ind.done()
@@ -181,20 +267,41 @@ def read_growth_teams(tenant: str, records: list[Reader], cat: Catalogue, rows: 
     for r in records:
         key = r.text("key")
         team_id = curated_id(tenant, "growth-team", key)
-        rows.append(Row(GrowthTeam, {
-            "tenant_id": tenant, "id": team_id, "name": r.text("name"), "geography": r.text("geography"),
-            "mandate": r.text("mandate", required=False), "focus_areas": r.strings("focus_areas"),
-            "deadline": r.date("deadline"), "deadline_label": r.text("deadline_label", required=False),
-            "recommendations": r.text("recommendations", required=False), **r.source(),
-        }))
+        rows.append(
+            Row(
+                GrowthTeam,
+                {
+                    "tenant_id": tenant,
+                    "id": team_id,
+                    "name": r.text("name"),
+                    "geography": r.text("geography"),
+                    "mandate": r.text("mandate", required=False),
+                    "focus_areas": r.strings("focus_areas"),
+                    "deadline": r.date("deadline"),
+                    "deadline_label": r.text("deadline_label", required=False),
+                    "recommendations": r.text("recommendations", required=False),
+                    **r.source(),
+                },
+            )
+        )
         for i, item in enumerate(r.records("members")):
             m = r.child(f"member[{i}]", item)
             name = m.text("name", max_length=128)
-            rows.append(Row(GrowthTeamMember, {
-                "tenant_id": tenant, "id": curated_id(team_id, "member", i, name), "growth_team_id": team_id,
-                "name": name, "role": m.text("role", max_length=64),
-                "organisation": m.text("organisation", required=False), "position": i, **m.source(),
-            }))
+            rows.append(
+                Row(
+                    GrowthTeamMember,
+                    {
+                        "tenant_id": tenant,
+                        "id": curated_id(team_id, "member", i, name),
+                        "growth_team_id": team_id,
+                        "name": name,
+                        "role": m.text("role", max_length=64),
+                        "organisation": m.text("organisation", required=False),
+                        "position": i,
+                        **m.source(),
+                    },
+                )
+            )
             m.done()
         r.done()
 
@@ -204,39 +311,68 @@ def read_climate(tenant: str, records: list[Reader], cat: Catalogue, rows: list[
         key = r.text("key")
         initiative_id = curated_id(tenant, "climate", key)
         partnership = r.ref("partnership", cat.partnerships, "partnership", required=False)
-        rows.append(Row(ClimateInitiative, {
-            "tenant_id": tenant, "id": initiative_id, "kind": r.choice("kind", ClimateInitiativeKind),
-            "name": r.text("name"), "description": r.text("description", required=False),
-            "status": r.choice("status", InitiativeStatus, default=InitiativeStatus.active),
-            "budget_dkk": r.number("budget_dkk"), "start_year": r.integer("start_year"),
-            "end_year": r.integer("end_year"),
-            "partnership_id": cat.partnerships.get(partnership) if partnership else None, **r.source(),
-        }))
+        rows.append(
+            Row(
+                ClimateInitiative,
+                {
+                    "tenant_id": tenant,
+                    "id": initiative_id,
+                    "kind": r.choice("kind", ClimateInitiativeKind),
+                    "name": r.text("name"),
+                    "description": r.text("description", required=False),
+                    "status": r.choice("status", InitiativeStatus, default=InitiativeStatus.active),
+                    "budget_dkk": r.number("budget_dkk"),
+                    "start_year": r.integer("start_year"),
+                    "end_year": r.integer("end_year"),
+                    "partnership_id": cat.partnerships.get(partnership) if partnership else None,
+                    **r.source(),
+                },
+            )
+        )
         for i, item in enumerate(r.records("participants")):
             p = r.child(f"participant[{i}]", item)
             code = p.ref("municipality", cat.municipalities, "kommunekode", required=False)
             organisation = p.text("organisation", required=False)
             if not code and not organisation:
                 p.error("municipality", "a participant needs a municipality or an organisation")
-            rows.append(Row(ClimateParticipant, {
-                "tenant_id": tenant, "id": curated_id(initiative_id, "participant", i),
-                "initiative_id": initiative_id, "municipality_code": code, "organisation": organisation,
-                "role": p.text("role", required=False, max_length=128), **p.source(),
-            }))
+            rows.append(
+                Row(
+                    ClimateParticipant,
+                    {
+                        "tenant_id": tenant,
+                        "id": curated_id(initiative_id, "participant", i),
+                        "initiative_id": initiative_id,
+                        "municipality_code": code,
+                        "organisation": organisation,
+                        "role": p.text("role", required=False, max_length=128),
+                        **p.source(),
+                    },
+                )
+            )
             p.done()
         for i, item in enumerate(r.records("targets")):
             t = r.child(f"target[{i}]", item)
             comparator = t.choice("comparator", Comparator, default=Comparator.at_least)
             if comparator is Comparator.range:
                 t.error("comparator", NO_RANGE)
-            rows.append(Row(ClimateTarget, {
-                "tenant_id": tenant, "id": curated_id(initiative_id, "target", i), "initiative_id": initiative_id,
-                "description": t.text("description"), "metric": t.text("metric", max_length=64),
-                "comparator": comparator,
-                "value": t.number("value"), "unit": t.text("unit", max_length=32),
-                "target_year": t.integer("target_year"), "baseline_year": t.integer("baseline_year"),
-                **t.source(),
-            }))
+            rows.append(
+                Row(
+                    ClimateTarget,
+                    {
+                        "tenant_id": tenant,
+                        "id": curated_id(initiative_id, "target", i),
+                        "initiative_id": initiative_id,
+                        "description": t.text("description"),
+                        "metric": t.text("metric", max_length=64),
+                        "comparator": comparator,
+                        "value": t.number("value"),
+                        "unit": t.text("unit", max_length=32),
+                        "target_year": t.integer("target_year"),
+                        "baseline_year": t.integer("baseline_year"),
+                        **t.source(),
+                    },
+                )
+            )
             t.done()
         r.done()
 

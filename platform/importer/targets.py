@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from ..models.enums import Comparator, Unit
@@ -33,8 +33,11 @@ def read_target_fields(t: Reader, segments: Mapping[str, str]) -> dict[str, Any]
     }
     segment = values["segment"]
     if segment and segment not in segments:
-        t.error("segment", f"{segment!r} is not a printed spelling of any segment in national/segments.yaml"
-                           " (add it to the spellings of its canonical segment)")
+        t.error(
+            "segment",
+            f"{segment!r} is not a printed spelling of any segment in national/segments.yaml"
+            " (add it to the spellings of its canonical segment)",
+        )
     if values["value"] is None and values["value_text"] is None and values["unit"] is not Unit.deliverable:
         t.error("value", "a target needs a value, or value_text for a target that is not a number")
     if comparator is Comparator.range and values["value_max"] is None:

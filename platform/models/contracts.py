@@ -107,8 +107,10 @@ class Target(TargetFields, TenantOwned, Versioned, Sourced, Base):
 
     __tablename__ = "target"
     # The index: from an indicator to its targets (as for indicator, migration 0014).
-    __table_args__ = (tenant_fk("indicator_id", "indicator"),
-                      Index("ix_target_indicator_id_tenant_id", "indicator_id", "tenant_id"))
+    __table_args__ = (
+        tenant_fk("indicator_id", "indicator"),
+        Index("ix_target_indicator_id_tenant_id", "indicator_id", "tenant_id"),
+    )
 
     indicator_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
 

@@ -50,7 +50,9 @@ class GoalLineageMember(Sourced, Base):
         Index("ix_goal_lineage_member_contract_goal", "business_hub_slug", "contract_year", "goal_code"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
     lineage_key: Mapped[str] = mapped_column(ForeignKey("goal_lineage.key", ondelete="CASCADE"), index=True)
     national_goal_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("national_goal.id", ondelete="CASCADE"), index=True
@@ -67,9 +69,7 @@ class Segment(Base):
     """A canonical course type (forløbstype) or customer segment."""
 
     __tablename__ = "segment"
-    __table_args__ = (
-        CheckConstraint(f"kind IN ({', '.join(repr(kind.value) for kind in SegmentKind)})", name="kind"),
-    )
+    __table_args__ = (CheckConstraint(f"kind IN ({', '.join(repr(kind.value) for kind in SegmentKind)})", name="kind"),)
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True, doc="e.g. 'action-plan'.")
     name: Mapped[str] = mapped_column(Text, doc="Danish canonical name, e.g. 'handlingsplaner'.")
@@ -97,7 +97,9 @@ class MunicipalityMeasure(Sourced, Base):
     name: Mapped[str] = mapped_column(Text)
     unit: Mapped[str] = mapped_column(String(16))
     description: Mapped[str | None] = mapped_column(Text)
-    additive: Mapped[bool] = mapped_column(Boolean, server_default=text("true"), doc="Sums over municipalities make sense.")
+    additive: Mapped[bool] = mapped_column(
+        Boolean, server_default=text("true"), doc="Sums over municipalities make sense."
+    )
     position: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
 
 
@@ -121,7 +123,9 @@ class PrintedTotal(Sourced, Base):
     __tablename__ = "printed_total"
     __table_args__ = (Index("ix_printed_total_measure_year", "measure", "year"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
     measure: Mapped[str] = mapped_column(String(64), doc="A municipality_measure key or 'population'.")
     year: Mapped[int] = mapped_column(SmallInteger)
     region_slug: Mapped[str | None] = mapped_column(ForeignKey("region.slug"))

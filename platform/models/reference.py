@@ -11,7 +11,19 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import ARRAY, Date, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    ARRAY,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -100,7 +112,9 @@ class NationalGoal(Sourced, Base):
     __tablename__ = "national_goal"
     __table_args__ = (UniqueConstraint("framework_agreement_slug", "code"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
     framework_agreement_slug: Mapped[str] = mapped_column(ForeignKey("framework_agreement.slug"))
     code: Mapped[str] = mapped_column(String(16), doc="Code as printed, e.g. '6' or '7.b'.")
     title: Mapped[str] = mapped_column(Text)
@@ -114,7 +128,9 @@ class NationalTarget(TargetFields, Sourced, Base):
 
     __tablename__ = "national_target"
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
     national_goal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("national_goal.id", ondelete="CASCADE"), index=True)
     measure: Mapped[str] = mapped_column(Text, doc="What is measured (målepunkt).")
 
@@ -124,7 +140,9 @@ class BenchmarkObservation(Sourced, Base):
 
     __tablename__ = "benchmark_observation"
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
     indicator_key: Mapped[str] = mapped_column(String(64), index=True)
     indicator_name: Mapped[str] = mapped_column(Text)
     business_hub_slug: Mapped[str | None] = mapped_column(ForeignKey("business_hub.slug"))
@@ -142,7 +160,9 @@ class Partnership(Sourced, Base):
 
     __tablename__ = "partnership"
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
     kind: Mapped[PartnershipKind] = enum_column(PartnershipKind)
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)

@@ -88,30 +88,56 @@ class Subtotals(str, enum.Enum):
     CUBE = "cube"
 
 
-_CONTRACTS = (Dimension.YEAR, Dimension.PERIOD, Dimension.REGION, Dimension.HUB, Dimension.GOAL_CATEGORY,
-              Dimension.LINEAGE, Dimension.UNIT, Dimension.SEGMENT)
+_CONTRACTS = (
+    Dimension.YEAR,
+    Dimension.PERIOD,
+    Dimension.REGION,
+    Dimension.HUB,
+    Dimension.GOAL_CATEGORY,
+    Dimension.LINEAGE,
+    Dimension.UNIT,
+    Dimension.SEGMENT,
+)
 #: The dimensions of each family (the SQL function knows the same).
 FAMILY_DIMENSIONS: dict[Family, tuple[Dimension, ...]] = {
     Family.CONTRACT_TARGETS: _CONTRACTS,
     Family.CONTRACT_RESULTS: _CONTRACTS,
-    Family.BENCHMARK_OBSERVATIONS: (Dimension.YEAR, Dimension.PERIOD, Dimension.REGION, Dimension.HUB,
-                                    Dimension.UNIT, Dimension.INDICATOR),
-    Family.MUNICIPALITY_FIGURES: (Dimension.YEAR, Dimension.REGION, Dimension.HUB, Dimension.URBAN_RURAL,
-                                  Dimension.UNIT, Dimension.INDICATOR),
+    Family.BENCHMARK_OBSERVATIONS: (
+        Dimension.YEAR,
+        Dimension.PERIOD,
+        Dimension.REGION,
+        Dimension.HUB,
+        Dimension.UNIT,
+        Dimension.INDICATOR,
+    ),
+    Family.MUNICIPALITY_FIGURES: (
+        Dimension.YEAR,
+        Dimension.REGION,
+        Dimension.HUB,
+        Dimension.URBAN_RURAL,
+        Dimension.UNIT,
+        Dimension.INDICATOR,
+    ),
 }
 
 #: Who contributes to a cell of each family (the disclosure rules count these).
 CONTRIBUTORS: dict[Family, str] = {
-    Family.CONTRACT_TARGETS: "business hubs", Family.CONTRACT_RESULTS: "business hubs",
-    Family.BENCHMARK_OBSERVATIONS: "business hubs or regions", Family.MUNICIPALITY_FIGURES: "municipalities",
+    Family.CONTRACT_TARGETS: "business hubs",
+    Family.CONTRACT_RESULTS: "business hubs",
+    Family.BENCHMARK_OBSERVATIONS: "business hubs or regions",
+    Family.MUNICIPALITY_FIGURES: "municipalities",
 }
 
 #: The filter field (GraphQL input field and HTTP parameter) of each dimension.
 #: REGION, HUB and URBAN_RURAL select contributors and are never filters (group by them instead): the total
 #: of all minus the total of all but one would be that one's figure.
 FILTER_FIELDS: dict[Dimension, str] = {
-    Dimension.YEAR: "years", Dimension.PERIOD: "periods", Dimension.GOAL_CATEGORY: "goalCategories",
-    Dimension.LINEAGE: "lineages", Dimension.UNIT: "units", Dimension.SEGMENT: "segments",
+    Dimension.YEAR: "years",
+    Dimension.PERIOD: "periods",
+    Dimension.GOAL_CATEGORY: "goalCategories",
+    Dimension.LINEAGE: "lineages",
+    Dimension.UNIT: "units",
+    Dimension.SEGMENT: "segments",
     Dimension.INDICATOR: "indicators",
 }
 
@@ -162,7 +188,8 @@ class AggregateRequest:
         for dimension in self.group_by:
             if dimension not in allowed:
                 raise AggregateInputError(
-                    "groupBy", f"{dimension.name} is not a dimension of {self.family.name} (use {names}).")
+                    "groupBy", f"{dimension.name} is not a dimension of {self.family.name} (use {names})."
+                )
         if len(set(self.group_by)) < len(self.group_by):
             raise AggregateInputError("groupBy", "a dimension appears more than once.")
         if len(self.group_by) > MAX_DIMENSIONS:
@@ -172,8 +199,9 @@ class AggregateRequest:
         for dimension, values in self.filter.items():
             argument = f"filter.{FILTER_FIELDS[dimension]}"
             if dimension not in allowed:
-                raise AggregateInputError(argument, f"{self.family.name} has no dimension {dimension.name} "
-                                                    f"(filter on {names}).")
+                raise AggregateInputError(
+                    argument, f"{self.family.name} has no dimension {dimension.name} (filter on {names})."
+                )
             if not values:
                 raise AggregateInputError(argument, "give at least one value (or leave the filter out).")
             if len(values) > MAX_FILTER_VALUES:
@@ -181,13 +209,19 @@ class AggregateRequest:
             if dimension is Dimension.YEAR and not all(v.isdigit() and len(v) == 4 for v in values):
                 raise AggregateInputError(argument, "years have four digits, e.g. 2020.")
             if dimension is Dimension.GOAL_CATEGORY and "local" in values:
-                raise AggregateInputError(argument, "local goals are not comparable and never aggregated; "
-                                                    "use NATIONAL or COMMON.")
-        if (self.family in (Family.BENCHMARK_OBSERVATIONS, Family.MUNICIPALITY_FIGURES)
-                and Dimension.INDICATOR not in self.group_by and Dimension.INDICATOR not in self.filter):
+                raise AggregateInputError(
+                    argument, "local goals are not comparable and never aggregated; use NATIONAL or COMMON."
+                )
+        if (
+            self.family in (Family.BENCHMARK_OBSERVATIONS, Family.MUNICIPALITY_FIGURES)
+            and Dimension.INDICATOR not in self.group_by
+            and Dimension.INDICATOR not in self.filter
+        ):
             raise AggregateInputError(
-                "filter.indicators", f"{self.family.name} mixes different figures: filter on indicators "
-                                     "(e.g. 'population') or group by INDICATOR.")
+                "filter.indicators",
+                f"{self.family.name} mixes different figures: filter on indicators "
+                "(e.g. 'population') or group by INDICATOR.",
+            )
         return self
 
 
@@ -223,9 +257,12 @@ _CALL = text(
     "SELECT * FROM kkr_aggregate(:family, :group_by, :filter, :subtotals, :measures, :min_contributors,"
     " :dominance_n, :dominance_k, :protection_pct)"
 ).bindparams(
-    bindparam("group_by", type_=ARRAY(Text)), bindparam("filter", type_=JSONB),
-    bindparam("measures", type_=ARRAY(Text)), bindparam("dominance_n", type_=ARRAY(Integer)),
-    bindparam("dominance_k", type_=ARRAY(Numeric)), bindparam("protection_pct", type_=Numeric),
+    bindparam("group_by", type_=ARRAY(Text)),
+    bindparam("filter", type_=JSONB),
+    bindparam("measures", type_=ARRAY(Text)),
+    bindparam("dominance_n", type_=ARRAY(Integer)),
+    bindparam("dominance_k", type_=ARRAY(Numeric)),
+    bindparam("protection_pct", type_=Numeric),
 )
 
 
@@ -263,9 +300,17 @@ async def run_aggregate(session: AsyncSession, request: AggregateRequest, rules:
     d = len(request.group_by)
     cells = [
         Cell(
-            values=tuple(r.dimension_values), totals=tuple(bool(r.grouping_mask >> j & 1) for j in range(d)),
-            contributors=r.contributors, count=r.value_count, sum=r.value_sum, mean=r.value_mean,
-            median=r.value_median, min=r.value_min, max=r.value_max, suppressed=r.suppressed, reason=r.reason,
+            values=tuple(r.dimension_values),
+            totals=tuple(bool(r.grouping_mask >> j & 1) for j in range(d)),
+            contributors=r.contributors,
+            count=r.value_count,
+            sum=r.value_sum,
+            mean=r.value_mean,
+            median=r.value_median,
+            min=r.value_min,
+            max=r.value_max,
+            suppressed=r.suppressed,
+            reason=r.reason,
             order_statistics_withheld=r.order_statistics_withheld,
         )
         for r in rows

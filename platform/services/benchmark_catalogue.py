@@ -56,8 +56,8 @@ WHERE o.indicator_key = :indicator_key GROUP BY o.indicator_key
 """)
 
 _SEARCH = f"""(CAST(:search AS text) IS NULL
-    OR {fold('e.name')} LIKE {fold('CAST(:pattern AS text)')}
-    OR {fold('e.key')} LIKE {fold('CAST(:pattern AS text)')}
+    OR {fold("e.name")} LIKE {fold("CAST(:pattern AS text)")}
+    OR {fold("e.key")} LIKE {fold("CAST(:pattern AS text)")}
     OR to_tsvector('danish'::regconfig, e.name || ' ' || coalesce(e.description, ''))
        @@ websearch_to_tsquery('danish'::regconfig, CAST(:search AS text)))"""
 
@@ -89,12 +89,21 @@ visible AS (
 lineage_figure AS (
     SELECT l.key AS lineage_key, v.hub, v.period_label, v.unit, v.segment
     FROM goal_lineage l JOIN visible v
-      ON {selected('members', 'v.hub', 'v.year', 'v.goal_code', 'v.national_goal_id', 'v.measure',
-                   extra=' AND m.lineage_key = l.key')}
+      ON {
+    selected(
+        "members",
+        "v.hub",
+        "v.year",
+        "v.goal_code",
+        "v.national_goal_id",
+        "v.measure",
+        extra=" AND m.lineage_key = l.key",
+    )
+}
     UNION ALL
     SELECT m.lineage_key, NULL, nt.period_label, nt.unit::text, nt.segment
     FROM members m JOIN national_target nt ON nt.national_goal_id = m.national_goal_id
-     AND (m.indicator_name IS NULL OR {fold('m.indicator_name')} = {fold('nt.measure')})
+     AND (m.indicator_name IS NULL OR {fold("m.indicator_name")} = {fold("nt.measure")})
 ),
 goal_figure AS (
     SELECT v.national_goal_id, v.hub, v.period_label, v.unit, v.segment FROM visible v
@@ -155,4 +164,4 @@ WHERE CAST(:kind AS text) IS NULL OR s.kind = CAST(:kind AS text)
 GROUP BY s.key ORDER BY s.position, s.key
 """)
 
-__all__ = ["CATALOGUE", "like_pattern", "OBSERVATION_COMPARISON", "OBSERVATION_INDICATOR", "SEGMENTS"]
+__all__ = ["CATALOGUE", "OBSERVATION_COMPARISON", "OBSERVATION_INDICATOR", "SEGMENTS", "like_pattern"]

@@ -57,22 +57,22 @@ def _years(label: str) -> str:
     return f"{first} AS y0, coalesce({last}, {first}) AS y1"
 
 
-def selected(members: str, hub: str, year: str, code: str, national_goal: str, indicator: str,
-             extra: str = "") -> str:
+def selected(members: str, hub: str, year: str, code: str, national_goal: str, indicator: str, extra: str = "") -> str:
     """SQL: the contract goal (hub, year, printed code, national goal) and indicator belong to the selection.
 
     A contract goal named by a member (natural key) belongs as that member says (the whole goal, or one
     indicator); a goal no member names belongs through its national goal (the whole goal, or the indicator
     named as the national member's measure).
     """
+
     def match(m: str) -> str:
         return f"({m}.indicator_name IS NULL OR {fold(f'{m}.indicator_name')} = {fold(indicator)})"
 
     named = f"m.hub = {hub} AND m.contract_year = {year} AND m.goal_code = {code}{extra}"
-    return f"""(EXISTS (SELECT 1 FROM {members} m WHERE {named} AND {match('m')})
+    return f"""(EXISTS (SELECT 1 FROM {members} m WHERE {named} AND {match("m")})
          OR (NOT EXISTS (SELECT 1 FROM {members} m WHERE {named})
              AND EXISTS (SELECT 1 FROM {members} m WHERE m.national_goal_id = {national_goal}{extra}
-                         AND {match('m')})))"""
+                         AND {match("m")})))"""
 
 
 MEMBERS = """
@@ -91,7 +91,7 @@ cf AS (
            i.name AS measure, t.period_label, t.segment, t.unit::text AS unit, t.comparator::text AS comparator,
            t.value, t.value_max, t.value_text, t.partial_threshold, t.partial_fulfilment_pct,
            t.source_document_key, t.source_locator, lr.value AS result_value, lr.value_text AS result_text,
-           lr.measured_at, 'contract'::text AS target_source, {_years('t.period_label')},
+           lr.measured_at, 'contract'::text AS target_source, {_years("t.period_label")},
            g.position AS goal_position, i.position AS measure_position
     FROM result_contract c
     JOIN goal g ON g.tenant_id = c.tenant_id AND g.contract_id = c.id
@@ -105,7 +105,7 @@ cf AS (
     WHERE kkr_contract_published(c.status, c.published) AND g.category <> 'local'
       AND NOT EXISTS (SELECT 1 FROM result_contract n WHERE n.tenant_id = c.tenant_id
                       AND n.business_hub_slug = c.business_hub_slug AND n.year = c.year AND n.version > c.version)
-      AND {selected('members', 'c.business_hub_slug', 'c.year', 'g.code', 'g.national_goal_id', 'i.name')}
+      AND {selected("members", "c.business_hub_slug", "c.year", "g.code", "g.national_goal_id", "i.name")}
 )"""
 
 NATIONAL_FIGURES = f"""
@@ -113,11 +113,11 @@ nf AS (
     SELECT ng.framework_agreement_slug AS agreement, ng.code AS national_goal_code, ng.title AS goal_title,
            nt.measure, nt.period_label, nt.segment, nt.unit::text AS unit, nt.comparator::text AS comparator,
            nt.value, nt.value_max, nt.value_text, nt.partial_threshold, nt.partial_fulfilment_pct,
-           nt.source_document_key, nt.source_locator, {_years('nt.period_label')},
+           nt.source_document_key, nt.source_locator, {_years("nt.period_label")},
            ng.position AS goal_position
     FROM national_target nt JOIN national_goal ng ON ng.id = nt.national_goal_id
     WHERE EXISTS (SELECT 1 FROM members m WHERE m.national_goal_id = ng.id
-                  AND (m.indicator_name IS NULL OR {fold('m.indicator_name')} = {fold('nt.measure')}))
+                  AND (m.indicator_name IS NULL OR {fold("m.indicator_name")} = {fold("nt.measure")}))
 )"""
 
 #: Columns of a figure row (contract target or national target), in this order.
@@ -160,9 +160,11 @@ def _ranked(partition: str) -> str:
     """SQL: the rank of a row's result within `partition` (ties share a rank), higher first; lower first for
     at_most targets; NULL without a numeric result."""
     order = "CASE WHEN f.comparator = 'at_most' THEN -f.result_value ELSE f.result_value END DESC"
-    return (f"CASE WHEN f.result_value IS NOT NULL THEN RANK() OVER (PARTITION BY {partition}, f.result_value IS NULL"
-            f" ORDER BY {order}) END AS rank,"
-            f" count(f.result_value) OVER (PARTITION BY {partition}) AS ranked")
+    return (
+        f"CASE WHEN f.result_value IS NOT NULL THEN RANK() OVER (PARTITION BY {partition}, f.result_value IS NULL"
+        f" ORDER BY {order}) END AS rank,"
+        f" count(f.result_value) OVER (PARTITION BY {partition}) AS ranked"
+    )
 
 
 GRID_COLUMNS = """h.slug AS hub_slug, h.name AS hub_name, h.region_slug, f.year AS figure_year, f.goal_code, f.category,
@@ -179,12 +181,12 @@ def comparison_statement() -> TextClause:
     return text(f"""
 WITH {MEMBERS}, {CONTRACT_FIGURES}, {NATIONAL_FIGURES},
 fig AS (
-    SELECT {FIGURE_COLUMNS} FROM cf WHERE {COVERS.format(alias='cf')}
+    SELECT {FIGURE_COLUMNS} FROM cf WHERE {COVERS.format(alias="cf")}
     UNION ALL
     SELECT h.slug, coalesce(CAST(:year AS int), nf.y0), {NATIONAL_AS_FIGURE}
     FROM business_hub h CROSS JOIN nf
-    WHERE {COVERS.format(alias='nf')}
-      AND NOT EXISTS (SELECT 1 FROM cf WHERE cf.hub = h.slug AND {COVERS.format(alias='cf')})
+    WHERE {COVERS.format(alias="nf")}
+      AND NOT EXISTS (SELECT 1 FROM cf WHERE cf.hub = h.slug AND {COVERS.format(alias="cf")})
 ), {SEGMENTED},
 measures AS (SELECT DISTINCT measure_key, unit, segment_key, segment_name,
                     CASE WHEN segment_key IS NULL THEN segment END AS unmapped_segment FROM fs),
@@ -195,11 +197,11 @@ grid AS (
 )
 SELECT gr.grid_key, gr.grid_unit, gr.grid_segment_key, gr.grid_segment_name, gr.grid_unmapped_segment,
        {GRID_COLUMNS.format(year="coalesce(f.year, CAST(:year AS int))")},
-       {_ranked('gr.grid_key')}
+       {_ranked("gr.grid_key")}
 FROM grid gr
 JOIN business_hub h ON h.slug = gr.grid_hub
 LEFT JOIN fs f ON f.hub = gr.grid_hub AND f.measure_key = gr.grid_key
-{_population('h.slug', 'coalesce(f.year, CAST(:year AS int))')}
+{_population("h.slug", "coalesce(f.year, CAST(:year AS int))")}
 ORDER BY gr.grid_unit, gr.grid_segment_key NULLS LAST, gr.grid_unmapped_segment NULLS FIRST, rank NULLS LAST,
          h.slug, f.measure, f.value
 """)
@@ -216,7 +218,7 @@ SELECT nf.agreement, nf.national_goal_code, nf.goal_title, nf.measure, nf.period
 FROM nf
 LEFT JOIN segment_spelling sp ON sp.printed = nf.segment
 LEFT JOIN segment s ON s.key = sp.segment_key
-WHERE {COVERS.format(alias='nf')} AND (CAST(:segment AS text) IS NULL OR s.key = CAST(:segment AS text))
+WHERE {COVERS.format(alias="nf")} AND (CAST(:segment AS text) IS NULL OR s.key = CAST(:segment AS text))
 ORDER BY nf.goal_position, nf.measure, nf.period_label, nf.segment
 """)
 
@@ -246,11 +248,11 @@ grid AS (
       AND (CAST(:to_year AS int) IS NULL OR y.year <= CAST(:to_year AS int))
 )
 SELECT gr.grid_year, {GRID_COLUMNS.format(year="gr.grid_year")},
-       {_ranked('gr.grid_year, f.measure_key')}
+       {_ranked("gr.grid_year, f.measure_key")}
 FROM grid gr
 JOIN business_hub h ON h.slug = gr.grid_hub
 LEFT JOIN fs f ON f.hub = gr.grid_hub AND f.year = gr.grid_year
-{_population('h.slug', 'gr.grid_year')}
+{_population("h.slug", "gr.grid_year")}
 ORDER BY h.slug, gr.grid_year, f.unit, f.segment_key NULLS FIRST, f.period_label, f.measure
 """)
 
@@ -277,8 +279,15 @@ class Normalised:
     reason: str | None
 
 
-def per_thousand(value: Decimal | None, unit: str | None, population: Any, municipalities: int | None,
-                 with_population: int | None, year: int | None, area: str) -> Normalised:
+def per_thousand(
+    value: Decimal | None,
+    unit: str | None,
+    population: Any,
+    municipalities: int | None,
+    with_population: int | None,
+    year: int | None,
+    area: str,
+) -> Normalised:
     """`value` per 1,000 inhabitants of the area's municipalities in `year` (all of them must have a population)."""
     if value is None:
         return Normalised(None, "No numeric figure to normalise.")
@@ -287,8 +296,11 @@ def per_thousand(value: Decimal | None, unit: str | None, population: Any, munic
     if not municipalities:
         return Normalised(None, f"{area} has no municipalities in the directory.")
     if with_population != municipalities or not population:
-        return Normalised(None, f"Population {year} is printed for {with_population or 0} of the {municipalities}"
-                                f" municipalities of {area}; the papers give no complete figure.")
+        return Normalised(
+            None,
+            f"Population {year} is printed for {with_population or 0} of the {municipalities}"
+            f" municipalities of {area}; the papers give no complete figure.",
+        )
     return Normalised(round(Decimal(value) * 1000 / Decimal(population), 4), None)
 
 
@@ -329,7 +341,20 @@ def fulfilment_of(row: Any) -> Fulfilment | None:
 
 
 __all__ = [
-    "ADDITIVE_UNITS", "Fulfilment", "FulfilmentStatus", "LINEAGE_STATEMENT", "NATIONAL_GOAL_STATEMENT", "Normalised",
-    "comparison_statement", "fold", "selected", "fulfilment_of", "national_targets_statement", "per_municipality", "per_thousand",
-    "period_year", "series_statement", "share_of_target",
+    "ADDITIVE_UNITS",
+    "LINEAGE_STATEMENT",
+    "NATIONAL_GOAL_STATEMENT",
+    "Fulfilment",
+    "FulfilmentStatus",
+    "Normalised",
+    "comparison_statement",
+    "fold",
+    "fulfilment_of",
+    "national_targets_statement",
+    "per_municipality",
+    "per_thousand",
+    "period_year",
+    "selected",
+    "series_statement",
+    "share_of_target",
 ]

@@ -52,8 +52,9 @@ TARGET_RULES = {
 }
 
 #: Why a climate target's comparator cannot be `range` (also the importer's message).
-NO_RANGE = ("A climate target has a single value and no upper bound, so it cannot be a range;"
-            " use at_least, at_most or exactly.")
+NO_RANGE = (
+    "A climate target has a single value and no upper bound, so it cannot be a range; use at_least, at_most or exactly."
+)
 
 
 # --- values with their rules across fields ---------------------------------------------------
@@ -72,13 +73,17 @@ def initiative_values(data: Mapping[str, Any], check: Checker, row: ClimateIniti
     return values
 
 
-async def participant_values(session: AsyncSession, data: Mapping[str, Any], check: Checker,
-                             row: ClimateParticipant | None = None) -> dict[str, Any]:
+async def participant_values(
+    session: AsyncSession, data: Mapping[str, Any], check: Checker, row: ClimateParticipant | None = None
+) -> dict[str, Any]:
     values = read(data, PARTICIPANT_RULES, check, partial=row is not None)
     code = merged(row, values, "municipality_code")
     if code is None and merged(row, values, "organisation") is None:
-        check.error("municipality_id", ErrorCode.REQUIRED,
-                    "A participant is a municipality (its code) or else an organisation (its name).")
+        check.error(
+            "municipality_id",
+            ErrorCode.REQUIRED,
+            "A participant is a municipality (its code) or else an organisation (its name).",
+        )
     elif values.get("municipality_code") is not None and await session.get(Municipality, code) is None:
         check.error("municipality_id", ErrorCode.NOT_FOUND, f"No municipality with kommunekode '{code}' exists.")
     return values
@@ -102,28 +107,40 @@ def target_values(data: Mapping[str, Any], check: Checker, row: ClimateTarget | 
 # --- initiatives -----------------------------------------------------------------------------
 
 
-async def create_climate_initiative(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateInitiative:
+async def create_climate_initiative(
+    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
+) -> ClimateInitiative:
     """A climate initiative, optionally with `participants` and `targets` (lists of their inputs)."""
     region = await store.region_for_new(session, identity, data.get("region_id"))
     check = Checker()
     values = initiative_values(data, check)
     await store.check_partnership(session, values["partnership_id"], region, "partnership_id", check)
-    participants = [await participant_values(session, p or {}, check.child("participants", i))
-                    for i, p in enumerate(data.get("participants") or ())]
+    participants = [
+        await participant_values(session, p or {}, check.child("participants", i))
+        for i, p in enumerate(data.get("participants") or ())
+    ]
     targets = [target_values(t or {}, check.child("targets", i)) for i, t in enumerate(data.get("targets") or ())]
     await store.check_nested_sources(session, participants, "participants", check)
     await store.check_nested_sources(session, targets, "targets", check)
     check.raise_if_errors()
     initiative = ClimateInitiative(id=uuid.uuid4(), tenant_id=region, **values)
     return await store.insert(
-        session, initiative,
-        *(ClimateParticipant(id=uuid.uuid4(), tenant_id=region, initiative_id=initiative.id, **p) for p in participants),
+        session,
+        initiative,
+        *(
+            ClimateParticipant(id=uuid.uuid4(), tenant_id=region, initiative_id=initiative.id, **p)
+            for p in participants
+        ),
         *(ClimateTarget(id=uuid.uuid4(), tenant_id=region, initiative_id=initiative.id, **t) for t in targets),
     )
 
 
-async def update_climate_initiative(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateInitiative:
-    initiative = await store.load_for_change(session, identity, ClimateInitiative, data.get("id"), data.get("row_version"))
+async def update_climate_initiative(
+    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
+) -> ClimateInitiative:
+    initiative = await store.load_for_change(
+        session, identity, ClimateInitiative, data.get("id"), data.get("row_version")
+    )
     check = Checker()
     values = initiative_values(data, check, initiative)
     await store.check_partnership(session, values.get("partnership_id"), initiative.tenant_id, "partnership_id", check)
@@ -131,39 +148,59 @@ async def update_climate_initiative(session: AsyncSession, identity: Identity, d
     return await store.update(session, initiative, values)
 
 
-async def delete_climate_initiative(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateInitiative:
+async def delete_climate_initiative(
+    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
+) -> ClimateInitiative:
     """Delete an initiative with its participants and targets."""
-    initiative = await store.load_for_change(session, identity, ClimateInitiative, data.get("id"), data.get("row_version"))
+    initiative = await store.load_for_change(
+        session, identity, ClimateInitiative, data.get("id"), data.get("row_version")
+    )
     return await store.remove(session, initiative)
 
 
 # --- participants and targets ----------------------------------------------------------------
 
 
-async def create_climate_participant(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateParticipant:
-    initiative = await store.load_writable(session, identity, ClimateInitiative, data.get("initiative_id"), "initiative_id")
+async def create_climate_participant(
+    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
+) -> ClimateParticipant:
+    initiative = await store.load_writable(
+        session, identity, ClimateInitiative, data.get("initiative_id"), "initiative_id"
+    )
     check = Checker()
     values = await participant_values(session, data, check)
     check.raise_if_errors()
-    participant = ClimateParticipant(id=uuid.uuid4(), tenant_id=initiative.tenant_id, initiative_id=initiative.id, **values)
+    participant = ClimateParticipant(
+        id=uuid.uuid4(), tenant_id=initiative.tenant_id, initiative_id=initiative.id, **values
+    )
     return await store.insert(session, participant)
 
 
-async def update_climate_participant(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateParticipant:
-    participant = await store.load_for_change(session, identity, ClimateParticipant, data.get("id"), data.get("row_version"))
+async def update_climate_participant(
+    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
+) -> ClimateParticipant:
+    participant = await store.load_for_change(
+        session, identity, ClimateParticipant, data.get("id"), data.get("row_version")
+    )
     check = Checker()
     values = await participant_values(session, data, check, participant)
     check.raise_if_errors()
     return await store.update(session, participant, values)
 
 
-async def delete_climate_participant(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateParticipant:
-    participant = await store.load_for_change(session, identity, ClimateParticipant, data.get("id"), data.get("row_version"))
+async def delete_climate_participant(
+    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
+) -> ClimateParticipant:
+    participant = await store.load_for_change(
+        session, identity, ClimateParticipant, data.get("id"), data.get("row_version")
+    )
     return await store.remove(session, participant)
 
 
 async def create_climate_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateTarget:
-    initiative = await store.load_writable(session, identity, ClimateInitiative, data.get("initiative_id"), "initiative_id")
+    initiative = await store.load_writable(
+        session, identity, ClimateInitiative, data.get("initiative_id"), "initiative_id"
+    )
     check = Checker()
     values = target_values(data, check)
     check.raise_if_errors()

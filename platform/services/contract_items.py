@@ -72,38 +72,51 @@ async def _goal_of_indicator(session: AsyncSession, indicator: Indicator) -> Goa
 
 
 async def _results_below(session: AsyncSession, tenant: str, *conditions: Any) -> int:
-    query = (select(func.count()).select_from(Result)
-             .join(Target, (Target.tenant_id == Result.tenant_id) & (Target.id == Result.target_id))
-             .join(Indicator, (Indicator.tenant_id == Target.tenant_id) & (Indicator.id == Target.indicator_id))
-             .where(Result.tenant_id == tenant, *conditions))
+    query = (
+        select(func.count())
+        .select_from(Result)
+        .join(Target, (Target.tenant_id == Result.tenant_id) & (Target.id == Result.target_id))
+        .join(Indicator, (Indicator.tenant_id == Target.tenant_id) & (Indicator.id == Target.indicator_id))
+        .where(Result.tenant_id == tenant, *conditions)
+    )
     return await session.scalar(query) or 0
 
 
 def _refuse_with_results(count: int, what: str) -> None:
     if count:
-        raise ServiceError.one("id", ErrorCode.IN_USE,
-                               f"The {what} has {count} reported result(s); it cannot be deleted.")
+        raise ServiceError.one(
+            "id", ErrorCode.IN_USE, f"The {what} has {count} reported result(s); it cannot be deleted."
+        )
 
 
 # --- goals -----------------------------------------------------------------------------------
 
 
-async def _check_goal(session: AsyncSession, contract: ResultContract, values: dict[str, Any],
-                      check: Checker, goal: Goal | None = None) -> None:
+async def _check_goal(
+    session: AsyncSession, contract: ResultContract, values: dict[str, Any], check: Checker, goal: Goal | None = None
+) -> None:
     national_goal_id = values.get("national_goal_id")
     if national_goal_id is not None:
         national = await session.get(NationalGoal, national_goal_id)
         if national is None:
             check.error("national_goal_id", ErrorCode.NOT_FOUND, "No national goal with this id exists.")
-        elif contract.framework_agreement_slug and national.framework_agreement_slug != contract.framework_agreement_slug:
-            check.error("national_goal_id", ErrorCode.INVALID,
-                        f"The national goal belongs to the framework agreement '{national.framework_agreement_slug}',"
-                        f" the contract to '{contract.framework_agreement_slug}'.")
+        elif (
+            contract.framework_agreement_slug and national.framework_agreement_slug != contract.framework_agreement_slug
+        ):
+            check.error(
+                "national_goal_id",
+                ErrorCode.INVALID,
+                f"The national goal belongs to the framework agreement '{national.framework_agreement_slug}',"
+                f" the contract to '{contract.framework_agreement_slug}'.",
+            )
     await store.check_partnership(session, values.get("partnership_id"), contract.tenant_id, "partnership_id", check)
     code = values.get("code")
     if code is not None and (goal is None or code != goal.code):
-        taken = await session.scalar(select(Goal.id).where(
-            Goal.tenant_id == contract.tenant_id, Goal.contract_id == contract.id, Goal.code == code))
+        taken = await session.scalar(
+            select(Goal.id).where(
+                Goal.tenant_id == contract.tenant_id, Goal.contract_id == contract.id, Goal.code == code
+            )
+        )
         if taken is not None:
             check.error("code", ErrorCode.DUPLICATE, f"The contract already has a goal with code '{code}'.")
 
@@ -157,7 +170,8 @@ async def create_indicator(session: AsyncSession, identity: Identity, data: Mapp
         values["position"] = await _next_position(session, Indicator, Indicator.goal_id == goal.id, goal.tenant_id)
     indicator = Indicator(id=uuid.uuid4(), tenant_id=goal.tenant_id, goal_id=goal.id, **values)
     return await store.insert(
-        session, indicator,
+        session,
+        indicator,
         *(Target(id=uuid.uuid4(), tenant_id=goal.tenant_id, indicator_id=indicator.id, **t) for t in targets),
     )
 
@@ -215,12 +229,16 @@ def target_values(data: Mapping[str, Any], check: Checker, row: Target | None = 
         check.error("value_max", ErrorCode.INVALID, "is only used with the comparator range.")
     if (value("partial_threshold") is None) != (value("partial_fulfilment_pct") is None):
         missing = "partial_fulfilment_pct" if value("partial_fulfilment_pct") is None else "partial_threshold"
-        check.error(missing, ErrorCode.REQUIRED,
-                    "Partial fulfilment needs both a threshold and what reaching it is worth (percent).")
+        check.error(
+            missing,
+            ErrorCode.REQUIRED,
+            "Partial fulfilment needs both a threshold and what reaching it is worth (percent).",
+        )
     threshold = value("partial_threshold")
     if threshold is not None and not check.has_error("comparator", "value", "value_max", "partial_threshold"):
-        problem = partial_rule_problem(SimpleNamespace(
-            comparator=comparator, value=low, value_max=high, partial_threshold=threshold))
+        problem = partial_rule_problem(
+            SimpleNamespace(comparator=comparator, value=low, value_max=high, partial_threshold=threshold)
+        )
         if problem:
             check.error("partial_threshold", ErrorCode.INVALID, problem)
     return values

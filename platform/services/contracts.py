@@ -66,16 +66,20 @@ async def lock_reason(session: AsyncSession, contract: ResultContract) -> str | 
     """Why the contract's content cannot change, or None when it can."""
     newer = await successor(session, contract)
     if newer is not None:
-        return (f"Version {contract.version} of this contract is superseded by version {newer.version};"
-                " make changes there.")
+        return (
+            f"Version {contract.version} of this contract is superseded by version {newer.version}; make changes there."
+        )
     if contract.status in LOCKED_STATUSES:
-        return (f"The contract is {contract.status.value}: its goals, indicators and targets cannot change."
-                " Create a new version of it to make changes.")
+        return (
+            f"The contract is {contract.status.value}: its goals, indicators and targets cannot change."
+            " Create a new version of it to make changes."
+        )
     return None
 
 
-async def refuse_locked_fields(session: AsyncSession, contract: ResultContract, names: Iterable[str],
-                               check: Checker) -> str | None:
+async def refuse_locked_fields(
+    session: AsyncSession, contract: ResultContract, names: Iterable[str], check: Checker
+) -> str | None:
     """Lock the contract against concurrent status changes (FOR SHARE); when its content is locked,
     CONTRACT_LOCKED on each of the given input fields that is not reporting.  Returns why it is locked."""
     await session.refresh(contract, with_for_update={"read": True})
@@ -105,9 +109,12 @@ async def _check_framework(session: AsyncSession, slug: str | None, year: int | 
     if agreement is None:
         check.error("framework_agreement_id", ErrorCode.NOT_FOUND, f"No framework agreement '{slug}' exists.")
     elif year is not None and not agreement.valid_from.year <= year <= agreement.valid_to.year:
-        check.error("year", ErrorCode.INVALID,
-                    f"{year} is outside the framework agreement '{slug}'"
-                    f" ({agreement.valid_from.year}-{agreement.valid_to.year}).")
+        check.error(
+            "year",
+            ErrorCode.INVALID,
+            f"{year} is outside the framework agreement '{slug}'"
+            f" ({agreement.valid_from.year}-{agreement.valid_to.year}).",
+        )
 
 
 async def create_contract(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ResultContract:
@@ -117,7 +124,9 @@ async def create_contract(session: AsyncSession, identity: Identity, data: Mappi
     check.raise_if_errors()
     hub = await session.get(BusinessHub, values["business_hub_slug"])
     if hub is None:
-        raise ServiceError.one("business_hub_id", ErrorCode.NOT_FOUND, f"No business hub '{values['business_hub_slug']}' exists.")
+        raise ServiceError.one(
+            "business_hub_id", ErrorCode.NOT_FOUND, f"No business hub '{values['business_hub_slug']}' exists."
+        )
     store.require_write(identity, hub.region_slug, "business_hub_id")
     await _check_framework(session, values["framework_agreement_slug"], values["year"], check)
     taken = await _hub_year_taken(session, hub, values["year"])
@@ -126,7 +135,9 @@ async def create_contract(session: AsyncSession, identity: Identity, data: Mappi
     check.raise_if_errors()
     if values["published"] is None:
         values["published"] = False
-    contract = ResultContract(id=uuid.uuid4(), tenant_id=hub.region_slug, status=ContractStatus.draft, version=1, **values)
+    contract = ResultContract(
+        id=uuid.uuid4(), tenant_id=hub.region_slug, status=ContractStatus.draft, version=1, **values
+    )
     try:
         return await store.insert(session, contract, fields={"version": ("year",)})
     except ServiceError as exc:
@@ -134,19 +145,29 @@ async def create_contract(session: AsyncSession, identity: Identity, data: Mappi
         if [e.code for e in exc.errors] != [ErrorCode.DUPLICATE]:
             raise
         taken = await _hub_year_taken(session, hub, values["year"])
-        raise ServiceError.one("year", ErrorCode.DUPLICATE, taken or (
-            f"{hub.name} already has a result contract for {values['year']}; edit it or create a new version of it.")
+        raise ServiceError.one(
+            "year",
+            ErrorCode.DUPLICATE,
+            taken
+            or (
+                f"{hub.name} already has a result contract for {values['year']}; edit it or create a new version of it."
+            ),
         ) from None
 
 
 async def _hub_year_taken(session: AsyncSession, hub: BusinessHub, year: int) -> str | None:
     """Why a new contract for the hub and year is a duplicate, or None when the hub has none for the year."""
-    existing = await session.scalar(select(func.max(ResultContract.version)).where(
-        ResultContract.business_hub_slug == hub.slug, ResultContract.year == year))
+    existing = await session.scalar(
+        select(func.max(ResultContract.version)).where(
+            ResultContract.business_hub_slug == hub.slug, ResultContract.year == year
+        )
+    )
     if existing is None:
         return None
-    return (f"{hub.name} already has a result contract for {year} (version {existing});"
-            " edit it or create a new version of it.")
+    return (
+        f"{hub.name} already has a result contract for {year} (version {existing});"
+        " edit it or create a new version of it."
+    )
 
 
 async def update_contract(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ResultContract:
@@ -161,8 +182,9 @@ async def update_contract(session: AsyncSession, identity: Identity, data: Mappi
         for name in sorted(set(data) & set(CONTENT_RULES) - REPORTING_FIELDS):
             check.error(name, ErrorCode.CONTRACT_LOCKED, reason)
     if "year" in values or "framework_agreement_slug" in values:
-        await _check_framework(session, merged(contract, values, "framework_agreement_slug"),
-                               merged(contract, values, "year"), check)
+        await _check_framework(
+            session, merged(contract, values, "framework_agreement_slug"), merged(contract, values, "year"), check
+        )
     if values.get("year") is not None and values["year"] != contract.year and not reason:
         await _check_new_year(session, contract, values["year"], check)
     check.raise_if_errors()
@@ -172,12 +194,19 @@ async def update_contract(session: AsyncSession, identity: Identity, data: Mappi
 async def _check_new_year(session: AsyncSession, contract: ResultContract, year: int, check: Checker) -> None:
     """A contract may move to another year only as a first version, and only to a year its hub has no contract for."""
     if contract.version != 1:
-        check.error("year", ErrorCode.INVALID,
-                    f"Version {contract.version} continues the contract of {contract.year}; its year cannot change.")
+        check.error(
+            "year",
+            ErrorCode.INVALID,
+            f"Version {contract.version} continues the contract of {contract.year}; its year cannot change.",
+        )
         return
-    taken = await session.scalar(select(func.max(ResultContract.version)).where(
-        ResultContract.tenant_id == contract.tenant_id,
-        ResultContract.business_hub_slug == contract.business_hub_slug, ResultContract.year == year))
+    taken = await session.scalar(
+        select(func.max(ResultContract.version)).where(
+            ResultContract.tenant_id == contract.tenant_id,
+            ResultContract.business_hub_slug == contract.business_hub_slug,
+            ResultContract.year == year,
+        )
+    )
     if taken is not None:
         check.error("year", ErrorCode.DUPLICATE, f"The hub already has a result contract for {year}.")
 
@@ -186,8 +215,11 @@ async def delete_contract(session: AsyncSession, identity: Identity, data: Mappi
     """Delete a draft contract with its goals, indicators and targets."""
     contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
     if contract.status is not ContractStatus.draft:
-        raise ServiceError.one("id", ErrorCode.CONTRACT_LOCKED,
-                               f"Only draft contracts can be deleted; this one is {contract.status.value}.")
+        raise ServiceError.one(
+            "id",
+            ErrorCode.CONTRACT_LOCKED,
+            f"Only draft contracts can be deleted; this one is {contract.status.value}.",
+        )
     return await store.remove(session, contract)
 
 
@@ -206,15 +238,19 @@ async def transition_contract(session: AsyncSession, identity: Identity, data: M
     current = contract.status
     newer = await successor(session, contract)
     if newer is not None:
-        raise ServiceError.one("status", ErrorCode.INVALID_TRANSITION,
-                               f"Version {contract.version} is superseded by version {newer.version}; its status is final.")
+        raise ServiceError.one(
+            "status",
+            ErrorCode.INVALID_TRANSITION,
+            f"Version {contract.version} is superseded by version {newer.version}; its status is final.",
+        )
     if target is current:
         raise ServiceError.one("status", ErrorCode.INVALID_TRANSITION, f"The contract is already {current.value}.")
     if NEXT_STATUS.get(current) is not target:
         following = NEXT_STATUS.get(current)
         step = f"can only become {following.value}" if following else "is final"
         raise ServiceError.one(
-            "status", ErrorCode.INVALID_TRANSITION,
+            "status",
+            ErrorCode.INVALID_TRANSITION,
             f"A {current.value} contract {step}; it cannot become {target.value}."
             " Status changes go draft → adopted → signed → reported, one step at a time;"
             " to change a contract after that, create a new version.",
@@ -225,15 +261,19 @@ async def transition_contract(session: AsyncSession, identity: Identity, data: M
     on = on or dt.date.today()
     values: dict[str, Any] = {"status": target}
     if target is ContractStatus.adopted:
-        goals = await session.scalar(select(func.count()).select_from(Goal).where(
-            Goal.tenant_id == contract.tenant_id, Goal.contract_id == contract.id))
+        goals = await session.scalar(
+            select(func.count())
+            .select_from(Goal)
+            .where(Goal.tenant_id == contract.tenant_id, Goal.contract_id == contract.id)
+        )
         if not goals:
             raise ServiceError.one("status", ErrorCode.INVALID, "A contract without goals cannot be adopted.")
         values["adopted_on"] = on
     elif target is ContractStatus.signed:
         if contract.adopted_on is not None and on < contract.adopted_on:
-            raise ServiceError.one("on", ErrorCode.INVALID,
-                                   f"The signing date cannot be before the adoption date {contract.adopted_on}.")
+            raise ServiceError.one(
+                "on", ErrorCode.INVALID, f"The signing date cannot be before the adoption date {contract.adopted_on}."
+            )
         values["signed_on"] = on
     return await store.update(session, contract, values)
 
@@ -242,22 +282,47 @@ async def create_contract_version(session: AsyncSession, identity: Identity, dat
     """Copy a contract with its goals, indicators and targets into version n+1, a draft superseding it."""
     contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
     if contract.status is ContractStatus.draft:
-        raise ServiceError.one("id", ErrorCode.INVALID_TRANSITION,
-                               "A draft can be edited directly; new versions are made of adopted, signed or reported contracts.")
-    latest = await session.scalar(select(func.max(ResultContract.version)).where(
-        ResultContract.tenant_id == contract.tenant_id,
-        ResultContract.business_hub_slug == contract.business_hub_slug, ResultContract.year == contract.year))
-    if latest != contract.version or await successor(session, contract) is not None:
-        raise ServiceError.one("id", ErrorCode.DUPLICATE,
-                               f"Version {latest} of this contract already exists; new versions are made of the latest one.")
-    copy = ResultContract(
-        id=uuid.uuid4(), tenant_id=contract.tenant_id, status=ContractStatus.draft, version=(latest or 0) + 1,
-        supersedes_id=contract.id, published=False,
-        **_columns(contract, exclude={"status", "version", "supersedes_id", "published", "adopted_on", "signed_on",
-                                      "reported_fulfilment_pct"}),
+        raise ServiceError.one(
+            "id",
+            ErrorCode.INVALID_TRANSITION,
+            "A draft can be edited directly; new versions are made of adopted, signed or reported contracts.",
+        )
+    latest = await session.scalar(
+        select(func.max(ResultContract.version)).where(
+            ResultContract.tenant_id == contract.tenant_id,
+            ResultContract.business_hub_slug == contract.business_hub_slug,
+            ResultContract.year == contract.year,
+        )
     )
-    return await store.insert(session, copy, *await _copied_content(session, contract, copy),
-                              fields={"version": ("id",)})
+    if latest != contract.version or await successor(session, contract) is not None:
+        raise ServiceError.one(
+            "id",
+            ErrorCode.DUPLICATE,
+            f"Version {latest} of this contract already exists; new versions are made of the latest one.",
+        )
+    copy = ResultContract(
+        id=uuid.uuid4(),
+        tenant_id=contract.tenant_id,
+        status=ContractStatus.draft,
+        version=(latest or 0) + 1,
+        supersedes_id=contract.id,
+        published=False,
+        **_columns(
+            contract,
+            exclude={
+                "status",
+                "version",
+                "supersedes_id",
+                "published",
+                "adopted_on",
+                "signed_on",
+                "reported_fulfilment_pct",
+            },
+        ),
+    )
+    return await store.insert(
+        session, copy, *await _copied_content(session, contract, copy), fields={"version": ("id",)}
+    )
 
 
 _STATUS_RULE = Choice(enum_type=ContractStatus, required=True)
@@ -279,16 +344,46 @@ async def _copied_content(session: AsyncSession, old: ResultContract, new: Resul
     tenant = old.tenant_id
     goals = (await session.scalars(select(Goal).where(Goal.tenant_id == tenant, Goal.contract_id == old.id))).all()
     goal_ids = {g.id: uuid.uuid4() for g in goals}
-    indicators = (await session.scalars(select(Indicator).where(
-        Indicator.tenant_id == tenant, Indicator.goal_id.in_(goal_ids)))).all() if goals else []
+    indicators = (
+        (
+            await session.scalars(
+                select(Indicator).where(Indicator.tenant_id == tenant, Indicator.goal_id.in_(goal_ids))
+            )
+        ).all()
+        if goals
+        else []
+    )
     indicator_ids = {i.id: uuid.uuid4() for i in indicators}
-    targets = (await session.scalars(select(Target).where(
-        Target.tenant_id == tenant, Target.indicator_id.in_(indicator_ids)))).all() if indicators else []
+    targets = (
+        (
+            await session.scalars(
+                select(Target).where(Target.tenant_id == tenant, Target.indicator_id.in_(indicator_ids))
+            )
+        ).all()
+        if indicators
+        else []
+    )
     return [
-        *(Goal(id=goal_ids[g.id], tenant_id=tenant, contract_id=new.id,
-               **_columns(g, {"contract_id", "reported_fulfilment_pct"})) for g in goals),
-        *(Indicator(id=indicator_ids[i.id], tenant_id=tenant, goal_id=goal_ids[i.goal_id],
-                    **_columns(i, {"goal_id"})) for i in indicators),
-        *(Target(id=uuid.uuid4(), tenant_id=tenant, indicator_id=indicator_ids[t.indicator_id],
-                 **_columns(t, {"indicator_id"})) for t in targets),
+        *(
+            Goal(
+                id=goal_ids[g.id],
+                tenant_id=tenant,
+                contract_id=new.id,
+                **_columns(g, {"contract_id", "reported_fulfilment_pct"}),
+            )
+            for g in goals
+        ),
+        *(
+            Indicator(id=indicator_ids[i.id], tenant_id=tenant, goal_id=goal_ids[i.goal_id], **_columns(i, {"goal_id"}))
+            for i in indicators
+        ),
+        *(
+            Target(
+                id=uuid.uuid4(),
+                tenant_id=tenant,
+                indicator_id=indicator_ids[t.indicator_id],
+                **_columns(t, {"indicator_id"}),
+            )
+            for t in targets
+        ),
     ]

@@ -59,7 +59,9 @@ def not_found(field: Path | PathPart, label: str) -> ServiceError:
 
 def forbidden(field: Path | PathPart, region: str) -> ServiceError:
     return ServiceError.one(
-        field, ErrorCode.FORBIDDEN, f"You may not change data of region '{region}' (needs the region:{region}:write scope)."
+        field,
+        ErrorCode.FORBIDDEN,
+        f"You may not change data of region '{region}' (needs the region:{region}:write scope).",
     )
 
 

@@ -111,11 +111,18 @@ def partial_rule_problem(target: Any) -> str | None:
     elif comparator is Comparator.exactly:
         need = f"below or above the value {_fmt(low)}"
     else:
-        need = " or ".join(part for part in (
-            f"below the value {_fmt(low)}" if low is not None else "",
-            f"above the value max {_fmt(high)}" if high is not None else "") if part)
-    return (f"must be {need} for a target {_describe(target)}: a result of {given} already meets it,"
-            " so the partial rule could never apply.")
+        need = " or ".join(
+            part
+            for part in (
+                f"below the value {_fmt(low)}" if low is not None else "",
+                f"above the value max {_fmt(high)}" if high is not None else "",
+            )
+            if part
+        )
+    return (
+        f"must be {need} for a target {_describe(target)}: a result of {given} already meets it,"
+        " so the partial rule could never apply."
+    )
 
 
 def assess(target: Any, result: Any | None) -> Fulfilment:
@@ -129,16 +136,15 @@ def assess(target: Any, result: Any | None) -> Fulfilment:
         )
     low, high = _bounds(target)
     if low is None and high is None:
-        return Fulfilment(
-            FulfilmentStatus.not_assessable, None, "The target is not a number; see the printed target."
-        )
+        return Fulfilment(FulfilmentStatus.not_assessable, None, "The target is not a number; see the printed target.")
     if is_met(target, value):
         return Fulfilment(FulfilmentStatus.met, HUNDRED, f"{_fmt(value)} meets the target {_describe(target)}.")
     if is_partly_met(target, value):
         pct = _decimal(target.partial_fulfilment_pct)
         worth = f" ({_fmt(pct)} % fulfilled)" if pct is not None else ""
         return Fulfilment(
-            FulfilmentStatus.partly_met, pct,
+            FulfilmentStatus.partly_met,
+            pct,
             f"{_fmt(value)} reaches the partial threshold {_fmt(_decimal(target.partial_threshold))}{worth}"
             f" but not the target {_describe(target)}.",
         )

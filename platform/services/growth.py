@@ -70,8 +70,11 @@ async def create_growth_team_member(
     values = read(data, MEMBER_RULES, check, partial=False)
     check.raise_if_errors()
     if values["position"] is None:
-        last = await session.scalar(select(func.max(GrowthTeamMember.position)).where(
-            GrowthTeamMember.tenant_id == team.tenant_id, GrowthTeamMember.growth_team_id == team.id))
+        last = await session.scalar(
+            select(func.max(GrowthTeamMember.position)).where(
+                GrowthTeamMember.tenant_id == team.tenant_id, GrowthTeamMember.growth_team_id == team.id
+            )
+        )
         values["position"] = 0 if last is None else last + 1
     member = GrowthTeamMember(id=uuid.uuid4(), tenant_id=team.tenant_id, growth_team_id=team.id, **values)
     return await store.insert(session, member)

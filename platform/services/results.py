@@ -28,10 +28,12 @@ REPORTABLE = frozenset({ContractStatus.signed, ContractStatus.reported})
 
 
 async def _contract_of_target(session: AsyncSession, target: Target) -> ResultContract:
-    query = (select(ResultContract)
-             .join(Goal, (Goal.tenant_id == ResultContract.tenant_id) & (Goal.contract_id == ResultContract.id))
-             .join(Indicator, (Indicator.tenant_id == Goal.tenant_id) & (Indicator.goal_id == Goal.id))
-             .where(Indicator.tenant_id == target.tenant_id, Indicator.id == target.indicator_id))
+    query = (
+        select(ResultContract)
+        .join(Goal, (Goal.tenant_id == ResultContract.tenant_id) & (Goal.contract_id == ResultContract.id))
+        .join(Indicator, (Indicator.tenant_id == Goal.tenant_id) & (Indicator.goal_id == Goal.id))
+        .where(Indicator.tenant_id == target.tenant_id, Indicator.id == target.indicator_id)
+    )
     return (await session.scalars(query)).one()
 
 
@@ -46,8 +48,11 @@ async def _reportable_target(session: AsyncSession, identity: Identity, target_i
     await session.refresh(target, with_for_update=True)
     contract = await _contract_of_target(session, target)
     if contract.status not in REPORTABLE:
-        raise ServiceError.one(field, ErrorCode.CONTRACT_NOT_SIGNED,
-                               f"The contract is {contract.status.value}; results can be reported once it is signed.")
+        raise ServiceError.one(
+            field,
+            ErrorCode.CONTRACT_NOT_SIGNED,
+            f"The contract is {contract.status.value}; results can be reported once it is signed.",
+        )
     return target
 
 
@@ -57,17 +62,29 @@ def _check_values(values: Mapping[str, Any], target: Target, check: Checker) -> 
     measured = values.get("measured_at")
     if measured is not None:
         if target.period_start and measured < target.period_start:
-            check.error("measured_at", ErrorCode.INVALID,
-                        f"is before the target's period {target.period_label} (from {target.period_start}).")
+            check.error(
+                "measured_at",
+                ErrorCode.INVALID,
+                f"is before the target's period {target.period_label} (from {target.period_start}).",
+            )
         if target.period_end and measured > target.period_end:
-            check.error("measured_at", ErrorCode.INVALID,
-                        f"is after the target's period {target.period_label} (until {target.period_end}).")
+            check.error(
+                "measured_at",
+                ErrorCode.INVALID,
+                f"is after the target's period {target.period_label} (until {target.period_end}).",
+            )
 
 
 async def _add_revision(session: AsyncSession, identity: Identity, target: Target, values: dict[str, Any]) -> Result:
     revision = await latest_revision(session, target) + 1
-    result = Result(id=uuid.uuid4(), tenant_id=target.tenant_id, target_id=target.id, revision=revision,
-                    recorded_by=identity.client_id or identity.subject, **values)
+    result = Result(
+        id=uuid.uuid4(),
+        tenant_id=target.tenant_id,
+        target_id=target.id,
+        revision=revision,
+        recorded_by=identity.client_id or identity.subject,
+        **values,
+    )
     return await store.insert(session, result)
 
 
@@ -85,9 +102,12 @@ async def report_result(session: AsyncSession, identity: Identity, data: Mapping
     check.raise_if_errors()
     latest = await latest_revision(session, target)
     if expected is not None and expected != latest:
-        raise ServiceError.one("expected_revision", ErrorCode.STALE_VERSION,
-                               f"Revision {latest} is the latest result of this target now, not {expected};"
-                               " reload and check it before reporting.")
+        raise ServiceError.one(
+            "expected_revision",
+            ErrorCode.STALE_VERSION,
+            f"Revision {latest} is the latest result of this target now, not {expected};"
+            " reload and check it before reporting.",
+        )
     return await _add_revision(session, identity, target, values)
 
 
@@ -97,12 +117,17 @@ async def correct_result(session: AsyncSession, identity: Identity, data: Mappin
     target = await _reportable_target(session, identity, result.target_id, "id")
     latest = await latest_revision(session, target)
     if result.revision != latest:
-        raise ServiceError.one("id", ErrorCode.STALE_VERSION,
-                               f"Revision {latest} is the latest result of this target, not {result.revision};"
-                               " reload and correct the latest one.")
+        raise ServiceError.one(
+            "id",
+            ErrorCode.STALE_VERSION,
+            f"Revision {latest} is the latest result of this target, not {result.revision};"
+            " reload and correct the latest one.",
+        )
     check = Checker()
-    values = {column: getattr(result, column) for column in ("value", "value_text", "measured_at",
-                                                             "source_document_key", "source_locator", "note")}
+    values = {
+        column: getattr(result, column)
+        for column in ("value", "value_text", "measured_at", "source_document_key", "source_locator", "note")
+    }
     values.update(read(data, RESULT_RULES, check, partial=True))
     _check_values(values, target, check)
     check.raise_if_errors()
@@ -115,7 +140,9 @@ async def delete_result(session: AsyncSession, identity: Identity, data: Mapping
     target = await _reportable_target(session, identity, result.target_id, "id")
     latest = await latest_revision(session, target)
     if result.revision != latest:
-        raise ServiceError.one("id", ErrorCode.INVALID,
-                               f"Only the latest revision ({latest}) can be withdrawn; revision {result.revision}"
-                               " is history.")
+        raise ServiceError.one(
+            "id",
+            ErrorCode.INVALID,
+            f"Only the latest revision ({latest}) can be withdrawn; revision {result.revision} is history.",
+        )
     return await store.remove(session, result)

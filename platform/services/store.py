@@ -28,12 +28,23 @@ M = TypeVar("M")
 
 #: Human names of the tables, for messages.
 LABELS: dict[str, str] = {
-    "result_contract": "result contract", "goal": "goal", "indicator": "indicator", "target": "target",
-    "result": "result", "growth_team": "growth team", "growth_team_member": "growth-team member",
-    "climate_initiative": "climate initiative", "climate_participant": "climate participant",
-    "climate_target": "climate target", "business_hub": "business hub", "framework_agreement": "framework agreement",
-    "national_goal": "national goal", "partnership": "partnership", "municipality": "municipality",
-    "source_document": "source document", "region": "region",
+    "result_contract": "result contract",
+    "goal": "goal",
+    "indicator": "indicator",
+    "target": "target",
+    "result": "result",
+    "growth_team": "growth team",
+    "growth_team_member": "growth-team member",
+    "climate_initiative": "climate initiative",
+    "climate_participant": "climate participant",
+    "climate_target": "climate target",
+    "business_hub": "business hub",
+    "framework_agreement": "framework agreement",
+    "national_goal": "national goal",
+    "partnership": "partnership",
+    "municipality": "municipality",
+    "source_document": "source document",
+    "region": "region",
 }
 
 #: Input field names of columns whose name differs (the rest are the same).
@@ -113,8 +124,9 @@ async def insert(session: AsyncSession, *rows: Any, fields: Mapping[str, Path] |
     return rows[0]
 
 
-async def update(session: AsyncSession, row: Any, values: Mapping[str, Any],
-                 fields: Mapping[str, Path] | None = None) -> Any:
+async def update(
+    session: AsyncSession, row: Any, values: Mapping[str, Any], fields: Mapping[str, Path] | None = None
+) -> Any:
     """Apply changed column values to a row (its row_version guards against lost updates)."""
     async with _saving(session, row=row, fields=fields):
         for column, value in values.items():
@@ -131,8 +143,9 @@ async def remove(session: AsyncSession, row: Any) -> Any:
 
 
 @asynccontextmanager
-async def _saving(session: AsyncSession, *, row: Any = None,
-                  fields: Mapping[str, Path] | None = None) -> AsyncIterator[None]:
+async def _saving(
+    session: AsyncSession, *, row: Any = None, fields: Mapping[str, Path] | None = None
+) -> AsyncIterator[None]:
     """Make changes and flush them in a savepoint; a violated constraint or a lost race
     becomes a `ServiceError` (the savepoint keeps the session usable to say which version won).
 
@@ -146,9 +159,12 @@ async def _saving(session: AsyncSession, *, row: Any = None,
     except StaleDataError:
         current = await _current_version(session, model, row_id)
         if current is None:
-            raise ServiceError.one("id", ErrorCode.NOT_FOUND, f"The {label(model)} was deleted by someone else meanwhile.")
+            raise ServiceError.one(
+                "id", ErrorCode.NOT_FOUND, f"The {label(model)} was deleted by someone else meanwhile."
+            )
         raise ServiceError.one(
-            "row_version", ErrorCode.STALE_VERSION,
+            "row_version",
+            ErrorCode.STALE_VERSION,
             f"The {label(model)} was changed by someone else while you saved: its current version is {current}."
             " Reload it and apply your change again.",
         ) from None
@@ -212,11 +228,14 @@ def database_error(exc: DBAPIError, fields: Mapping[str, Path]) -> Exception:
     path = _field(blamed, fields) if blamed else ("id",)
     names = ", ".join(_human(c) for c in columns)
     if sqlstate == "23505":  # unique_violation
-        return ServiceError.one(path, ErrorCode.DUPLICATE, f"Another {label(table)} with the same {names} already exists.")
+        return ServiceError.one(
+            path, ErrorCode.DUPLICATE, f"Another {label(table)} with the same {names} already exists."
+        )
     if sqlstate == "23503":  # foreign_key_violation
         if "still referenced" in detail:
             return ServiceError.one(
-                ("id",), ErrorCode.IN_USE,
+                ("id",),
+                ErrorCode.IN_USE,
                 f"This {label(referred or '')} is still referred to by a {label(table)}; change or delete that first.",
             )
         return ServiceError.one(path, ErrorCode.NOT_FOUND, f"No {label(referred or '')} with this key exists.")
@@ -250,16 +269,21 @@ async def check_partnership(
     if partnership is None:
         check.error(field, ErrorCode.NOT_FOUND, "No partnership with this id exists in a region you can see.")
     elif region not in partnership.parties:
-        check.error(field, ErrorCode.INVALID, f"Region '{region}' is not a party of the partnership '{partnership.title}'.")
+        check.error(
+            field, ErrorCode.INVALID, f"Region '{region}' is not a party of the partnership '{partnership.title}'."
+        )
 
 
-async def region_for_new(session: AsyncSession, identity: Identity, region: str | None, field: str = "region_id") -> str:
+async def region_for_new(
+    session: AsyncSession, identity: Identity, region: str | None, field: str = "region_id"
+) -> str:
     """The region a new top-level object goes to: the one given, or the caller's only writable one."""
     if region is None:
         writable = sorted(identity.writable_regions)
         if len(writable) != 1:
-            raise ServiceError.one(field, ErrorCode.REQUIRED,
-                                   "is required: say which region the new object belongs to.")
+            raise ServiceError.one(
+                field, ErrorCode.REQUIRED, "is required: say which region the new object belongs to."
+            )
         region = writable[0]
     if await session.get(Region, region) is None:
         raise ServiceError.one(field, ErrorCode.NOT_FOUND, f"No region '{region}' exists.")

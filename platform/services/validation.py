@@ -143,7 +143,7 @@ class Number(Rule):
         return number
 
 
-def Percent(**kwargs: Any) -> Number:  # noqa: N802 - reads like a rule
+def Percent(**kwargs: Any) -> Number:
     """A percentage 0-100 with two decimals (NUMERIC(5, 2))."""
     return Number(precision=5, scale=2, minimum=Decimal(0), maximum=Decimal(100), **kwargs)
 

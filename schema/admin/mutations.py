@@ -28,7 +28,8 @@ class RegisterClientInput:
     name: str = strawberry.field(description="Who the client is, e.g. 'Erhvervsministeriet, dataportal'.")
     scopes: list[str] = strawberry.field(
         description="Scopes it may be granted (at least one): aggregates:read, benchmark:read, admin,"
-                    " region:<slug>:read or region:<slug>:write for one of its tenants.")
+        " region:<slug>:read or region:<slug>:write for one of its tenants."
+    )
     tenants: list[str] | None = optional("Regions (slugs) it may get region scopes for; none by default.")
     expires_at: dt.datetime | None = optional("When it expires (in the future); never by default.")
 
@@ -41,28 +42,42 @@ class DisableClientInput:
 @strawberry.type(description="The outcome of registering a machine client.")
 class RegisterClientPayload:
     client: OAuthClient | None = strawberry.field(
-        description="The client as registered (null when the registration was refused).")
+        description="The client as registered (null when the registration was refused)."
+    )
     client_secret: str | None = strawberry.field(
-        description="The client's secret, shown only this once (only its hash is stored); null when refused.")
+        description="The client's secret, shown only this once (only its hash is stored); null when refused."
+    )
     errors: list[MutationError] = strawberry.field(description="Why the registration was refused; empty on success.")
 
 
 @strawberry.type(description="The outcome of disabling a machine client.")
 class DisableClientPayload:
     client: OAuthClient | None = strawberry.field(
-        description="The client as disabled (null when the mutation was refused).")
+        description="The client as disabled (null when the mutation was refused)."
+    )
     errors: list[MutationError] = strawberry.field(description="Why the mutation was refused; empty on success.")
 
 
 def _client(row: Any) -> OAuthClient:
-    return OAuthClient(client_id=row.client_id, name=row.name, scopes=list(row.scopes), tenants=list(row.tenants),
-                       created_at=row.created_at, expires_at=row.expires_at, disabled_at=row.disabled_at)
+    return OAuthClient(
+        client_id=row.client_id,
+        name=row.name,
+        scopes=list(row.scopes),
+        tenants=list(row.tenants),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        disabled_at=row.disabled_at,
+    )
 
 
 async def _register(session: Any, identity: Identity, values: Mapping[str, Any]) -> clients.Registration:
     return await clients.register_client(
-        session, values["client_id"], name=values["name"], scopes=values["scopes"],
-        tenants=values.get("tenants") or (), expires_at=values.get("expires_at"),
+        session,
+        values["client_id"],
+        name=values["name"],
+        scopes=values["scopes"],
+        tenants=values.get("tenants") or (),
+        expires_at=values.get("expires_at"),
     )
 
 
@@ -84,8 +99,7 @@ class AdminMutation:
         registration, errors = await run_mutation(info, _register, input, {})
         if registration is None:
             return RegisterClientPayload(client=None, client_secret=None, errors=errors)
-        return RegisterClientPayload(client=_client(registration.client), client_secret=registration.secret,
-                                     errors=[])
+        return RegisterClientPayload(client=_client(registration.client), client_secret=registration.secret, errors=[])
 
     @admin_mutation("Disable a machine client: its tokens are refused from the next request on.")
     async def disable_client(

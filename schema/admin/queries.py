@@ -36,7 +36,14 @@ class AdminQuery:
     async def oauth_clients(self, info: strawberry.Info) -> list[OAuthClient]:
         rows = await scalars(info.context, select(OAuthClientModel).order_by(OAuthClientModel.client_id))
         return [
-            OAuthClient(client_id=r.client_id, name=r.name, scopes=list(r.scopes), tenants=list(r.tenants),
-                        created_at=r.created_at, expires_at=r.expires_at, disabled_at=r.disabled_at)
+            OAuthClient(
+                client_id=r.client_id,
+                name=r.name,
+                scopes=list(r.scopes),
+                tenants=list(r.tenants),
+                created_at=r.created_at,
+                expires_at=r.expires_at,
+                disabled_at=r.disabled_at,
+            )
             for r in rows
         ]

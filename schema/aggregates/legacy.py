@@ -24,8 +24,10 @@ MIN_CELL = 3
 
 
 @requires(AggregatesRead)
-@strawberry.type(description="How many result contracts (latest versions) are in one status in one year, across "
-                             f"all regions; suppressed (null) when fewer than {MIN_CELL}.")
+@strawberry.type(
+    description="How many result contracts (latest versions) are in one status in one year, across "
+    f"all regions; suppressed (null) when fewer than {MIN_CELL}."
+)
 class ContractStatusCount:
     year: int = strawberry.field(description="Contract year.")
     status: ContractStatus = strawberry.field(description="Status of the contracts counted.")
@@ -34,10 +36,12 @@ class ContractStatusCount:
 
 
 @requires(AggregatesRead)
-@strawberry.type(description="Reported results of one national goal measure (agreement, goal, period, unit, "
-                             "segment) across the hubs with published contracts: each hub's latest results "
-                             f"averaged first, then the average and median over hubs; suppressed when fewer than "
-                             f"{MIN_CELL} hubs reported.")
+@strawberry.type(
+    description="Reported results of one national goal measure (agreement, goal, period, unit, "
+    "segment) across the hubs with published contracts: each hub's latest results "
+    f"averaged first, then the average and median over hubs; suppressed when fewer than "
+    f"{MIN_CELL} hubs reported."
+)
 class NationalGoalResultAggregate:
     framework_agreement: str = strawberry.field(description="Slug of the framework agreement, e.g. '2019-2020'.")
     national_goal_code: str = strawberry.field(description="Code of the national goal as printed, e.g. '1'.")
@@ -63,18 +67,21 @@ class LegacyAggregatesQuery:
         info: strawberry.Info,
         year: Annotated[int | None, strawberry.argument(description="Only this contract year.")] = None,
     ) -> list[ContractStatusCount]:
-        rows = await execute(info.context, text(
-            "SELECT * FROM kkr_contract_status_counts() WHERE CAST(:year AS integer) IS NULL OR year = :year"
-        ), {"year": year})
+        rows = await execute(
+            info.context,
+            text("SELECT * FROM kkr_contract_status_counts() WHERE CAST(:year AS integer) IS NULL OR year = :year"),
+            {"year": year},
+        )
         return [
-            ContractStatusCount(year=r.year, status=to_graphql(ContractStatus, r.status), contracts=r.contracts,
-                                suppressed=r.suppressed)
+            ContractStatusCount(
+                year=r.year, status=to_graphql(ContractStatus, r.status), contracts=r.contracts, suppressed=r.suppressed
+            )
             for r in rows
         ]
 
     @strawberry.field(
         description="Average and median reported result per national goal measure across hubs (small cells "
-                    "suppressed).",
+        "suppressed).",
         permission_classes=[AggregatesRead],
         deprecation_reason="Use `aggregate(family: CONTRACT_RESULTS, groupBy: [LINEAGE, PERIOD, UNIT, SEGMENT])`.",
     )
@@ -85,15 +92,26 @@ class LegacyAggregatesQuery:
             str | None, strawberry.argument(description="Only this framework agreement (slug).")
         ] = None,
     ) -> list[NationalGoalResultAggregate]:
-        rows = await execute(info.context, text(
-            "SELECT * FROM kkr_national_goal_results()"
-            " WHERE CAST(:agreement AS text) IS NULL OR framework_agreement_slug = :agreement"
-        ), {"agreement": framework_agreement})
+        rows = await execute(
+            info.context,
+            text(
+                "SELECT * FROM kkr_national_goal_results()"
+                " WHERE CAST(:agreement AS text) IS NULL OR framework_agreement_slug = :agreement"
+            ),
+            {"agreement": framework_agreement},
+        )
         return [
             NationalGoalResultAggregate(
-                framework_agreement=r.framework_agreement_slug, national_goal_code=r.national_goal_code,
-                national_goal_title=r.national_goal_title, period=r.period_label, unit=to_graphql(Unit, r.unit),
-                segment=r.segment, hubs=r.hubs, average=r.average, median=r.median, suppressed=r.suppressed,
+                framework_agreement=r.framework_agreement_slug,
+                national_goal_code=r.national_goal_code,
+                national_goal_title=r.national_goal_title,
+                period=r.period_label,
+                unit=to_graphql(Unit, r.unit),
+                segment=r.segment,
+                hubs=r.hubs,
+                average=r.average,
+                median=r.median,
+                suppressed=r.suppressed,
             )
             for r in rows
         ]

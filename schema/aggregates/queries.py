@@ -33,9 +33,13 @@ from .types import (
 )
 
 _FILTER_DIMENSIONS = {
-    "years": service.Dimension.YEAR, "periods": service.Dimension.PERIOD,
-    "goal_categories": service.Dimension.GOAL_CATEGORY, "lineages": service.Dimension.LINEAGE,
-    "units": service.Dimension.UNIT, "segments": service.Dimension.SEGMENT, "indicators": service.Dimension.INDICATOR,
+    "years": service.Dimension.YEAR,
+    "periods": service.Dimension.PERIOD,
+    "goal_categories": service.Dimension.GOAL_CATEGORY,
+    "lineages": service.Dimension.LINEAGE,
+    "units": service.Dimension.UNIT,
+    "segments": service.Dimension.SEGMENT,
+    "indicators": service.Dimension.INDICATOR,
 }
 
 
@@ -44,8 +48,13 @@ def _filter_values(value: object) -> str:
     return str(inner)
 
 
-def request_of(family: AggregateFamily, measures: list[AggregateMeasure] | None, group_by: list[AggregateDimension],
-               filter: AggregateFilter | None, subtotals: AggregateSubtotals) -> service.AggregateRequest:
+def request_of(
+    family: AggregateFamily,
+    measures: list[AggregateMeasure] | None,
+    group_by: list[AggregateDimension],
+    filter: AggregateFilter | None,
+    subtotals: AggregateSubtotals,
+) -> service.AggregateRequest:
     filters: dict[service.Dimension, tuple[str, ...]] = {}
     if filter is not None:
         for name, dimension in _FILTER_DIMENSIONS.items():
@@ -53,9 +62,11 @@ def request_of(family: AggregateFamily, measures: list[AggregateMeasure] | None,
             if values is not None:
                 filters[dimension] = tuple(_filter_values(v) for v in values)
     return service.AggregateRequest(
-        family=family.value, group_by=tuple(d.value for d in group_by),
+        family=family.value,
+        group_by=tuple(d.value for d in group_by),
         measures=tuple(m.value for m in measures) if measures is not None else tuple(service.Measure),
-        subtotals=subtotals.value, filter=filters,
+        subtotals=subtotals.value,
+        filter=filters,
     )
 
 
@@ -63,7 +74,8 @@ def table_of(table: service.AggregateTable) -> AggregateTable:
     request = table.request
     dimensions = [AggregateDimension(d) for d in request.group_by]
     return AggregateTable(
-        family=AggregateFamily(request.family), group_by=dimensions,
+        family=AggregateFamily(request.family),
+        group_by=dimensions,
         measures=[AggregateMeasure(m) for m in request.measures],
         contributor=service.CONTRIBUTORS[request.family],
         rules=DisclosureRules(
@@ -73,10 +85,19 @@ def table_of(table: service.AggregateTable) -> AggregateTable:
         ),
         cells=[
             AggregateCell(
-                coordinates=[AggregateCoordinate(dimension=d, value=v, total=t)
-                             for d, v, t in zip(dimensions, c.values, c.totals, strict=True)],
-                contributors=c.contributors, count=c.count, sum=c.sum, mean=c.mean, median=c.median, min=c.min,
-                max=c.max, suppressed=c.suppressed, reason=SuppressionReason(c.reason) if c.reason else None,
+                coordinates=[
+                    AggregateCoordinate(dimension=d, value=v, total=t)
+                    for d, v, t in zip(dimensions, c.values, c.totals, strict=True)
+                ],
+                contributors=c.contributors,
+                count=c.count,
+                sum=c.sum,
+                mean=c.mean,
+                median=c.median,
+                min=c.min,
+                max=c.max,
+                suppressed=c.suppressed,
+                reason=SuppressionReason(c.reason) if c.reason else None,
                 order_statistics_withheld=c.order_statistics_withheld,
             )
             for c in table.cells
@@ -88,10 +109,10 @@ def table_of(table: service.AggregateTable) -> AggregateTable:
 class AggregatesQuery(LegacyAggregatesQuery):
     @strawberry.field(
         description="One aggregate table of a figure family: measures grouped by dimensions with subtotals and "
-                    "grand total, filtered, all computed in the database with statistical disclosure control "
-                    "(cells of few contributors or dominated sums are suppressed, and enough other cells that "
-                    "none can be recovered).  The same table is exported at /aggregates.csv and "
-                    "/aggregates.json (JSON-stat 2.0) with these arguments as query parameters.",
+        "grand total, filtered, all computed in the database with statistical disclosure control "
+        "(cells of few contributors or dominated sums are suppressed, and enough other cells that "
+        "none can be recovered).  The same table is exported at /aggregates.csv and "
+        "/aggregates.json (JSON-stat 2.0) with these arguments as query parameters.",
         permission_classes=[AggregatesRead],
     )
     async def aggregate(
@@ -100,16 +121,16 @@ class AggregatesQuery(LegacyAggregatesQuery):
         family: Annotated[AggregateFamily, strawberry.argument(description="The figures to aggregate.")],
         group_by: Annotated[
             list[AggregateDimension] | None,
-            strawberry.argument(description="Dimensions to group by, in order (ROLLUP follows it); at most 6; "
-                                            "none for the grand total only."),
+            strawberry.argument(
+                description="Dimensions to group by, in order (ROLLUP follows it); at most 6; "
+                "none for the grand total only."
+            ),
         ] = None,
         measures: Annotated[
             list[AggregateMeasure] | None,
             strawberry.argument(description="Measures to compute (default: all)."),
         ] = None,
-        filter: Annotated[  # noqa: A002 - the argument's public name
-            AggregateFilter | None, strawberry.argument(description="Only these figures.")
-        ] = None,
+        filter: Annotated[AggregateFilter | None, strawberry.argument(description="Only these figures.")] = None,
         subtotals: Annotated[
             AggregateSubtotals, strawberry.argument(description="Subtotals to return (default ROLLUP).")
         ] = AggregateSubtotals.ROLLUP,

@@ -41,20 +41,30 @@ class AuditEvent:
     table_name: str = strawberry.field(description="Database table of the row, e.g. 'goal'.")
     row_id: uuid.UUID = strawberry.field(description="Database id of the changed row.")
     before: JSON | None = strawberry.field(
-        description="The row before the change (null for an insert), keyed by database column name.")
+        description="The row before the change (null for an insert), keyed by database column name."
+    )
     after: JSON | None = strawberry.field(
-        description="The row after the change (null for a delete), keyed by database column name.")
+        description="The row after the change (null for a delete), keyed by database column name."
+    )
 
     @classmethod
     def from_row(cls, row: AuditEventModel) -> AuditEvent:
         return cls(
-            sequence=str(row.id), region_slug=row.tenant_id, occurred_at=row.occurred_at, actor=row.actor,
-            operation=AuditOperation(row.operation), table_name=row.table_name, row_id=row.row_id,
-            before=row.before, after=row.after,
+            sequence=str(row.id),
+            region_slug=row.tenant_id,
+            occurred_at=row.occurred_at,
+            actor=row.actor,
+            operation=AuditOperation(row.operation),
+            table_name=row.table_name,
+            row_id=row.row_id,
+            before=row.before,
+            after=row.after,
         )
 
-    @strawberry.field(description="Global id of the changed object, as `node(id:)` takes it (e.g. a Goal's id); "
-                                  "after a delete it names an object that no longer exists.")
+    @strawberry.field(
+        description="Global id of the changed object, as `node(id:)` takes it (e.g. a Goal's id); "
+        "after a delete it names an object that no longer exists."
+    )
     def node_id(self) -> relay.GlobalID:
         return relay.GlobalID(type_name_of(self.table_name), str(self.row_id))
 

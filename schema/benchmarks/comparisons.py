@@ -17,8 +17,8 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import aliased
 
 from kkr.platform.models import Goal, Indicator, NationalGoal, Result, ResultContract, Target
-from kkr.platform.models.figures import Segment, SegmentSpelling
 from kkr.platform.models import enums as model_enums
+from kkr.platform.models.figures import Segment, SegmentSpelling
 
 from ..access import requires
 from ..common.connection import bad_input
@@ -26,14 +26,18 @@ from ..common.database import execute
 from ..common.enums import Comparator, ContractStatus, GoalCategory, Unit, to_graphql, to_model
 from ..permissions import BenchmarkRead
 
-PUBLISHED_STATUSES = (model_enums.ContractStatus.adopted, model_enums.ContractStatus.signed,
-                      model_enums.ContractStatus.reported)
+PUBLISHED_STATUSES = (
+    model_enums.ContractStatus.adopted,
+    model_enums.ContractStatus.signed,
+    model_enums.ContractStatus.reported,
+)
 MAX_FIGURES = 2000
 
 
 @requires(BenchmarkRead)
-@strawberry.type(description="One target of a comparable goal in one region's published contract, with its "
-                             "latest reported result.")
+@strawberry.type(
+    description="One target of a comparable goal in one region's published contract, with its latest reported result."
+)
 class ComparableFigure:
     region: str = strawberry.field(description="Slug of the region (tenant).")
     business_hub: str = strawberry.field(description="Slug of the business hub.")
@@ -47,10 +51,13 @@ class ComparableFigure:
     indicator: str = strawberry.field(description="What is measured (målepunkt).")
     period: str = strawberry.field(description="Period label of the target, e.g. '2020'.")
     segment: str | None = strawberry.field(description="Customer segment or course type, if any, as printed.")
-    segment_key: str | None = strawberry.field(description="Key of the canonical segment of the printed one (see "
-                                                           "`segments`); null when none is printed or not mapped.")
-    segment_name: str | None = strawberry.field(description="Danish canonical name of the segment, e.g. "
-                                                            "'handlingsplaner'.")
+    segment_key: str | None = strawberry.field(
+        description="Key of the canonical segment of the printed one (see "
+        "`segments`); null when none is printed or not mapped."
+    )
+    segment_name: str | None = strawberry.field(
+        description="Danish canonical name of the segment, e.g. 'handlingsplaner'."
+    )
     unit: Unit = strawberry.field(description="Unit of target and result.")
     comparator: Comparator = strawberry.field(description="How the result is compared with the target.")
     target_value: Decimal | None = strawberry.field(description="The target (lower bound of a range).")
@@ -60,9 +67,13 @@ class ComparableFigure:
 
 
 def comparable_figures_statement(
-    *, year: int | None, category: GoalCategory | None, framework_agreement: str | None,
-    national_goal_code: str | None, segment: str | None = None,
-):  # noqa: ANN201 - a SQLAlchemy Select
+    *,
+    year: int | None,
+    category: GoalCategory | None,
+    framework_agreement: str | None,
+    national_goal_code: str | None,
+    segment: str | None = None,
+):
     c, g, i, t, ng = ResultContract, Goal, Indicator, Target, NationalGoal
     newer = aliased(ResultContract)
     latest = (
@@ -72,11 +83,28 @@ def comparable_figures_statement(
         .subquery()
     )
     statement = (
-        select(c.tenant_id, c.business_hub_slug, c.year, c.status, g.category, g.code, g.title,
-               ng.framework_agreement_slug, ng.code.label("national_goal_code"), i.name, t.period_label, t.segment,
-               t.unit, t.comparator, t.value, t.value_text, latest.c.value.label("result_value"),
-               latest.c.value_text.label("result_text"), Segment.key.label("segment_key"),
-               Segment.name.label("segment_name"))
+        select(
+            c.tenant_id,
+            c.business_hub_slug,
+            c.year,
+            c.status,
+            g.category,
+            g.code,
+            g.title,
+            ng.framework_agreement_slug,
+            ng.code.label("national_goal_code"),
+            i.name,
+            t.period_label,
+            t.segment,
+            t.unit,
+            t.comparator,
+            t.value,
+            t.value_text,
+            latest.c.value.label("result_value"),
+            latest.c.value_text.label("result_text"),
+            Segment.key.label("segment_key"),
+            Segment.name.label("segment_name"),
+        )
         .join(g, and_(g.tenant_id == c.tenant_id, g.contract_id == c.id))
         .join(i, and_(i.tenant_id == g.tenant_id, i.goal_id == g.id))
         .join(t, and_(t.tenant_id == i.tenant_id, t.indicator_id == i.id))
@@ -85,13 +113,29 @@ def comparable_figures_statement(
         .outerjoin(SegmentSpelling, SegmentSpelling.printed == t.segment)
         .outerjoin(Segment, Segment.key == SegmentSpelling.segment_key)
         .where(
-            c.published.is_(True), c.status.in_(PUBLISHED_STATUSES),
+            c.published.is_(True),
+            c.status.in_(PUBLISHED_STATUSES),
             g.category != model_enums.GoalCategory.local,
-            ~select(newer.id).where(newer.tenant_id == c.tenant_id, newer.business_hub_slug == c.business_hub_slug,
-                                    newer.year == c.year, newer.version > c.version).exists(),
+            ~select(newer.id)
+            .where(
+                newer.tenant_id == c.tenant_id,
+                newer.business_hub_slug == c.business_hub_slug,
+                newer.year == c.year,
+                newer.version > c.version,
+            )
+            .exists(),
         )
-        .order_by(c.year, ng.framework_agreement_slug, ng.code, g.category, g.code, i.position, t.period_label,
-                  t.segment, c.tenant_id)
+        .order_by(
+            c.year,
+            ng.framework_agreement_slug,
+            ng.code,
+            g.category,
+            g.code,
+            i.position,
+            t.period_label,
+            t.segment,
+            c.tenant_id,
+        )
         .limit(MAX_FIGURES + 1)
     )
     if year is not None:
@@ -111,8 +155,8 @@ def comparable_figures_statement(
 class ComparisonsQuery:
     @strawberry.field(
         description="Comparable goals, targets and results of the published contracts of every region "
-                    f"(national and common goals only; at most {MAX_FIGURES} figures: narrow with the filters), "
-                    "as a flat list; benchmarkComparison and benchmarkSeries rank, line up and normalise them.",
+        f"(national and common goals only; at most {MAX_FIGURES} figures: narrow with the filters), "
+        "as a flat list; benchmarkComparison and benchmarkSeries rank, line up and normalise them.",
         permission_classes=[BenchmarkRead],
     )
     async def comparable_figures(
@@ -129,27 +173,51 @@ class ComparisonsQuery:
             str | None, strawberry.argument(description="Only goals implementing this national goal (code).")
         ] = None,
         segment: Annotated[
-            str | None, strawberry.argument(description="Only targets of this canonical segment (a key of "
-                                                        "`segments`, e.g. 'action-plan'), whatever its spelling.")
+            str | None,
+            strawberry.argument(
+                description="Only targets of this canonical segment (a key of "
+                "`segments`, e.g. 'action-plan'), whatever its spelling."
+            ),
         ] = None,
     ) -> list[ComparableFigure]:
         if category is GoalCategory.LOCAL:
             raise bad_input("Local goals are not comparable across regions.")
-        rows = (await execute(info.context, comparable_figures_statement(
-            year=year, category=category, framework_agreement=framework_agreement,
-            national_goal_code=national_goal_code, segment=segment,
-        ))).all()
+        rows = (
+            await execute(
+                info.context,
+                comparable_figures_statement(
+                    year=year,
+                    category=category,
+                    framework_agreement=framework_agreement,
+                    national_goal_code=national_goal_code,
+                    segment=segment,
+                ),
+            )
+        ).all()
         if len(rows) > MAX_FIGURES:
             raise bad_input(f"More than {MAX_FIGURES} figures match; narrow the query (year, category, ...).")
         return [
             ComparableFigure(
-                region=r.tenant_id, business_hub=r.business_hub_slug, contract_year=r.year,
-                contract_status=to_graphql(ContractStatus, r.status), goal_category=to_graphql(GoalCategory, r.category),
-                goal_code=r.code, goal_title=r.title, framework_agreement=r.framework_agreement_slug,
-                national_goal_code=r.national_goal_code, indicator=r.name, period=r.period_label, segment=r.segment,
-                segment_key=r.segment_key, segment_name=r.segment_name,
-                unit=to_graphql(Unit, r.unit), comparator=to_graphql(Comparator, r.comparator), target_value=r.value,
-                target_text=r.value_text, result_value=r.result_value, result_text=r.result_text,
+                region=r.tenant_id,
+                business_hub=r.business_hub_slug,
+                contract_year=r.year,
+                contract_status=to_graphql(ContractStatus, r.status),
+                goal_category=to_graphql(GoalCategory, r.category),
+                goal_code=r.code,
+                goal_title=r.title,
+                framework_agreement=r.framework_agreement_slug,
+                national_goal_code=r.national_goal_code,
+                indicator=r.name,
+                period=r.period_label,
+                segment=r.segment,
+                segment_key=r.segment_key,
+                segment_name=r.segment_name,
+                unit=to_graphql(Unit, r.unit),
+                comparator=to_graphql(Comparator, r.comparator),
+                target_value=r.value,
+                target_text=r.value_text,
+                result_value=r.result_value,
+                result_text=r.result_text,
             )
             for r in rows
         ]

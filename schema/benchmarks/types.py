@@ -23,8 +23,10 @@ _GEOGRAPHY = "kkr.schema.geography.types"
 _ORGANISATIONS = "kkr.schema.organisations.types"
 
 
-@strawberry.type(description="A published, comparable figure for one hub or region (or the whole country),"
-                             " e.g. awareness of each hub in September 2020.")
+@strawberry.type(
+    description="A published, comparable figure for one hub or region (or the whole country),"
+    " e.g. awareness of each hub in September 2020."
+)
 class BenchmarkObservation(relay.Node):
     id: relay.NodeID[str]
     indicator_key: str = strawberry.field(description="Stable key of what is measured, e.g. 'hub-awareness'.")
@@ -38,17 +40,26 @@ class BenchmarkObservation(relay.Node):
 
     @classmethod
     def from_row(cls, row: BenchmarkObservationModel) -> BenchmarkObservation:
-        return cls(id=str(row.id), indicator_key=row.indicator_key, indicator_name=row.indicator_name,
-                   business_hub_slug=row.business_hub_slug, region_slug=row.region_slug,
-                   period_label=row.period_label, value=row.value, unit=row.unit, source=source_of(row))
+        return cls(
+            id=str(row.id),
+            indicator_key=row.indicator_key,
+            indicator_name=row.indicator_name,
+            business_hub_slug=row.business_hub_slug,
+            region_slug=row.region_slug,
+            period_label=row.period_label,
+            value=row.value,
+            unit=row.unit,
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, OBSERVATION_BY_ID, cls.from_row, uuid_keys=True,
-                                   required=required)
+        return await resolve_nodes(info, node_ids, OBSERVATION_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
     @strawberry.field(description="The hub the figure is for, if any.")
-    async def business_hub(self, info: strawberry.Info) -> Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)] | None:
+    async def business_hub(
+        self, info: strawberry.Info
+    ) -> Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)] | None:
         from ..organisations.loaders import HUB_BY_SLUG
         from ..organisations.types import BusinessHub
 

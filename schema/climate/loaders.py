@@ -14,10 +14,12 @@ INITIATIVES_BY_TENANT = ManyByKey(
 PARTICIPANT_BY_ID = OneByKey(ClimateParticipant.id)
 PARTICIPANTS_BY_INITIATIVE = ManyByKey(
     ClimateParticipant.initiative_id,
-    order_by=(ClimateParticipant.municipality_code.is_(None), ClimateParticipant.municipality_code,
-              ClimateParticipant.organisation, ClimateParticipant.id),
+    order_by=(
+        ClimateParticipant.municipality_code.is_(None),
+        ClimateParticipant.municipality_code,
+        ClimateParticipant.organisation,
+        ClimateParticipant.id,
+    ),
 )
 CLIMATE_TARGET_BY_ID = OneByKey(ClimateTarget.id)
-TARGETS_BY_INITIATIVE = ManyByKey(
-    ClimateTarget.initiative_id, order_by=(ClimateTarget.target_year, ClimateTarget.id)
-)
+TARGETS_BY_INITIATIVE = ManyByKey(ClimateTarget.initiative_id, order_by=(ClimateTarget.target_year, ClimateTarget.id))

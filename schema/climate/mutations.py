@@ -12,21 +12,23 @@ from kkr.platform.services import climate
 
 from ..common.enums import ClimateInitiativeKind, Comparator, InitiativeStatus
 from ..common.errors import (
-    editor_mutation,
-    input_argument,
     ROW_VERSION,
     DeleteInput,
     DeletePayload,
     MutationError,
     SourcedInput,
     delete_mutation,
+    editor_mutation,
+    input_argument,
     optional,
     run_mutation,
 )
 from .types import ClimateInitiative, ClimateParticipant, ClimateTarget
 
 ID_TYPES = {
-    "region_id": "Region", "partnership_id": "Partnership", "initiative_id": "ClimateInitiative",
+    "region_id": "Region",
+    "partnership_id": "Partnership",
+    "initiative_id": "ClimateInitiative",
     "municipality_id": "Municipality",
 }
 
@@ -51,10 +53,13 @@ class ClimateTargetFieldsInput(SourcedInput):
 
 @strawberry.input(description="A new climate initiative (klimainitiativ), optionally with participants and targets.")
 class CreateClimateInitiativeInput(SourcedInput):
-    kind: ClimateInitiativeKind = strawberry.field(description="DK2020 plan, joint ambition, partnership agreement, ...")
+    kind: ClimateInitiativeKind = strawberry.field(
+        description="DK2020 plan, joint ambition, partnership agreement, ..."
+    )
     name: str = strawberry.field(description="Name of the initiative.")
     region_id: relay.GlobalID | None = optional(
-        "The region that owns the initiative; may be left out when you can edit one region only.")
+        "The region that owns the initiative; may be left out when you can edit one region only."
+    )
     description: str | None = optional("What the initiative is about.")
     status: InitiativeStatus | None = optional("Planned, active (default) or completed.")
     budget_dkk: Decimal | None = optional("Budget in Danish kroner (not negative).")
@@ -111,24 +116,25 @@ class UpdateClimateTargetInput(SourcedInput):
 @strawberry.type(description="The outcome of a mutation on a climate initiative.")
 class ClimateInitiativePayload:
     climate_initiative: ClimateInitiative | None = strawberry.field(
-        description="The initiative as saved (null when the mutation was refused).")
+        description="The initiative as saved (null when the mutation was refused)."
+    )
     errors: list[MutationError] = strawberry.field(description="Why the mutation was refused; empty on success.")
 
 
 @strawberry.type(description="The outcome of a mutation on a climate-initiative participant.")
 class ClimateParticipantPayload:
     climate_participant: ClimateParticipant | None = strawberry.field(
-        description="The participant as saved (null when the mutation was refused).")
+        description="The participant as saved (null when the mutation was refused)."
+    )
     errors: list[MutationError] = strawberry.field(description="Why the mutation was refused; empty on success.")
 
 
 @strawberry.type(description="The outcome of a mutation on a climate target.")
 class ClimateTargetPayload:
     climate_target: ClimateTarget | None = strawberry.field(
-        description="The target as saved (null when the mutation was refused).")
+        description="The target as saved (null when the mutation was refused)."
+    )
     errors: list[MutationError] = strawberry.field(description="Why the mutation was refused; empty on success.")
-
-
 
 
 async def _initiative(info: strawberry.Info, service: Any, data: Any) -> ClimateInitiativePayload:
@@ -138,7 +144,9 @@ async def _initiative(info: strawberry.Info, service: Any, data: Any) -> Climate
 
 async def _participant(info: strawberry.Info, service: Any, data: Any) -> ClimateParticipantPayload:
     row, errors = await run_mutation(info, service, data, {**ID_TYPES, "id": "ClimateParticipant"})
-    return ClimateParticipantPayload(climate_participant=ClimateParticipant.from_row(row) if row else None, errors=errors)
+    return ClimateParticipantPayload(
+        climate_participant=ClimateParticipant.from_row(row) if row else None, errors=errors
+    )
 
 
 async def _target(info: strawberry.Info, service: Any, data: Any) -> ClimateTargetPayload:
@@ -150,7 +158,9 @@ async def _target(info: strawberry.Info, service: Any, data: Any) -> ClimateTarg
 class ClimateMutation:
     @editor_mutation("Create a climate initiative in a region you edit, optionally with participants and targets.")
     async def create_climate_initiative(
-        self, info: strawberry.Info, input: Annotated[CreateClimateInitiativeInput, input_argument("The new initiative.")]
+        self,
+        info: strawberry.Info,
+        input: Annotated[CreateClimateInitiativeInput, input_argument("The new initiative.")],
     ) -> ClimateInitiativePayload:
         return await _initiative(info, climate.create_climate_initiative, input)
 
@@ -168,7 +178,9 @@ class ClimateMutation:
 
     @editor_mutation("Add a participant to a climate initiative.")
     async def create_climate_participant(
-        self, info: strawberry.Info, input: Annotated[CreateClimateParticipantInput, input_argument("The new participant.")]
+        self,
+        info: strawberry.Info,
+        input: Annotated[CreateClimateParticipantInput, input_argument("The new participant.")],
     ) -> ClimateParticipantPayload:
         return await _participant(info, climate.create_climate_participant, input)
 
@@ -180,7 +192,9 @@ class ClimateMutation:
 
     @editor_mutation("Remove a participant from a climate initiative.")
     async def delete_climate_participant(
-        self, info: strawberry.Info, input: Annotated[DeleteInput, input_argument("The participant and its rowVersion.")]
+        self,
+        info: strawberry.Info,
+        input: Annotated[DeleteInput, input_argument("The participant and its rowVersion.")],
     ) -> DeletePayload:
         return await delete_mutation(info, climate.delete_climate_participant, input, "ClimateParticipant")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
 from typing import Annotated
 
 import strawberry
@@ -25,7 +24,7 @@ class ClimateQuery:
     @connection(
         Connection[ClimateInitiative],
         description="Climate initiatives of the reader's region(s) and those shared with them: best search match"
-                    " first, otherwise by name.",
+        " first, otherwise by name.",
         permission_classes=[RegionalRead],
     )
     async def climate_initiatives(

@@ -38,8 +38,10 @@ _GEOGRAPHY = "kkr.schema.geography.types"
 _ORGANISATIONS = "kkr.schema.organisations.types"
 
 
-@strawberry.type(description="A climate initiative (klimaindsats) of a region: a DK2020 plan, a joint ambition,"
-                             " a climate partnership agreement, ...")
+@strawberry.type(
+    description="A climate initiative (klimaindsats) of a region: a DK2020 plan, a joint ambition,"
+    " a climate partnership agreement, ..."
+)
 class ClimateInitiative(relay.Node):
     id: relay.NodeID[str]
     row_id: strawberry.Private[uuid.UUID]
@@ -58,10 +60,19 @@ class ClimateInitiative(relay.Node):
     @classmethod
     def from_row(cls, row: ClimateInitiativeModel) -> ClimateInitiative:
         return cls(
-            id=str(row.id), row_id=row.id, partnership_id=row.partnership_id, region_slug=row.tenant_id,
-            kind=to_graphql(ClimateInitiativeKind, row.kind), name=row.name, description=row.description,
-            status=to_graphql(InitiativeStatus, row.status), budget_dkk=row.budget_dkk, start_year=row.start_year,
-            end_year=row.end_year, row_version=row.row_version, source=source_of(row),
+            id=str(row.id),
+            row_id=row.id,
+            partnership_id=row.partnership_id,
+            region_slug=row.tenant_id,
+            kind=to_graphql(ClimateInitiativeKind, row.kind),
+            name=row.name,
+            description=row.description,
+            status=to_graphql(InitiativeStatus, row.status),
+            budget_dkk=row.budget_dkk,
+            start_year=row.start_year,
+            end_year=row.end_year,
+            row_version=row.row_version,
+            source=source_of(row),
         )
 
     @classmethod
@@ -76,7 +87,9 @@ class ClimateInitiative(relay.Node):
         return Region.from_row(await REGION_BY_SLUG.load(info, self.region_slug))
 
     @strawberry.field(description="The cross-region partnership the initiative belongs to, if any.")
-    async def partnership(self, info: strawberry.Info) -> Annotated[Partnership, strawberry.lazy(_ORGANISATIONS)] | None:
+    async def partnership(
+        self, info: strawberry.Info
+    ) -> Annotated[Partnership, strawberry.lazy(_ORGANISATIONS)] | None:
         from ..organisations.types import partnership_of
 
         return await partnership_of(info, self.partnership_id)
@@ -108,14 +121,21 @@ class ClimateParticipant(relay.Node):
 
     @classmethod
     def from_row(cls, row: ClimateParticipantModel) -> ClimateParticipant:
-        return cls(id=str(row.id), row_id=row.id, initiative_id=row.initiative_id, region_slug=row.tenant_id,
-                   municipality_code=row.municipality_code, organisation=row.organisation, role=row.role,
-                   row_version=row.row_version, source=source_of(row))
+        return cls(
+            id=str(row.id),
+            row_id=row.id,
+            initiative_id=row.initiative_id,
+            region_slug=row.tenant_id,
+            municipality_code=row.municipality_code,
+            organisation=row.organisation,
+            role=row.role,
+            row_version=row.row_version,
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, PARTICIPANT_BY_ID, cls.from_row, uuid_keys=True,
-                                   required=required)
+        return await resolve_nodes(info, node_ids, PARTICIPANT_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
     @strawberry.field(description="The participating municipality, if the participant is one.")
     async def municipality(self, info: strawberry.Info) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
@@ -153,15 +173,27 @@ class ClimateTarget(relay.Node):
 
     @classmethod
     def from_row(cls, row: ClimateTargetModel) -> ClimateTarget:
-        return cls(id=str(row.id), row_id=row.id, initiative_id=row.initiative_id, region_slug=row.tenant_id,
-                   description=row.description, metric=row.metric, comparator=to_graphql(Comparator, row.comparator),
-                   value=row.value, unit=row.unit, target_year=row.target_year, baseline_year=row.baseline_year,
-                   row_version=row.row_version, source=source_of(row))
+        return cls(
+            id=str(row.id),
+            row_id=row.id,
+            initiative_id=row.initiative_id,
+            region_slug=row.tenant_id,
+            description=row.description,
+            metric=row.metric,
+            comparator=to_graphql(Comparator, row.comparator),
+            value=row.value,
+            unit=row.unit,
+            target_year=row.target_year,
+            baseline_year=row.baseline_year,
+            row_version=row.row_version,
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, CLIMATE_TARGET_BY_ID, cls.from_row, uuid_keys=True,
-                                   required=required)
+        return await resolve_nodes(
+            info, node_ids, CLIMATE_TARGET_BY_ID, cls.from_row, uuid_keys=True, required=required
+        )
 
     @strawberry.field(description="The initiative.")
     async def initiative(self, info: strawberry.Info) -> ClimateInitiative | None:

@@ -52,7 +52,10 @@ def bound_int_arguments(schema: GraphQLSchema) -> None:
         if not isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)):
             continue
         for field in graphql_type.fields.values():
-            names = frozenset(name for name, argument in field.args.items()
-                              if name in ARGUMENT_BOUNDS and get_named_type(argument.type).name == "Int")
+            names = frozenset(
+                name
+                for name, argument in field.args.items()
+                if name in ARGUMENT_BOUNDS and get_named_type(argument.type).name == "Int"
+            )
             if names and field.resolve is not None:
                 field.resolve = _bounded(field.resolve, names)

@@ -34,10 +34,12 @@ class CouncilRole(enum.Enum):
 @strawberry.enum(description="What a canonical segment is (see `segments`).")
 class SegmentKind(enum.Enum):
     COURSE_TYPE = strawberry.enum_value("course_type", description="A course type (forløbstype), e.g. handlingsplaner.")
-    CUSTOMER_SEGMENT = strawberry.enum_value("customer_segment", description="A customer segment (kundesegment), "
-                                                                             "e.g. vækstsegment.")
-    COMBINED = strawberry.enum_value("combined", description="Several course types counted together, e.g. "
-                                                             "'vækstplaner og handlingsplaner'.")
+    CUSTOMER_SEGMENT = strawberry.enum_value(
+        "customer_segment", description="A customer segment (kundesegment), e.g. vækstsegment."
+    )
+    COMBINED = strawberry.enum_value(
+        "combined", description="Several course types counted together, e.g. 'vækstplaner og handlingsplaner'."
+    )
 
 
 @strawberry.enum(description="Kind of business-hub office.")
@@ -128,7 +130,19 @@ def to_model(model_enum: type[E], value: enum.Enum | None) -> E | None:
 
 
 __all__ = [
-    "ClimateInitiativeKind", "Comparator", "ContractStatus", "CouncilRole", "GoalCategory", "InitiativeStatus",
+    "ClimateInitiativeKind",
+    "Comparator",
+    "ContractStatus",
+    "CouncilRole",
+    "GoalCategory",
+    "InitiativeStatus",
+    "OfficeKind",
+    "PartnershipKind",
     "SegmentKind",
-    "OfficeKind", "PartnershipKind", "SortDirection", "Unit", "UrbanRural", "model_enums", "to_graphql", "to_model",
+    "SortDirection",
+    "Unit",
+    "UrbanRural",
+    "model_enums",
+    "to_graphql",
+    "to_model",
 ]

@@ -36,6 +36,7 @@ T = TypeVar("T")
 class InvalidInput(ValueError):
     """A value the client sent cannot be used; the message is for the client (never masked)."""
 
+
 FieldPath = NewType("FieldPath", list)
 FieldPath._scalar_definition = strawberry.scalar(  # type: ignore[attr-defined]
     name="FieldPath",
@@ -64,7 +65,8 @@ class ErrorCode(enum.Enum):
         "INVALID_TRANSITION", description="The status change is not allowed (draft → adopted → signed → reported)."
     )
     CONTRACT_LOCKED = strawberry.enum_value(
-        "CONTRACT_LOCKED", description="The contract is signed, reported or superseded; create a new version to change it."
+        "CONTRACT_LOCKED",
+        description="The contract is signed, reported or superseded; create a new version to change it.",
     )
     CONTRACT_NOT_SIGNED = strawberry.enum_value(
         "CONTRACT_NOT_SIGNED", description="Results can be reported only once the contract is signed."
@@ -93,7 +95,7 @@ class DeletePayload:
 ROW_VERSION = "The object's rowVersion as you last read it; a stale one is refused with STALE_VERSION."
 
 
-def optional(description: str):  # noqa: ANN201 - a strawberry field
+def optional(description: str):
     """An input field that may be left out (then nothing changes, or the default applies)."""
     return strawberry.field(default=UNSET, description=description)
 
@@ -195,9 +197,7 @@ async def run_mutation(
     return row, []
 
 
-async def delete_mutation(
-    info: strawberry.Info, service: Service[Any], data: Any, type_name: str
-) -> DeletePayload:
+async def delete_mutation(info: strawberry.Info, service: Service[Any], data: Any, type_name: str) -> DeletePayload:
     """Run a delete service; the payload names the deleted object by its global ID."""
     row, errors = await run_mutation(info, service, data, {"id": type_name})
     deleted = relay.GlobalID(type_name, str(row.id)) if row is not None else None

@@ -151,8 +151,13 @@ class LastByKey:
         # per key, the first row in reverse order (LIMIT 1 down an index on the key), not all its rows
         given = func.unnest(bindparam("keys", keys, type_=ARRAY(self.column.type))).table_valued("key")
         given = given.render_derived(name="given")
-        last = (select(model).where(self.column == given.c.key).order_by(*(c.desc() for c in self.order_by))
-                .limit(1).lateral("last"))
+        last = (
+            select(model)
+            .where(self.column == given.c.key)
+            .order_by(*(c.desc() for c in self.order_by))
+            .limit(1)
+            .lateral("last")
+        )
         statement = select(aliased(model, last)).select_from(given).join(last, true())
         by_key = {getattr(row, self.column.key): row for row in await scalars(context, statement)}
         return [by_key.get(key) for key in keys]

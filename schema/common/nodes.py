@@ -27,8 +27,8 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLObjectType,
-    GraphQLSchema,
     GraphQLScalarType,
+    GraphQLSchema,
     get_nullable_type,
     value_from_ast_untyped,
 )
@@ -48,8 +48,14 @@ def invalid_id(argument: str) -> GraphQLError:
 def is_well_formed(gid: relay.GlobalID) -> bool:
     """A type name that can be a GraphQL name and a non-empty key PostgreSQL can store."""
     name = gid.type_name
-    return (bool(name) and (name[0].isalpha() or name[0] == "_") and name.replace("_", "a").isalnum()
-            and name.isascii() and bool(gid.node_id) and "\x00" not in gid.node_id)
+    return (
+        bool(name)
+        and (name[0].isalpha() or name[0] == "_")
+        and name.replace("_", "a").isalnum()
+        and name.isascii()
+        and bool(gid.node_id)
+        and "\x00" not in gid.node_id
+    )
 
 
 def typed_id(gid: relay.GlobalID, expected: str, argument: str) -> str:

@@ -27,10 +27,11 @@ def parse_decimal(value: Any) -> Decimal:
 
 DecimalScalar = strawberry.scalar(
     name="Decimal",
-    description="An exact decimal number as a string with '.' as the decimal point, e.g. \"6.04\" or \"600\".",
+    description='An exact decimal number as a string with \'.\' as the decimal point, e.g. "6.04" or "600".',
     serialize=plain_decimal,
     parse_value=parse_decimal,
 )
+
 
 def parse_uuid(value: Any) -> uuid.UUID:
     try:

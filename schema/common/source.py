@@ -25,13 +25,21 @@ class SourceDocument:
 
     @classmethod
     def from_row(cls, row: SourceDocumentModel) -> SourceDocument:
-        return cls(key=row.key, title=row.title, file=row.file, region_slug=row.region_slug,
-                   published_on=row.published_on, note=row.note)
+        return cls(
+            key=row.key,
+            title=row.title,
+            file=row.file,
+            region_slug=row.region_slug,
+            published_on=row.published_on,
+            note=row.note,
+        )
 
 
 @strawberry.type(description="Where a curated record comes from: document, place in it, and the curator's note.")
 class Source:
-    document_key: str | None = strawberry.field(description="Key of the source document, e.g. 'seed-002' or 'external'.")
+    document_key: str | None = strawberry.field(
+        description="Key of the source document, e.g. 'seed-002' or 'external'."
+    )
     locator: str | None = strawberry.field(
         description="Line range ('L240-332') or page ('p. 4') in the source document."
     )

@@ -47,14 +47,24 @@ class FrameworkAgreement(relay.Node):
 
     @classmethod
     def from_row(cls, row: FrameworkAgreementModel) -> FrameworkAgreement:
-        return cls(id=row.slug, slug=row.slug, title=row.title, parties=row.parties, signed_on=row.signed_on,
-                   valid_from=row.valid_from, valid_to=row.valid_to, source=source_of(row))
+        return cls(
+            id=row.slug,
+            slug=row.slug,
+            title=row.title,
+            parties=row.parties,
+            signed_on=row.signed_on,
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
         return await resolve_nodes(info, node_ids, AGREEMENT_BY_SLUG, cls.from_row, required=required)
 
-    @connection(Connection["NationalGoal"], description="The agreement's national goals (nationale mål) in printed order.")
+    @connection(
+        Connection["NationalGoal"], description="The agreement's national goals (nationale mål) in printed order."
+    )
     async def national_goals(self, info: strawberry.Info) -> list[NationalGoal]:
         return [NationalGoal.from_row(r) for r in await NATIONAL_GOALS_BY_AGREEMENT.load(info, self.slug)]
 
@@ -73,14 +83,21 @@ class NationalGoal(relay.Node):
 
     @classmethod
     def from_row(cls, row: NationalGoalModel) -> NationalGoal:
-        return cls(id=str(row.id), row_id=row.id, framework_agreement_slug=row.framework_agreement_slug,
-                   code=row.code, title=row.title, description=row.description,
-                   measurement_method=row.measurement_method, position=row.position, source=source_of(row))
+        return cls(
+            id=str(row.id),
+            row_id=row.id,
+            framework_agreement_slug=row.framework_agreement_slug,
+            code=row.code,
+            title=row.title,
+            description=row.description,
+            measurement_method=row.measurement_method,
+            position=row.position,
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, NATIONAL_GOAL_BY_ID, cls.from_row, uuid_keys=True,
-                                   required=required)
+        return await resolve_nodes(info, node_ids, NATIONAL_GOAL_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
     @strawberry.field(description="The framework agreement that sets the goal.")
     async def framework_agreement(self, info: strawberry.Info) -> FrameworkAgreement:
@@ -88,7 +105,8 @@ class NationalGoal(relay.Node):
 
     @connection(Connection["NationalTarget"], description="The goal's targets per year and segment.")
     async def targets(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         period: Annotated[str | None, strawberry.argument(description="Only this period label, e.g. '2021'.")] = None,
     ) -> list[NationalTarget]:
         rows = await NATIONAL_TARGETS_BY_GOAL.load(info, self.row_id)
@@ -113,13 +131,15 @@ class NationalTarget(TargetValue, relay.Node):
 
     @classmethod
     def from_row(cls, row: NationalTargetModel) -> NationalTarget:
-        return cls(id=str(row.id), national_goal_id=row.national_goal_id, measure=row.measure,
-                   **target_value_fields(row))
+        return cls(
+            id=str(row.id), national_goal_id=row.national_goal_id, measure=row.measure, **target_value_fields(row)
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, NATIONAL_TARGET_BY_ID, cls.from_row, uuid_keys=True,
-                                   required=required)
+        return await resolve_nodes(
+            info, node_ids, NATIONAL_TARGET_BY_ID, cls.from_row, uuid_keys=True, required=required
+        )
 
     @strawberry.field(description="The national goal the target belongs to.")
     async def national_goal(self, info: strawberry.Info) -> NationalGoal:

@@ -22,11 +22,13 @@ from .types import Goal, Indicator, Result, ResultContract, Target
 @strawberry.input(description="A new result contract (resultatkontrakt): a draft, version 1, of a hub and year.")
 class CreateResultContractInput(SourcedInput):
     business_hub_id: relay.GlobalID = strawberry.field(
-        description="The business hub (erhvervshus) the contract is with; its region owns the contract.")
+        description="The business hub (erhvervshus) the contract is with; its region owns the contract."
+    )
     year: int = strawberry.field(description="The contract year (2000-2100); one contract per hub and year.")
     title: str = strawberry.field(description="Title, e.g. 'Resultatkontrakt 2022'.")
     framework_agreement_id: relay.GlobalID | None = optional(
-        "The framework agreement (rammeaftale) the contract follows; the year must lie within it.")
+        "The framework agreement (rammeaftale) the contract follows; the year must lie within it."
+    )
     published: bool | None = optional("Whether the contract is visible beyond the region (default false).")
     fulfilment_rule: str | None = optional("The contract's own fulfilment rule, as printed.")
     reported_fulfilment_pct: Decimal | None = optional("Overall fulfilment in percent (0-100) as printed.")
@@ -71,7 +73,8 @@ class CreateGoalInput(SourcedInput):
     measurement_method: str | None = optional("How the goal is measured (opgørelsesmetode).")
     data_source: str | None = optional("Where the data comes from (datakilde).")
     national_goal_id: relay.GlobalID | None = optional(
-        "The national goal (of the contract's framework agreement) the goal implements.")
+        "The national goal (of the contract's framework agreement) the goal implements."
+    )
     partnership_id: relay.GlobalID | None = optional("A cross-region partnership the goal is shared through.")
     position: int | None = optional("Order in the contract (default: after the last goal).")
     reported_fulfilment_pct: Decimal | None = optional("Fulfilment in percent (0-100) as printed.")
@@ -162,7 +165,8 @@ class ReportResultInput(SourcedInput):
     value_text: str | None = optional("The result as printed when it is not a plain number.")
     measured_at: dt.date | None = optional("Date the value was measured (opgjort pr.), within the target's period.")
     expected_revision: int | None = optional(
-        "The latest revision you saw (0 for none); if someone reported since, STALE_VERSION is returned.")
+        "The latest revision you saw (0 for none); if someone reported since, STALE_VERSION is returned."
+    )
 
 
 @strawberry.input(description="A correction of the latest result of a target: a new revision, the old one kept.")
@@ -184,7 +188,8 @@ class DeleteResultInput:
 @strawberry.type(description="The outcome of a mutation on a result contract.")
 class ResultContractPayload:
     result_contract: ResultContract | None = strawberry.field(
-        description="The contract as saved (null when the mutation was refused).")
+        description="The contract as saved (null when the mutation was refused)."
+    )
     errors: list[MutationError] = strawberry.field(description="Why the mutation was refused; empty on success.")
 
 
@@ -197,7 +202,8 @@ class GoalPayload:
 @strawberry.type(description="The outcome of a mutation on an indicator.")
 class IndicatorPayload:
     indicator: Indicator | None = strawberry.field(
-        description="The indicator as saved (null when the mutation was refused).")
+        description="The indicator as saved (null when the mutation was refused)."
+    )
     errors: list[MutationError] = strawberry.field(description="Why the mutation was refused; empty on success.")
 
 
@@ -210,5 +216,6 @@ class TargetPayload:
 @strawberry.type(description="The outcome of reporting or correcting a result.")
 class ResultPayload:
     result: Result | None = strawberry.field(
-        description="The new result revision (null when the mutation was refused).")
+        description="The new result revision (null when the mutation was refused)."
+    )
     errors: list[MutationError] = strawberry.field(description="Why the mutation was refused; empty on success.")

@@ -44,12 +44,15 @@ from .types import Goal, Indicator, Result, ResultContract, Target
 
 #: The type each ID field of the inputs must be a global ID of.
 ID_TYPES = {
-    "business_hub_id": "BusinessHub", "framework_agreement_id": "FrameworkAgreement", "contract_id": "ResultContract",
-    "national_goal_id": "NationalGoal", "partnership_id": "Partnership", "goal_id": "Goal",
-    "indicator_id": "Indicator", "target_id": "Target",
+    "business_hub_id": "BusinessHub",
+    "framework_agreement_id": "FrameworkAgreement",
+    "contract_id": "ResultContract",
+    "national_goal_id": "NationalGoal",
+    "partnership_id": "Partnership",
+    "goal_id": "Goal",
+    "indicator_id": "Indicator",
+    "target_id": "Target",
 }
-
-
 
 
 async def _contract(info: strawberry.Info, service: Any, data: Any) -> ResultContractPayload:
@@ -87,8 +90,10 @@ class ContractsMutation:
     ) -> ResultContractPayload:
         return await _contract(info, contracts.create_contract, input)
 
-    @editor_mutation("Change a result contract's own fields; a signed or reported one only its reporting"
-               " (published, reportedFulfilmentPct, note).")
+    @editor_mutation(
+        "Change a result contract's own fields; a signed or reported one only its reporting"
+        " (published, reportedFulfilmentPct, note)."
+    )
     async def update_result_contract(
         self, info: strawberry.Info, input: Annotated[UpdateResultContractInput, input_argument("The changes.")]
     ) -> ResultContractPayload:
@@ -102,14 +107,19 @@ class ContractsMutation:
 
     @editor_mutation("Move a result contract one step on: adopt (godkend), sign (underskriv) or mark it reported.")
     async def change_result_contract_status(
-        self, info: strawberry.Info, input: Annotated[ChangeResultContractStatusInput, input_argument("The next status.")]
+        self,
+        info: strawberry.Info,
+        input: Annotated[ChangeResultContractStatusInput, input_argument("The next status.")],
     ) -> ResultContractPayload:
         return await _contract(info, contracts.transition_contract, input)
 
-    @editor_mutation("Copy an adopted, signed or reported contract with its goals, indicators and targets into version"
-               " n+1 as a draft that supersedes it; the old version is locked from then on.")
+    @editor_mutation(
+        "Copy an adopted, signed or reported contract with its goals, indicators and targets into version"
+        " n+1 as a draft that supersedes it; the old version is locked from then on."
+    )
     async def create_result_contract_version(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         input: Annotated[CreateResultContractVersionInput, input_argument("The latest version to copy.")],
     ) -> ResultContractPayload:
         return await _contract(info, contracts.create_contract_version, input)

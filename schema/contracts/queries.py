@@ -15,7 +15,7 @@ from kkr.platform.models import Goal as GoalModel
 from kkr.platform.models import ResultContract as ResultContractModel
 from kkr.platform.models import enums as model_enums
 
-from ..common.connection import Connection, QueryNodes, bad_input, connection
+from ..common.connection import Connection, QueryNodes, connection
 from ..common.database import scalars
 from ..common.enums import ContractStatus, GoalCategory, to_model
 from ..common.nodes import invalid_id, parse_uuid, typed_id
@@ -31,14 +31,22 @@ def is_latest_version(contract: Any = C) -> Any:
     """No later version of the same hub and year is visible."""
     newer = aliased(ResultContractModel)
     return ~exists().where(
-        newer.tenant_id == contract.tenant_id, newer.business_hub_slug == contract.business_hub_slug,
-        newer.year == contract.year, newer.version > contract.version,
+        newer.tenant_id == contract.tenant_id,
+        newer.business_hub_slug == contract.business_hub_slug,
+        newer.year == contract.year,
+        newer.version > contract.version,
     )
 
 
 def contract_filters(
-    *, region: str | None, business_hub: str | None, year: int | None, year_from: int | None, year_to: int | None,
-    status: ContractStatus | None, all_versions: bool,
+    *,
+    region: str | None,
+    business_hub: str | None,
+    year: int | None,
+    year_from: int | None,
+    year_to: int | None,
+    status: ContractStatus | None,
+    all_versions: bool,
 ) -> list[Any]:
     conditions: list[Any] = []
     if region is not None:
@@ -74,7 +82,8 @@ def contract_id_of(contract: relay.GlobalID) -> Any:
 class ContractsQuery:
     @strawberry.field(description="A framework agreement (rammeaftale) by its slug, e.g. '2021-2023'.")
     async def framework_agreement(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         slug: Annotated[str, strawberry.argument(description="Slug of the agreement, e.g. '2021-2023'.")],
     ) -> FrameworkAgreement | None:
         row = await AGREEMENT_BY_SLUG.load(info, slug)
@@ -88,7 +97,7 @@ class ContractsQuery:
     @connection(
         Connection[ResultContract],
         description="Result contracts (resultatkontrakter) of the reader's region(s), newest year first;"
-                    " the latest version of each hub and year unless allVersions is true.",
+        " the latest version of each hub and year unless allVersions is true.",
         permission_classes=[RegionalRead],
     )
     async def result_contracts(
@@ -106,13 +115,18 @@ class ContractsQuery:
         status: Annotated[
             ContractStatus | None, strawberry.argument(description="Only contracts in this status.")
         ] = None,
-        search: Annotated[
-            str | None, strawberry.argument(description=f"Words in the title ({SEARCH_SYNTAX}).")
-        ] = None,
+        search: Annotated[str | None, strawberry.argument(description=f"Words in the title ({SEARCH_SYNTAX}).")] = None,
         all_versions: Annotated[bool, strawberry.argument(description="Include superseded versions.")] = False,
     ) -> Iterable[ResultContract]:
-        conditions = contract_filters(region=region, business_hub=business_hub, year=year, year_from=year_from,
-                                      year_to=year_to, status=status, all_versions=all_versions)
+        conditions = contract_filters(
+            region=region,
+            business_hub=business_hub,
+            year=year,
+            year_from=year_from,
+            year_to=year_to,
+            status=status,
+            all_versions=all_versions,
+        )
         if wants_search(search):
             conditions.append(matches_search(C.search_vector, search))
         statement = select(C).where(*conditions).order_by(C.year.desc(), C.business_hub_slug, C.version.desc(), C.id)
@@ -120,7 +134,7 @@ class ContractsQuery:
 
     @strawberry.field(
         description="A result contract by business hub and year (and region): the latest version unless a version"
-                    " is given.",
+        " is given.",
         permission_classes=[RegionalRead],
     )
     async def result_contract(
@@ -139,8 +153,10 @@ class ContractsQuery:
         rows = await scalars(info.context, statement.order_by(C.version.desc(), C.tenant_id).limit(1))
         return ResultContract.from_row(rows[0]) if rows else None
 
-    @strawberry.field(description="A goal by its contract's id and its code as printed (e.g. '5C').",
-                      permission_classes=[RegionalRead])
+    @strawberry.field(
+        description="A goal by its contract's id and its code as printed (e.g. '5C').",
+        permission_classes=[RegionalRead],
+    )
     async def goal(
         self,
         info: strawberry.Info,
@@ -153,7 +169,7 @@ class ContractsQuery:
     @connection(
         Connection[Goal],
         description="Goals (mål) of the reader's region(s) and goals shared with them: best search match first,"
-                    " otherwise newest contract first and in printed order.",
+        " otherwise newest contract first and in printed order.",
         permission_classes=[RegionalRead],
     )
     async def goals(

@@ -52,11 +52,14 @@ class TargetValue:
     )
     source: Source = strawberry.field(description="Where the target is printed.")
 
-    @strawberry.field(description="The canonical course type or customer segment of the printed `segment` (e.g. "
-                                  "'handlingsplan' and 'handlingsplaner' are both 'action-plan'); null when no "
-                                  "segment is printed or its spelling is not mapped yet.")
-    async def canonical_segment(self, info: strawberry.Info) -> Annotated[
-            CanonicalSegment, strawberry.lazy("kkr.schema.geography.segments")] | None:
+    @strawberry.field(
+        description="The canonical course type or customer segment of the printed `segment` (e.g. "
+        "'handlingsplan' and 'handlingsplaner' are both 'action-plan'); null when no "
+        "segment is printed or its spelling is not mapped yet."
+    )
+    async def canonical_segment(
+        self, info: strawberry.Info
+    ) -> Annotated[CanonicalSegment, strawberry.lazy("kkr.schema.geography.segments")] | None:
         from ..geography.segments import canonical_segment
 
         return await canonical_segment(info, self.segment)
@@ -65,11 +68,19 @@ class TargetValue:
 def target_value_fields(row: Any) -> dict[str, Any]:
     """The `TargetValue` fields of a target row (national or contract-specific)."""
     return {
-        "period_label": row.period_label, "period_start": row.period_start, "period_end": row.period_end,
-        "unit": to_graphql(Unit, row.unit), "comparator": to_graphql(Comparator, row.comparator),
-        "value": row.value, "value_max": row.value_max, "value_text": row.value_text, "segment": row.segment,
-        "baseline_value": row.baseline_value, "baseline_period_label": row.baseline_period_label,
-        "partial_threshold": row.partial_threshold, "partial_fulfilment_pct": row.partial_fulfilment_pct,
+        "period_label": row.period_label,
+        "period_start": row.period_start,
+        "period_end": row.period_end,
+        "unit": to_graphql(Unit, row.unit),
+        "comparator": to_graphql(Comparator, row.comparator),
+        "value": row.value,
+        "value_max": row.value_max,
+        "value_text": row.value_text,
+        "segment": row.segment,
+        "baseline_value": row.baseline_value,
+        "baseline_period_label": row.baseline_period_label,
+        "partial_threshold": row.partial_threshold,
+        "partial_fulfilment_pct": row.partial_fulfilment_pct,
         "source": source_of(row),
     }
 
@@ -87,7 +98,9 @@ class FulfilmentStatus(enum.Enum):
 
 @strawberry.type(description="Fulfilment (målopfyldelse) of a target, computed from its latest result.")
 class Fulfilment:
-    status: FulfilmentStatus = strawberry.field(description="Met, partly met, not met, not yet reported or not assessable.")
+    status: FulfilmentStatus = strawberry.field(
+        description="Met, partly met, not met, not yet reported or not assessable."
+    )
     pct: Decimal | None = strawberry.field(
         description="Fulfilment in percent: 100 met, the partial rule's percentage when partly met, 0 not met."
     )
@@ -121,9 +134,19 @@ class Result(relay.Node):
 
     @classmethod
     def from_row(cls, row: ResultModel) -> Result:
-        return cls(id=str(row.id), row_id=row.id, target_id=row.target_id, region_slug=row.tenant_id,
-                   revision=row.revision, value=row.value, value_text=row.value_text, measured_at=row.measured_at,
-                   recorded_at=row.recorded_at, recorded_by=row.recorded_by, source=source_of(row))
+        return cls(
+            id=str(row.id),
+            row_id=row.id,
+            target_id=row.target_id,
+            region_slug=row.tenant_id,
+            revision=row.revision,
+            value=row.value,
+            value_text=row.value_text,
+            measured_at=row.measured_at,
+            recorded_at=row.recorded_at,
+            recorded_by=row.recorded_by,
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
@@ -149,8 +172,14 @@ class Target(TargetValue, relay.Node):
 
     @classmethod
     def from_row(cls, row: TargetModel) -> Target:
-        return cls(id=str(row.id), row_id=row.id, indicator_id=row.indicator_id, region_slug=row.tenant_id,
-                   row_version=row.row_version, **target_value_fields(row))
+        return cls(
+            id=str(row.id),
+            row_id=row.id,
+            indicator_id=row.indicator_id,
+            region_slug=row.tenant_id,
+            row_version=row.row_version,
+            **target_value_fields(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
@@ -185,7 +214,9 @@ def fulfilment_of(target: Any, latest: ResultModel | None) -> Fulfilment:
     """The target's fulfilment by its latest result (None: not reported yet)."""
     assessed = fulfilment.assess(target, latest)
     return Fulfilment(
-        status=FulfilmentStatus(assessed.status.value), pct=assessed.pct, explanation=assessed.explanation,
+        status=FulfilmentStatus(assessed.status.value),
+        pct=assessed.pct,
+        explanation=assessed.explanation,
         result=Result.from_row(latest) if latest is not None else None,
     )
 
@@ -197,6 +228,10 @@ def summarise(target_rows: Sequence[TargetModel], latest: Sequence[ResultModel |
         counts[fulfilment.assess(target, result).status] += 1
     S = fulfilment.FulfilmentStatus
     return FulfilmentSummary(
-        targets=len(target_rows), met=counts[S.met], partly_met=counts[S.partly_met], not_met=counts[S.not_met],
-        not_yet_reported=counts[S.not_yet_reported], not_assessable=counts[S.not_assessable],
+        targets=len(target_rows),
+        met=counts[S.met],
+        partly_met=counts[S.partly_met],
+        not_met=counts[S.not_met],
+        not_yet_reported=counts[S.not_yet_reported],
+        not_assessable=counts[S.not_assessable],
     )

@@ -49,8 +49,10 @@ _GEOGRAPHY = "kkr.schema.geography.types"
 _ORGANISATIONS = "kkr.schema.organisations.types"
 
 
-@strawberry.type(description="A yearly result contract (resultatkontrakt) between a KKR and its business hub;"
-                             " a later version supersedes an earlier one.")
+@strawberry.type(
+    description="A yearly result contract (resultatkontrakt) between a KKR and its business hub;"
+    " a later version supersedes an earlier one."
+)
 class ResultContract(relay.Node):
     id: relay.NodeID[str]
     row_id: strawberry.Private[uuid.UUID]
@@ -75,12 +77,23 @@ class ResultContract(relay.Node):
     @classmethod
     def from_row(cls, row: ResultContractModel) -> ResultContract:
         return cls(
-            id=str(row.id), row_id=row.id, supersedes_id=row.supersedes_id, region_slug=row.tenant_id,
-            business_hub_slug=row.business_hub_slug, framework_agreement_slug=row.framework_agreement_slug,
-            year=row.year, title=row.title, status=to_graphql(ContractStatus, row.status), version=row.version,
-            published=row.published, adopted_on=row.adopted_on, signed_on=row.signed_on,
-            fulfilment_rule=row.fulfilment_rule, reported_fulfilment_pct=row.reported_fulfilment_pct,
-            row_version=row.row_version, source=source_of(row),
+            id=str(row.id),
+            row_id=row.id,
+            supersedes_id=row.supersedes_id,
+            region_slug=row.tenant_id,
+            business_hub_slug=row.business_hub_slug,
+            framework_agreement_slug=row.framework_agreement_slug,
+            year=row.year,
+            title=row.title,
+            status=to_graphql(ContractStatus, row.status),
+            version=row.version,
+            published=row.published,
+            adopted_on=row.adopted_on,
+            signed_on=row.signed_on,
+            fulfilment_rule=row.fulfilment_rule,
+            reported_fulfilment_pct=row.reported_fulfilment_pct,
+            row_version=row.row_version,
+            source=source_of(row),
         )
 
     @classmethod
@@ -113,19 +126,22 @@ class ResultContract(relay.Node):
 
     @connection(Connection["Goal"], description="The contract's goals (mål) in printed order.")
     async def goals(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         category: Annotated[GoalCategory | None, strawberry.argument(description="Only this category.")] = None,
         code: Annotated[str | None, strawberry.argument(description="Only the goal with this code.")] = None,
     ) -> list[Goal]:
         rows = await GOALS_BY_CONTRACT.load(info, self.row_id)
         return [
-            Goal.from_row(r) for r in rows
+            Goal.from_row(r)
+            for r in rows
             if (category is None or r.category.value == category.value) and (code is None or r.code == code)
         ]
 
     @strawberry.field(description="The goal with this code as printed (e.g. '5C'), if any.")
     async def goal(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         code: Annotated[str, strawberry.argument(description="The code as printed, e.g. '5C'.")],
     ) -> Goal | None:
         rows = await GOALS_BY_CONTRACT.load(info, self.row_id)
@@ -165,19 +181,32 @@ class Goal(relay.Node):
     @classmethod
     def from_row(cls, row: GoalModel) -> Goal:
         return cls(
-            id=str(row.id), row_id=row.id, contract_id=row.contract_id, national_goal_id=row.national_goal_id,
-            partnership_id=row.partnership_id, region_slug=row.tenant_id, code=row.code,
-            category=to_graphql(GoalCategory, row.category), title=row.title, description=row.description,
-            measurement_method=row.measurement_method, data_source=row.data_source, position=row.position,
-            reported_fulfilment_pct=row.reported_fulfilment_pct, row_version=row.row_version, source=source_of(row),
+            id=str(row.id),
+            row_id=row.id,
+            contract_id=row.contract_id,
+            national_goal_id=row.national_goal_id,
+            partnership_id=row.partnership_id,
+            region_slug=row.tenant_id,
+            code=row.code,
+            category=to_graphql(GoalCategory, row.category),
+            title=row.title,
+            description=row.description,
+            measurement_method=row.measurement_method,
+            data_source=row.data_source,
+            position=row.position,
+            reported_fulfilment_pct=row.reported_fulfilment_pct,
+            row_version=row.row_version,
+            source=source_of(row),
         )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
         return await resolve_nodes(info, node_ids, GOAL_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
-    @strawberry.field(description="The contract the goal belongs to (null for a partner region, which sees the"
-                                  " shared goal but not the contract).")
+    @strawberry.field(
+        description="The contract the goal belongs to (null for a partner region, which sees the"
+        " shared goal but not the contract)."
+    )
     async def contract(self, info: strawberry.Info) -> ResultContract | None:
         row = await CONTRACT_BY_ID.load(info, self.contract_id)
         return ResultContract.from_row(row) if row is not None else None
@@ -188,7 +217,9 @@ class Goal(relay.Node):
         return NationalGoal.from_row(row) if row is not None else None
 
     @strawberry.field(description="The cross-region partnership the goal is shared through, if any.")
-    async def partnership(self, info: strawberry.Info) -> Annotated[Partnership, strawberry.lazy(_ORGANISATIONS)] | None:
+    async def partnership(
+        self, info: strawberry.Info
+    ) -> Annotated[Partnership, strawberry.lazy(_ORGANISATIONS)] | None:
         from ..organisations.types import partnership_of
 
         return await partnership_of(info, self.partnership_id)
@@ -220,9 +251,17 @@ class Indicator(relay.Node):
 
     @classmethod
     def from_row(cls, row: IndicatorModel) -> Indicator:
-        return cls(id=str(row.id), row_id=row.id, goal_id=row.goal_id, region_slug=row.tenant_id, name=row.name,
-                   description=row.description, position=row.position, row_version=row.row_version,
-                   source=source_of(row))
+        return cls(
+            id=str(row.id),
+            row_id=row.id,
+            goal_id=row.goal_id,
+            region_slug=row.tenant_id,
+            name=row.name,
+            description=row.description,
+            position=row.position,
+            row_version=row.row_version,
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
@@ -235,13 +274,15 @@ class Indicator(relay.Node):
 
     @connection(Connection[Target], description="The indicator's targets (måltal), by period and segment.")
     async def targets(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         period: Annotated[str | None, strawberry.argument(description="Only this period label, e.g. '2021'.")] = None,
         segment: Annotated[str | None, strawberry.argument(description="Only this segment.")] = None,
     ) -> list[Target]:
         rows = await TARGETS_BY_INDICATOR.load(info, self.row_id)
         return [
-            Target.from_row(r) for r in rows
+            Target.from_row(r)
+            for r in rows
             if (period is None or r.period_label == period) and (segment is None or r.segment == segment)
         ]
 
@@ -270,7 +311,8 @@ def _filter_contracts(
 ) -> list[ResultContract]:
     chosen = rows if all_versions else latest_versions(rows)
     return [
-        ResultContract.from_row(r) for r in chosen
+        ResultContract.from_row(r)
+        for r in chosen
         if (year is None or r.year == year) and (status is None or r.status.value == status.value)
     ]
 
@@ -288,7 +330,19 @@ async def contracts_of_hub(
 
 
 __all__ = [
-    "FrameworkAgreement", "Fulfilment", "FulfilmentStatus", "FulfilmentSummary", "Goal", "Indicator", "NationalGoal",
-    "NationalTarget", "Result", "ResultContract", "Target", "TargetValue", "contracts_of_hub", "contracts_of_region",
+    "FrameworkAgreement",
+    "Fulfilment",
+    "FulfilmentStatus",
+    "FulfilmentSummary",
+    "Goal",
+    "Indicator",
+    "NationalGoal",
+    "NationalTarget",
+    "Result",
+    "ResultContract",
+    "Target",
+    "TargetValue",
+    "contracts_of_hub",
+    "contracts_of_region",
     "latest_versions",
 ]

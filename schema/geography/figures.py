@@ -41,24 +41,37 @@ class MunicipalityMeasure:
 
     @classmethod
     def from_row(cls, row: MeasureModel) -> MunicipalityMeasure:
-        return cls(key=row.key, name=row.name, unit=row.unit, description=row.description, additive=row.additive,
-                   source=source_of(row))
+        return cls(
+            key=row.key,
+            name=row.name,
+            unit=row.unit,
+            description=row.description,
+            additive=row.additive,
+            source=source_of(row),
+        )
 
 
 @strawberry.type(description="One figure of a municipality in a year, as printed in a paper.")
 class MunicipalityFigure:
     measure_key: str = strawberry.field(description="Key of the measure, e.g. 'payment-business-hub'.")
     year: int = strawberry.field(description="The year the figure is for.")
-    value: Decimal = strawberry.field(description="The figure in the measure's unit (kroner for 'dkk', even when "
-                                                  "the paper prints 1.000 kr.).")
+    value: Decimal = strawberry.field(
+        description="The figure in the measure's unit (kroner for 'dkk', even when the paper prints 1.000 kr.)."
+    )
     printed: str | None = strawberry.field(description="The figure exactly as printed, e.g. '6.269' (in 1.000 kr.).")
     recipient_hub_slug: str | None = strawberry.field(description="For a payment: slug of the business hub paid.")
     source: Source = strawberry.field(description="Where the figure is printed.")
 
     @classmethod
     def from_row(cls, row: FigureModel) -> MunicipalityFigure:
-        return cls(measure_key=row.measure, year=row.year, value=row.value, printed=row.printed,
-                   recipient_hub_slug=row.recipient_hub_slug, source=source_of(row))
+        return cls(
+            measure_key=row.measure,
+            year=row.year,
+            value=row.value,
+            printed=row.printed,
+            recipient_hub_slug=row.recipient_hub_slug,
+            source=source_of(row),
+        )
 
     @strawberry.field(description="The measure: name, unit and what it means.")
     async def measure(self, info: strawberry.Info) -> MunicipalityMeasure | None:
@@ -73,22 +86,28 @@ class PrintedTotal:
     source: Source = strawberry.field(description="Where the total is printed; the note explains a discrepancy.")
 
 
-@strawberry.type(description="A measure summed over an area's municipalities for one year, computed in the database "
-                             "(never stored), with the total the paper prints where there is one.")
+@strawberry.type(
+    description="A measure summed over an area's municipalities for one year, computed in the database "
+    "(never stored), with the total the paper prints where there is one."
+)
 class AreaFigureTotal:
     measure_key: str = strawberry.field(description="'population' or a municipality measure key (e.g. 'dut-key').")
     unit: str = strawberry.field(description="Unit of the sum: 'count' for population, else the measure's unit.")
     year: int = strawberry.field(description="The year summed.")
-    value: Decimal | None = strawberry.field(description="Sum over the municipalities that have the figure; null for "
-                                                         "a measure that is not additive.")
+    value: Decimal | None = strawberry.field(
+        description="Sum over the municipalities that have the figure; null for a measure that is not additive."
+    )
     municipalities: int = strawberry.field(description="Number of municipalities of the area (in the directory).")
     contributing: int = strawberry.field(description="How many of them have the figure that year.")
     complete: bool = strawberry.field(description="True when every municipality of the area has the figure.")
-    printed_total: PrintedTotal | None = strawberry.field(description="The total the paper prints for this area, "
-                                                                      "measure and year, if any.")
-    discrepancy: Decimal | None = strawberry.field(description="Printed total minus the computed sum (e.g. -0.002 for "
-                                                               "Sjælland's DUT key 14,853 against 14,855); null "
-                                                               "when nothing is printed.")
+    printed_total: PrintedTotal | None = strawberry.field(
+        description="The total the paper prints for this area, measure and year, if any."
+    )
+    discrepancy: Decimal | None = strawberry.field(
+        description="Printed total minus the computed sum (e.g. -0.002 for "
+        "Sjælland's DUT key 14,853 against 14,855); null "
+        "when nothing is printed."
+    )
 
     @strawberry.field(description="The measure (null for population).")
     async def measure(self, info: strawberry.Info) -> MunicipalityMeasure | None:
@@ -106,7 +125,7 @@ _AREA = {"region": "m.region_slug", "hub": "m.business_hub_slug"}
 _PRINTED_FOR = {
     "region": "pt.region_slug = fi.area",
     "hub": "(pt.business_hub_slug = fi.area OR (pt.region_slug = h.region_slug AND"
-           " (SELECT count(*) FROM business_hub o WHERE o.region_slug = h.region_slug) = 1))",
+    " (SELECT count(*) FROM business_hub o WHERE o.region_slug = h.region_slug) = 1))",
 }
 
 
@@ -154,13 +173,19 @@ class _TotalsByArea:
             printed = None
             if r.printed_value is not None:
                 printed = PrintedTotal(value=r.printed_value, printed=r.printed, source=source_of(r))
-            by_area[r.area].append(AreaFigureTotal(
-                measure_key=r.measure, unit=r.unit, year=r.year,
-                value=Decimal(r.total) if r.total is not None else None,
-                municipalities=r.municipalities, contributing=r.contributing,
-                complete=r.contributing == r.municipalities, printed_total=printed,
-                discrepancy=(r.printed_value - Decimal(r.total)) if printed and r.total is not None else None,
-            ))
+            by_area[r.area].append(
+                AreaFigureTotal(
+                    measure_key=r.measure,
+                    unit=r.unit,
+                    year=r.year,
+                    value=Decimal(r.total) if r.total is not None else None,
+                    municipalities=r.municipalities,
+                    contributing=r.contributing,
+                    complete=r.contributing == r.municipalities,
+                    printed_total=printed,
+                    discrepancy=(r.printed_value - Decimal(r.total)) if printed and r.total is not None else None,
+                )
+            )
         return [by_area[a] for a in areas]
 
     async def load(self, info: strawberry.Info, area: str) -> list[AreaFigureTotal]:
@@ -171,8 +196,12 @@ TOTALS_BY_REGION = _TotalsByArea("region")
 TOTALS_BY_HUB = _TotalsByArea("hub")
 
 YearArg = Annotated[int | None, strawberry.argument(description="Only this year.")]
-MeasureArg = Annotated[str | None, strawberry.argument(
-    description="Only this measure: a municipality measure key (e.g. 'payment-business-hub') or 'population'.")]
+MeasureArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Only this measure: a municipality measure key (e.g. 'payment-business-hub') or 'population'."
+    ),
+]
 
 
 async def check_measure(info: strawberry.Info, measure: str | None, *, population: bool = True) -> None:
@@ -181,17 +210,22 @@ async def check_measure(info: strawberry.Info, measure: str | None, *, populatio
         return
     if await MEASURE_BY_KEY.load(info, measure) is None:
         also = " or 'population'" if population else ""
-        raise bad_input(f"Argument 'measure': unknown municipality measure {measure!r} (a key of "
-                        f"municipalityMeasures{also}).")
+        raise bad_input(
+            f"Argument 'measure': unknown municipality measure {measure!r} (a key of municipalityMeasures{also})."
+        )
 
 
-async def area_totals(info: strawberry.Info, kind: AreaKind, area: str, year: int | None,
-                      measure: str | None) -> list[AreaFigureTotal]:
+async def area_totals(
+    info: strawberry.Info, kind: AreaKind, area: str, year: int | None, measure: str | None
+) -> list[AreaFigureTotal]:
     """The area's computed totals per measure and year (population included), optionally filtered."""
     await check_measure(info, measure)
     loader = TOTALS_BY_REGION if kind == "region" else TOTALS_BY_HUB
-    return [t for t in await loader.load(info, area)
-            if (year is None or t.year == year) and (measure is None or t.measure_key == measure)]
+    return [
+        t
+        for t in await loader.load(info, area)
+        if (year is None or t.year == year) and (measure is None or t.measure_key == measure)
+    ]
 
 
 async def population_total(info: strawberry.Info, kind: AreaKind, area: str, year: int) -> AreaFigureTotal | None:
@@ -199,9 +233,13 @@ async def population_total(info: strawberry.Info, kind: AreaKind, area: str, yea
     return totals[0] if totals else None
 
 
-async def figures_of_municipality(info: strawberry.Info, code: str, year: int | None,
-                                  measure: str | None) -> list[MunicipalityFigure]:
+async def figures_of_municipality(
+    info: strawberry.Info, code: str, year: int | None, measure: str | None
+) -> list[MunicipalityFigure]:
     await check_measure(info, measure, population=False)
     rows = await FIGURES_BY_MUNICIPALITY.load(info, code)
-    return [MunicipalityFigure.from_row(r) for r in rows
-            if (year is None or r.year == year) and (measure is None or r.measure == measure)]
+    return [
+        MunicipalityFigure.from_row(r)
+        for r in rows
+        if (year is None or r.year == year) and (measure is None or r.measure == measure)
+    ]

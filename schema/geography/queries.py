@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-
 from typing import Annotated
 
 import strawberry
@@ -40,7 +39,8 @@ class GeographyQuery:
 
     @strawberry.field(description="A region by its slug, e.g. 'sjaelland'.")
     async def region(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         slug: Annotated[str, strawberry.argument(description="Slug of the region, e.g. 'sjaelland'.")],
     ) -> Region | None:
         row = await REGION_BY_SLUG.load(info, slug)
@@ -48,15 +48,21 @@ class GeographyQuery:
 
     @strawberry.field(description="A municipality by its kommunekode, e.g. '269'.")
     async def municipality(
-        self, info: strawberry.Info,
-        code: Annotated[str, strawberry.argument(
-            description="Kommunekode: three digits as a string (\"101\"); the four-digit form \"0101\" is accepted.")],
+        self,
+        info: strawberry.Info,
+        code: Annotated[
+            str,
+            strawberry.argument(
+                description='Kommunekode: three digits as a string ("101"); the four-digit form "0101" is accepted.'
+            ),
+        ],
     ) -> Municipality | None:
         row = await MUNICIPALITY_BY_CODE.load(info, code.removeprefix("0") if len(code) == 4 else code)
         return Municipality.from_row(row) if row is not None else None
 
-    @connection(Connection[Municipality], description="All 98 municipalities, filtered and ordered (Danish order by"
-                                                      " default).")
+    @connection(
+        Connection[Municipality], description="All 98 municipalities, filtered and ordered (Danish order by default)."
+    )
     async def municipalities(
         self,
         info: strawberry.Info,
@@ -78,16 +84,20 @@ class GeographyQuery:
         if urban_rural is not None:
             statement = statement.where(m.urban_rural == to_model(model_enums.UrbanRural, urban_rural))
         if wants_search(search):
-            statement = statement.where(or_(contains_text(m.name, search),
-                                            contains_text(func.array_to_string(m.aliases, " "), search)))
+            statement = statement.where(
+                or_(contains_text(m.name, search), contains_text(func.array_to_string(m.aliases, " "), search))
+            )
         keys = (danish_sort_key(m.name), m.name) if order_by is MunicipalityOrder.NAME else (m.code,)
         if direction is SortDirection.DESC:
             keys = tuple(k.desc() for k in keys)
         return QueryNodes(statement.order_by(*keys, m.code), Municipality.from_row)
 
-    @strawberry.field(description="The kinds of municipality figures (DUT key, payments to Væksthus and the business "
-                                  "hubs) with unit and source: the keys `Municipality.figures` and the area "
-                                  "totals take.", permission_classes=[SharedRead])
+    @strawberry.field(
+        description="The kinds of municipality figures (DUT key, payments to Væksthus and the business "
+        "hubs) with unit and source: the keys `Municipality.figures` and the area "
+        "totals take.",
+        permission_classes=[SharedRead],
+    )
     async def municipality_measures(self, info: strawberry.Info) -> list[MunicipalityMeasure]:
         rows = await scalars(info.context, select(MeasureModel).order_by(MeasureModel.position, MeasureModel.key))
         return [MunicipalityMeasure.from_row(r) for r in rows]

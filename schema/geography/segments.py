@@ -21,13 +21,16 @@ from ..common.enums import SegmentKind
 from ..common.loaders import request_loader
 
 
-@strawberry.type(description="A canonical course type (forløbstype) or customer segment (kundesegment) that printed "
-                             "segment texts map to.")
+@strawberry.type(
+    description="A canonical course type (forløbstype) or customer segment (kundesegment) that printed "
+    "segment texts map to."
+)
 class CanonicalSegment:
     key: str = strawberry.field(description="Stable key, e.g. 'action-plan'.")
     name: str = strawberry.field(description="Danish canonical name, e.g. 'handlingsplaner'.")
-    kind: SegmentKind = strawberry.field(description="A course type, a customer segment or several course types "
-                                                     "counted together.")
+    kind: SegmentKind = strawberry.field(
+        description="A course type, a customer segment or several course types counted together."
+    )
     description: str | None = strawberry.field(description="What the segment covers.")
 
 
@@ -37,8 +40,10 @@ async def _batch(context: Any, printed: list[str]) -> list[CanonicalSegment | No
         .join(SegmentModel, SegmentModel.key == SpellingModel.segment_key)
         .where(SpellingModel.printed.in_(printed))
     )
-    found = {r.printed: CanonicalSegment(key=r.key, name=r.name, kind=SegmentKind(r.kind), description=r.description)
-             for r in (await execute(context, statement)).all()}
+    found = {
+        r.printed: CanonicalSegment(key=r.key, name=r.name, kind=SegmentKind(r.kind), description=r.description)
+        for r in (await execute(context, statement)).all()
+    }
     return [found.get(p) for p in printed]
 
 

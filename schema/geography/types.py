@@ -68,33 +68,42 @@ class Region(relay.Node):
 
     @connection(Connection["Municipality"], description="The region's municipalities (kommuner) in Danish order.")
     async def municipalities(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         search: Annotated[str | None, strawberry.argument(description="Part of the name or an alias.")] = None,
     ) -> list[Municipality]:
         rows = await MUNICIPALITIES_BY_REGION.load(info, self.slug)
         return [Municipality.from_row(r) for r in rows if search is None or _name_matches(r, search)]
 
-    @strawberry.field(description="The region's population in a year, summed in the database over its "
-                                  "municipalities (with how many contributed); never stored. Null when no "
-                                  "municipality of the region has a population that year.")
+    @strawberry.field(
+        description="The region's population in a year, summed in the database over its "
+        "municipalities (with how many contributed); never stored. Null when no "
+        "municipality of the region has a population that year."
+    )
     async def population_total(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         year: Annotated[int, strawberry.argument(description="The population year, e.g. 2019.")],
     ) -> AreaFigureTotal | None:
         return await population_total(info, "region", self.slug, year)
 
-    @strawberry.field(description="Sums of the region's municipality figures per measure and year (population "
-                                  "included), computed in the database from the municipalities, with the "
-                                  "total the paper prints and the discrepancy where one is printed.")
-    async def figure_totals(self, info: strawberry.Info, year: YearArg = None,
-                            measure: MeasureArg = None) -> list[AreaFigureTotal]:
+    @strawberry.field(
+        description="Sums of the region's municipality figures per measure and year (population "
+        "included), computed in the database from the municipalities, with the "
+        "total the paper prints and the discrepancy where one is printed."
+    )
+    async def figure_totals(
+        self, info: strawberry.Info, year: YearArg = None, measure: MeasureArg = None
+    ) -> list[AreaFigureTotal]:
         return await area_totals(info, "region", self.slug, year, measure)
 
     @connection(
         Connection[Annotated["BusinessHub", strawberry.lazy(_ORGANISATIONS)]],
         description="The region's business hubs (erhvervshuse); Syddanmark has two.",
     )
-    async def business_hubs(self, info: strawberry.Info) -> list[Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)]]:
+    async def business_hubs(
+        self, info: strawberry.Info
+    ) -> list[Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)]]:
         from ..organisations.types import hubs_of_region
 
         return await hubs_of_region(info, self.slug)
@@ -105,7 +114,8 @@ class Region(relay.Node):
         permission_classes=[RegionalRead],
     )
     async def kkr_members(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         role: Annotated[CouncilRole | None, strawberry.argument(description="Only members with this role.")] = None,
     ) -> list[Annotated[KkrMember, strawberry.lazy(_ORGANISATIONS)]]:
         from ..organisations.types import kkr_members_of_region
@@ -145,7 +155,8 @@ class Region(relay.Node):
         permission_classes=[RegionalRead],
     )
     async def climate_initiatives(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         status: Annotated[InitiativeStatus | None, strawberry.argument(description="Only this status.")] = None,
     ) -> list[Annotated[ClimateInitiative, strawberry.lazy(_CLIMATE)]]:
         from ..climate.types import climate_initiatives_of_region
@@ -179,9 +190,14 @@ class Municipality(relay.Node):
     @classmethod
     def from_row(cls, row: MunicipalityModel) -> Municipality:
         return cls(
-            id=row.code, code=row.code, name=row.name, aliases=list(row.aliases or []),
-            urban_rural=to_graphql(UrbanRural, row.urban_rural), region_slug=row.region_slug,
-            business_hub_slug=row.business_hub_slug, source=source_of(row),
+            id=row.code,
+            code=row.code,
+            name=row.name,
+            aliases=list(row.aliases or []),
+            urban_rural=to_graphql(UrbanRural, row.urban_rural),
+            region_slug=row.region_slug,
+            business_hub_slug=row.business_hub_slug,
+            source=source_of(row),
         )
 
     @classmethod
@@ -201,17 +217,26 @@ class Municipality(relay.Node):
 
     @strawberry.field(description="Population by year (oldest first), as printed in the papers.")
     async def population(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         year: Annotated[int | None, strawberry.argument(description="Only this year.")] = None,
     ) -> list[MunicipalityPopulation]:
         rows = await POPULATION_BY_MUNICIPALITY.load(info, self.code)
         return [MunicipalityPopulation.from_row(r) for r in rows if year is None or r.year == year]
 
-    @strawberry.field(description="The municipality's figures as printed (DUT key, payments to Væksthus and the "
-                                  "business hub), by measure and year, each with its source.")
-    async def figures(self, info: strawberry.Info, year: YearArg = None, measure: Annotated[
-        str | None, strawberry.argument(description="Only this measure (a key of municipalityMeasures, e.g. "
-                                                    "'dut-key').")] = None) -> list[MunicipalityFigure]:
+    @strawberry.field(
+        description="The municipality's figures as printed (DUT key, payments to Væksthus and the "
+        "business hub), by measure and year, each with its source."
+    )
+    async def figures(
+        self,
+        info: strawberry.Info,
+        year: YearArg = None,
+        measure: Annotated[
+            str | None,
+            strawberry.argument(description="Only this measure (a key of municipalityMeasures, e.g. 'dut-key')."),
+        ] = None,
+    ) -> list[MunicipalityFigure]:
         return await figures_of_municipality(info, self.code, year, measure)
 
 

@@ -11,14 +11,13 @@ from strawberry import relay
 from kkr.platform.services import growth
 
 from ..common.errors import (
-    editor_mutation,
-    input_argument,
     ROW_VERSION,
     DeleteInput,
     DeletePayload,
     MutationError,
     SourcedInput,
     delete_mutation,
+    editor_mutation,
     optional,
     run_mutation,
 )
@@ -32,7 +31,8 @@ class CreateGrowthTeamInput(SourcedInput):
     name: str = strawberry.field(description="Name, e.g. 'Vækstteam for Sjælland og øerne'.")
     geography: str = strawberry.field(description="Region or island the team covers, e.g. 'Bornholm'.")
     region_id: relay.GlobalID | None = optional(
-        "The region that owns the team; may be left out when you can edit one region only.")
+        "The region that owns the team; may be left out when you can edit one region only."
+    )
     mandate: str | None = optional("The team's mandate (kommissorium).")
     focus_areas: list[str] | None = optional("The team's focus areas (fokusområder).")
     deadline: dt.date | None = optional("When the team reports.")
@@ -75,16 +75,17 @@ class UpdateGrowthTeamMemberInput(SourcedInput):
 @strawberry.type(description="The outcome of a mutation on a growth team.")
 class GrowthTeamPayload:
     growth_team: GrowthTeam | None = strawberry.field(
-        description="The growth team as saved (null when the mutation was refused).")
+        description="The growth team as saved (null when the mutation was refused)."
+    )
     errors: list[MutationError] = strawberry.field(description="Why the mutation was refused; empty on success.")
 
 
 @strawberry.type(description="The outcome of a mutation on a growth-team member.")
 class GrowthTeamMemberPayload:
     growth_team_member: GrowthTeamMember | None = strawberry.field(
-        description="The member as saved (null when the mutation was refused).")
+        description="The member as saved (null when the mutation was refused)."
+    )
     errors: list[MutationError] = strawberry.field(description="Why the mutation was refused; empty on success.")
-
 
 
 async def _team(info: strawberry.Info, service: Any, data: Any) -> GrowthTeamPayload:
@@ -101,42 +102,48 @@ async def _member(info: strawberry.Info, service: Any, data: Any) -> GrowthTeamM
 class GrowthMutation:
     @editor_mutation("Create a growth team in a region you edit.")
     async def create_growth_team(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         input: Annotated[CreateGrowthTeamInput, strawberry.argument(description="The new growth team.")],
     ) -> GrowthTeamPayload:
         return await _team(info, growth.create_growth_team, input)
 
     @editor_mutation("Change a growth team.")
     async def update_growth_team(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         input: Annotated[UpdateGrowthTeamInput, strawberry.argument(description="The changes.")],
     ) -> GrowthTeamPayload:
         return await _team(info, growth.update_growth_team, input)
 
     @editor_mutation("Delete a growth team with its members.")
     async def delete_growth_team(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         input: Annotated[DeleteInput, strawberry.argument(description="The growth team and its rowVersion.")],
     ) -> DeletePayload:
         return await delete_mutation(info, growth.delete_growth_team, input, "GrowthTeam")
 
     @editor_mutation("Add a member to a growth team.")
     async def create_growth_team_member(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         input: Annotated[CreateGrowthTeamMemberInput, strawberry.argument(description="The new member.")],
     ) -> GrowthTeamMemberPayload:
         return await _member(info, growth.create_growth_team_member, input)
 
     @editor_mutation("Change a growth-team member.")
     async def update_growth_team_member(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         input: Annotated[UpdateGrowthTeamMemberInput, strawberry.argument(description="The changes.")],
     ) -> GrowthTeamMemberPayload:
         return await _member(info, growth.update_growth_team_member, input)
 
     @editor_mutation("Remove a member from a growth team.")
     async def delete_growth_team_member(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         input: Annotated[DeleteInput, strawberry.argument(description="The member and its rowVersion.")],
     ) -> DeletePayload:
         return await delete_mutation(info, growth.delete_growth_team_member, input, "GrowthTeamMember")

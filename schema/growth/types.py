@@ -43,15 +43,24 @@ class GrowthTeam(relay.Node):
 
     @classmethod
     def from_row(cls, row: GrowthTeamModel) -> GrowthTeam:
-        return cls(id=str(row.id), row_id=row.id, region_slug=row.tenant_id, name=row.name, geography=row.geography,
-                   mandate=row.mandate, focus_areas=list(row.focus_areas or []), deadline=row.deadline,
-                   deadline_label=row.deadline_label, recommendations=row.recommendations,
-                   row_version=row.row_version, source=source_of(row))
+        return cls(
+            id=str(row.id),
+            row_id=row.id,
+            region_slug=row.tenant_id,
+            name=row.name,
+            geography=row.geography,
+            mandate=row.mandate,
+            focus_areas=list(row.focus_areas or []),
+            deadline=row.deadline,
+            deadline_label=row.deadline_label,
+            recommendations=row.recommendations,
+            row_version=row.row_version,
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, GROWTH_TEAM_BY_ID, cls.from_row, uuid_keys=True,
-                                   required=required)
+        return await resolve_nodes(info, node_ids, GROWTH_TEAM_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
     @strawberry.field(description="The region (KKR) the team belongs to.")
     async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
@@ -84,9 +93,18 @@ class GrowthTeamMember(relay.Node):
 
     @classmethod
     def from_row(cls, row: GrowthTeamMemberModel) -> GrowthTeamMember:
-        return cls(id=str(row.id), row_id=row.id, growth_team_id=row.growth_team_id, region_slug=row.tenant_id,
-                   name=row.name, role=row.role, organisation=row.organisation, position=row.position,
-                   row_version=row.row_version, source=source_of(row))
+        return cls(
+            id=str(row.id),
+            row_id=row.id,
+            growth_team_id=row.growth_team_id,
+            region_slug=row.tenant_id,
+            name=row.name,
+            role=row.role,
+            organisation=row.organisation,
+            position=row.position,
+            row_version=row.row_version,
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:

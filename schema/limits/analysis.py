@@ -112,14 +112,21 @@ def _is_connection_type(graphql_type: Any) -> bool:
 
 
 class _Walk:
-    def __init__(self, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
-                 variables: dict[str, Any] | None, settings: Settings) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any] | None,
+        settings: Settings,
+    ) -> None:
         self.schema = schema
         self.settings = settings
         self.variables = variables or {}
         self.defaults = {
             definition.variable.name.value: value_from_ast_untyped(definition.default_value)
-            for definition in operation.variable_definitions or () if definition.default_value is not None
+            for definition in operation.variable_definitions or ()
+            if definition.default_value is not None
         }
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.introspection = introspection_sizes(schema)
@@ -135,20 +142,34 @@ class _Walk:
         directives = getattr(node, "directives", None) or ()
         limit = self.settings.max_directives
         if len(directives) > limit:
-            self.problems.append(LimitExceeded(
-                TOO_MANY_DIRECTIVES, "MAX_DIRECTIVES", limit, len(directives),
-                f"{len(directives)} directives in one place, more than the limit of {limit} (setting "
-                "MAX_DIRECTIVES).", nodes=[node]))
+            self.problems.append(
+                LimitExceeded(
+                    TOO_MANY_DIRECTIVES,
+                    "MAX_DIRECTIVES",
+                    limit,
+                    len(directives),
+                    f"{len(directives)} directives in one place, more than the limit of {limit} (setting "
+                    "MAX_DIRECTIVES).",
+                    nodes=[node],
+                )
+            )
 
     def _repeated(self, names: Counter[str], node: SelectionSetNode) -> None:
         limit = self.settings.max_repeated_fields
         if names:
             name, count = names.most_common(1)[0]
             if count > limit:
-                self.problems.append(LimitExceeded(
-                    TOO_MANY_REPEATED_FIELDS, "MAX_REPEATED_FIELDS", limit, count,
-                    f"The field '{name}' is selected {count} times in one selection set, more than the limit of "
-                    f"{limit} (setting MAX_REPEATED_FIELDS).", nodes=[node]))
+                self.problems.append(
+                    LimitExceeded(
+                        TOO_MANY_REPEATED_FIELDS,
+                        "MAX_REPEATED_FIELDS",
+                        limit,
+                        count,
+                        f"The field '{name}' is selected {count} times in one selection set, more than the limit of "
+                        f"{limit} (setting MAX_REPEATED_FIELDS).",
+                        nodes=[node],
+                    )
+                )
 
     def _value(self, node: ValueNode) -> Any:
         if isinstance(node, VariableNode):
@@ -177,30 +198,56 @@ class _Walk:
             return
         limit = self.settings.max_page_size
         if value < 0:
-            self.problems.append(GraphQLError(f"Argument '{name}' must be a non-negative integer.", nodes=[node],
-                                              extensions={"code": "BAD_USER_INPUT"}))
+            self.problems.append(
+                GraphQLError(
+                    f"Argument '{name}' must be a non-negative integer.",
+                    nodes=[node],
+                    extensions={"code": "BAD_USER_INPUT"},
+                )
+            )
         elif value > limit:
-            self.problems.append(LimitExceeded(
-                PAGE_TOO_LARGE, "MAX_PAGE_SIZE", limit, value,
-                f"Argument '{name}' is {value}, above the maximum page size of {limit} (setting MAX_PAGE_SIZE): "
-                "page through the list with the 'after' or 'before' cursors.", nodes=[node]))
+            self.problems.append(
+                LimitExceeded(
+                    PAGE_TOO_LARGE,
+                    "MAX_PAGE_SIZE",
+                    limit,
+                    value,
+                    f"Argument '{name}' is {value}, above the maximum page size of {limit} (setting MAX_PAGE_SIZE): "
+                    "page through the list with the 'after' or 'before' cursors.",
+                    nodes=[node],
+                )
+            )
 
     def _search(self, name: str, value: str, node: Node) -> None:
         if not self.executed:
             return
         settings = self.settings
         if len(value) > settings.max_search_chars:
-            self.problems.append(LimitExceeded(
-                SEARCH_TOO_COMPLEX, "MAX_SEARCH_CHARS", settings.max_search_chars, len(value),
-                f"Argument '{name}' is {len(value)} characters long, longer than the limit of "
-                f"{settings.max_search_chars} (setting MAX_SEARCH_CHARS).", nodes=[node]))
+            self.problems.append(
+                LimitExceeded(
+                    SEARCH_TOO_COMPLEX,
+                    "MAX_SEARCH_CHARS",
+                    settings.max_search_chars,
+                    len(value),
+                    f"Argument '{name}' is {len(value)} characters long, longer than the limit of "
+                    f"{settings.max_search_chars} (setting MAX_SEARCH_CHARS).",
+                    nodes=[node],
+                )
+            )
             return
         terms = len(_SEARCH_TERM.findall(value))
         if terms > settings.max_search_terms:
-            self.problems.append(LimitExceeded(
-                SEARCH_TOO_COMPLEX, "MAX_SEARCH_TERMS", settings.max_search_terms, terms,
-                f"Argument '{name}' has {terms} words and operators, more than the limit of "
-                f"{settings.max_search_terms} (setting MAX_SEARCH_TERMS).", nodes=[node]))
+            self.problems.append(
+                LimitExceeded(
+                    SEARCH_TOO_COMPLEX,
+                    "MAX_SEARCH_TERMS",
+                    settings.max_search_terms,
+                    terms,
+                    f"Argument '{name}' has {terms} words and operators, more than the limit of "
+                    f"{settings.max_search_terms} (setting MAX_SEARCH_TERMS).",
+                    nodes=[node],
+                )
+            )
 
     # --- the walk -------------------------------------------------------------------------------------------
 
@@ -211,8 +258,9 @@ class _Walk:
         self._repeated(summary.names, node)
         return summary
 
-    def _collect(self, node: SelectionSetNode, parent: GraphQLNamedType | None, summary: _Summary,
-                 spread: set[str]) -> None:
+    def _collect(
+        self, node: SelectionSetNode, parent: GraphQLNamedType | None, summary: _Summary, spread: set[str]
+    ) -> None:
         for selection in node.selections:
             self._directives(selection)
             if isinstance(selection, FieldNode):
@@ -240,8 +288,9 @@ class _Walk:
         self.in_progress.add(name)
         self._directives(definition)
         summary = _Summary()
-        self._collect(definition.selection_set, self.schema.get_type(definition.type_condition.name.value),
-                      summary, set())
+        self._collect(
+            definition.selection_set, self.schema.get_type(definition.type_condition.name.value), summary, set()
+        )
         self._repeated(summary.names, definition.selection_set)
         self.in_progress.discard(name)
         self.memo[name] = summary
@@ -275,13 +324,19 @@ class _Walk:
         child = self.selection_set(node.selection_set, target)
         parent_name = parent.name if parent is not None else ""
         if is_connection:
-            size = page if page is not None else assumed_size(
-                parent_name, name, True, self.settings.max_page_size, self.introspection)
+            size = (
+                page
+                if page is not None
+                else assumed_size(parent_name, name, True, self.settings.max_page_size, self.introspection)
+            )
             cost = 1 + child.cost + size * child.per_item
         else:
             size = 1
-            if not sized and isinstance(_unwrap(definition.type) if definition else None, GraphQLList) \
-                    and _is_composite(target):
+            if (
+                not sized
+                and isinstance(_unwrap(definition.type) if definition else None, GraphQLList)
+                and _is_composite(target)
+            ):
                 size = self._list_size(node, parent_name, name)
             cost = 1 + size * (child.cost + child.per_item)
         summary.depth = max(summary.depth, 1 + child.depth)
@@ -297,8 +352,13 @@ class _Walk:
         return assumed_size(parent_name, name, False, self.settings.max_page_size, self.introspection)
 
 
-def measure(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
-            variables: dict[str, Any] | None, settings: Settings) -> Measures:
+def measure(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: dict[str, Any] | None,
+    settings: Settings,
+) -> Measures:
     """The measures of `operation` (the one the request executes) and the problems of the whole document.
 
     Every other operation and fragment of the document is walked too, for the problems of its shape (repeated
@@ -315,8 +375,13 @@ def measure(schema: GraphQLSchema, document: DocumentNode, operation: OperationD
             walk.selection_set(definition.selection_set, _root_type(schema, definition))
         elif isinstance(definition, FragmentDefinitionNode):
             walk._fragment(definition.name.value)
-    return Measures(depth=root.depth, aliases=root.aliases, root_fields=len(root.keys), cost=root.cost + root.per_item,
-                    problems=walk.problems)
+    return Measures(
+        depth=root.depth,
+        aliases=root.aliases,
+        root_fields=len(root.keys),
+        cost=root.cost + root.per_item,
+        problems=walk.problems,
+    )
 
 
 def _root_type(schema: GraphQLSchema, operation: OperationDefinitionNode) -> GraphQLObjectType | None:

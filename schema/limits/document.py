@@ -77,18 +77,28 @@ def parse_document(query: str, settings: Settings) -> DocumentNode:
 def _parse(query: str, settings: Settings) -> DocumentNode:
     limit = settings.max_document_chars
     if len(query) > limit:
-        raise LimitExceeded(DOCUMENT_TOO_LARGE, "MAX_DOCUMENT_CHARS", limit, len(query),
-                            f"The document is {len(query)} characters long, longer than the limit of {limit} "
-                            "(setting MAX_DOCUMENT_CHARS).")
+        raise LimitExceeded(
+            DOCUMENT_TOO_LARGE,
+            "MAX_DOCUMENT_CHARS",
+            limit,
+            len(query),
+            f"The document is {len(query)} characters long, longer than the limit of {limit} "
+            "(setting MAX_DOCUMENT_CHARS).",
+        )
     parser = Parser(query, max_tokens=settings.max_tokens)
     try:
         return parser.parse_document()
     except GraphQLSyntaxError as error:
         # graphql-core's own words: its lexer may stop inside a run of comments, before the parser counted them.
         if error.message.startswith(f"Syntax Error: Document contains more than {settings.max_tokens} tokens."):
-            raise LimitExceeded(TOO_MANY_TOKENS, "MAX_TOKENS", settings.max_tokens, None,
-                                f"The document has more than {settings.max_tokens} tokens, the limit (setting "
-                                "MAX_TOKENS); parsing stopped there.") from None
+            raise LimitExceeded(
+                TOO_MANY_TOKENS,
+                "MAX_TOKENS",
+                settings.max_tokens,
+                None,
+                f"The document has more than {settings.max_tokens} tokens, the limit (setting "
+                "MAX_TOKENS); parsing stopped there.",
+            ) from None
         raise
     except RecursionError:
         pass
@@ -107,6 +117,11 @@ def check_variables(variables: dict[str, Any] | None, settings: Settings) -> Non
     size = variables_size(variables)
     limit = settings.max_variables_bytes
     if size > limit:
-        raise LimitExceeded(VARIABLES_TOO_LARGE, "MAX_VARIABLES_BYTES", limit, size,
-                            f"The variables are {size} bytes of JSON, larger than the limit of {limit} bytes "
-                            "(setting MAX_VARIABLES_BYTES).")
+        raise LimitExceeded(
+            VARIABLES_TOO_LARGE,
+            "MAX_VARIABLES_BYTES",
+            limit,
+            size,
+            f"The variables are {size} bytes of JSON, larger than the limit of {limit} bytes "
+            "(setting MAX_VARIABLES_BYTES).",
+        )

@@ -24,8 +24,9 @@ class LimitExceeded(GraphQLError):
     `extensions` = {"code": <CODE>, "limit": <SETTING>, "max": <the setting's value>, "actual": <the request's
     figure, when known>}; the message names the limit and the setting."""
 
-    def __init__(self, code: str, setting: str, maximum: int, actual: int | None, message: str,
-                 nodes: object = None) -> None:
+    def __init__(
+        self, code: str, setting: str, maximum: int, actual: int | None, message: str, nodes: object = None
+    ) -> None:
         extensions: dict[str, object] = {"code": code, "limit": setting, "max": maximum}
         if actual is not None:
             extensions["actual"] = actual

@@ -43,8 +43,11 @@ def _placeholder(operation_name: str | None) -> DocumentNode:
     """A one-field query named like the requested operation: stands in for a refused document."""
     typename = FieldNode(name=NameNode(value="__typename"), arguments=(), directives=())
     operation = OperationDefinitionNode(
-        operation=OperationType.QUERY, name=NameNode(value=operation_name) if operation_name else None,
-        variable_definitions=(), directives=(), selection_set=SelectionSetNode(selections=(typename,)),
+        operation=OperationType.QUERY,
+        name=NameNode(value=operation_name) if operation_name else None,
+        variable_definitions=(),
+        directives=(),
+        selection_set=SelectionSetNode(selections=(typename,)),
     )
     return DocumentNode(definitions=(operation,))
 
@@ -66,22 +69,30 @@ def first_limit_passed(measures: Measures, settings: Settings) -> GraphQLError |
     in the document (repeated fields, directives, page size, search), cost."""
     checks = (
         (measures.aliases, settings.max_aliases, TOO_MANY_ALIASES, "MAX_ALIASES", "aliases"),
-        (measures.root_fields, settings.max_root_fields, TOO_MANY_ROOT_FIELDS, "MAX_ROOT_FIELDS",
-         "root fields"),
+        (measures.root_fields, settings.max_root_fields, TOO_MANY_ROOT_FIELDS, "MAX_ROOT_FIELDS", "root fields"),
         (measures.depth, settings.max_depth, QUERY_TOO_DEEP, "MAX_DEPTH", "levels of nested fields"),
     )
     for actual, limit, code, setting, what in checks:
         if actual > limit:
-            return LimitExceeded(code, setting, limit, actual,
-                                 f"The operation has {actual} {what}, more than the limit of {limit} "
-                                 f"(setting {setting}).")
+            return LimitExceeded(
+                code,
+                setting,
+                limit,
+                actual,
+                f"The operation has {actual} {what}, more than the limit of {limit} (setting {setting}).",
+            )
     if measures.problems:
         return measures.problems[0]
     if measures.cost > settings.max_cost:
-        return LimitExceeded(QUERY_TOO_COSTLY, "MAX_COST", settings.max_cost, measures.cost,
-                             f"The operation's estimated cost is {measures.cost}, more than the limit of "
-                             f"{settings.max_cost} (setting MAX_COST): ask for smaller pages (first/last) or "
-                             "fewer nested lists.")
+        return LimitExceeded(
+            QUERY_TOO_COSTLY,
+            "MAX_COST",
+            settings.max_cost,
+            measures.cost,
+            f"The operation's estimated cost is {measures.cost}, more than the limit of "
+            f"{settings.max_cost} (setting MAX_COST): ask for smaller pages (first/last) or "
+            "fewer nested lists.",
+        )
     return None
 
 
@@ -93,7 +104,7 @@ class QueryLimits(SchemaExtension):
         self.cost: int | None = None
         self.max_cost: int | None = None
 
-    def on_operation(self):  # noqa: ANN201
+    def on_operation(self):
         context = self.execution_context
         settings = _settings_of(context.context)
         context.parse_options["max_tokens"] = settings.max_tokens  # should Strawberry parse after all
@@ -109,7 +120,7 @@ class QueryLimits(SchemaExtension):
                 pass  # Strawberry parses again (within the limits checked) and reports the syntax error
         yield
 
-    def on_validate(self):  # noqa: ANN201
+    def on_validate(self):
         context = self.execution_context
         if self.refusal is not None:
             context.pre_execution_errors = [self.refusal]
@@ -129,9 +140,14 @@ class QueryLimits(SchemaExtension):
         try:
             measures = measure(context.schema._schema, document, operation, context.variables, settings)
         except RecursionError:  # fragments spreading each other deeper than Python's stack
-            return LimitExceeded(QUERY_TOO_DEEP, "MAX_DEPTH", settings.max_depth, None,
-                                 "The operation's fragments are nested too deeply, beyond the limit of "
-                                 f"{settings.max_depth} levels (setting MAX_DEPTH).")
+            return LimitExceeded(
+                QUERY_TOO_DEEP,
+                "MAX_DEPTH",
+                settings.max_depth,
+                None,
+                "The operation's fragments are nested too deeply, beyond the limit of "
+                f"{settings.max_depth} levels (setting MAX_DEPTH).",
+            )
         self.cost, self.max_cost = measures.cost, settings.max_cost
         return first_limit_passed(measures, settings)
 

@@ -100,8 +100,9 @@ SIZED_FIELDS = frozenset({"edges", "nodes"})
 SLICING_ARGUMENTS = ("first", "last")
 
 
-def assumed_size(type_name: str, field_name: str, is_connection: bool, max_page_size: int,
-                 introspection: dict[str, int]) -> int:
+def assumed_size(
+    type_name: str, field_name: str, is_connection: bool, max_page_size: int, introspection: dict[str, int]
+) -> int:
     """Items assumed for `type_name.field_name` when no slicing argument says (see the module docstring)."""
     coordinate = f"{type_name}.{field_name}"
     if coordinate in introspection:
@@ -136,8 +137,9 @@ def introspection_sizes(schema: GraphQLSchema) -> dict[str, int]:
         "__Type.inputFields": per(sum(len(t.fields) for t in inputs), len(types)),
         "__Type.enumValues": per(sum(len(t.values) for t in enums), len(types)),
         "__Type.interfaces": per(sum(len(t.interfaces) for t in composite), len(types)),
-        "__Type.possibleTypes": per(sum(len(schema.get_possible_types(t)) for t in composite
-                                        if isinstance(t, GraphQLInterfaceType)), len(types)),
+        "__Type.possibleTypes": per(
+            sum(len(schema.get_possible_types(t)) for t in composite if isinstance(t, GraphQLInterfaceType)), len(types)
+        ),
         "__Field.args": field_args,
         "__Directive.args": per(sum(len(d.args) for d in schema.directives), len(schema.directives)),
     }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
 from typing import Annotated
 
 import strawberry
@@ -27,7 +26,8 @@ from .types import BusinessHub, HubOffice, KkrMember, Partnership
 class OrganisationsQuery:
     @strawberry.field(description="A business hub (erhvervshus) by its slug, e.g. 'sjaelland'.")
     async def business_hub(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         slug: Annotated[str, strawberry.argument(description="Slug of the hub, e.g. 'sjaelland'.")],
     ) -> BusinessHub | None:
         row = await HUB_BY_SLUG.load(info, slug)

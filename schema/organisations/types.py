@@ -59,7 +59,9 @@ async def _municipality(info: strawberry.Info, code: str | None) -> Municipality
     return Municipality.from_row(row) if row is not None else None
 
 
-@strawberry.type(description="A business hub (erhvervshus): six hubs for five KKRs (Syddanmark has Fyn and Sydjylland).")
+@strawberry.type(
+    description="A business hub (erhvervshus): six hubs for five KKRs (Syddanmark has Fyn and Sydjylland)."
+)
 class BusinessHub(relay.Node):
     id: relay.NodeID[str]
     slug: str = strawberry.field(description="Stable identifier, e.g. 'sjaelland' or 'fyn'.")
@@ -71,8 +73,15 @@ class BusinessHub(relay.Node):
 
     @classmethod
     def from_row(cls, row: BusinessHubModel) -> BusinessHub:
-        return cls(id=row.slug, slug=row.slug, name=row.name, short_name=row.short_name, region_slug=row.region_slug,
-                   founded_on=row.founded_on, source=source_of(row))
+        return cls(
+            id=row.slug,
+            slug=row.slug,
+            name=row.name,
+            short_name=row.short_name,
+            region_slug=row.region_slug,
+            founded_on=row.founded_on,
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
@@ -91,22 +100,33 @@ class BusinessHub(relay.Node):
 
         return await municipalities_of_hub(info, self.slug)
 
-    @strawberry.field(description="Sums of the municipality figures of the municipalities the hub serves, per measure "
-                                  "and year (population included), computed in the database, with the total the "
-                                  "paper prints and the discrepancy where one is printed.")
-    async def figure_totals(self, info: strawberry.Info, year: Annotated[int | None, strawberry.argument(
-            description="Only this year.")] = None, measure: Annotated[str | None, strawberry.argument(
-            description="Only this measure (a key of municipalityMeasures, or 'population').")] = None,
+    @strawberry.field(
+        description="Sums of the municipality figures of the municipalities the hub serves, per measure "
+        "and year (population included), computed in the database, with the total the "
+        "paper prints and the discrepancy where one is printed."
+    )
+    async def figure_totals(
+        self,
+        info: strawberry.Info,
+        year: Annotated[int | None, strawberry.argument(description="Only this year.")] = None,
+        measure: Annotated[
+            str | None,
+            strawberry.argument(description="Only this measure (a key of municipalityMeasures, or 'population')."),
+        ] = None,
     ) -> list[Annotated[AreaFigureTotal, strawberry.lazy("kkr.schema.geography.figures")]]:
         from ..geography.figures import area_totals
 
         return await area_totals(info, "hub", self.slug, year, measure)
 
-    @strawberry.field(description="Population of the hub's municipalities in a year, summed in the database (with how "
-                                  "many contributed); null when none has a population that year.")
-    async def population_total(self, info: strawberry.Info, year: Annotated[int, strawberry.argument(
-            description="The population year, e.g. 2019.")]) -> Annotated[
-            AreaFigureTotal, strawberry.lazy("kkr.schema.geography.figures")] | None:
+    @strawberry.field(
+        description="Population of the hub's municipalities in a year, summed in the database (with how "
+        "many contributed); null when none has a population that year."
+    )
+    async def population_total(
+        self,
+        info: strawberry.Info,
+        year: Annotated[int, strawberry.argument(description="The population year, e.g. 2019.")],
+    ) -> Annotated[AreaFigureTotal, strawberry.lazy("kkr.schema.geography.figures")] | None:
         from ..geography.figures import population_total
 
         return await population_total(info, "hub", self.slug, year)
@@ -117,7 +137,8 @@ class BusinessHub(relay.Node):
         permission_classes=[RegionalRead],
     )
     async def offices(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         kind: Annotated[OfficeKind | None, strawberry.argument(description="Only head offices or branches.")] = None,
     ) -> list[HubOffice]:
         rows = await OFFICES_BY_HUB.load(info, self.slug)
@@ -138,7 +159,8 @@ class BusinessHub(relay.Node):
         permission_classes=[RegionalRead],
     )
     async def result_contracts(
-        self, info: strawberry.Info,
+        self,
+        info: strawberry.Info,
         year: Annotated[int | None, strawberry.argument(description="Only this contract year.")] = None,
         status: Annotated[ContractStatus | None, strawberry.argument(description="Only this status.")] = None,
         all_versions: Annotated[bool, strawberry.argument(description="Include superseded versions.")] = False,
@@ -162,9 +184,17 @@ class HubOffice(relay.Node):
 
     @classmethod
     def from_row(cls, row: HubOfficeModel) -> HubOffice:
-        return cls(id=str(row.id), row_id=row.id, region_slug=row.tenant_id, business_hub_slug=row.business_hub_slug,
-                   kind=to_graphql(OfficeKind, row.kind), town=row.town, municipality_code=row.municipality_code,
-                   row_version=row.row_version, source=source_of(row))
+        return cls(
+            id=str(row.id),
+            row_id=row.id,
+            region_slug=row.tenant_id,
+            business_hub_slug=row.business_hub_slug,
+            kind=to_graphql(OfficeKind, row.kind),
+            town=row.town,
+            municipality_code=row.municipality_code,
+            row_version=row.row_version,
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
@@ -175,9 +205,7 @@ class HubOffice(relay.Node):
         return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
 
     @strawberry.field(description="The municipality the office lies in.")
-    async def municipality(
-        self, info: strawberry.Info
-    ) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
+    async def municipality(self, info: strawberry.Info) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
         return await _municipality(info, self.municipality_code)
 
     @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
@@ -200,14 +228,22 @@ class HubBoardMember(relay.Node):
 
     @classmethod
     def from_row(cls, row: HubBoardMemberModel) -> HubBoardMember:
-        return cls(id=str(row.id), row_id=row.id, region_slug=row.tenant_id, business_hub_slug=row.business_hub_slug,
-                   name=row.name, role=to_graphql(CouncilRole, row.role), organisation=row.organisation,
-                   position=row.position, row_version=row.row_version, source=source_of(row))
+        return cls(
+            id=str(row.id),
+            row_id=row.id,
+            region_slug=row.tenant_id,
+            business_hub_slug=row.business_hub_slug,
+            name=row.name,
+            role=to_graphql(CouncilRole, row.role),
+            organisation=row.organisation,
+            position=row.position,
+            row_version=row.row_version,
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, BOARD_MEMBER_BY_ID, cls.from_row, uuid_keys=True,
-                                   required=required)
+        return await resolve_nodes(info, node_ids, BOARD_MEMBER_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
     @strawberry.field(description="The hub whose board this is.")
     async def business_hub(self, info: strawberry.Info) -> BusinessHub:
@@ -235,10 +271,20 @@ class KkrMember(relay.Node):
 
     @classmethod
     def from_row(cls, row: KkrMemberModel) -> KkrMember:
-        return cls(id=str(row.id), row_id=row.id, region_slug=row.tenant_id, name=row.name,
-                   role=to_graphql(CouncilRole, row.role), title=row.title, municipality_code=row.municipality_code,
-                   party=row.party, valid_from=row.valid_from, valid_to=row.valid_to, row_version=row.row_version,
-                   source=source_of(row))
+        return cls(
+            id=str(row.id),
+            row_id=row.id,
+            region_slug=row.tenant_id,
+            name=row.name,
+            role=to_graphql(CouncilRole, row.role),
+            title=row.title,
+            municipality_code=row.municipality_code,
+            party=row.party,
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
+            row_version=row.row_version,
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
@@ -249,9 +295,7 @@ class KkrMember(relay.Node):
         return await _region(info, self.region_slug)
 
     @strawberry.field(description="The member's municipality.")
-    async def municipality(
-        self, info: strawberry.Info
-    ) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
+    async def municipality(self, info: strawberry.Info) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
         return await _municipality(info, self.municipality_code)
 
     @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
@@ -259,8 +303,10 @@ class KkrMember(relay.Node):
         return await history_of(info, self.row_id)
 
 
-@strawberry.type(description="An explicit link between regions, e.g. a goal shared by two KKRs or Movia serving two"
-                             " KKRs; visible to its parties only.")
+@strawberry.type(
+    description="An explicit link between regions, e.g. a goal shared by two KKRs or Movia serving two"
+    " KKRs; visible to its parties only."
+)
 class Partnership(relay.Node):
     id: relay.NodeID[str]
     kind: PartnershipKind = strawberry.field(description="Shared goal, shared service or joint agreement.")
@@ -271,8 +317,14 @@ class Partnership(relay.Node):
 
     @classmethod
     def from_row(cls, row: PartnershipModel) -> Partnership:
-        return cls(id=str(row.id), kind=to_graphql(PartnershipKind, row.kind), title=row.title,
-                   description=row.description, party_slugs=list(row.parties), source=source_of(row))
+        return cls(
+            id=str(row.id),
+            kind=to_graphql(PartnershipKind, row.kind),
+            title=row.title,
+            description=row.description,
+            party_slugs=list(row.parties),
+            source=source_of(row),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from kkr.platform.models import Goal, ResultContract
@@ -24,8 +24,11 @@ from ..common.database import session_lock
 from ..common.enums import ContractStatus, GoalCategory, to_graphql
 from ..permissions import PublishedContractsRead
 
-PUBLISHED_STATUSES = (model_enums.ContractStatus.adopted, model_enums.ContractStatus.signed,
-                      model_enums.ContractStatus.reported)
+PUBLISHED_STATUSES = (
+    model_enums.ContractStatus.adopted,
+    model_enums.ContractStatus.signed,
+    model_enums.ContractStatus.reported,
+)
 
 
 @requires(PublishedContractsRead)
@@ -54,7 +57,7 @@ class PublishedContract:
 class PublicQuery:
     @strawberry.field(
         description="Published result contracts (latest versions) of every region; open to anonymous callers "
-                    "when the server runs with PUBLIC_CONTRACTS=true, otherwise to regional staff.",
+        "when the server runs with PUBLIC_CONTRACTS=true, otherwise to regional staff.",
         permission_classes=[PublishedContractsRead],
     )
     async def published_contracts(
@@ -66,10 +69,18 @@ class PublicQuery:
         newer = aliased(ResultContract)
         statement = (
             select(c)
-            .where(c.published.is_(True), c.status.in_(PUBLISHED_STATUSES),
-                   ~select(newer.id).where(newer.tenant_id == c.tenant_id,
-                                           newer.business_hub_slug == c.business_hub_slug,
-                                           newer.year == c.year, newer.version > c.version).exists())
+            .where(
+                c.published.is_(True),
+                c.status.in_(PUBLISHED_STATUSES),
+                ~select(newer.id)
+                .where(
+                    newer.tenant_id == c.tenant_id,
+                    newer.business_hub_slug == c.business_hub_slug,
+                    newer.year == c.year,
+                    newer.version > c.version,
+                )
+                .exists(),
+            )
             .order_by(c.year, c.tenant_id, c.business_hub_slug)
         )
         if year is not None:
@@ -77,17 +88,29 @@ class PublicQuery:
         async with session_lock(info.context):  # sibling fields share the request's sessions
             session = await info.context.published_contracts_session()
             contracts = (await session.scalars(statement)).all()
-            goals = (await session.scalars(select(Goal).where(
-                Goal.contract_id.in_([row.id for row in contracts])).order_by(Goal.position, Goal.code))).all()
+            goals = (
+                await session.scalars(
+                    select(Goal)
+                    .where(Goal.contract_id.in_([row.id for row in contracts]))
+                    .order_by(Goal.position, Goal.code)
+                )
+            ).all()
         by_contract: dict[tuple[str, object], list[PublishedGoal]] = {}
         for goal in goals:
             by_contract.setdefault((goal.tenant_id, goal.contract_id), []).append(
-                PublishedGoal(code=goal.code, category=to_graphql(GoalCategory, goal.category), title=goal.title))
+                PublishedGoal(code=goal.code, category=to_graphql(GoalCategory, goal.category), title=goal.title)
+            )
         return [
             PublishedContract(
-                region=row.tenant_id, business_hub=row.business_hub_slug, year=row.year, version=row.version,
-                title=row.title, status=to_graphql(ContractStatus, row.status), adopted_on=row.adopted_on,
-                signed_on=row.signed_on, goals=by_contract.get((row.tenant_id, row.id), []),
+                region=row.tenant_id,
+                business_hub=row.business_hub_slug,
+                year=row.year,
+                version=row.version,
+                title=row.title,
+                status=to_graphql(ContractStatus, row.status),
+                adopted_on=row.adopted_on,
+                signed_on=row.signed_on,
+                goals=by_contract.get((row.tenant_id, row.id), []),
             )
             for row in contracts
         ]

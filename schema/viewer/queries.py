@@ -17,7 +17,7 @@ from .types import Viewer
 class ViewerQuery:
     @strawberry.field(
         description="Who the caller is: subject, machine client, scopes and the regions it may read and change. "
-                    "Open to everyone; anonymous callers get `isAnonymous: true` and no scopes.",
+        "Open to everyone; anonymous callers get `isAnonymous: true` and no scopes.",
         permission_classes=[Everyone],
     )
     def viewer(self, info: strawberry.Info) -> Viewer:
