@@ -1,76 +1,68 @@
-"""The access policy of the root fields: deny by default.
+"""Access to the API: one mechanism, declared where the guarded field or type is defined, deny by default.
 
-A root field that declares no permission class gets its root type's default:
-regional staff (`RegionalRead`) for queries and regional editors
-(`RegionalWrite`) for mutations.  So anonymous callers, KL and ministries reach
-only fields that were opened to them on purpose (`POLICY` below, or the
-field's own `permission_classes`).  `requires()` puts permissions on every
-field of a type.
+Access is Strawberry's permission classes (`schema/permissions.py`), nothing else:
+
+- a field declares its own: ``strawberry.field(..., permission_classes=[SharedRead])``, likewise
+  `connection(...)`, `relay.node(...)` and the write side's `editor_mutation` (`RegionalWrite`);
+- a type whose every field is for the same callers declares it once, at the type:
+  ``@requires(BenchmarkRead)`` above ``@strawberry.type`` (each of its fields gets the classes).
+
+Deny by default is a hard rule: `check_access_declared(Query, Mutation)` runs when the schema is built
+(`schema/schema.py`) and raises `AccessNotDeclared` naming every root field that declares no permission
+class, so a new root field without a declaration stops the server from starting and fails the tests.
+The same classes decide what is in each caller's schema (`schema/visibility.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types.base import get_object_definition
+from strawberry.utils.str_converters import to_camel_case
 
-from .permissions import RegionalRead, RegionalWrite, SharedRead
-from .visibility import VisibleNodeTypes
-
-DEFAULTS: dict[str, type[BasePermission]] = {"Query": RegionalRead, "Mutation": RegionalWrite}
-
-#: Root fields (GraphQL type, Python name) open beyond the default, when the field declares nothing itself.
-POLICY: dict[tuple[str, str], list[type[BasePermission]]] = {
-    ("Query", name): [SharedRead]
-    for name in (
-        "regions",
-        "region",
-        "municipality",
-        "municipalities",
-        "business_hub",
-        "business_hubs",
-        "framework_agreement",
-        "framework_agreements",
-        "benchmark_observations",
-        # Global ids: each caller resolves only the Node types of its own schema (schema/visibility.py), and
-        # row-level security answers null for rows outside its reach (KL: drafts, local goals).
-        "node",
-        "nodes",
-    )
-}
-#: Root fields that resolve global ids: null for an id whose type is not in the caller's schema.
-NODE_FIELDS = frozenset({("Query", "node"), ("Query", "nodes")})
-
-T = TypeVar("T")
+T = TypeVar("T", bound=type)
 
 
-def add_permissions(field: Any, classes: Iterable[type[BasePermission]]) -> None:
-    """Give a Strawberry field permission classes after its definition (before the schema is built)."""
-    classes = list(classes)
-    field.permission_classes = [*field.permission_classes, *classes]
-    field.extensions.append(PermissionExtension([cls() for cls in classes], use_directives=False))
-
-
-def apply_access_policy(*root_types: type) -> None:
-    """Give every root field without permission classes its policy or its root type's default."""
-    for root in root_types:
-        definition = root.__strawberry_definition__
-        default = DEFAULTS[definition.name]
-        for field in definition.fields:
-            if (definition.name, field.python_name) in NODE_FIELDS:
-                field.extensions.append(VisibleNodeTypes())  # inside the permission check added below
-            if not field.permission_classes:
-                add_permissions(field, POLICY.get((definition.name, field.python_name), [default]))
+class AccessNotDeclared(TypeError):
+    """Root fields that declare no permission class (deny by default: the schema is not built)."""
 
 
 def requires(*classes: type[BasePermission]) -> Callable[[T], T]:
-    """Class decorator (after @strawberry.type): every field of the type without permissions gets `classes`."""
+    """Class decorator (above `@strawberry.type`): every field of the type is guarded by `classes`.
+
+    A field of the type that declares permission classes itself keeps them, and gets none of these."""
 
     def decorate(cls: T) -> T:
-        for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        definition = get_object_definition(cls, strict=True)
+        for field in definition.fields:
             if not field.permission_classes:
-                add_permissions(field, classes)
+                field.permission_classes = list(classes)
+                field.extensions.append(PermissionExtension([c() for c in classes], use_directives=False))
         return cls
 
     return decorate
+
+
+def undeclared_fields(*root_types: type) -> list[str]:
+    """`Type.field` (GraphQL names) of the root fields that declare no permission class."""
+    missing: list[str] = []
+    for root in root_types:
+        definition = get_object_definition(root, strict=True)
+        missing.extend(
+            f"{definition.name}.{field.graphql_name or to_camel_case(field.python_name)}"
+            for field in definition.fields
+            if not field.permission_classes
+        )
+    return missing
+
+
+def check_access_declared(*root_types: type) -> None:
+    """Deny by default: raise `AccessNotDeclared` if any root field declares no permission class."""
+    missing = undeclared_fields(*root_types)
+    if missing:
+        raise AccessNotDeclared(
+            "Every root field declares who may use it (permission_classes=[...] where it is defined, see "
+            "kkr.schema.access); these declare nothing: " + ", ".join(missing)
+        )

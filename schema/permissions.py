@@ -7,8 +7,8 @@ documents asking for it fail validation, and introspection does not show it.
 Executed, the classes are the second line of defence: a refusal is a GraphQL
 error with `extensions.code = "FORBIDDEN"`, never silently empty data.
 Row-level security in PostgreSQL enforces the same tenancy underneath, so a
-resolver bug cannot leak another region's rows.  Root fields that declare no
-permission get the default of schema/access.py (regional staff only).
+resolver bug cannot leak another region's rows.  How a field or type declares
+them, and the deny-by-default rule, is `schema/access.py`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from graphql import GraphQLErrorExtensions
 from strawberry.permission import BasePermission
 
 from kkr.platform.auth.identity import ADMIN, AGGREGATES_READ, BENCHMARK_READ, Identity
@@ -29,7 +30,7 @@ def identity_of(info: strawberry.Info) -> Identity:
 class ScopePermission(BasePermission):
     """A permission that depends only on the caller's identity and the settings."""
 
-    error_extensions = {"code": "FORBIDDEN"}
+    error_extensions: GraphQLErrorExtensions | None = {"code": "FORBIDDEN"}  # noqa: RUF012 - as BasePermission declares it
 
     def allows(self, identity: Identity, settings: Settings | None = None) -> bool:  # pragma: no cover
         raise NotImplementedError
@@ -105,7 +106,7 @@ class Admin(ScopePermission):
 
 class Everyone(ScopePermission):
     """Every caller, anonymous included: for fields that only describe the caller itself (`viewer`).
-    Declaring it (rather than nothing) keeps the deny-by-default policy of schema/access.py explicit."""
+    Root fields must declare a class (deny by default, schema/access.py): this one says "everyone" on purpose."""
 
     message = "FORBIDDEN"  # never refused
 

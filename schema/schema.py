@@ -8,7 +8,7 @@ from strawberry import relay
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
-from .access import apply_access_policy
+from .access import check_access_declared
 from .access_log import AccessLog
 from .admin.queries import AdminQuery
 from .aggregates.queries import AggregatesQuery
@@ -43,10 +43,11 @@ from .masking import ClientErrors, Schema
 from .mutations import Mutation
 from .organisations.queries import OrganisationsQuery
 from .organisations.types import BusinessHub, HubBoardMember, HubOffice, KkrMember, Partnership
+from .permissions import SharedRead
 from .public.queries import PublicQuery
 from .text_input import RejectUnstorableText
 from .viewer.queries import ViewerQuery
-from .visibility import CallerVisibility
+from .visibility import CallerVisibility, VisibleNodeTypes
 
 
 class CloseSession(SchemaExtension):
@@ -76,15 +77,20 @@ class Query(
     AdminQuery,
     ViewerQuery,
 ):
+    # Global ids: each caller resolves only the Node types of its own schema (VisibleNodeTypes), and row-level
+    # security answers null for rows outside its reach (KL: drafts, local goals).
     node: relay.Node | None = relay.node(
         description="Any object by its global id (null when it does not exist or is not visible to the caller; a "
-        "malformed id is a BAD_USER_INPUT error)."
+        "malformed id is a BAD_USER_INPUT error).",
+        permission_classes=[SharedRead],
+        extensions=[VisibleNodeTypes()],
     )
     nodes: list[relay.Node | None] = relay.node(
         description="Objects by their global ids, in order (null for ids that do not exist or are not visible; "
         "a malformed id is a BAD_USER_INPUT error); "
         "at most the maximum page size (100 by default) at a time.",
-        extensions=[AtMostOnePage()],
+        permission_classes=[SharedRead],
+        extensions=[AtMostOnePage(), VisibleNodeTypes()],
     )
 
 
@@ -113,8 +119,8 @@ NODE_TYPES: list[type] = [
     BenchmarkObservation,
 ]
 
-# Deny by default: root fields without permission classes are for regional staff (schema/access.py).
-apply_access_policy(Query, Mutation)
+# Deny by default: a root field that declares no permission class stops the schema from being built.
+check_access_declared(Query, Mutation)
 
 schema = Schema(
     query=Query,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from kkr.platform.models import BenchmarkObservation as BenchmarkObservationModel
 
 from ..common.connection import Connection, QueryNodes, connection
+from ..permissions import SharedRead
 from .types import BenchmarkObservation
 
 
@@ -19,6 +20,7 @@ class BenchmarksQuery:
     @connection(
         Connection[BenchmarkObservation],
         description="Published comparable figures per hub or region, by indicator, period and hub.",
+        permission_classes=[SharedRead],
     )
     async def benchmark_observations(
         self,

@@ -20,7 +20,7 @@ from ..common.database import scalars
 from ..common.enums import ContractStatus, GoalCategory, to_model
 from ..common.nodes import invalid_id, parse_uuid, typed_id
 from ..common.text import DANISH, SEARCH_SYNTAX, matches_search, wants_search
-from ..permissions import RegionalRead
+from ..permissions import RegionalRead, SharedRead
 from .loaders import AGREEMENT_BY_SLUG, GOALS_BY_CONTRACT
 from .types import FrameworkAgreement, Goal, ResultContract
 
@@ -80,7 +80,10 @@ def contract_id_of(contract: relay.GlobalID) -> Any:
 
 @strawberry.type
 class ContractsQuery:
-    @strawberry.field(description="A framework agreement (rammeaftale) by its slug, e.g. '2021-2023'.")
+    @strawberry.field(
+        description="A framework agreement (rammeaftale) by its slug, e.g. '2021-2023'.",
+        permission_classes=[SharedRead],
+    )
     async def framework_agreement(
         self,
         info: strawberry.Info,
@@ -89,7 +92,11 @@ class ContractsQuery:
         row = await AGREEMENT_BY_SLUG.load(info, slug)
         return FrameworkAgreement.from_row(row) if row is not None else None
 
-    @connection(Connection[FrameworkAgreement], description="The framework agreements, newest first.")
+    @connection(
+        Connection[FrameworkAgreement],
+        description="The framework agreements, newest first.",
+        permission_classes=[SharedRead],
+    )
     async def framework_agreements(self, info: strawberry.Info) -> Iterable[FrameworkAgreement]:
         a = FrameworkAgreementModel
         return QueryNodes(select(a).order_by(a.valid_from.desc(), a.slug), FrameworkAgreement.from_row)

@@ -32,12 +32,15 @@ class MunicipalityOrder(enum.Enum):
 
 @strawberry.type
 class GeographyQuery:
-    @strawberry.field(description="The five KKR regions in their conventional order (a closed list, not paginated).")
+    @strawberry.field(
+        description="The five KKR regions in their conventional order (a closed list, not paginated).",
+        permission_classes=[SharedRead],
+    )
     async def regions(self, info: strawberry.Info) -> list[Region]:
         rows = await scalars(info.context, select(RegionModel).order_by(RegionModel.position))
         return [Region.from_row(r) for r in rows]
 
-    @strawberry.field(description="A region by its slug, e.g. 'sjaelland'.")
+    @strawberry.field(description="A region by its slug, e.g. 'sjaelland'.", permission_classes=[SharedRead])
     async def region(
         self,
         info: strawberry.Info,
@@ -46,7 +49,7 @@ class GeographyQuery:
         row = await REGION_BY_SLUG.load(info, slug)
         return Region.from_row(row) if row is not None else None
 
-    @strawberry.field(description="A municipality by its kommunekode, e.g. '269'.")
+    @strawberry.field(description="A municipality by its kommunekode, e.g. '269'.", permission_classes=[SharedRead])
     async def municipality(
         self,
         info: strawberry.Info,
@@ -61,7 +64,9 @@ class GeographyQuery:
         return Municipality.from_row(row) if row is not None else None
 
     @connection(
-        Connection[Municipality], description="All 98 municipalities, filtered and ordered (Danish order by default)."
+        Connection[Municipality],
+        description="All 98 municipalities, filtered and ordered (Danish order by default).",
+        permission_classes=[SharedRead],
     )
     async def municipalities(
         self,

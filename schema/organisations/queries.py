@@ -17,14 +17,16 @@ from kkr.platform.models import enums as model_enums
 from ..common.connection import Connection, QueryNodes, connection
 from ..common.enums import CouncilRole, OfficeKind, to_model
 from ..common.text import contains_text, danish_sort_key, wants_search
-from ..permissions import RegionalRead
+from ..permissions import RegionalRead, SharedRead
 from .loaders import HUB_BY_SLUG, role_rank
 from .types import BusinessHub, HubOffice, KkrMember, Partnership
 
 
 @strawberry.type
 class OrganisationsQuery:
-    @strawberry.field(description="A business hub (erhvervshus) by its slug, e.g. 'sjaelland'.")
+    @strawberry.field(
+        description="A business hub (erhvervshus) by its slug, e.g. 'sjaelland'.", permission_classes=[SharedRead]
+    )
     async def business_hub(
         self,
         info: strawberry.Info,
@@ -33,7 +35,11 @@ class OrganisationsQuery:
         row = await HUB_BY_SLUG.load(info, slug)
         return BusinessHub.from_row(row) if row is not None else None
 
-    @connection(Connection[BusinessHub], description="The six business hubs (erhvervshuse) in Danish order of name.")
+    @connection(
+        Connection[BusinessHub],
+        description="The six business hubs (erhvervshuse) in Danish order of name.",
+        permission_classes=[SharedRead],
+    )
     async def business_hubs(
         self,
         info: strawberry.Info,
