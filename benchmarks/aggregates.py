@@ -49,10 +49,11 @@ import asyncpg
 import httpx
 
 from benchmarks import harness, synthetic
+from benchmarks.harness import REPO_ROOT
 from kkr.platform import embedded, migrate
 from kkr.platform.database import async_url
 from kkr.platform.importer.load import load
-from kkr.platform.settings import REPO_ROOT, Settings
+from kkr.platform.settings import Settings
 
 # --- what is measured -------------------------------------------------------------------------------------
 
@@ -109,17 +110,15 @@ class Case:
         """HTTP method, path and JSON body of the aggregate."""
         groups = [DIMENSIONS[d][0] for d in self.group_by]
         if self.route == "graphql":
-            query = (
-                "query($units: [String!]) { aggregate(family: CONTRACT_RESULTS, groupBy: [%s], "
-                "filter: {units: $units}, subtotals: %s, measures: [%s]) { cells { coordinates { dimension "
-                "value total } contributors %s suppressed reason orderStatisticsWithheld } } }"
-                % (
-                    ", ".join(groups),
-                    self.subtotals.upper(),
-                    ", ".join(m.upper() for m in self.measures),
-                    " ".join(self.measures),
-                )
+            arguments = (
+                f"family: CONTRACT_RESULTS, groupBy: [{', '.join(groups)}], filter: {{units: $units}}, "
+                f"subtotals: {self.subtotals.upper()}, measures: [{', '.join(m.upper() for m in self.measures)}]"
             )
+            cells = (
+                f"cells {{ coordinates {{ dimension value total }} contributors {' '.join(self.measures)} "
+                "suppressed reason orderStatisticsWithheld }"
+            )
+            query = f"query($units: [String!]) {{ aggregate({arguments}) {{ {cells} }} }}"
             return "POST", "/graphql", {"query": query, "variables": {"units": list(self.units)}}
         params = (
             f"family=CONTRACT_RESULTS&groupBy={','.join(groups)}&subtotals={self.subtotals.upper()}"

@@ -28,7 +28,9 @@ import httpx
 
 from kkr.platform.auth.keys import generate_signing_key, read_key_set, write_key_set
 from kkr.platform.auth.tokens import issue_token
-from kkr.platform.settings import REPO_ROOT
+
+#: The checkout the benchmarks run from (they are not part of the package).
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 ISSUER = "urn:kkr-platform:benchmark"
 AUDIENCE = "kkr-platform"

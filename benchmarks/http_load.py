@@ -45,11 +45,11 @@ import asyncpg
 import httpx
 
 from benchmarks import harness, servers, synthetic, workloads, wrk_driver
+from benchmarks.harness import REPO_ROOT
 from benchmarks.statements import StatementLog
 from kkr.platform import embedded, migrate
 from kkr.platform.database import async_url
 from kkr.platform.importer.load import load
-from kkr.platform.settings import REPO_ROOT
 
 
 async def prepare(server_url, args: argparse.Namespace, log) -> tuple[object, dict]:
@@ -78,7 +78,7 @@ def _diff(a: object, b: object, path: str = "data") -> str | None:
     if isinstance(a, list):
         if len(a) != len(b):
             return f"{path}: {len(a)} items vs {len(b)}"
-        return next((d for i, (x, y) in enumerate(zip(a, b)) if (d := _diff(x, y, f"{path}[{i}]"))), None)
+        return next((d for i, (x, y) in enumerate(zip(a, b, strict=True)) if (d := _diff(x, y, f"{path}[{i}]"))), None)
     return None if a == b else f"{path}: {a!r:.120} vs {b!r:.120}"
 
 
@@ -112,18 +112,15 @@ async def count_and_check(url, items, workdir: Path, definitions: Path, args, lo
                         if (where := _diff(mine.json()["data"], r.json()["data"])) is not None:
                             raise RuntimeError(f"{w.name}: the {side} answer differs from the platform's at {where}")
                     entry = found[w.name] = {"bytes": len(mine.content), "floor_bytes": len(theirs.content)}
-                    for side, send in (
-                        ("platform", lambda: client.post(f"{platform.base}/graphql", json=w.body(), headers=headers)),
-                        (
-                            "uncached",
-                            lambda: client.post(f"{uncached.base}/graphql", json=w.body(), headers=uncached_headers),
-                        ),
-                        ("floor", lambda: client.post(f"{floor.base}/floor/{w.name}", json=w.body())),
+                    for side, url, side_headers in (
+                        ("platform", f"{platform.base}/graphql", headers),
+                        ("uncached", f"{uncached.base}/graphql", uncached_headers),
+                        ("floor", f"{floor.base}/floor/{w.name}", None),
                     ):
                         await asyncio.sleep(0.3)
                         mark = statements.mark()
                         for _ in range(args.count):
-                            (await send()).raise_for_status()
+                            (await client.post(url, json=w.body(), headers=side_headers)).raise_for_status()
                         await asyncio.sleep(0.5)  # the log is written asynchronously
                         n = statements.count(mark)
                         entry[side] = None if n is None else n / args.count

@@ -15,6 +15,7 @@ development environment the tests use is left as it is.  `extra_env` passes sett
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -29,8 +30,8 @@ import asyncpg
 import httpx
 import psutil
 
+from benchmarks.harness import REPO_ROOT
 from kkr.platform.auth.keys import generate_signing_key, parse_key_set, public_jwks, write_key_set
-from kkr.platform.settings import REPO_ROOT
 
 IDP_ISSUER = "https://idp.benchmark.kkr.invalid"
 AUDIENCE = "kkr-platform"
@@ -107,10 +108,8 @@ class _Process:
         """Resident memory of the server's processes, summed, in MB."""
         total = 0
         for p in self.processes():
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 total += p.memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
         return total / 1e6
 
     def cpu_seconds(self) -> float:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kkr.platform.settings import REPO_ROOT
+from benchmarks.harness import REPO_ROOT
 
 from . import floor_sql
 

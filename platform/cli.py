@@ -150,9 +150,9 @@ def _serve_workers(config: object) -> int:
 
 
 def cmd_export_schema(args: argparse.Namespace) -> int:
-    from .contract import SDL_PATH, export_sdl
+    from .contract import export_sdl, sdl_path
 
-    path = Path(args.output) if args.output else SDL_PATH
+    path = Path(args.output) if args.output else sdl_path()
     print(f"{path}: {'updated' if export_sdl(path) else 'unchanged'}")
     return 0
 

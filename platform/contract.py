@@ -4,7 +4,8 @@
 (the whole schema; each caller's introspection shows only its part of it), and
 `frontend-contract/operations/*.graphql` holds named operations that must keep
 validating against it.  `kkr export-schema` rewrites the SDL; a test fails when
-the committed file and the code disagree.
+the committed file and the code disagree.  The folder is the setting
+`FRONTEND_CONTRACT_DIR` (default: the copy the installed package holds).
 """
 
 from __future__ import annotations
@@ -13,11 +14,17 @@ from pathlib import Path
 
 from graphql import GraphQLError, parse, validate
 
-from .settings import REPO_ROOT
+from .settings import get_settings
 
-CONTRACT_DIR = REPO_ROOT / "frontend-contract"
-SDL_PATH = CONTRACT_DIR / "schema.graphql"
-OPERATIONS_DIR = CONTRACT_DIR / "operations"
+
+def sdl_path() -> Path:
+    """`schema.graphql` of the frontend contract."""
+    return get_settings().frontend_contract_dir / "schema.graphql"
+
+
+def operations_dir() -> Path:
+    """`operations/` of the frontend contract."""
+    return get_settings().frontend_contract_dir / "operations"
 
 
 def current_sdl() -> str:
@@ -27,8 +34,9 @@ def current_sdl() -> str:
     return schema.as_str().rstrip("\n") + "\n"
 
 
-def export_sdl(path: Path = SDL_PATH) -> bool:
-    """Write the current SDL to `path`; True when the file changed."""
+def export_sdl(path: Path | None = None) -> bool:
+    """Write the current SDL to `path` (default: the contract's `schema.graphql`); True when the file changed."""
+    path = path or sdl_path()
     sdl = current_sdl()
     if path.exists() and path.read_text(encoding="utf-8") == sdl:
         return False
@@ -37,13 +45,14 @@ def export_sdl(path: Path = SDL_PATH) -> bool:
     return True
 
 
-def operation_files(directory: Path = OPERATIONS_DIR) -> list[Path]:
-    return sorted(directory.glob("*.graphql"))
+def operation_files(directory: Path | None = None) -> list[Path]:
+    """The named operations (`operations/*.graphql`), sorted."""
+    return sorted((directory or operations_dir()).glob("*.graphql"))
 
 
-def read_operation(name: str, directory: Path = OPERATIONS_DIR) -> str:
-    """The text of `frontend-contract/operations/<name>.graphql`."""
-    return (directory / f"{name}.graphql").read_text(encoding="utf-8")
+def read_operation(name: str, directory: Path | None = None) -> str:
+    """The text of `operations/<name>.graphql` of the frontend contract."""
+    return ((directory or operations_dir()) / f"{name}.graphql").read_text(encoding="utf-8")
 
 
 def validation_errors(document: str) -> list[GraphQLError]:

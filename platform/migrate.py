@@ -1,4 +1,9 @@
-"""Running Alembic migrations from the platform (CLI, start-up, tests)."""
+"""Running Alembic migrations from the platform (CLI, start-up, tests).
+
+Alembic is configured here, in code, from the location of the `kkr.migrations` package (the checkout's
+`migrations/` through the `kkr/migrations` link, or the wheel's copy): no `alembic.ini` is read at run time.
+`alembic.ini` is for developers' `alembic` command (e.g. `alembic revision --autogenerate`).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from .database import async_url
-from .settings import REPO_ROOT
+from .settings import packaged
 
 
 def alembic_config() -> Config:
-    config = Config(str(REPO_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(REPO_ROOT / "migrations"))
+    """Alembic's configuration: the migrations of the installed `kkr.migrations` package."""
+    config = Config()
+    config.set_main_option("script_location", str(packaged("migrations")))
+    config.set_main_option("path_separator", "os")
     return config
 
 
@@ -24,7 +32,7 @@ async def _run(url: str | URL, action: str, revision: str) -> None:
     try:
         async with engine.begin() as connection:
 
-            def run(sync_connection) -> None:
+            def run(sync_connection: Connection) -> None:
                 config = alembic_config()
                 config.attributes["connection"] = sync_connection
                 getattr(command, action)(config, revision)
@@ -40,17 +48,24 @@ async def upgrade(url: str | URL, revision: str = "head") -> None:
 
 
 async def downgrade(url: str | URL, revision: str = "base") -> None:
+    """Downgrade the database at `url` (the owner's) to `revision`."""
     await _run(url, "downgrade", revision)
 
 
 async def current_revision(url: str | URL) -> str | None:
+    """The revision the database at `url` is at (None: not migrated)."""
     engine = create_async_engine(async_url(url))
     try:
         async with engine.connect() as connection:
-            return await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+
+            def revision(sync_connection: Connection) -> str | None:
+                return MigrationContext.configure(sync_connection).get_current_revision()
+
+            return await connection.run_sync(revision)
     finally:
         await engine.dispose()
 
 
 def head_revision() -> str | None:
+    """The newest revision of the migrations."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -5,15 +5,23 @@ from __future__ import annotations
 import re
 from enum import Enum
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
 #: JWS algorithms the platform may be configured to accept.
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
+
+
+def packaged(name: str) -> Path:
+    """A data folder of the installed `kkr` package: `kkr/tenants`, `kkr/frontend_contract`, `kkr/migrations`.
+
+    In a checkout these are the symbolic links of `kkr/` (resolved to the top-level folders); in a wheel they are
+    real copies.  Either way the path is found through the import system, never by walking up from a module.
+    """
+    return Path(str(files("kkr") / name)).resolve()
 
 
 class Environment(str, Enum):
@@ -71,7 +79,15 @@ class Settings(BaseSettings):
         description="Deepest nesting of arrays/objects in a GraphQL request's JSON (the body object is level 1); "
         "deeper is 400 BAD_REQUEST.",
     )
-    tenants_dir: Path = REPO_ROOT / "tenants"
+    # --- Data folders (docs/operations.md, "Data folders"); default: the copies the installed package holds ---
+    tenants_dir: Path = Field(
+        default_factory=lambda: packaged("tenants"),
+        description="The curated data `kkr load-demo` and `kkr serve --demo` load (format: docs/data-format.md).",
+    )
+    frontend_contract_dir: Path = Field(
+        default_factory=lambda: packaged("frontend_contract"),
+        description="The frontend contract: `schema.graphql` (written by `kkr export-schema`) and `operations/`.",
+    )
 
     # --- Query limits (schema/limits/; docs/security.md, "Limits") ---
     # Each is refused before execution with extensions.code naming it (schema/limits/).

@@ -23,9 +23,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from kkr.platform import embedded, migrate
 from kkr.platform.database import Database, app_url_for, async_url
-from kkr.platform.settings import REPO_ROOT, Settings
+from kkr.platform.settings import Settings
 
 from .tokens import auth_settings
+
+
+def require(condition: object, reason: str) -> None:
+    """A prerequisite of the calling test (a program, a file, a server capability): when it is missing the test
+    is skipped on a developer's machine, and fails under CI=true, where every test must run."""
+    if condition:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"missing prerequisite (CI=true: a failure, not a skip): {reason}")
+    pytest.skip(reason)
 
 
 def _server_url() -> URL:
@@ -65,7 +75,6 @@ def settings(owner_url: URL, tmp_path_factory: pytest.TempPathFactory) -> Settin
     """The live server's settings; it trusts the test identity provider of tests/tokens.py."""
     return Settings(
         database_url=owner_url.render_as_string(hide_password=False),
-        tenants_dir=REPO_ROOT / "tenants",
         environment="development",
         # The suite is not rate-limited (the limiter still runs on every request); tests/test_rate_limits.py
         # builds servers with small limits of their own.

@@ -8,9 +8,8 @@ import re
 import httpx
 import pytest
 
-from kkr.platform.settings import REPO_ROOT
-
 from .api_client import gql
+from .paths import REPO_ROOT
 from .test_aggregates_helpers import MINISTRY
 
 pytestmark = pytest.mark.usefixtures("demo_data")

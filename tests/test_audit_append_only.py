@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from kkr.platform import migrate
 from kkr.platform.database import Database, TenantContext
 
-from .conftest import _server_url
+from .conftest import _server_url, require
 
 TENANT = "sjaelland"
 ROW = uuid.uuid4()
@@ -105,8 +105,7 @@ async def test_replication_mode_does_not_silence_the_rule(owner_engine: AsyncEng
     """`session_replication_role = replica` skips ordinary triggers; these are ENABLE ALWAYS."""
     async with owner_engine.connect() as conn:
         superuser = (await conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))).scalar()
-    if not superuser:
-        pytest.skip("setting session_replication_role needs a superuser")
+    require(superuser, "setting session_replication_role needs a superuser (the embedded server's owner is one)")
     for operation, statement in STATEMENTS.items():
         with pytest.raises(DBAPIError, match=f"append-only: {operation} is not allowed"):
             async with owner_engine.begin() as conn:

@@ -9,8 +9,9 @@ import re
 import pytest
 
 from kkr.platform.database import Database
-from kkr.platform.settings import REPO_ROOT, Settings
+from kkr.platform.settings import Settings
 
+from .paths import REPO_ROOT
 from .test_benchmarking import run
 
 pytestmark = pytest.mark.usefixtures("demo_data")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import yaml
 from sqlalchemy import text
 
-from kkr.platform.settings import REPO_ROOT
+from .paths import REPO_ROOT
 
 EXPECTED = ["Assens", "Odder", "Ærø", "Aabenraa", "Aalborg", "Århus"]
 #: Person names with accented letters, in the order of ICU da-DK (checked on PostgreSQL 15 with ICU).

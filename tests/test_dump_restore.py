@@ -22,10 +22,10 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kkr.platform import migrate
-from kkr.platform.settings import REPO_ROOT
 from kkr.platform.tenant_dump import TABLES, RestoreRefused, dump, restore
 
 from .conftest import create_database, drop_database
+from .paths import REPO_ROOT
 
 TENANT = "sjaelland"
 TENANT_TABLES = tuple(table for table, _ in TABLES)

@@ -192,7 +192,8 @@ def run(coroutine: Any) -> Any:
 @pytest.fixture(scope="module")
 def own_postgres() -> Iterator[OwnPostgres]:
     from kkr.platform.importer.load import load
-    from kkr.platform.settings import REPO_ROOT
+
+    from .paths import REPO_ROOT
 
     # not under pytest's basetemp: other pytest sessions reset its parent to mode 700, which would lock
     # PostgreSQL's own system user (when running as root) out of its data directory

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from kkr.platform.cli import main
-from kkr.platform.contract import SDL_PATH, current_sdl, operation_files, validation_errors
+from kkr.platform.contract import current_sdl, operation_files, sdl_path, validation_errors
 
 
 def test_the_published_sdl_is_the_schema_of_the_code() -> None:
-    assert SDL_PATH.read_text(encoding="utf-8") == current_sdl(), (
+    assert sdl_path().read_text(encoding="utf-8") == current_sdl(), (
         "frontend-contract/schema.graphql is out of date: run `kkr export-schema` and commit it"
     )
 

@@ -243,7 +243,8 @@ def other_region(region: str) -> str:
 async def fuzz_url() -> Any:
     """A database of the fuzz's own, migrated, with the demo data."""
     from kkr.platform.importer.load import load
-    from kkr.platform.settings import REPO_ROOT
+
+    from .paths import REPO_ROOT
 
     url = await create_database("kkr_fuzz")
     await migrate.upgrade(url)

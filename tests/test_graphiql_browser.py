@@ -1,6 +1,6 @@
 """GraphiQL at /graphql in development: served with all its assets by the platform itself, and usable.
 
-The browser tests drive headless Chromium (skipped when it is not installed) over the DevTools protocol,
+The browser tests drive headless Chromium (skipped when it is not installed, a failure under CI=true) over the DevTools protocol,
 through a pipe (`--remote-debugging-pipe`: no extra dependency), the way a person uses the page: open
 GraphiQL, paste a token into the Headers editor, read the documentation explorer, paste the dashboard
 operation and its variables, press the run button and read the result pane.  Every host but 127.0.0.1 is
@@ -11,6 +11,7 @@ left 127.0.0.1.
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -29,15 +30,15 @@ import pytest
 
 from kkr.platform.graphiql import ASSETS, PAGE_SCRIPT, STATIC_PATH, offline_graphiql_html
 
+from .conftest import require
+from .paths import REPO_ROOT
 from .tokens import mint
 
 CHROMIUM = next(
     (shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)), None
 )
 MISSING_CHROMIUM = "Chromium is not installed (apt-get install chromium): the GraphiQL browser tests drive it"
-#: Skipped on a developer's machine without Chromium; under CI=true a missing browser fails (.ci/run installs it).
-needs_chromium = pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason=MISSING_CHROMIUM)
-DASHBOARD = Path(__file__).resolve().parents[1] / "frontend-contract" / "operations" / "Dashboard.graphql"
+DASHBOARD = REPO_ROOT / "frontend-contract" / "operations" / "Dashboard.graphql"
 
 
 def test_the_page_refers_to_local_assets_only() -> None:
@@ -183,20 +184,16 @@ class Browser:
 
     def close(self) -> None:
         if self.process.poll() is None:
-            try:
+            with contextlib.suppress(RuntimeError, TimeoutError, OSError):
                 self.send("Browser.close", timeout=10)
-            except (RuntimeError, TimeoutError, OSError):
-                pass
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
         for fd in (self._commands, self._replies):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 class GraphiQLPage:
@@ -266,7 +263,10 @@ FLAGS = (
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Browser]:
-    assert CHROMIUM is not None, MISSING_CHROMIUM
+    """Headless Chromium; skipped without it on a developer's machine, a failure under CI=true (.ci/run installs
+    it)."""
+    require(CHROMIUM, MISSING_CHROMIUM)
+    assert CHROMIUM is not None
     chromium = Browser(
         CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--log-net-log={tmp_path / 'net-log.json'}"
     )
@@ -274,7 +274,6 @@ def browser(tmp_path: Path) -> Iterator[Browser]:
     chromium.close()
 
 
-@needs_chromium
 def test_a_person_browses_the_docs_and_runs_the_dashboard_without_internet(
     live_server,
     demo_data,
@@ -352,7 +351,6 @@ def test_a_person_browses_the_docs_and_runs_the_dashboard_without_internet(
     assert not _left_loopback(logged), f"the page made requests that left 127.0.0.1: {_left_loopback(logged)}"
 
 
-@needs_chromium
 def test_a_token_in_the_url_fragment_fills_the_authorization_header(live_server, demo_data, browser: Browser) -> None:
     token = mint("benchmark:read")
     page = GraphiQLPage(browser, f"{live_server.url}/graphql#token={token}")

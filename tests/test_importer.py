@@ -19,9 +19,9 @@ from kkr.platform.importer.load import load
 from kkr.platform.importer.numbers import parse_danish_number
 from kkr.platform.importer.records import InvalidData
 from kkr.platform.models import Base
-from kkr.platform.settings import REPO_ROOT
 
 from .conftest import create_database, drop_database
+from .paths import REPO_ROOT
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,7 @@
-"""Migrations: a full round trip on an empty database, and agreement with the models."""
+"""Migrations: a full round trip on an empty database, and agreement with the models.
+
+That the wheel ships the migrations' SQL files is tests/test_wheel_install.py's.
+"""
 
 from __future__ import annotations
 
@@ -36,27 +39,3 @@ async def test_models_and_migrations_agree(owner_engine) -> None:
             lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata)
         )
     assert diff == [], diff
-
-
-def test_the_sql_files_of_the_migrations_are_package_data() -> None:
-    """Migrations read SQL files beside them (e.g. 0009_aggregates/*.sql): setup.py must ship them in the wheel."""
-    import ast
-    from fnmatch import fnmatch
-
-    from kkr.platform.settings import REPO_ROOT
-
-    setup_call = next(
-        node
-        for node in ast.walk(ast.parse((REPO_ROOT / "setup.py").read_text()))
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup"
-    )
-    package_data = ast.literal_eval(next(k.value for k in setup_call.keywords if k.arg == "package_data"))
-    folder = REPO_ROOT / "migrations"
-    files = [
-        p.relative_to(folder).as_posix()
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix not in {".py", ".pyc", ".mako"}
-    ]
-    assert any(f.endswith(".sql") for f in files)
-    shipped = package_data["kkr.migrations"]
-    assert [f for f in files if not any(fnmatch(f, pattern) for pattern in shipped)] == []

@@ -7,7 +7,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from kkr.platform.settings import REPO_ROOT
+from .paths import REPO_ROOT
 
 
 def test_import_platform_from_repo_root_is_the_standard_library() -> None:

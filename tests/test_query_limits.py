@@ -16,13 +16,14 @@ from graphql import OperationDefinitionNode, get_introspection_query, parse
 from kkr.platform.auth.identity import Identity
 from kkr.platform.context import RequestContext
 from kkr.platform.database import Database
-from kkr.platform.settings import REPO_ROOT, Settings
+from kkr.platform.settings import Settings
 from kkr.schema.limits.analysis import measure
 from kkr.schema.limits.extension import first_limit_passed
 from kkr.schema.schema import schema
 
 from .api_client import SJAELLAND_READ
 from .conftest import LiveServer
+from .paths import REPO_ROOT
 from .tokens import bearer
 
 pytestmark = pytest.mark.usefixtures("demo_data")

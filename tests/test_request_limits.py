@@ -12,10 +12,11 @@ import httpx
 import pytest
 
 from kkr.platform.graphql_http import GRAPHQL_RESPONSE_JSON
-from kkr.platform.settings import REPO_ROOT, Settings
+from kkr.platform.settings import Settings
 
 from .api_client import SJAELLAND_READ
 from .conftest import LiveServer
+from .paths import REPO_ROOT
 from .tokens import bearer
 
 pytestmark = pytest.mark.usefixtures("demo_data")
