@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,7 +10,7 @@ from strawberry import relay
 
 from kkr.platform.models import BenchmarkObservation as BenchmarkObservationModel
 
-from ..common.nodes import resolve_nodes
+from ..common.nodes import LoadedNode
 from ..common.source import Source, source_of
 from .loaders import OBSERVATION_BY_ID
 
@@ -27,8 +26,9 @@ _ORGANISATIONS = "kkr.schema.organisations.types"
     description="A published, comparable figure for one hub or region (or the whole country),"
     " e.g. awareness of each hub in September 2020."
 )
-class BenchmarkObservation(relay.Node):
+class BenchmarkObservation(LoadedNode):
     id: relay.NodeID[str]
+    node_loader = OBSERVATION_BY_ID
     indicator_key: str = strawberry.field(description="Stable key of what is measured, e.g. 'hub-awareness'.")
     indicator_name: str = strawberry.field(description="What is measured, as printed.")
     business_hub_slug: str | None = strawberry.field(description="Slug of the hub the figure is for, if any.")
@@ -51,10 +51,6 @@ class BenchmarkObservation(relay.Node):
             unit=row.unit,
             source=source_of(row),
         )
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, OBSERVATION_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
     @strawberry.field(description="The hub the figure is for, if any.")
     async def business_hub(

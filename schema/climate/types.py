@@ -4,7 +4,6 @@ their participants and targets."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,12 +14,10 @@ from kkr.platform.models import ClimateInitiative as ClimateInitiativeModel
 from kkr.platform.models import ClimateParticipant as ClimateParticipantModel
 from kkr.platform.models import ClimateTarget as ClimateTargetModel
 
-from ..audit.types import HISTORY_DESCRIPTION, AuditEvent, history_of
 from ..common.connection import Connection, connection
 from ..common.enums import ClimateInitiativeKind, Comparator, InitiativeStatus, to_graphql
-from ..common.nodes import resolve_nodes
+from ..common.nodes import EditableNode
 from ..common.source import Source, source_of
-from ..permissions import RegionalRead
 from .loaders import (
     CLIMATE_TARGET_BY_ID,
     INITIATIVE_BY_ID,
@@ -42,9 +39,9 @@ _ORGANISATIONS = "kkr.schema.organisations.types"
     description="A climate initiative (klimaindsats) of a region: a DK2020 plan, a joint ambition,"
     " a climate partnership agreement, ..."
 )
-class ClimateInitiative(relay.Node):
+class ClimateInitiative(EditableNode):
     id: relay.NodeID[str]
-    row_id: strawberry.Private[uuid.UUID]
+    node_loader = INITIATIVE_BY_ID
     partnership_id: strawberry.Private[uuid.UUID | None]
     region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns the initiative.")
     kind: ClimateInitiativeKind = strawberry.field(description="Kind of initiative.")
@@ -54,7 +51,6 @@ class ClimateInitiative(relay.Node):
     budget_dkk: Decimal | None = strawberry.field(description="Budget in Danish kroner, when printed.")
     start_year: int | None = strawberry.field(description="First year of the initiative.")
     end_year: int | None = strawberry.field(description="Last year of the initiative.")
-    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
     source: Source = strawberry.field(description="Where the initiative is documented.")
 
     @classmethod
@@ -74,10 +70,6 @@ class ClimateInitiative(relay.Node):
             row_version=row.row_version,
             source=source_of(row),
         )
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, INITIATIVE_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
     @strawberry.field(description="The region (KKR) that owns the initiative.")
     async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
@@ -102,21 +94,16 @@ class ClimateInitiative(relay.Node):
     async def targets(self, info: strawberry.Info) -> list[ClimateTarget]:
         return [ClimateTarget.from_row(r) for r in await TARGETS_BY_INITIATIVE.load(info, self.row_id)]
 
-    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
-    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
-        return await history_of(info, self.row_id)
-
 
 @strawberry.type(description="A municipality or organisation taking part in a climate initiative.")
-class ClimateParticipant(relay.Node):
+class ClimateParticipant(EditableNode):
     id: relay.NodeID[str]
-    row_id: strawberry.Private[uuid.UUID]
+    node_loader = PARTICIPANT_BY_ID
     initiative_id: strawberry.Private[uuid.UUID]
     region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns the record.")
     municipality_code: str | None = strawberry.field(description="Kommunekode, when the participant is a municipality.")
     organisation: str | None = strawberry.field(description="Name, when the participant is not a municipality.")
     role: str | None = strawberry.field(description="Role as printed, e.g. 'deltager'.")
-    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
     source: Source = strawberry.field(description="Where the participation is documented.")
 
     @classmethod
@@ -133,10 +120,6 @@ class ClimateParticipant(relay.Node):
             source=source_of(row),
         )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, PARTICIPANT_BY_ID, cls.from_row, uuid_keys=True, required=required)
-
     @strawberry.field(description="The participating municipality, if the participant is one.")
     async def municipality(self, info: strawberry.Info) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
         from ..geography.loaders import MUNICIPALITY_BY_CODE
@@ -150,15 +133,11 @@ class ClimateParticipant(relay.Node):
         row = await INITIATIVE_BY_ID.load(info, self.initiative_id)
         return ClimateInitiative.from_row(row) if row is not None else None
 
-    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
-    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
-        return await history_of(info, self.row_id)
-
 
 @strawberry.type(description="A numeric climate target, e.g. -70 % greenhouse gases by 2030 against 1990.")
-class ClimateTarget(relay.Node):
+class ClimateTarget(EditableNode):
     id: relay.NodeID[str]
-    row_id: strawberry.Private[uuid.UUID]
+    node_loader = CLIMATE_TARGET_BY_ID
     initiative_id: strawberry.Private[uuid.UUID]
     region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns the record.")
     description: str = strawberry.field(description="The target as printed.")
@@ -168,7 +147,6 @@ class ClimateTarget(relay.Node):
     unit: str = strawberry.field(description="Unit, e.g. 'percent' or 'tonnes_co2e'.")
     target_year: int | None = strawberry.field(description="Year the target is for.")
     baseline_year: int | None = strawberry.field(description="Year the target is measured against.")
-    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
     source: Source = strawberry.field(description="Where the target is printed.")
 
     @classmethod
@@ -189,20 +167,10 @@ class ClimateTarget(relay.Node):
             source=source_of(row),
         )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(
-            info, node_ids, CLIMATE_TARGET_BY_ID, cls.from_row, uuid_keys=True, required=required
-        )
-
     @strawberry.field(description="The initiative.")
     async def initiative(self, info: strawberry.Info) -> ClimateInitiative | None:
         row = await INITIATIVE_BY_ID.load(info, self.initiative_id)
         return ClimateInitiative.from_row(row) if row is not None else None
-
-    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
-    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
-        return await history_of(info, self.row_id)
 
 
 async def climate_initiatives_of_region(

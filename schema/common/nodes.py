@@ -11,13 +11,17 @@ BAD_USER_INPUT error, `Argument '<name>' is not a valid id.`  What a well-formed
 - an argument that expects one type (`goal(contract:)`, `goals(nationalGoal:)`): an id of another type,
   known, hidden or unknown, or with a key that type cannot have, is the same invalid-id error; mutation
   inputs answer likewise with one payload message per expected type (`errors.decode_id`).
+
+The read side's shared base types: `LoadedNode` (a Node whose ids are resolved through one `OneByKey` loader,
+declared per type as `node_loader`), `AuditedNode` (adds `history`) and `EditableNode` (adds `rowVersion`).
+Each subclass still converts its rows with its own `from_row`.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import strawberry
 from graphql import (
@@ -32,10 +36,13 @@ from graphql import (
     get_nullable_type,
     value_from_ast_untyped,
 )
+from sqlalchemy import Uuid
 from strawberry import relay
 from strawberry.extensions import FieldExtension
 
-from .connection import bad_input
+from ..audit.types import HISTORY_DESCRIPTION, AuditEvent, history_of
+from ..permissions import RegionalRead
+from .connection import Connection, bad_input, connection
 from .errors import InvalidInput
 from .loaders import OneByKey
 
@@ -135,6 +142,55 @@ async def resolve_nodes(
         missing = [i for i, r in zip(ids, result, strict=True) if r is None]
         raise InvalidInput(f"No node with id(s) {', '.join(missing)}")
     return result
+
+
+@strawberry.type
+class LoadedNode(relay.Node):
+    """A Node whose rows one `OneByKey` loader finds by key (`node_loader`, declared by each subclass), and
+    which `from_row` converts; ids are UUIDs when the loader's column is one, else slugs or codes."""
+
+    node_loader: ClassVar[OneByKey]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Any:  # pragma: no cover - every subclass converts its own rows
+        raise NotImplementedError
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        uuid_keys = isinstance(cls.node_loader.column.type, Uuid)
+        return await resolve_nodes(
+            info, node_ids, cls.node_loader, cls.from_row, uuid_keys=uuid_keys, required=required
+        )
+
+
+async def _history(self: AuditedNode | EditableNode, info: strawberry.Info) -> list[AuditEvent]:
+    return await history_of(info, self.row_id)
+
+
+def _history_field() -> Any:
+    """The `history` connection of an audited row (its audit events, regional staff only)."""
+    return connection(
+        Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead]
+    )(_history)
+
+
+@strawberry.type
+class AuditedNode(LoadedNode):
+    """A Node of an audited table (UUID `row_id`) that is never edited (a result): its change history."""
+
+    row_id: strawberry.Private[uuid.UUID]
+    history = _history_field()
+
+
+@strawberry.type
+class EditableNode(LoadedNode):
+    """A Node editors change through mutations: optimistic concurrency by `rowVersion`, and its change history."""
+
+    row_id: strawberry.Private[uuid.UUID]
+    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
+    history = _history_field()
 
 
 class AtMostOnePage(FieldExtension):

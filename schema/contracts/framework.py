@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -15,7 +14,7 @@ from kkr.platform.models import NationalGoal as NationalGoalModel
 from kkr.platform.models import NationalTarget as NationalTargetModel
 
 from ..common.connection import Connection, connection
-from ..common.nodes import resolve_nodes
+from ..common.nodes import LoadedNode
 from ..common.source import Source, source_of
 from ..permissions import RegionalRead
 from .loaders import (
@@ -35,8 +34,9 @@ _TYPES = "kkr.schema.contracts.types"
 
 
 @strawberry.type(description="A framework agreement (rammeaftale) between Erhvervsministeriet and KL, e.g. 2021-2023.")
-class FrameworkAgreement(relay.Node):
+class FrameworkAgreement(LoadedNode):
     id: relay.NodeID[str]
+    node_loader = AGREEMENT_BY_SLUG
     slug: str = strawberry.field(description="Stable identifier, e.g. '2021-2023'.")
     title: str = strawberry.field(description="Title as printed.")
     parties: str = strawberry.field(description="The parties as printed, e.g. 'Erhvervsministeriet og KL'.")
@@ -58,10 +58,6 @@ class FrameworkAgreement(relay.Node):
             source=source_of(row),
         )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, AGREEMENT_BY_SLUG, cls.from_row, required=required)
-
     @connection(
         Connection["NationalGoal"], description="The agreement's national goals (nationale mål) in printed order."
     )
@@ -70,8 +66,9 @@ class FrameworkAgreement(relay.Node):
 
 
 @strawberry.type(description="A national goal (nationalt mål) set by a framework agreement, the same for every hub.")
-class NationalGoal(relay.Node):
+class NationalGoal(LoadedNode):
     id: relay.NodeID[str]
+    node_loader = NATIONAL_GOAL_BY_ID
     row_id: strawberry.Private[uuid.UUID]
     framework_agreement_slug: str = strawberry.field(description="Slug of the framework agreement.")
     code: str = strawberry.field(description="Code as printed, e.g. '6' or '7.b'.")
@@ -94,10 +91,6 @@ class NationalGoal(relay.Node):
             position=row.position,
             source=source_of(row),
         )
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, NATIONAL_GOAL_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
     @strawberry.field(description="The framework agreement that sets the goal.")
     async def framework_agreement(self, info: strawberry.Info) -> FrameworkAgreement:
@@ -124,8 +117,9 @@ class NationalGoal(relay.Node):
 
 
 @strawberry.type(description="A year- and segment-specific target of a national goal.")
-class NationalTarget(TargetValue, relay.Node):
+class NationalTarget(TargetValue, LoadedNode):
     id: relay.NodeID[str]
+    node_loader = NATIONAL_TARGET_BY_ID
     national_goal_id: strawberry.Private[uuid.UUID]
     measure: str = strawberry.field(description="What is measured (målepunkt), e.g. 'Net Promoter Score'.")
 
@@ -133,12 +127,6 @@ class NationalTarget(TargetValue, relay.Node):
     def from_row(cls, row: NationalTargetModel) -> NationalTarget:
         return cls(
             id=str(row.id), national_goal_id=row.national_goal_id, measure=row.measure, **target_value_fields(row)
-        )
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(
-            info, node_ids, NATIONAL_TARGET_BY_ID, cls.from_row, uuid_keys=True, required=required
         )
 
     @strawberry.field(description="The national goal the target belongs to.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,14 +14,13 @@ from strawberry import relay
 
 from kkr.platform.models import Result as ResultModel
 from kkr.platform.models import Target as TargetModel
+from kkr.platform.models import enums as model_enums
 from kkr.platform.services import fulfilment
 
-from ..audit.types import HISTORY_DESCRIPTION, AuditEvent, history_of
 from ..common.connection import Connection, connection
-from ..common.enums import Comparator, Unit, to_graphql
-from ..common.nodes import resolve_nodes
+from ..common.enums import Comparator, Unit, to_graphql, to_model
+from ..common.nodes import AuditedNode, EditableNode
 from ..common.source import Source, source_of
-from ..permissions import RegionalRead
 from .loaders import INDICATOR_BY_ID, LATEST_RESULT_BY_TARGET, RESULT_BY_ID, RESULTS_BY_TARGET, TARGET_BY_ID
 
 if TYPE_CHECKING:
@@ -119,9 +118,9 @@ class FulfilmentSummary:
 
 
 @strawberry.type(description="A reported result for a target; a revision is a new result, never an edit.")
-class Result(relay.Node):
+class Result(AuditedNode):
     id: relay.NodeID[str]
-    row_id: strawberry.Private[uuid.UUID]
+    node_loader = RESULT_BY_ID
     target_id: strawberry.Private[uuid.UUID]
     region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns this record.")
     revision: int = strawberry.field(description="Revision number; the highest is the latest result.")
@@ -148,27 +147,18 @@ class Result(relay.Node):
             source=source_of(row),
         )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, RESULT_BY_ID, cls.from_row, uuid_keys=True, required=required)
-
     @strawberry.field(description="The target the result is reported for.")
     async def target(self, info: strawberry.Info) -> Target | None:
         row = await TARGET_BY_ID.load(info, self.target_id)
         return Target.from_row(row) if row is not None else None
 
-    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
-    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
-        return await history_of(info, self.row_id)
-
 
 @strawberry.type(description="A target (måltal) of an indicator for one period and segment.")
-class Target(TargetValue, relay.Node):
+class Target(TargetValue, EditableNode):
     id: relay.NodeID[str]
-    row_id: strawberry.Private[uuid.UUID]
+    node_loader = TARGET_BY_ID
     indicator_id: strawberry.Private[uuid.UUID]
     region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns this record.")
-    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
 
     @classmethod
     def from_row(cls, row: TargetModel) -> Target:
@@ -180,10 +170,6 @@ class Target(TargetValue, relay.Node):
             row_version=row.row_version,
             **target_value_fields(row),
         )
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, TARGET_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
     @strawberry.field(description="The indicator (målepunkt) the target belongs to.")
     async def indicator(self, info: strawberry.Info) -> Annotated[Indicator, strawberry.lazy(_TYPES)] | None:
@@ -205,14 +191,17 @@ class Target(TargetValue, relay.Node):
     async def fulfilment(self, info: strawberry.Info) -> Fulfilment:
         return fulfilment_of(self, await LATEST_RESULT_BY_TARGET.load(info, self.row_id))
 
-    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
-    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
-        return await history_of(info, self.row_id)
 
-
-def fulfilment_of(target: Any, latest: ResultModel | None) -> Fulfilment:
+def fulfilment_of(target: TargetValue, latest: ResultModel | None) -> Fulfilment:
     """The target's fulfilment by its latest result (None: not reported yet)."""
-    assessed = fulfilment.assess(target, latest)
+    rule = fulfilment.TargetRule.of(
+        to_model(model_enums.Comparator, target.comparator),
+        target.value,
+        target.value_max,
+        target.partial_threshold,
+        target.partial_fulfilment_pct,
+    )
+    assessed = fulfilment.assess(rule, latest)
     return Fulfilment(
         status=FulfilmentStatus(assessed.status.value),
         pct=assessed.pct,

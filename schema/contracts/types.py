@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,12 +19,10 @@ from kkr.platform.models import Goal as GoalModel
 from kkr.platform.models import Indicator as IndicatorModel
 from kkr.platform.models import ResultContract as ResultContractModel
 
-from ..audit.types import HISTORY_DESCRIPTION, AuditEvent, history_of
 from ..common.connection import Connection, connection
 from ..common.enums import ContractStatus, GoalCategory, to_graphql
-from ..common.nodes import resolve_nodes
+from ..common.nodes import EditableNode
 from ..common.source import Source, source_of
-from ..permissions import RegionalRead
 from .framework import FrameworkAgreement, NationalGoal, NationalTarget
 from .loaders import (
     AGREEMENT_BY_SLUG,
@@ -53,9 +51,9 @@ _ORGANISATIONS = "kkr.schema.organisations.types"
     description="A yearly result contract (resultatkontrakt) between a KKR and its business hub;"
     " a later version supersedes an earlier one."
 )
-class ResultContract(relay.Node):
+class ResultContract(EditableNode):
     id: relay.NodeID[str]
-    row_id: strawberry.Private[uuid.UUID]
+    node_loader = CONTRACT_BY_ID
     supersedes_id: strawberry.Private[uuid.UUID | None]
     region_slug: str = strawberry.field(description="Slug of the region (KKR, tenant) that owns the contract.")
     business_hub_slug: str = strawberry.field(description="Slug of the business hub the contract is with.")
@@ -71,7 +69,6 @@ class ResultContract(relay.Node):
     reported_fulfilment_pct: Decimal | None = strawberry.field(
         description="Overall fulfilment in percent as printed in the paper (not computed)."
     )
-    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
     source: Source = strawberry.field(description="Where the contract is printed.")
 
     @classmethod
@@ -95,10 +92,6 @@ class ResultContract(relay.Node):
             row_version=row.row_version,
             source=source_of(row),
         )
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, CONTRACT_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
     @strawberry.field(description="The region (KKR) that owns the contract.")
     async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
@@ -152,15 +145,11 @@ class ResultContract(relay.Node):
         goals = await GOALS_BY_CONTRACT.load(info, self.row_id)
         return await _summary_of_goals(info, [g.id for g in goals])
 
-    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
-    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
-        return await history_of(info, self.row_id)
-
 
 @strawberry.type(description="A goal (mål) of a result contract: national, common (fælles) or local (lokal).")
-class Goal(relay.Node):
+class Goal(EditableNode):
     id: relay.NodeID[str]
-    row_id: strawberry.Private[uuid.UUID]
+    node_loader = GOAL_BY_ID
     contract_id: strawberry.Private[uuid.UUID]
     national_goal_id: strawberry.Private[uuid.UUID | None]
     partnership_id: strawberry.Private[uuid.UUID | None]
@@ -175,7 +164,6 @@ class Goal(relay.Node):
     reported_fulfilment_pct: Decimal | None = strawberry.field(
         description="Fulfilment in percent as printed in the paper (e.g. the hub's report); not computed."
     )
-    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
     source: Source = strawberry.field(description="Where the goal is printed.")
 
     @classmethod
@@ -198,10 +186,6 @@ class Goal(relay.Node):
             row_version=row.row_version,
             source=source_of(row),
         )
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, GOAL_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
     @strawberry.field(
         description="The contract the goal belongs to (null for a partner region, which sees the"
@@ -232,21 +216,16 @@ class Goal(relay.Node):
     async def fulfilment_summary(self, info: strawberry.Info) -> FulfilmentSummary:
         return await _summary_of_goals(info, [self.row_id])
 
-    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
-    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
-        return await history_of(info, self.row_id)
-
 
 @strawberry.type(description="What a goal measures (målepunkt); it carries targets per period and segment.")
-class Indicator(relay.Node):
+class Indicator(EditableNode):
     id: relay.NodeID[str]
-    row_id: strawberry.Private[uuid.UUID]
+    node_loader = INDICATOR_BY_ID
     goal_id: strawberry.Private[uuid.UUID]
     region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns the indicator.")
     name: str = strawberry.field(description="Name as printed, e.g. 'Antal korte forløb'.")
     description: str | None = strawberry.field(description="Further explanation, when printed.")
     position: int = strawberry.field(description="Order within the goal.")
-    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
     source: Source = strawberry.field(description="Where the indicator is printed.")
 
     @classmethod
@@ -262,10 +241,6 @@ class Indicator(relay.Node):
             row_version=row.row_version,
             source=source_of(row),
         )
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, INDICATOR_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
     @strawberry.field(description="The goal the indicator belongs to.")
     async def goal(self, info: strawberry.Info) -> Goal | None:
@@ -285,10 +260,6 @@ class Indicator(relay.Node):
             for r in rows
             if (period is None or r.period_label == period) and (segment is None or r.segment == segment)
         ]
-
-    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
-    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
-        return await history_of(info, self.row_id)
 
 
 async def _summary_of_goals(info: strawberry.Info, goal_ids: Sequence[uuid.UUID]) -> FulfilmentSummary:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,7 +14,7 @@ from kkr.platform.models import Region as RegionModel
 
 from ..common.connection import Connection, connection
 from ..common.enums import ContractStatus, CouncilRole, InitiativeStatus, UrbanRural, to_graphql
-from ..common.nodes import resolve_nodes
+from ..common.nodes import LoadedNode
 from ..common.source import Source, source_of
 from ..permissions import RegionalRead
 from .figures import (
@@ -48,8 +47,9 @@ _CLIMATE = "kkr.schema.climate.types"
 
 
 @strawberry.type(description="One of the five KKR regions (Kommunekontaktråd); the tenant of all regional data.")
-class Region(relay.Node):
+class Region(LoadedNode):
     id: relay.NodeID[str]
+    node_loader = REGION_BY_SLUG
     slug: str = strawberry.field(description="Stable identifier, e.g. 'sjaelland'.")
     name: str = strawberry.field(description="Name of the region, e.g. 'Sjælland'.")
     kkr_name: str = strawberry.field(description="Name of the council, e.g. 'KKR Sjælland'.")
@@ -60,11 +60,6 @@ class Region(relay.Node):
         return cls(id=row.slug, slug=row.slug, name=row.name, kkr_name=row.kkr_name, position=row.position)
 
     # Kept for code written against the first version of this type.
-    from_model = from_row
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, REGION_BY_SLUG, cls.from_row, required=required)
 
     @connection(Connection["Municipality"], description="The region's municipalities (kommuner) in Danish order.")
     async def municipalities(
@@ -177,8 +172,9 @@ class MunicipalityPopulation:
 
 
 @strawberry.type(description="A municipality (kommune), identified by its kommunekode.")
-class Municipality(relay.Node):
+class Municipality(LoadedNode):
     id: relay.NodeID[str]
+    node_loader = MUNICIPALITY_BY_CODE
     code: str = strawberry.field(description="Official kommunekode, e.g. '269' (Solrød); a string, never a number.")
     name: str = strawberry.field(description="Name as commonly written, e.g. 'Aarhus'.")
     aliases: list[str] = strawberry.field(description="Other spellings found in the papers, e.g. 'Solrød Kommune'.")
@@ -199,10 +195,6 @@ class Municipality(relay.Node):
             business_hub_slug=row.business_hub_slug,
             source=source_of(row),
         )
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, MUNICIPALITY_BY_CODE, cls.from_row, required=required)
 
     @strawberry.field(description="The region (KKR) the municipality belongs to.")
     async def region(self, info: strawberry.Info) -> Region:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -17,10 +16,9 @@ from kkr.platform.models import HubOffice as HubOfficeModel
 from kkr.platform.models import KkrMember as KkrMemberModel
 from kkr.platform.models import Partnership as PartnershipModel
 
-from ..audit.types import HISTORY_DESCRIPTION, AuditEvent, history_of
 from ..common.connection import Connection, connection
 from ..common.enums import ContractStatus, CouncilRole, OfficeKind, PartnershipKind, to_graphql
-from ..common.nodes import resolve_nodes
+from ..common.nodes import EditableNode, LoadedNode
 from ..common.source import Source, source_of
 from ..permissions import RegionalRead
 from .loaders import (
@@ -62,8 +60,9 @@ async def _municipality(info: strawberry.Info, code: str | None) -> Municipality
 @strawberry.type(
     description="A business hub (erhvervshus): six hubs for five KKRs (Syddanmark has Fyn and Sydjylland)."
 )
-class BusinessHub(relay.Node):
+class BusinessHub(LoadedNode):
     id: relay.NodeID[str]
+    node_loader = HUB_BY_SLUG
     slug: str = strawberry.field(description="Stable identifier, e.g. 'sjaelland' or 'fyn'.")
     name: str = strawberry.field(description="Name, e.g. 'Erhvervshus Sjælland'.")
     short_name: str | None = strawberry.field(description="Abbreviation as printed, e.g. 'EHSJ'.")
@@ -82,10 +81,6 @@ class BusinessHub(relay.Node):
             founded_on=row.founded_on,
             source=source_of(row),
         )
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, HUB_BY_SLUG, cls.from_row, required=required)
 
     @strawberry.field(description="The region (KKR) the hub serves.")
     async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
@@ -171,15 +166,14 @@ class BusinessHub(relay.Node):
 
 
 @strawberry.type(description="A business hub's head office (hovedsæde) or branch (filial).")
-class HubOffice(relay.Node):
+class HubOffice(EditableNode):
     id: relay.NodeID[str]
-    row_id: strawberry.Private[uuid.UUID]
+    node_loader = OFFICE_BY_ID
     region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns this record.")
     business_hub_slug: str = strawberry.field(description="Slug of the hub the office belongs to.")
     kind: OfficeKind = strawberry.field(description="Head office or branch.")
     town: str = strawberry.field(description="Town (by) of the office, e.g. 'Vordingborg'.")
     municipality_code: str | None = strawberry.field(description="Kommunekode of the office's municipality.")
-    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
     source: Source = strawberry.field(description="Where the office is documented.")
 
     @classmethod
@@ -196,10 +190,6 @@ class HubOffice(relay.Node):
             source=source_of(row),
         )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, OFFICE_BY_ID, cls.from_row, uuid_keys=True, required=required)
-
     @strawberry.field(description="The hub the office belongs to.")
     async def business_hub(self, info: strawberry.Info) -> BusinessHub:
         return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
@@ -208,22 +198,17 @@ class HubOffice(relay.Node):
     async def municipality(self, info: strawberry.Info) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
         return await _municipality(info, self.municipality_code)
 
-    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
-    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
-        return await history_of(info, self.row_id)
-
 
 @strawberry.type(description="A member of a business hub's board (bestyrelse).")
-class HubBoardMember(relay.Node):
+class HubBoardMember(EditableNode):
     id: relay.NodeID[str]
-    row_id: strawberry.Private[uuid.UUID]
+    node_loader = BOARD_MEMBER_BY_ID
     region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns this record.")
     business_hub_slug: str = strawberry.field(description="Slug of the hub whose board this is.")
     name: str = strawberry.field(description="Full name as printed.")
     role: CouncilRole = strawberry.field(description="Chair (formand), vice chair (næstformand) or member.")
     organisation: str | None = strawberry.field(description="Organisation and title as printed.")
     position: int = strawberry.field(description="Order of the member as printed.")
-    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
     source: Source = strawberry.field(description="Where the membership is printed.")
 
     @classmethod
@@ -241,23 +226,15 @@ class HubBoardMember(relay.Node):
             source=source_of(row),
         )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, BOARD_MEMBER_BY_ID, cls.from_row, uuid_keys=True, required=required)
-
     @strawberry.field(description="The hub whose board this is.")
     async def business_hub(self, info: strawberry.Info) -> BusinessHub:
         return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
 
-    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
-    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
-        return await history_of(info, self.row_id)
-
 
 @strawberry.type(description="A member of a KKR (formand, næstformand, medlem) or its secretariat, for a period.")
-class KkrMember(relay.Node):
+class KkrMember(EditableNode):
     id: relay.NodeID[str]
-    row_id: strawberry.Private[uuid.UUID]
+    node_loader = KKR_MEMBER_BY_ID
     region_slug: str = strawberry.field(description="Slug of the region (KKR) the member sits in.")
     name: str = strawberry.field(description="Full name as printed.")
     role: CouncilRole = strawberry.field(description="Chair, vice chair, member or secretariat.")
@@ -266,7 +243,6 @@ class KkrMember(relay.Node):
     party: str | None = strawberry.field(description="Party letter, e.g. 'V' or 'A'.")
     valid_from: dt.date | None = strawberry.field(description="Start of the membership, when known.")
     valid_to: dt.date | None = strawberry.field(description="End of the membership, when known.")
-    row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
     source: Source = strawberry.field(description="Where the membership is printed.")
 
     @classmethod
@@ -286,10 +262,6 @@ class KkrMember(relay.Node):
             source=source_of(row),
         )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, KKR_MEMBER_BY_ID, cls.from_row, uuid_keys=True, required=required)
-
     @strawberry.field(description="The region (KKR) the member sits in.")
     async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
         return await _region(info, self.region_slug)
@@ -298,17 +270,14 @@ class KkrMember(relay.Node):
     async def municipality(self, info: strawberry.Info) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
         return await _municipality(info, self.municipality_code)
 
-    @connection(Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])
-    async def history(self, info: strawberry.Info) -> list[AuditEvent]:
-        return await history_of(info, self.row_id)
-
 
 @strawberry.type(
     description="An explicit link between regions, e.g. a goal shared by two KKRs or Movia serving two"
     " KKRs; visible to its parties only."
 )
-class Partnership(relay.Node):
+class Partnership(LoadedNode):
     id: relay.NodeID[str]
+    node_loader = PARTNERSHIP_BY_ID
     kind: PartnershipKind = strawberry.field(description="Shared goal, shared service or joint agreement.")
     title: str = strawberry.field(description="Title as printed.")
     description: str | None = strawberry.field(description="What the partnership is about.")
@@ -325,10 +294,6 @@ class Partnership(relay.Node):
             party_slugs=list(row.parties),
             source=source_of(row),
         )
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False) -> list:
-        return await resolve_nodes(info, node_ids, PARTNERSHIP_BY_ID, cls.from_row, uuid_keys=True, required=required)
 
     @strawberry.field(description="The participating regions.")
     async def parties(self, info: strawberry.Info) -> list[Annotated[Region, strawberry.lazy(_GEOGRAPHY)]]:
