@@ -2,7 +2,7 @@
 
 Every mutation takes one `input`, runs in one transaction with the caller's tenant
 context and returns a payload with the object (or null) and `errors`
-(see `schema/common/errors.py`).  The domains' mutations need a `region:<slug>:write`
+(see `schema/common/mutations.py`).  The domains' mutations need a `region:<slug>:write`
 scope; the operators' (`admin/mutations.py`: machine clients) need `admin`.
 """
 

@@ -4,6 +4,7 @@ position of the literal, instead of the request failing in the database."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError, StringValueNode, Visitor, visit
@@ -29,7 +30,7 @@ def _error(message: str, nodes: list[StringValueNode] | None = None) -> GraphQLE
 class RejectUnstorableText(SchemaExtension):
     """Refuses a request whose variables or string literals hold text PostgreSQL cannot store."""
 
-    def on_validate(self):
+    def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         path = first_unstorable(context.variables or {})
         if path is not None:

@@ -10,11 +10,11 @@ constraint violation to an error naming the input field.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, ForeignKeyConstraint, UniqueConstraint, inspect, select
+from sqlalchemy import CheckConstraint, Column, ForeignKeyConstraint, UniqueConstraint, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -109,24 +109,25 @@ async def load_for_change(
     return row
 
 
-async def insert(session: AsyncSession, *rows: Any, fields: Mapping[str, Path] | None = None) -> Any:
+async def insert(session: AsyncSession, first: M, *more: Any, fields: Mapping[str, Path] | None = None) -> M:
     """Insert new rows, given parents before children; returns the first, refreshed with its defaults.
 
     The models declare no relationships, so the rows of each table are flushed before the next
     table's (the unit of work would not know that a goal must follow its contract).
     """
+    rows = (first, *more)
     async with _saving(session, fields=fields):
         for previous, row in zip((None, *rows), rows, strict=False):
             if previous is not None and type(previous) is not type(row):
                 await session.flush()
             session.add(row)
-    await session.refresh(rows[0])
-    return rows[0]
+    await session.refresh(first)
+    return first
 
 
 async def update(
-    session: AsyncSession, row: Any, values: Mapping[str, Any], fields: Mapping[str, Path] | None = None
-) -> Any:
+    session: AsyncSession, row: M, values: Mapping[str, Any], fields: Mapping[str, Path] | None = None
+) -> M:
     """Apply changed column values to a row (its row_version guards against lost updates)."""
     async with _saving(session, row=row, fields=fields):
         for column, value in values.items():
@@ -135,7 +136,7 @@ async def update(
     return row
 
 
-async def remove(session: AsyncSession, row: Any) -> Any:
+async def remove(session: AsyncSession, row: M) -> M:
     """Delete a row (children go with it by ON DELETE CASCADE)."""
     async with _saving(session, row=row):
         await session.delete(row)
@@ -161,7 +162,7 @@ async def _saving(
         if current is None:
             raise ServiceError.one(
                 "id", ErrorCode.NOT_FOUND, f"The {label(model)} was deleted by someone else meanwhile."
-            )
+            ) from None
         raise ServiceError.one(
             "row_version",
             ErrorCode.STALE_VERSION,
@@ -196,7 +197,7 @@ def _constraint_index() -> dict[str, tuple[str, list[str], str | None]]:
                 index[constraint.name] = (table.name, list(constraint.column_keys), constraint.referred_table.name)
             elif isinstance(constraint, UniqueConstraint):
                 index[constraint.name] = (table.name, [c.name for c in constraint.columns], None)
-            elif getattr(constraint, "sqltext", None) is not None:  # check constraints
+            elif isinstance(constraint, CheckConstraint):
                 columns = [e.name for e in visitors.iterate(constraint.sqltext) if isinstance(e, Column)]
                 index[constraint.name] = (table.name, columns, None)
     return index
@@ -291,7 +292,9 @@ async def region_for_new(
     return region
 
 
-async def check_nested_sources(session: AsyncSession, rows: list[Mapping[str, Any]], field: str, check: Any) -> None:
+async def check_nested_sources(
+    session: AsyncSession, rows: Sequence[Mapping[str, Any]], field: str, check: Any
+) -> None:
     """Nested rows' source documents must exist (a database error could not say which row was at fault)."""
     from ..models import SourceDocument
 

@@ -1,10 +1,12 @@
-"""Declarative checks of mutation input: each field's rule, errors collected with their paths.
+"""Checks of mutation input: each field's rule, errors collected with their paths, and the `Input` a
+service gets.
 
-A service describes its input as a mapping of field name -> `Rule`; `read()`
-turns the caller's values into model column values, collecting every problem
-(not just the first) as a `FieldError` whose path names the input field.  On
-create, a missing required field is REQUIRED; on update, only the fields the
-caller sent are read, and a required one may not be cleared.
+Each field of a GraphQL input declares its `Rule` where it is defined (`kkr.schema.common.inputs`);
+the mutation pipeline (`kkr.schema.common.mutations`) applies them with `read()`, which turns the
+caller's values into model column values and collects every problem (not just the first) as a
+`FieldError` whose path names the input field.  On create, a missing required field is REQUIRED; on
+update, only the fields the caller sent are read, and a required one may not be cleared.  The service
+then gets an `Input` of plain values, adds the problems its business rules find, and raises them all.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import datetime as dt
 import enum
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -34,13 +36,13 @@ class Checker:
     def path(self, *parts: str | int) -> Path:
         return self.prefix + parts
 
-    def error(self, name: str | Path, code: ErrorCode, message: str) -> None:
+    def error(self, name: str | int | Path, code: ErrorCode, message: str) -> None:
         parts = name if isinstance(name, tuple) else (name,)
         self.errors.append(FieldError(self.prefix + parts, code, message))
 
     def has_error(self, *names: str | int) -> bool:
         """Whether one of these fields (of this checker) already has an error."""
-        paths = {self.prefix + (name,) for name in names}
+        paths = {(*self.prefix, name) for name in names}
         return any(e.field in paths for e in self.errors)
 
     def raise_if_errors(self) -> None:
@@ -54,8 +56,16 @@ class Rule:
     required: bool = False
     column: str | None = None
 
-    def convert(self, value: Any, name: str, check: Checker) -> Any:
+    def convert(self, value: Any, name: str | int, check: Checker) -> Any:
         return value
+
+
+@dataclass
+class Given(Rule):
+    """Taken as sent (GraphQL has checked its type): a row version, a value the service checks itself."""
+
+    required: bool = False
+    column: str | None = None
 
 
 @dataclass
@@ -64,7 +74,7 @@ class Text(Rule):
     max_length: int | None = None
     column: str | None = None
 
-    def convert(self, value: Any, name: str, check: Checker) -> Any:
+    def convert(self, value: Any, name: str | int, check: Checker) -> Any:
         if not isinstance(value, str):
             check.error(name, ErrorCode.INVALID, "must be text.")
             return None
@@ -84,7 +94,7 @@ class TextList(Rule):
     column: str | None = None
     required: bool = False
 
-    def convert(self, value: Any, name: str, check: Checker) -> Any:
+    def convert(self, value: Any, name: str | int, check: Checker) -> Any:
         items = []
         for i, item in enumerate(value or ()):
             text = Text(max_length=self.max_length).convert(item, i, check.child(name)) if item is not None else None
@@ -102,7 +112,7 @@ class Integer(Rule):
     required: bool = False
     column: str | None = None
 
-    def convert(self, value: Any, name: str, check: Checker) -> Any:
+    def convert(self, value: Any, name: str | int, check: Checker) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             check.error(name, ErrorCode.INVALID, "must be a whole number.")
             return None
@@ -122,7 +132,7 @@ class Number(Rule):
     required: bool = False
     column: str | None = None
 
-    def convert(self, value: Any, name: str, check: Checker) -> Any:
+    def convert(self, value: Any, name: str | int, check: Checker) -> Any:
         try:
             number = value if isinstance(value, Decimal) else Decimal(str(value))
         except (InvalidOperation, ValueError):
@@ -156,7 +166,7 @@ class Choice(Rule):
     required: bool = False
     column: str | None = None
 
-    def convert(self, value: Any, name: str, check: Checker) -> Any:
+    def convert(self, value: Any, name: str | int, check: Checker) -> Any:
         if isinstance(value, self.enum_type):
             return value
         for member in self.enum_type:
@@ -172,7 +182,7 @@ class Date(Rule):
     required: bool = False
     column: str | None = None
 
-    def convert(self, value: Any, name: str, check: Checker) -> Any:
+    def convert(self, value: Any, name: str | int, check: Checker) -> Any:
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
             check.error(name, ErrorCode.INVALID, "must be a date (YYYY-MM-DD).")
             return None
@@ -184,7 +194,7 @@ class Flag(Rule):
     required: bool = False
     column: str | None = None
 
-    def convert(self, value: Any, name: str, check: Checker) -> Any:
+    def convert(self, value: Any, name: str | int, check: Checker) -> Any:
         if not isinstance(value, bool):
             check.error(name, ErrorCode.INVALID, "must be true or false.")
             return None
@@ -198,8 +208,9 @@ class Ref(Rule):
     key_type: type = uuid.UUID
     required: bool = False
     column: str | None = None
+    max_length: int = 64
 
-    def convert(self, value: Any, name: str, check: Checker) -> Any:
+    def convert(self, value: Any, name: str | int, check: Checker) -> Any:
         if self.key_type is uuid.UUID and not isinstance(value, uuid.UUID):
             try:
                 return uuid.UUID(str(value))
@@ -207,16 +218,8 @@ class Ref(Rule):
                 check.error(name, ErrorCode.INVALID, "is not a valid id.")
                 return None
         if self.key_type is str:
-            return Text(max_length=64).convert(value, name, check)
+            return Text(max_length=self.max_length).convert(value, name, check)
         return value
-
-
-#: Provenance fields every curated row has (`Sourced`): optional on every create and update.
-SOURCED: dict[str, Rule] = {
-    "source_document": Text(max_length=64, column="source_document_key"),
-    "source_locator": Text(max_length=64),
-    "note": Text(),
-}
 
 
 def read(data: Mapping[str, Any], rules: Mapping[str, Rule], check: Checker, *, partial: bool) -> dict[str, Any]:
@@ -231,9 +234,8 @@ def read(data: Mapping[str, Any], rules: Mapping[str, Rule], check: Checker, *, 
             continue
         raw = data[name]
         value = None if raw is None else rule.convert(raw, name, check)
-        if value is None and rule.required:
-            if raw is None or isinstance(raw, str):
-                check.error(name, ErrorCode.REQUIRED, "is required and may not be empty.")
+        if value is None and rule.required and (raw is None or isinstance(raw, str)):
+            check.error(name, ErrorCode.REQUIRED, "is required and may not be empty.")
         values[rule.column or name] = value
     return values
 
@@ -241,3 +243,27 @@ def read(data: Mapping[str, Any], rules: Mapping[str, Rule], check: Checker, *, 
 def merged(row: Any, values: Mapping[str, Any], column: str) -> Any:
     """A column's value after an update: the new one if sent, else the row's current one."""
     return values[column] if column in values else getattr(row, column, None)
+
+
+@dataclass
+class Input:
+    """A mutation's input after its fields' rules, as a service gets it: plain values, no GraphQL objects.
+
+    `values` holds the editable fields' column values (on create every one, missing ones as None; on
+    update only those sent), `sent` the names of the editable fields sent, `args` the other fields by
+    name (the ids of the object or its parent, `row_version`, a status, nested inputs as lists of
+    `Input`), and `check` the problems found so far: the service adds its own and raises them all.
+    """
+
+    values: dict[str, Any] = field(default_factory=dict)
+    args: dict[str, Any] = field(default_factory=dict)
+    sent: frozenset[str] = frozenset()
+    check: Checker = field(default_factory=Checker)
+
+    def get(self, name: str) -> Any:
+        """A field that is not an editable column (None when it was left out)."""
+        return self.args.get(name)
+
+    def nested(self, name: str) -> list[Input]:
+        """The nested inputs of a list field (e.g. a new indicator's `targets`), each checked with its path."""
+        return list(self.args.get(name) or ())

@@ -9,34 +9,43 @@ and reports one `MutationError` per problem; the secret is returned this once on
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import strawberry
+from strawberry.types.field import StrawberryField
 
 from kkr.platform.auth import clients
 from kkr.platform.auth.identity import Identity
+from kkr.platform.services.validation import Given, Input
 
-from ..common.errors import MutationError, input_argument, optional, run_mutation
+from ..common.errors import MutationError
+from ..common.inputs import parameter
+from ..common.mutations import run_service
 from ..permissions import Admin
 from .queries import OAuthClient
+
+R = TypeVar("R")
+#: The client registry (`platform/auth/clients.py`) checks these values itself, as for `kkr register-client`.
+AS_SENT = Given()
 
 
 @strawberry.input(description="A new machine client for the OAuth2 client-credentials grant.")
 class RegisterClientInput:
-    client_id: str = strawberry.field(description="The client id: 3-64 characters of a-z, 0-9, '.', '_' and '-'.")
-    name: str = strawberry.field(description="Who the client is, e.g. 'Erhvervsministeriet, dataportal'.")
-    scopes: list[str] = strawberry.field(
-        description="Scopes it may be granted (at least one): aggregates:read, benchmark:read, admin,"
-        " region:<slug>:read or region:<slug>:write for one of its tenants."
+    client_id: str = parameter(Given(required=True), "The client id: 3-64 characters of a-z, 0-9, '.', '_' and '-'.")
+    name: str = parameter(Given(required=True), "Who the client is, e.g. 'Erhvervsministeriet, dataportal'.")
+    scopes: list[str] = parameter(
+        Given(required=True),
+        "Scopes it may be granted (at least one): aggregates:read, benchmark:read, admin,"
+        " region:<slug>:read or region:<slug>:write for one of its tenants.",
     )
-    tenants: list[str] | None = optional("Regions (slugs) it may get region scopes for; none by default.")
-    expires_at: dt.datetime | None = optional("When it expires (in the future); never by default.")
+    tenants: list[str] | None = parameter(AS_SENT, "Regions (slugs) it may get region scopes for; none by default.")
+    expires_at: dt.datetime | None = parameter(AS_SENT, "When it expires (in the future); never by default.")
 
 
 @strawberry.input(description="The machine client to disable.")
 class DisableClientInput:
-    client_id: str = strawberry.field(description="The client id.")
+    client_id: str = parameter(Given(required=True), "The client id.")
 
 
 @strawberry.type(description="The outcome of registering a machine client.")
@@ -70,40 +79,50 @@ def _client(row: Any) -> OAuthClient:
     )
 
 
-async def _register(session: Any, identity: Identity, values: Mapping[str, Any]) -> clients.Registration:
+async def _register(session: Any, identity: Identity, data: Input) -> clients.Registration:
     return await clients.register_client(
         session,
-        values["client_id"],
-        name=values["name"],
-        scopes=values["scopes"],
-        tenants=values.get("tenants") or (),
-        expires_at=values.get("expires_at"),
+        data.get("client_id"),
+        name=data.get("name"),
+        scopes=data.get("scopes"),
+        tenants=data.get("tenants") or (),
+        expires_at=data.get("expires_at"),
     )
 
 
-async def _disable(session: Any, identity: Identity, values: Mapping[str, Any]) -> Any:
-    return await clients.disable_client(session, values["client_id"])
+async def _disable(session: Any, identity: Identity, data: Input) -> Any:
+    return await clients.disable_client(session, data.get("client_id"))
 
 
-def admin_mutation(description: str) -> Any:
+def admin_mutation(
+    description: str,
+) -> Callable[[Callable[..., Awaitable[R]]], StrawberryField]:
     """A mutation field for platform operators (needs the admin scope)."""
-    return strawberry.mutation(description=description, permission_classes=[Admin])
+
+    def field(resolver: Callable[..., Awaitable[R]]) -> StrawberryField:
+        return strawberry.mutation(resolver, description=description, permission_classes=[Admin])
+
+    return field
 
 
 @strawberry.type(description="Operators' changes: machine clients.")
 class AdminMutation:
     @admin_mutation("Register a machine client (OAuth2 client credentials); returns its secret this once.")
     async def register_client(
-        self, info: strawberry.Info, input: Annotated[RegisterClientInput, input_argument("The new client.")]
+        self,
+        info: strawberry.Info,
+        input: Annotated[RegisterClientInput, strawberry.argument(description="The new client.")],
     ) -> RegisterClientPayload:
-        registration, errors = await run_mutation(info, _register, input, {})
+        registration, errors = await run_service(info, _register, input, "OAuthClient")
         if registration is None:
             return RegisterClientPayload(client=None, client_secret=None, errors=errors)
         return RegisterClientPayload(client=_client(registration.client), client_secret=registration.secret, errors=[])
 
     @admin_mutation("Disable a machine client: its tokens are refused from the next request on.")
     async def disable_client(
-        self, info: strawberry.Info, input: Annotated[DisableClientInput, input_argument("The client to disable.")]
+        self,
+        info: strawberry.Info,
+        input: Annotated[DisableClientInput, strawberry.argument(description="The client to disable.")],
     ) -> DisableClientPayload:
-        row, errors = await run_mutation(info, _disable, input, {})
+        row, errors = await run_service(info, _disable, input, "OAuthClient")
         return DisableClientPayload(client=_client(row) if row is not None else None, errors=errors)
