@@ -10,8 +10,6 @@ Deleting one that has reported results is refused, so no result is lost silently
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,44 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..auth.identity import Identity
 from ..importer.records import year_bounds
 from ..models import Goal, Indicator, NationalGoal, Result, ResultContract, Target
-from ..models.enums import Comparator, GoalCategory, Unit
+from ..models.enums import Comparator, Unit
 from . import store
 from .contracts import editable_contract, refuse_locked_fields
 from .errors import ErrorCode, ServiceError
-from .fulfilment import partial_rule_problem
-from .validation import SOURCED, Checker, Choice, Date, Integer, Number, Percent, Ref, Text, merged, read
-
-GOAL_RULES = {
-    "code": Text(required=True, max_length=16),
-    "category": Choice(enum_type=GoalCategory, required=True),
-    "title": Text(required=True),
-    "description": Text(),
-    "measurement_method": Text(),
-    "data_source": Text(),
-    "national_goal_id": Ref(),
-    "partnership_id": Ref(),
-    "position": Integer(minimum=0),
-    "reported_fulfilment_pct": Percent(),
-    **SOURCED,
-}
-INDICATOR_RULES = {"name": Text(required=True), "description": Text(), "position": Integer(minimum=0), **SOURCED}
-TARGET_RULES = {
-    "period_label": Text(required=True, max_length=64),
-    "period_start": Date(),
-    "period_end": Date(),
-    "unit": Choice(enum_type=Unit, required=True),
-    "comparator": Choice(enum_type=Comparator),
-    "value": Number(),
-    "value_max": Number(),
-    "value_text": Text(),
-    "segment": Text(max_length=64),
-    "baseline_value": Number(),
-    "baseline_period_label": Text(max_length=64),
-    "partial_threshold": Number(),
-    "partial_fulfilment_pct": Percent(),
-    **SOURCED,
-}
-
+from .fulfilment import TargetRule, partial_rule_problem
+from .validation import Checker, Input, merged
 
 # --- the contract above a row ----------------------------------------------------------------
 
@@ -121,11 +87,10 @@ async def _check_goal(
             check.error("code", ErrorCode.DUPLICATE, f"The contract already has a goal with code '{code}'.")
 
 
-async def create_goal(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Goal:
+async def create_goal(session: AsyncSession, identity: Identity, data: Input) -> Goal:
     contract = await store.load_writable(session, identity, ResultContract, data.get("contract_id"), "contract_id")
     await editable_contract(session, contract, "contract_id")
-    check = Checker()
-    values = read(data, GOAL_RULES, check, partial=False)
+    check, values = data.check, dict(data.values)
     await _check_goal(session, contract, values, check)
     check.raise_if_errors()
     if values["position"] is None:
@@ -134,19 +99,18 @@ async def create_goal(session: AsyncSession, identity: Identity, data: Mapping[s
     return await store.insert(session, goal)
 
 
-async def update_goal(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Goal:
+async def update_goal(session: AsyncSession, identity: Identity, data: Input) -> Goal:
     """Change a goal; on a signed or reported contract only its reporting (`reported_fulfilment_pct`, `note`)."""
     goal = await store.load_for_change(session, identity, Goal, data.get("id"), data.get("row_version"))
     contract = await store.parent(session, ResultContract, goal.tenant_id, goal.contract_id)
-    check = Checker()
-    values = read(data, GOAL_RULES, check, partial=True)
-    if not await refuse_locked_fields(session, contract, set(data) & set(GOAL_RULES), check):
+    check, values = data.check, data.values
+    if not await refuse_locked_fields(session, contract, data.sent, check):
         await _check_goal(session, contract, values, check, goal)
     check.raise_if_errors()
     return await store.update(session, goal, values)
 
 
-async def delete_goal(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Goal:
+async def delete_goal(session: AsyncSession, identity: Identity, data: Input) -> Goal:
     """Delete a goal with its indicators and targets."""
     goal = await store.load_for_change(session, identity, Goal, data.get("id"), data.get("row_version"))
     await _contract_of_goal(session, goal)
@@ -157,13 +121,12 @@ async def delete_goal(session: AsyncSession, identity: Identity, data: Mapping[s
 # --- indicators ------------------------------------------------------------------------------
 
 
-async def create_indicator(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Indicator:
+async def create_indicator(session: AsyncSession, identity: Identity, data: Input) -> Indicator:
     """An indicator of a goal, optionally with its targets (`targets`: a list of target inputs)."""
     goal = await store.load_writable(session, identity, Goal, data.get("goal_id"), "goal_id")
     await _contract_of_goal(session, goal, "goal_id")
-    check = Checker()
-    values = read(data, INDICATOR_RULES, check, partial=False)
-    targets = [target_values(t or {}, check.child("targets", i)) for i, t in enumerate(data.get("targets") or ())]
+    check, values = data.check, dict(data.values)
+    targets = [target_values(t) for t in data.nested("targets")]
     await store.check_nested_sources(session, targets, "targets", check)
     check.raise_if_errors()
     if values["position"] is None:
@@ -176,16 +139,14 @@ async def create_indicator(session: AsyncSession, identity: Identity, data: Mapp
     )
 
 
-async def update_indicator(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Indicator:
+async def update_indicator(session: AsyncSession, identity: Identity, data: Input) -> Indicator:
     indicator = await store.load_for_change(session, identity, Indicator, data.get("id"), data.get("row_version"))
     await _contract_of_goal(session, await _goal_of_indicator(session, indicator))
-    check = Checker()
-    values = read(data, INDICATOR_RULES, check, partial=True)
-    check.raise_if_errors()
-    return await store.update(session, indicator, values)
+    data.check.raise_if_errors()
+    return await store.update(session, indicator, data.values)
 
 
-async def delete_indicator(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Indicator:
+async def delete_indicator(session: AsyncSession, identity: Identity, data: Input) -> Indicator:
     indicator = await store.load_for_change(session, identity, Indicator, data.get("id"), data.get("row_version"))
     await _contract_of_goal(session, await _goal_of_indicator(session, indicator))
     _refuse_with_results(await _results_below(session, indicator.tenant_id, Indicator.id == indicator.id), "indicator")
@@ -195,9 +156,9 @@ async def delete_indicator(session: AsyncSession, identity: Identity, data: Mapp
 # --- targets ---------------------------------------------------------------------------------
 
 
-def target_values(data: Mapping[str, Any], check: Checker, row: Target | None = None) -> dict[str, Any]:
+def target_values(data: Input, row: Target | None = None) -> dict[str, Any]:
     """A target's column values with the rules across fields (on update: merged with the row)."""
-    values = read(data, TARGET_RULES, check, partial=row is not None)
+    check, values = data.check, dict(data.values)
 
     def value(column: str) -> Any:
         return merged(row, values, column) if row is not None else values.get(column)
@@ -209,9 +170,9 @@ def target_values(data: Mapping[str, Any], check: Checker, row: Target | None = 
             check.error("comparator", ErrorCode.REQUIRED, "may not be cleared.")
     if "period_label" in values and values["period_label"] is not None:
         start, end = year_bounds(values["period_label"])
-        if "period_start" not in data:
+        if "period_start" not in data.sent:
             values["period_start"] = start if row is None or start else value("period_start")
-        if "period_end" not in data:
+        if "period_end" not in data.sent:
             values["period_end"] = end if row is None or end else value("period_end")
     start, end = value("period_start"), value("period_end")
     if start and end and end < start:
@@ -236,9 +197,7 @@ def target_values(data: Mapping[str, Any], check: Checker, row: Target | None = 
         )
     threshold = value("partial_threshold")
     if threshold is not None and not check.has_error("comparator", "value", "value_max", "partial_threshold"):
-        problem = partial_rule_problem(
-            SimpleNamespace(comparator=comparator, value=low, value_max=high, partial_threshold=threshold)
-        )
+        problem = partial_rule_problem(TargetRule.of(comparator, low, high, threshold))
         if problem:
             check.error("partial_threshold", ErrorCode.INVALID, problem)
     return values
@@ -248,26 +207,24 @@ async def _editable_indicator(session: AsyncSession, indicator: Indicator, field
     await _contract_of_goal(session, await _goal_of_indicator(session, indicator), field)
 
 
-async def create_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Target:
+async def create_target(session: AsyncSession, identity: Identity, data: Input) -> Target:
     indicator = await store.load_writable(session, identity, Indicator, data.get("indicator_id"), "indicator_id")
     await _editable_indicator(session, indicator, "indicator_id")
-    check = Checker()
-    values = target_values(data, check)
-    check.raise_if_errors()
+    values = target_values(data)
+    data.check.raise_if_errors()
     target = Target(id=uuid.uuid4(), tenant_id=indicator.tenant_id, indicator_id=indicator.id, **values)
     return await store.insert(session, target)
 
 
-async def update_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Target:
+async def update_target(session: AsyncSession, identity: Identity, data: Input) -> Target:
     target = await store.load_for_change(session, identity, Target, data.get("id"), data.get("row_version"))
     await _editable_indicator(session, await store.parent(session, Indicator, target.tenant_id, target.indicator_id))
-    check = Checker()
-    values = target_values(data, check, target)
-    check.raise_if_errors()
+    values = target_values(data, target)
+    data.check.raise_if_errors()
     return await store.update(session, target, values)
 
 
-async def delete_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Target:
+async def delete_target(session: AsyncSession, identity: Identity, data: Input) -> Target:
     target = await store.load_for_change(session, identity, Target, data.get("id"), data.get("row_version"))
     await _editable_indicator(session, await store.parent(session, Indicator, target.tenant_id, target.indicator_id))
     _refuse_with_results(await _results_below(session, target.tenant_id, Target.id == target.id), "target")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,7 +27,7 @@ from ..models import BusinessHub, FrameworkAgreement, Goal, Indicator, ResultCon
 from ..models.enums import ContractStatus
 from . import store
 from .errors import ErrorCode, ServiceError
-from .validation import SOURCED, Checker, Choice, Flag, Integer, Percent, Ref, Text, merged, read
+from .validation import Checker, Input, merged
 
 #: The one status each status may move on to.
 NEXT_STATUS: dict[ContractStatus, ContractStatus] = {
@@ -38,17 +38,6 @@ NEXT_STATUS: dict[ContractStatus, ContractStatus] = {
 LOCKED_STATUSES = frozenset({ContractStatus.signed, ContractStatus.reported})
 #: What may still change on a signed or reported contract: its reporting.
 REPORTING_FIELDS = frozenset({"published", "reported_fulfilment_pct", "note"})
-
-CONTENT_RULES = {
-    "framework_agreement_id": Ref(key_type=str, column="framework_agreement_slug"),
-    "year": Integer(minimum=2000, maximum=2100, required=True),
-    "title": Text(required=True),
-    "published": Flag(),
-    "fulfilment_rule": Text(),
-    "reported_fulfilment_pct": Percent(),
-    **SOURCED,
-}
-CREATE_RULES = {"business_hub_id": Ref(key_type=str, required=True, column="business_hub_slug"), **CONTENT_RULES}
 
 
 # --- locks -----------------------------------------------------------------------------------
@@ -117,15 +106,14 @@ async def _check_framework(session: AsyncSession, slug: str | None, year: int | 
         )
 
 
-async def create_contract(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ResultContract:
+async def create_contract(session: AsyncSession, identity: Identity, data: Input) -> ResultContract:
     """A new draft contract, version 1, for a business hub and year."""
-    check = Checker()
-    values = read(data, CREATE_RULES, check, partial=False)
+    check, values = data.check, dict(data.values)
     check.raise_if_errors()
-    hub = await session.get(BusinessHub, values["business_hub_slug"])
+    hub = await session.get(BusinessHub, data.get("business_hub_id"))
     if hub is None:
         raise ServiceError.one(
-            "business_hub_id", ErrorCode.NOT_FOUND, f"No business hub '{values['business_hub_slug']}' exists."
+            "business_hub_id", ErrorCode.NOT_FOUND, f"No business hub '{data.get('business_hub_id')}' exists."
         )
     store.require_write(identity, hub.region_slug, "business_hub_id")
     await _check_framework(session, values["framework_agreement_slug"], values["year"], check)
@@ -136,7 +124,12 @@ async def create_contract(session: AsyncSession, identity: Identity, data: Mappi
     if values["published"] is None:
         values["published"] = False
     contract = ResultContract(
-        id=uuid.uuid4(), tenant_id=hub.region_slug, status=ContractStatus.draft, version=1, **values
+        id=uuid.uuid4(),
+        tenant_id=hub.region_slug,
+        business_hub_slug=hub.slug,
+        status=ContractStatus.draft,
+        version=1,
+        **values,
     )
     try:
         return await store.insert(session, contract, fields={"version": ("year",)})
@@ -170,16 +163,15 @@ async def _hub_year_taken(session: AsyncSession, hub: BusinessHub, year: int) ->
     )
 
 
-async def update_contract(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ResultContract:
+async def update_contract(session: AsyncSession, identity: Identity, data: Input) -> ResultContract:
     """Change a contract's own fields (not its status: see `transition_contract`)."""
     contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
-    check = Checker()
-    values = read(data, CONTENT_RULES, check, partial=True)
+    check, values = data.check, data.values
     if values.get("published") is None and "published" in values:
         check.error("published", ErrorCode.REQUIRED, "must be true or false.")
     reason = await lock_reason(session, contract)
     if reason:
-        for name in sorted(set(data) & set(CONTENT_RULES) - REPORTING_FIELDS):
+        for name in sorted(data.sent - REPORTING_FIELDS):
             check.error(name, ErrorCode.CONTRACT_LOCKED, reason)
     if "year" in values or "framework_agreement_slug" in values:
         await _check_framework(
@@ -211,7 +203,7 @@ async def _check_new_year(session: AsyncSession, contract: ResultContract, year:
         check.error("year", ErrorCode.DUPLICATE, f"The hub already has a result contract for {year}.")
 
 
-async def delete_contract(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ResultContract:
+async def delete_contract(session: AsyncSession, identity: Identity, data: Input) -> ResultContract:
     """Delete a draft contract with its goals, indicators and targets."""
     contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
     if contract.status is not ContractStatus.draft:
@@ -226,15 +218,14 @@ async def delete_contract(session: AsyncSession, identity: Identity, data: Mappi
 # --- status and versions ---------------------------------------------------------------------
 
 
-async def transition_contract(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ResultContract:
+async def transition_contract(session: AsyncSession, identity: Identity, data: Input) -> ResultContract:
     """Move a contract one step on: adopt (godkend), sign (underskriv) or mark as reported (afrapporteret).
 
     `on` is the date of adoption or signing (default: today).
     """
     contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
-    check = Checker()
-    target = read(data, {"status": _STATUS_RULE}, check, partial=False)["status"]
-    check.raise_if_errors()
+    data.check.raise_if_errors()
+    target: ContractStatus = data.get("status")
     current = contract.status
     newer = await successor(session, contract)
     if newer is not None:
@@ -278,7 +269,7 @@ async def transition_contract(session: AsyncSession, identity: Identity, data: M
     return await store.update(session, contract, values)
 
 
-async def create_contract_version(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ResultContract:
+async def create_contract_version(session: AsyncSession, identity: Identity, data: Input) -> ResultContract:
     """Copy a contract with its goals, indicators and targets into version n+1, a draft superseding it."""
     contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
     if contract.status is ContractStatus.draft:
@@ -324,8 +315,6 @@ async def create_contract_version(session: AsyncSession, identity: Identity, dat
         session, copy, *await _copied_content(session, contract, copy), fields={"version": ("id",)}
     )
 
-
-_STATUS_RULE = Choice(enum_type=ContractStatus, required=True)
 
 _NOT_COPIED = {"tenant_id", "id", "row_version", "search_vector"}
 

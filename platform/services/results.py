@@ -21,9 +21,8 @@ from ..models import Goal, Indicator, Result, ResultContract, Target
 from ..models.enums import ContractStatus
 from . import store
 from .errors import ErrorCode, ServiceError
-from .validation import SOURCED, Checker, Date, Integer, Number, Text, read
+from .validation import Checker, Input
 
-RESULT_RULES = {"value": Number(), "value_text": Text(), "measured_at": Date(), **SOURCED}
 REPORTABLE = frozenset({ContractStatus.signed, ContractStatus.reported})
 
 
@@ -75,6 +74,12 @@ def _check_values(values: Mapping[str, Any], target: Target, check: Checker) -> 
             )
 
 
+def _content_columns() -> list[str]:
+    """What a revision says (a correction keeps what it does not change): not its keys or bookkeeping."""
+    bookkeeping = {"id", "tenant_id", "target_id", "revision", "recorded_at", "recorded_by"}
+    return [c.key for c in Result.__mapper__.column_attrs if c.key not in bookkeeping]
+
+
 async def _add_revision(session: AsyncSession, identity: Identity, target: Target, values: dict[str, Any]) -> Result:
     revision = await latest_revision(session, target) + 1
     result = Result(
@@ -88,18 +93,16 @@ async def _add_revision(session: AsyncSession, identity: Identity, target: Targe
     return await store.insert(session, result)
 
 
-async def report_result(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Result:
+async def report_result(session: AsyncSession, identity: Identity, data: Input) -> Result:
     """Report a result for a target: a new revision.
 
     `expected_revision` (optional) is the latest revision the caller saw (0 for none): if someone
     reported since, the report is refused with STALE_VERSION instead of silently following theirs.
     """
     target = await _reportable_target(session, identity, data.get("target_id"), "target_id")
-    check = Checker()
-    values = read(data, RESULT_RULES, check, partial=False)
-    expected = read(data, {"expected_revision": Integer(minimum=0)}, check, partial=False)["expected_revision"]
-    _check_values(values, target, check)
-    check.raise_if_errors()
+    values, expected = data.values, data.get("expected_revision")
+    _check_values(values, target, data.check)
+    data.check.raise_if_errors()
     latest = await latest_revision(session, target)
     if expected is not None and expected != latest:
         raise ServiceError.one(
@@ -111,7 +114,7 @@ async def report_result(session: AsyncSession, identity: Identity, data: Mapping
     return await _add_revision(session, identity, target, values)
 
 
-async def correct_result(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Result:
+async def correct_result(session: AsyncSession, identity: Identity, data: Input) -> Result:
     """Correct the latest result of a target: a new revision with the fields sent, the rest kept."""
     result = await store.load_writable(session, identity, Result, data.get("id"), "id")
     target = await _reportable_target(session, identity, result.target_id, "id")
@@ -123,18 +126,14 @@ async def correct_result(session: AsyncSession, identity: Identity, data: Mappin
             f"Revision {latest} is the latest result of this target, not {result.revision};"
             " reload and correct the latest one.",
         )
-    check = Checker()
-    values = {
-        column: getattr(result, column)
-        for column in ("value", "value_text", "measured_at", "source_document_key", "source_locator", "note")
-    }
-    values.update(read(data, RESULT_RULES, check, partial=True))
-    _check_values(values, target, check)
-    check.raise_if_errors()
+    values = {column: getattr(result, column) for column in _content_columns()}
+    values.update(data.values)
+    _check_values(values, target, data.check)
+    data.check.raise_if_errors()
     return await _add_revision(session, identity, target, values)
 
 
-async def delete_result(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> Result:
+async def delete_result(session: AsyncSession, identity: Identity, data: Input) -> Result:
     """Withdraw the latest revision of a target's result (the earlier ones become current again)."""
     result = await store.load_writable(session, identity, Result, data.get("id"), "id")
     target = await _reportable_target(session, identity, result.target_id, "id")
