@@ -1,4 +1,7 @@
-"""Helpers for the service and mutation tests: callers, one transaction per call, fresh rows."""
+"""Helpers for the service and mutation tests: callers, one transaction per call, fresh rows.
+
+`call()` runs a service as its mutation does, without HTTP: the raw values (by Python name, ids as
+their keys) go through the mutation's input declaration (rules, paths) into the service."""
 
 from __future__ import annotations
 
@@ -11,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kkr.platform.auth.identity import Identity
 from kkr.platform.database import Database
+from kkr.platform.services.validation import Input
+from kkr.schema.common.mutations import input_for
+from kkr.schema.schema import schema as _schema  # noqa: F401 (declares every mutation)
 
 SJ_EDITOR = Identity(subject="editor@sjaelland", scopes=frozenset({"region:sjaelland:write"}))
 NJ_EDITOR = Identity(subject="editor@nordjylland", scopes=frozenset({"region:nordjylland:write"}))
@@ -29,10 +35,19 @@ def fresh_year() -> int:
     return next(_years)
 
 
+def checked(service: Service, data: Mapping[str, Any]) -> Input:
+    """The values as the service gets them from its mutation: ids decoded, every field's rule applied."""
+    return input_for(service, data)
+
+
 async def call(db: Database, identity: Identity, service: Service, data: Mapping[str, Any]) -> Any:
-    """Run one service function in its own transaction, as a mutation does."""
+    """Run one service in its own transaction, as its mutation does (the field rules first, then the
+    service's own; a problem either finds refuses the whole call)."""
+    values = checked(service, data)
     async with db.transaction(identity.tenant_context()) as session:
-        return await service(session, identity, data)
+        row = await service(session, identity, values)
+        values.check.raise_if_errors()
+        return row
 
 
 async def owner_row(engine: AsyncEngine, table: str, id_: Any) -> dict[str, Any] | None:
@@ -44,4 +59,5 @@ async def owner_row(engine: AsyncEngine, table: str, id_: Any) -> dict[str, Any]
 
 async def owner_count(engine: AsyncEngine, sql: str, **params: Any) -> int:
     async with engine.connect() as conn:
-        return (await conn.execute(text(sql), params)).scalar_one()
+        count: int = (await conn.execute(text(sql), params)).scalar_one()
+        return count

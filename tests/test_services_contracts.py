@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select, text
@@ -16,9 +15,9 @@ from kkr.platform.models import Goal, Indicator, ResultContract, Target
 from kkr.platform.models.enums import ContractStatus, GoalCategory, Unit
 from kkr.platform.services import contract_items, contracts, results, store
 from kkr.platform.services.errors import ErrorCode, ServiceError
-from kkr.platform.services.fulfilment import FulfilmentStatus, assess
+from kkr.platform.services.fulfilment import FulfilmentStatus, Reported, TargetRule, assess
 
-from .service_helpers import NJ_EDITOR, SJ_EDITOR, call, fresh_year, owner_count, owner_row
+from .service_helpers import NJ_EDITOR, SJ_EDITOR, call, checked, fresh_year, owner_count, owner_row
 
 pytestmark = pytest.mark.usefixtures("demo_data")
 
@@ -256,7 +255,7 @@ async def test_a_lost_race_for_a_hub_and_year_is_a_duplicate_year(app_db: Databa
     year = fresh_year()
     data = {"business_hub_id": "sjaelland", "year": year, "title": "Først"}
     async with app_db.transaction(SJ_EDITOR.tenant_context()) as session:
-        await contracts.create_contract(session, SJ_EDITOR, data)  # inserted, not yet committed
+        await contracts.create_contract(session, SJ_EDITOR, checked(contracts.create_contract, data))  # not committed
         loser = asyncio.create_task(call(app_db, SJ_EDITOR, contracts.create_contract, {**data, "title": "Sidst"}))
         for _ in range(200):  # until the loser's INSERT waits for the winner's row
             if loser.done() or await owner_count(
@@ -289,15 +288,13 @@ def _target(comparator: str, value: int | None, threshold: int, value_max: int |
 
 
 def _partly_met_somewhere(target: dict) -> bool:
-    row = SimpleNamespace(
+    row = TargetRule.of(
         **{
             k: target.get(k)
             for k in ("comparator", "value", "value_max", "partial_threshold", "partial_fulfilment_pct")
         }
     )
-    return any(
-        assess(row, SimpleNamespace(value=Decimal(v))).status is FulfilmentStatus.partly_met for v in range(-5, 100)
-    )
+    return any(assess(row, Reported(Decimal(v))).status is FulfilmentStatus.partly_met for v in range(-5, 100))
 
 
 async def test_a_partial_threshold_must_be_able_to_apply(app_db: Database) -> None:

@@ -103,7 +103,9 @@ async def test_another_regions_team_is_not_found_or_forbidden_and_unchanged(app_
         await call(app_db, SJ_EDITOR, growth.update_growth_team, change)
     assert codes(exc) == [(("id",), ErrorCode.NOT_FOUND)]
     with pytest.raises(ServiceError) as exc:  # can read Nordjylland, but not write it
-        await call(app_db, SJ_EDITOR_NJ_READER, growth.delete_growth_team, change)
+        await call(
+            app_db, SJ_EDITOR_NJ_READER, growth.delete_growth_team, {"id": theirs.id, "row_version": theirs.row_version}
+        )
     assert codes(exc) == [(("id",), ErrorCode.FORBIDDEN)]
     with pytest.raises(ServiceError) as exc:
         await call(
@@ -208,10 +210,10 @@ async def test_climate_errors_name_the_nested_field_and_nothing_is_written(app_d
                 "targets": [{"description": "x", "metric": "m"}],
             },
         )
-    assert codes(exc) == [
+    assert codes(exc) == [  # the fields' own rules (nested ones too) first, then the rules across fields
+        (("targets", 0, "unit"), ErrorCode.REQUIRED),
         (("end_year",), ErrorCode.INVALID),
         (("participants", 1, "municipality_id"), ErrorCode.REQUIRED),
         (("participants", 2, "municipality_id"), ErrorCode.NOT_FOUND),
-        (("targets", 0, "unit"), ErrorCode.REQUIRED),
     ]
     assert await owner_count(owner_engine, "SELECT count(*) FROM climate_initiative") == before

@@ -9,47 +9,16 @@ upper bound, so its comparator cannot be `range`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..auth.identity import Identity
 from ..models import ClimateInitiative, ClimateParticipant, ClimateTarget, Municipality
-from ..models.enums import ClimateInitiativeKind, Comparator, InitiativeStatus
+from ..models.enums import Comparator, InitiativeStatus
 from . import store
 from .errors import ErrorCode
-from .validation import SOURCED, Checker, Choice, Integer, Number, Ref, Text, merged, read
-
-YEAR = {"minimum": 1990, "maximum": 2100}
-INITIATIVE_RULES = {
-    "kind": Choice(enum_type=ClimateInitiativeKind, required=True),
-    "name": Text(required=True),
-    "description": Text(),
-    "status": Choice(enum_type=InitiativeStatus),
-    "budget_dkk": Number(scale=2, minimum=Decimal(0)),
-    "start_year": Integer(**YEAR),
-    "end_year": Integer(**YEAR),
-    "partnership_id": Ref(),
-    **SOURCED,
-}
-PARTICIPANT_RULES = {
-    "municipality_id": Text(max_length=3, column="municipality_code"),
-    "organisation": Text(),
-    "role": Text(max_length=128),
-    **SOURCED,
-}
-TARGET_RULES = {
-    "description": Text(required=True),
-    "metric": Text(required=True, max_length=64),
-    "comparator": Choice(enum_type=Comparator),
-    "value": Number(),
-    "unit": Text(required=True, max_length=32),
-    "target_year": Integer(**YEAR),
-    "baseline_year": Integer(**YEAR),
-    **SOURCED,
-}
+from .validation import Input, merged
 
 #: Why a climate target's comparator cannot be `range` (also the importer's message).
 NO_RANGE = (
@@ -60,8 +29,8 @@ NO_RANGE = (
 # --- values with their rules across fields ---------------------------------------------------
 
 
-def initiative_values(data: Mapping[str, Any], check: Checker, row: ClimateInitiative | None = None) -> dict[str, Any]:
-    values = read(data, INITIATIVE_RULES, check, partial=row is not None)
+def initiative_values(data: Input, row: ClimateInitiative | None = None) -> dict[str, Any]:
+    check, values = data.check, dict(data.values)
     if "status" in values and values["status"] is None:
         if row is None:
             values["status"] = InitiativeStatus.active
@@ -74,9 +43,9 @@ def initiative_values(data: Mapping[str, Any], check: Checker, row: ClimateIniti
 
 
 async def participant_values(
-    session: AsyncSession, data: Mapping[str, Any], check: Checker, row: ClimateParticipant | None = None
+    session: AsyncSession, data: Input, row: ClimateParticipant | None = None
 ) -> dict[str, Any]:
-    values = read(data, PARTICIPANT_RULES, check, partial=row is not None)
+    check, values = data.check, data.values
     code = merged(row, values, "municipality_code")
     if code is None and merged(row, values, "organisation") is None:
         check.error(
@@ -89,8 +58,8 @@ async def participant_values(
     return values
 
 
-def target_values(data: Mapping[str, Any], check: Checker, row: ClimateTarget | None = None) -> dict[str, Any]:
-    values = read(data, TARGET_RULES, check, partial=row is not None)
+def target_values(data: Input, row: ClimateTarget | None = None) -> dict[str, Any]:
+    check, values = data.check, dict(data.values)
     if "comparator" in values and values["comparator"] is None:
         if row is None:
             values["comparator"] = Comparator.at_least
@@ -107,19 +76,14 @@ def target_values(data: Mapping[str, Any], check: Checker, row: ClimateTarget | 
 # --- initiatives -----------------------------------------------------------------------------
 
 
-async def create_climate_initiative(
-    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
-) -> ClimateInitiative:
+async def create_climate_initiative(session: AsyncSession, identity: Identity, data: Input) -> ClimateInitiative:
     """A climate initiative, optionally with `participants` and `targets` (lists of their inputs)."""
     region = await store.region_for_new(session, identity, data.get("region_id"))
-    check = Checker()
-    values = initiative_values(data, check)
+    check = data.check
+    values = initiative_values(data)
     await store.check_partnership(session, values["partnership_id"], region, "partnership_id", check)
-    participants = [
-        await participant_values(session, p or {}, check.child("participants", i))
-        for i, p in enumerate(data.get("participants") or ())
-    ]
-    targets = [target_values(t or {}, check.child("targets", i)) for i, t in enumerate(data.get("targets") or ())]
+    participants = [await participant_values(session, p) for p in data.nested("participants")]
+    targets = [target_values(t) for t in data.nested("targets")]
     await store.check_nested_sources(session, participants, "participants", check)
     await store.check_nested_sources(session, targets, "targets", check)
     check.raise_if_errors()
@@ -135,22 +99,19 @@ async def create_climate_initiative(
     )
 
 
-async def update_climate_initiative(
-    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
-) -> ClimateInitiative:
+async def update_climate_initiative(session: AsyncSession, identity: Identity, data: Input) -> ClimateInitiative:
     initiative = await store.load_for_change(
         session, identity, ClimateInitiative, data.get("id"), data.get("row_version")
     )
-    check = Checker()
-    values = initiative_values(data, check, initiative)
-    await store.check_partnership(session, values.get("partnership_id"), initiative.tenant_id, "partnership_id", check)
-    check.raise_if_errors()
+    values = initiative_values(data, initiative)
+    await store.check_partnership(
+        session, values.get("partnership_id"), initiative.tenant_id, "partnership_id", data.check
+    )
+    data.check.raise_if_errors()
     return await store.update(session, initiative, values)
 
 
-async def delete_climate_initiative(
-    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
-) -> ClimateInitiative:
+async def delete_climate_initiative(session: AsyncSession, identity: Identity, data: Input) -> ClimateInitiative:
     """Delete an initiative with its participants and targets."""
     initiative = await store.load_for_change(
         session, identity, ClimateInitiative, data.get("id"), data.get("row_version")
@@ -161,61 +122,51 @@ async def delete_climate_initiative(
 # --- participants and targets ----------------------------------------------------------------
 
 
-async def create_climate_participant(
-    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
-) -> ClimateParticipant:
+async def create_climate_participant(session: AsyncSession, identity: Identity, data: Input) -> ClimateParticipant:
     initiative = await store.load_writable(
         session, identity, ClimateInitiative, data.get("initiative_id"), "initiative_id"
     )
-    check = Checker()
-    values = await participant_values(session, data, check)
-    check.raise_if_errors()
+    values = await participant_values(session, data)
+    data.check.raise_if_errors()
     participant = ClimateParticipant(
         id=uuid.uuid4(), tenant_id=initiative.tenant_id, initiative_id=initiative.id, **values
     )
     return await store.insert(session, participant)
 
 
-async def update_climate_participant(
-    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
-) -> ClimateParticipant:
+async def update_climate_participant(session: AsyncSession, identity: Identity, data: Input) -> ClimateParticipant:
     participant = await store.load_for_change(
         session, identity, ClimateParticipant, data.get("id"), data.get("row_version")
     )
-    check = Checker()
-    values = await participant_values(session, data, check, participant)
-    check.raise_if_errors()
+    values = await participant_values(session, data, participant)
+    data.check.raise_if_errors()
     return await store.update(session, participant, values)
 
 
-async def delete_climate_participant(
-    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
-) -> ClimateParticipant:
+async def delete_climate_participant(session: AsyncSession, identity: Identity, data: Input) -> ClimateParticipant:
     participant = await store.load_for_change(
         session, identity, ClimateParticipant, data.get("id"), data.get("row_version")
     )
     return await store.remove(session, participant)
 
 
-async def create_climate_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateTarget:
+async def create_climate_target(session: AsyncSession, identity: Identity, data: Input) -> ClimateTarget:
     initiative = await store.load_writable(
         session, identity, ClimateInitiative, data.get("initiative_id"), "initiative_id"
     )
-    check = Checker()
-    values = target_values(data, check)
-    check.raise_if_errors()
+    values = target_values(data)
+    data.check.raise_if_errors()
     target = ClimateTarget(id=uuid.uuid4(), tenant_id=initiative.tenant_id, initiative_id=initiative.id, **values)
     return await store.insert(session, target)
 
 
-async def update_climate_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateTarget:
+async def update_climate_target(session: AsyncSession, identity: Identity, data: Input) -> ClimateTarget:
     target = await store.load_for_change(session, identity, ClimateTarget, data.get("id"), data.get("row_version"))
-    check = Checker()
-    values = target_values(data, check, target)
-    check.raise_if_errors()
+    values = target_values(data, target)
+    data.check.raise_if_errors()
     return await store.update(session, target, values)
 
 
-async def delete_climate_target(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> ClimateTarget:
+async def delete_climate_target(session: AsyncSession, identity: Identity, data: Input) -> ClimateTarget:
     target = await store.load_for_change(session, identity, ClimateTarget, data.get("id"), data.get("row_version"))
     return await store.remove(session, target)

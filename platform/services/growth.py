@@ -7,8 +7,6 @@ a member belongs to its team's region.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,59 +14,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..auth.identity import Identity
 from ..models import GrowthTeam, GrowthTeamMember
 from . import store
-from .validation import SOURCED, Checker, Date, Integer, Text, TextList, read
-
-TEAM_RULES = {
-    "name": Text(required=True),
-    "geography": Text(required=True, max_length=64),
-    "mandate": Text(),
-    "focus_areas": TextList(),
-    "deadline": Date(),
-    "deadline_label": Text(max_length=64),
-    "recommendations": Text(),
-    **SOURCED,
-}
-MEMBER_RULES = {
-    "name": Text(required=True, max_length=128),
-    "role": Text(required=True, max_length=64),
-    "organisation": Text(),
-    "position": Integer(minimum=0),
-    **SOURCED,
-}
+from .validation import Input
 
 
-async def create_growth_team(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> GrowthTeam:
+async def create_growth_team(session: AsyncSession, identity: Identity, data: Input) -> GrowthTeam:
     region = await store.region_for_new(session, identity, data.get("region_id"))
-    check = Checker()
-    values = read(data, TEAM_RULES, check, partial=False)
-    check.raise_if_errors()
+    data.check.raise_if_errors()
+    values = data.values
     team = GrowthTeam(id=uuid.uuid4(), tenant_id=region, **values)
     return await store.insert(session, team)
 
 
-async def update_growth_team(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> GrowthTeam:
+async def update_growth_team(session: AsyncSession, identity: Identity, data: Input) -> GrowthTeam:
     team = await store.load_for_change(session, identity, GrowthTeam, data.get("id"), data.get("row_version"))
-    check = Checker()
-    values = read(data, TEAM_RULES, check, partial=True)
+    values = data.values
     if "focus_areas" in values and values["focus_areas"] is None:
         values["focus_areas"] = []
-    check.raise_if_errors()
+    data.check.raise_if_errors()
     return await store.update(session, team, values)
 
 
-async def delete_growth_team(session: AsyncSession, identity: Identity, data: Mapping[str, Any]) -> GrowthTeam:
+async def delete_growth_team(session: AsyncSession, identity: Identity, data: Input) -> GrowthTeam:
     """Delete a growth team with its members."""
     team = await store.load_for_change(session, identity, GrowthTeam, data.get("id"), data.get("row_version"))
     return await store.remove(session, team)
 
 
-async def create_growth_team_member(
-    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
-) -> GrowthTeamMember:
+async def create_growth_team_member(session: AsyncSession, identity: Identity, data: Input) -> GrowthTeamMember:
     team = await store.load_writable(session, identity, GrowthTeam, data.get("growth_team_id"), "growth_team_id")
-    check = Checker()
-    values = read(data, MEMBER_RULES, check, partial=False)
-    check.raise_if_errors()
+    data.check.raise_if_errors()
+    values = dict(data.values)
     if values["position"] is None:
         last = await session.scalar(
             select(func.max(GrowthTeamMember.position)).where(
@@ -80,18 +55,13 @@ async def create_growth_team_member(
     return await store.insert(session, member)
 
 
-async def update_growth_team_member(
-    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
-) -> GrowthTeamMember:
+async def update_growth_team_member(session: AsyncSession, identity: Identity, data: Input) -> GrowthTeamMember:
     member = await store.load_for_change(session, identity, GrowthTeamMember, data.get("id"), data.get("row_version"))
-    check = Checker()
-    values = read(data, MEMBER_RULES, check, partial=True)
-    check.raise_if_errors()
+    data.check.raise_if_errors()
+    values = data.values
     return await store.update(session, member, values)
 
 
-async def delete_growth_team_member(
-    session: AsyncSession, identity: Identity, data: Mapping[str, Any]
-) -> GrowthTeamMember:
+async def delete_growth_team_member(session: AsyncSession, identity: Identity, data: Input) -> GrowthTeamMember:
     member = await store.load_for_change(session, identity, GrowthTeamMember, data.get("id"), data.get("row_version"))
     return await store.remove(session, member)
