@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import overload
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
@@ -35,7 +38,7 @@ from .response_cache import ResponseCache, cached_responses
 from .settings import Settings, get_settings
 
 
-class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL):
+class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL[RequestContext, None]):
     """Strawberry's ASGI app with the platform's request context, GraphQL-over-HTTP status codes and media
     types, and GraphiQL served offline.
 
@@ -51,25 +54,32 @@ class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL):
         super().__init__(schema, graphql_ide="graphiql" if settings.is_development else None)
         self.settings = settings
 
-    async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
+        assert isinstance(request, Request), "the platform serves GraphQL over HTTP only (no subscriptions)"
         context = RequestContext(
             db=request.app.state.db, settings=self.settings, identity=identity_of(request), request=request
         )
         request.state.graphql_context = context
         return context
 
-    async def run(self, request: Request, context: object = UNSET, root_value: object = UNSET) -> Response:
+    @overload
+    async def run(self, request: Request, context: RequestContext = UNSET, root_value: None = UNSET) -> Response: ...
+    @overload
+    async def run(self, request: WebSocket, context: RequestContext = UNSET, root_value: None = UNSET) -> WebSocket: ...
+    async def run(
+        self, request: Request | WebSocket, context: RequestContext = UNSET, root_value: None = UNSET
+    ) -> Response | WebSocket:
         try:
-            response = await super().run(request, context, root_value)
+            response: Response | WebSocket = await super().run(request, context, root_value)
         finally:
             opened = getattr(request.state, "graphql_context", None)
             if opened is not None:
                 await opened.close()
-        if getattr(request.state, "service_unavailable", False):
+        if isinstance(request, Request) and getattr(request.state, "service_unavailable", False):
             return self._unavailable(request)
         return response
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> dict:  # type: ignore[override]
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         context = getattr(request.state, "graphql_context", None)
         request.state.operation_name = getattr(context, "operation_name", None)
         if result.errors:

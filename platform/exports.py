@@ -106,8 +106,7 @@ def render_jsonstat(table: service.AggregateTable) -> dict[str, Any]:
     categories: list[list[str]] = []
     for j in range(len(request.group_by)):
         seen = {_category(c.values[j], c.totals[j]) for c in table.cells}
-        values = sorted(seen - {TOTAL, NO_VALUE}) + [c for c in (NO_VALUE, TOTAL) if c in seen]
-        categories.append(values)
+        categories.append(sorted(seen - {TOTAL, NO_VALUE}) + [c for c in (NO_VALUE, TOTAL) if c in seen])
     measures = [m.value for m in request.measures] + ["contributors"]
     categories.append(measures)
     sizes = [len(c) for c in categories]

@@ -34,12 +34,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+import weakref
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.websockets import WebSocket
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -48,6 +51,17 @@ from strawberry.types.unset import UNSET
 from kkr.schema.limits import PARSED_DOCUMENT, parse_document
 
 from .request_limits import json_too_deep
+
+if TYPE_CHECKING:
+    from strawberry.asgi import GraphQL
+
+    from .context import RequestContext
+    from .settings import Settings
+
+    #: What the mixin is mixed into (for the type checker; at run time the mixin's base is `object`).
+    _View = GraphQL[RequestContext, None]
+else:
+    _View = object
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -122,7 +136,7 @@ def is_request_error(result: ExecutionResult) -> bool:
     """Raised before execution (parse, validation, variables): the response has no `data` entry."""
     if isinstance(result, PreExecutionError):
         return True
-    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors or ())
 
 
 def _error_response(
@@ -184,19 +198,20 @@ async def _request_parameters(request: Request, max_depth: int) -> dict[str, Any
         }
     else:
         try:
-            parameters = loads_json(await request.body())
+            body = loads_json(await request.body())
         except RecursionError:  # deeper than the parser's recursion limit (about 1,000 levels)
             raise _too_deep("The request body", max_depth) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise MalformedRequest(f"The request body is not valid JSON ({exc}); {EXAMPLE}.") from exc
-        if isinstance(parameters, (dict, list)) and json_too_deep(parameters, max_depth):
+        if isinstance(body, (dict, list)) and json_too_deep(body, max_depth):
             raise _too_deep("The request body", max_depth)
-        if isinstance(parameters, list):
+        if isinstance(body, list):
             raise MalformedRequest(
                 "Batching is not supported: send one GraphQL request (a JSON object, not an array) per HTTP request."
             )
-        if not isinstance(parameters, dict):
+        if not isinstance(body, dict):
             raise MalformedRequest(f"The request body must be a JSON object: {EXAMPLE}.")
+        parameters = body
     query = parameters.get("query")
     if query is None or query == "":
         raise MalformedRequest(
@@ -209,8 +224,8 @@ async def _request_parameters(request: Request, max_depth: int) -> dict[str, Any
         value = parameters.get(name)
         if value is not None and not isinstance(value, dict):
             raise MalformedRequest(f"`{name}` must be a JSON object (or null), not {json.dumps(value)[:40]}.")
-    name = parameters.get("operationName")
-    if name is not None and not isinstance(name, str):
+    operation_name = parameters.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
         raise MalformedRequest("`operationName` must be a string (or null).")
     return parameters
 
@@ -226,13 +241,19 @@ def _operations(request: Request, query: str, settings: Any) -> list[OperationDe
     return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
 
 
-class GraphQLOverHTTP:
+#: The media type negotiated for each sub-response (Strawberry hands `create_response` the sub-response only).
+_MEDIA_TYPES: weakref.WeakKeyDictionary[Response, str] = weakref.WeakKeyDictionary()
+
+
+class GraphQLOverHTTP(_View):
     """Mix into Strawberry's ASGI view (before it); see the module docstring."""
+
+    settings: Settings
 
     async def refusal(self, request: Request) -> Response | None:
         """The response to a request refused before execution, or None to go on."""
         accept = request.headers.get("accept")
-        browser = request.method == "GET" and "text/html" in (accept or "") and bool(getattr(self, "graphql_ide", None))
+        browser = request.method == "GET" and "text/html" in (accept or "") and bool(self.graphql_ide)
         if browser and "query" not in request.query_params:
             return None  # GraphiQL's page
         # A browser opening a URL with a query gets JSON, as before; other clients must accept it.
@@ -296,22 +317,24 @@ class GraphQLOverHTTP:
             refused = await self.refusal(request)
             if refused is not None:
                 return refused
-        return await super().run(request, context, root_value)  # type: ignore[misc]
+        return await super().run(request, context, root_value)
 
-    async def get_sub_response(self, request: Request) -> Response:
-        sub_response = await super().get_sub_response(request)  # type: ignore[misc]
-        sub_response.graphql_media_type = negotiate(request.headers.get("accept")) or JSON  # type: ignore[attr-defined]
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        _MEDIA_TYPES[sub_response] = negotiate(request.headers.get("accept")) or JSON
         return sub_response
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
-        processed = await super().process_result(request, result)  # type: ignore[misc]
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
         if is_request_error(result):
             processed.pop("data", None)
         return processed
 
-    def create_response(self, response_data: Any, sub_response: Response) -> Response:
-        response = super().create_response(response_data, sub_response)  # type: ignore[misc]
-        media_type = getattr(sub_response, "graphql_media_type", JSON)
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media_type = _MEDIA_TYPES.get(sub_response, JSON)
         response.headers["content-type"] = _content_type(media_type)
         if media_type == GRAPHQL_RESPONSE_JSON and isinstance(response_data, dict) and "data" not in response_data:
             response.status_code = 400

@@ -116,7 +116,7 @@ class RateLimiter:
         if versions_of is False:
             row = await fetch_row(self.engine, _HIT, bucket, max_hits, window_seconds, consume)
         else:
-            tenants = None if versions_of is None else sorted(versions_of)  # type: ignore[arg-type]
+            tenants = sorted(versions_of) if isinstance(versions_of, frozenset) else None
             row = await fetch_row(self.engine, _HIT_AND_VERSIONS, bucket, max_hits, window_seconds, consume, tenants)
         assert row is not None  # the function returns one row
         if row["allowed"]:
@@ -200,7 +200,7 @@ class RateLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = scope["app"].state if scope["type"] == "http" and "app" in scope else None
         settings = getattr(state, "settings", None)
-        if settings is None or not settings.rate_limit_enabled:
+        if state is None or settings is None or not settings.rate_limit_enabled:
             await self.app(scope, receive, send)
             return
         identity = identity_of(Request(scope))

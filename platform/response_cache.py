@@ -129,7 +129,9 @@ class ResponseCache:
     async def versions(self, tenants: frozenset[str] | None) -> str:
         """The current data versions of `tenants` (None: all), as one string."""
         row = await fetch_row(self.engine, _VERSIONS, None if tenants is None else sorted(tenants))
-        return row[0]  # type: ignore[index]
+        assert row is not None, "an aggregate without GROUP BY returns one row"
+        versions: str = row[0]
+        return versions
 
     async def lookup(
         self, identity: Identity, db: Database, method: str, payload: bytes, versions: str | None = None

@@ -85,7 +85,8 @@ async def _columns(conn: asyncpg.Connection, table: str) -> list[str]:
 
 
 async def _revision(conn: asyncpg.Connection) -> str:
-    return await conn.fetchval("SELECT version_num FROM alembic_version")
+    revision: str = await conn.fetchval("SELECT version_num FROM alembic_version")
+    return revision
 
 
 def _sha256(path: Path) -> str:
@@ -216,7 +217,7 @@ async def _restore_audit(conn: asyncpg.Connection, directory: Path, entry: dict[
     await conn.execute(
         f"SELECT setval('{sequence}', greatest((SELECT max(id) FROM audit_event), (SELECT last_value FROM {sequence})))"
     )
-    return entry["rows"]
+    return int(entry["rows"])
 
 
 async def _restore_partnerships(conn: asyncpg.Connection, directory: Path, entry: dict[str, Any], tenant: str) -> int:
@@ -234,7 +235,7 @@ async def _restore_partnerships(conn: asyncpg.Connection, directory: Path, entry
         f"INSERT INTO partnership ({columns}) SELECT {columns} FROM {staged} ON CONFLICT (id) DO NOTHING"
     )
     await conn.execute("SELECT set_config('kkr.write_tenants', $1, true)", tenant)
-    return entry["rows"]
+    return int(entry["rows"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -66,6 +66,7 @@ def downgrade() -> None:
     _partner_read(OLD_PARTNER_ROWS)
     op.execute("ALTER FUNCTION kkr_audit() SET search_path = public")
     spec = importlib.util.spec_from_file_location("kkr_migration_0002", Path(__file__).with_name("0002_auth.py"))
+    assert spec is not None and spec.loader is not None
     migration_0002 = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration_0002)
     visible_when = migration_0002.visible_when

@@ -269,7 +269,7 @@ async def register_client(
         raise ClientError(
             [FieldError(("client_id",), ErrorCode.DUPLICATE, f"the client {client_id!r} already exists")]
         ) from None
-    row = await session.scalar(select(OAuthClient).where(OAuthClient.client_id == client.client_id))
+    row = (await session.execute(select(OAuthClient).where(OAuthClient.client_id == client.client_id))).scalar_one()
     return Registration(row, secret)
 
 
@@ -280,10 +280,8 @@ async def disable_client(session: AsyncSession, client_id: str) -> OAuthClient:
     found = await session.scalar(text("SELECT kkr_disable_client(:client_id)"), {"client_id": client_id})
     if not found:
         raise ClientError([FieldError(("client_id",), ErrorCode.NOT_FOUND, f"no client {client_id!r}")])
-    row = await session.scalar(
-        select(OAuthClient).where(OAuthClient.client_id == client_id).execution_options(populate_existing=True)
-    )
-    return row
+    query = select(OAuthClient).where(OAuthClient.client_id == client_id).execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one()
 
 
 async def find_client(db: Database, client_id: str) -> RegisteredClient | None:

@@ -7,7 +7,8 @@ import asyncio
 import datetime as dt
 import getpass
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
@@ -24,7 +25,10 @@ def _scopes(values: list[str] | None) -> list[str]:
     return [scope for value in values or () for scope in value.split()]
 
 
-async def _as_operator(url: str, work: Callable) -> object:
+T = TypeVar("T")
+
+
+async def _as_operator(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work(session)` in one owner transaction with the `admin` flag and the operator as actor, so the
     command line writes clients through the same database functions as the admin API."""
     engine = create_async_engine(async_url(url))
@@ -106,7 +110,7 @@ def cmd_mint_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_auth_commands(sub: argparse._SubParsersAction, owner_url: Callable[[], str]) -> None:
+def add_auth_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], owner_url: Callable[[], str]) -> None:
     register = sub.add_parser("register-client", help="register an OAuth2 client (prints its secret once)")
     register.add_argument("client_id", help="e.g. 'em-dataportal' (a-z, 0-9, . _ -)")
     register.add_argument("--name", help="who the client is, e.g. 'Erhvervsministeriet, dataportal'")

@@ -47,7 +47,8 @@ class KeyLoadError(Exception):
 def generate_signing_key(kty: str = "RSA") -> dict[str, Any]:
     """A new private JWK (RSA 2048 or EC P-256) with `kid` (its thumbprint), `alg` and `use`."""
     key = JsonWebKey.generate_key(kty, 2048 if kty == "RSA" else "P-256", is_private=True)
-    return key.as_dict(is_private=True, kid=key.thumbprint(), alg=DEFAULT_ALGORITHM[kty], use="sig")
+    jwk: dict[str, Any] = key.as_dict(is_private=True, kid=key.thumbprint(), alg=DEFAULT_ALGORITHM[kty], use="sig")
+    return jwk
 
 
 def write_key_set(path: Path, keys: list[dict[str, Any]]) -> None:

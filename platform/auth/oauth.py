@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections import defaultdict
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
 import authlib.deprecate  # noqa: F401 - installs authlib's own warning filter before ours
@@ -114,7 +114,7 @@ class _Client(ClientMixin):
 
 
 class _ClientCredentialsGrant(ClientCredentialsGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = ["client_secret_basic", "client_secret_post"]
 
     def validate_requested_scope(self) -> None:
         """Requested scopes must all be allowed to the client (none requested: all of its scopes)."""

@@ -276,4 +276,5 @@ def issue_token(
     if client_id is not None:
         claims["client_id"] = client_id
     header = {"alg": algorithm_of(key), "kid": key.kid, "typ": "JWT"}
-    return JsonWebToken([header["alg"]]).encode(header, claims, key).decode()
+    token: bytes = JsonWebToken([header["alg"]]).encode(header, claims, key)
+    return token.decode()

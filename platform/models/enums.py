@@ -53,7 +53,7 @@ class GoalCategory(str, enum.Enum):
 
 
 class Unit(str, enum.Enum):
-    count = "count"
+    count = "count"  # type: ignore[assignment]  # a member named like str.count: mypy sees the method
     percent = "percent"
     percentage_points = "percentage_points"
     nps = "nps"
