@@ -100,9 +100,7 @@ async def create_climate_initiative(session: AsyncSession, identity: Identity, d
 
 
 async def update_climate_initiative(session: AsyncSession, identity: Identity, data: Input) -> ClimateInitiative:
-    initiative = await store.load_for_change(
-        session, identity, ClimateInitiative, data.get("id"), data.get("row_version")
-    )
+    initiative = await store.for_change(session, identity, ClimateInitiative, data)
     values = initiative_values(data, initiative)
     await store.check_partnership(
         session, values.get("partnership_id"), initiative.tenant_id, "partnership_id", data.check
@@ -113,9 +111,7 @@ async def update_climate_initiative(session: AsyncSession, identity: Identity, d
 
 async def delete_climate_initiative(session: AsyncSession, identity: Identity, data: Input) -> ClimateInitiative:
     """Delete an initiative with its participants and targets."""
-    initiative = await store.load_for_change(
-        session, identity, ClimateInitiative, data.get("id"), data.get("row_version")
-    )
+    initiative = await store.for_change(session, identity, ClimateInitiative, data)
     return await store.remove(session, initiative)
 
 
@@ -135,18 +131,14 @@ async def create_climate_participant(session: AsyncSession, identity: Identity, 
 
 
 async def update_climate_participant(session: AsyncSession, identity: Identity, data: Input) -> ClimateParticipant:
-    participant = await store.load_for_change(
-        session, identity, ClimateParticipant, data.get("id"), data.get("row_version")
-    )
+    participant = await store.for_change(session, identity, ClimateParticipant, data)
     values = await participant_values(session, data, participant)
     data.check.raise_if_errors()
     return await store.update(session, participant, values)
 
 
 async def delete_climate_participant(session: AsyncSession, identity: Identity, data: Input) -> ClimateParticipant:
-    participant = await store.load_for_change(
-        session, identity, ClimateParticipant, data.get("id"), data.get("row_version")
-    )
+    participant = await store.for_change(session, identity, ClimateParticipant, data)
     return await store.remove(session, participant)
 
 
@@ -161,12 +153,12 @@ async def create_climate_target(session: AsyncSession, identity: Identity, data:
 
 
 async def update_climate_target(session: AsyncSession, identity: Identity, data: Input) -> ClimateTarget:
-    target = await store.load_for_change(session, identity, ClimateTarget, data.get("id"), data.get("row_version"))
+    target = await store.for_change(session, identity, ClimateTarget, data)
     values = target_values(data, target)
     data.check.raise_if_errors()
     return await store.update(session, target, values)
 
 
 async def delete_climate_target(session: AsyncSession, identity: Identity, data: Input) -> ClimateTarget:
-    target = await store.load_for_change(session, identity, ClimateTarget, data.get("id"), data.get("row_version"))
+    target = await store.for_change(session, identity, ClimateTarget, data)
     return await store.remove(session, target)

@@ -101,7 +101,7 @@ async def create_goal(session: AsyncSession, identity: Identity, data: Input) ->
 
 async def update_goal(session: AsyncSession, identity: Identity, data: Input) -> Goal:
     """Change a goal; on a signed or reported contract only its reporting (`reported_fulfilment_pct`, `note`)."""
-    goal = await store.load_for_change(session, identity, Goal, data.get("id"), data.get("row_version"))
+    goal = await store.for_change(session, identity, Goal, data)
     contract = await store.parent(session, ResultContract, goal.tenant_id, goal.contract_id)
     check, values = data.check, data.values
     if not await refuse_locked_fields(session, contract, data.sent, check):
@@ -112,7 +112,7 @@ async def update_goal(session: AsyncSession, identity: Identity, data: Input) ->
 
 async def delete_goal(session: AsyncSession, identity: Identity, data: Input) -> Goal:
     """Delete a goal with its indicators and targets."""
-    goal = await store.load_for_change(session, identity, Goal, data.get("id"), data.get("row_version"))
+    goal = await store.for_change(session, identity, Goal, data)
     await _contract_of_goal(session, goal)
     _refuse_with_results(await _results_below(session, goal.tenant_id, Indicator.goal_id == goal.id), "goal")
     return await store.remove(session, goal)
@@ -140,14 +140,14 @@ async def create_indicator(session: AsyncSession, identity: Identity, data: Inpu
 
 
 async def update_indicator(session: AsyncSession, identity: Identity, data: Input) -> Indicator:
-    indicator = await store.load_for_change(session, identity, Indicator, data.get("id"), data.get("row_version"))
+    indicator = await store.for_change(session, identity, Indicator, data)
     await _contract_of_goal(session, await _goal_of_indicator(session, indicator))
     data.check.raise_if_errors()
     return await store.update(session, indicator, data.values)
 
 
 async def delete_indicator(session: AsyncSession, identity: Identity, data: Input) -> Indicator:
-    indicator = await store.load_for_change(session, identity, Indicator, data.get("id"), data.get("row_version"))
+    indicator = await store.for_change(session, identity, Indicator, data)
     await _contract_of_goal(session, await _goal_of_indicator(session, indicator))
     _refuse_with_results(await _results_below(session, indicator.tenant_id, Indicator.id == indicator.id), "indicator")
     return await store.remove(session, indicator)
@@ -217,7 +217,7 @@ async def create_target(session: AsyncSession, identity: Identity, data: Input) 
 
 
 async def update_target(session: AsyncSession, identity: Identity, data: Input) -> Target:
-    target = await store.load_for_change(session, identity, Target, data.get("id"), data.get("row_version"))
+    target = await store.for_change(session, identity, Target, data)
     await _editable_indicator(session, await store.parent(session, Indicator, target.tenant_id, target.indicator_id))
     values = target_values(data, target)
     data.check.raise_if_errors()
@@ -225,7 +225,7 @@ async def update_target(session: AsyncSession, identity: Identity, data: Input) 
 
 
 async def delete_target(session: AsyncSession, identity: Identity, data: Input) -> Target:
-    target = await store.load_for_change(session, identity, Target, data.get("id"), data.get("row_version"))
+    target = await store.for_change(session, identity, Target, data)
     await _editable_indicator(session, await store.parent(session, Indicator, target.tenant_id, target.indicator_id))
     _refuse_with_results(await _results_below(session, target.tenant_id, Target.id == target.id), "target")
     return await store.remove(session, target)

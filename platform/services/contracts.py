@@ -165,7 +165,7 @@ async def _hub_year_taken(session: AsyncSession, hub: BusinessHub, year: int) ->
 
 async def update_contract(session: AsyncSession, identity: Identity, data: Input) -> ResultContract:
     """Change a contract's own fields (not its status: see `transition_contract`)."""
-    contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
+    contract = await store.for_change(session, identity, ResultContract, data)
     check, values = data.check, data.values
     if values.get("published") is None and "published" in values:
         check.error("published", ErrorCode.REQUIRED, "must be true or false.")
@@ -205,7 +205,7 @@ async def _check_new_year(session: AsyncSession, contract: ResultContract, year:
 
 async def delete_contract(session: AsyncSession, identity: Identity, data: Input) -> ResultContract:
     """Delete a draft contract with its goals, indicators and targets."""
-    contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
+    contract = await store.for_change(session, identity, ResultContract, data)
     if contract.status is not ContractStatus.draft:
         raise ServiceError.one(
             "id",
@@ -223,7 +223,7 @@ async def transition_contract(session: AsyncSession, identity: Identity, data: I
 
     `on` is the date of adoption or signing (default: today).
     """
-    contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
+    contract = await store.for_change(session, identity, ResultContract, data)
     data.check.raise_if_errors()
     target: ContractStatus = data.get("status")
     current = contract.status
@@ -271,7 +271,7 @@ async def transition_contract(session: AsyncSession, identity: Identity, data: I
 
 async def create_contract_version(session: AsyncSession, identity: Identity, data: Input) -> ResultContract:
     """Copy a contract with its goals, indicators and targets into version n+1, a draft superseding it."""
-    contract = await store.load_for_change(session, identity, ResultContract, data.get("id"), data.get("row_version"))
+    contract = await store.for_change(session, identity, ResultContract, data)
     if contract.status is ContractStatus.draft:
         raise ServiceError.one(
             "id",
@@ -328,30 +328,23 @@ def _columns(row: Any, exclude: set[str] = frozenset()) -> dict[str, Any]:  # ty
     }
 
 
+async def _children(session: AsyncSession, parent: Any, tenant: str, parents: Iterable[uuid.UUID]) -> list[Any]:
+    """The rows of the tenant whose `parent` column is one of `parents` (none for no parents)."""
+    keys = list(parents)
+    if not keys:
+        return []
+    model = parent.class_
+    return list((await session.scalars(select(model).where(model.tenant_id == tenant, parent.in_(keys)))).all())
+
+
 async def _copied_content(session: AsyncSession, old: ResultContract, new: ResultContract) -> list[Any]:
     """Copies of the old contract's goals, indicators and targets for the new one, with new ids."""
     tenant = old.tenant_id
     goals = (await session.scalars(select(Goal).where(Goal.tenant_id == tenant, Goal.contract_id == old.id))).all()
     goal_ids = {g.id: uuid.uuid4() for g in goals}
-    indicators = (
-        (
-            await session.scalars(
-                select(Indicator).where(Indicator.tenant_id == tenant, Indicator.goal_id.in_(goal_ids))
-            )
-        ).all()
-        if goals
-        else []
-    )
+    indicators = await _children(session, Indicator.goal_id, tenant, goal_ids)
     indicator_ids = {i.id: uuid.uuid4() for i in indicators}
-    targets = (
-        (
-            await session.scalars(
-                select(Target).where(Target.tenant_id == tenant, Target.indicator_id.in_(indicator_ids))
-            )
-        ).all()
-        if indicators
-        else []
-    )
+    targets = await _children(session, Target.indicator_id, tenant, indicator_ids)
     return [
         *(
             Goal(

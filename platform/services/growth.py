@@ -26,7 +26,7 @@ async def create_growth_team(session: AsyncSession, identity: Identity, data: In
 
 
 async def update_growth_team(session: AsyncSession, identity: Identity, data: Input) -> GrowthTeam:
-    team = await store.load_for_change(session, identity, GrowthTeam, data.get("id"), data.get("row_version"))
+    team = await store.for_change(session, identity, GrowthTeam, data)
     values = data.values
     if "focus_areas" in values and values["focus_areas"] is None:
         values["focus_areas"] = []
@@ -36,7 +36,7 @@ async def update_growth_team(session: AsyncSession, identity: Identity, data: In
 
 async def delete_growth_team(session: AsyncSession, identity: Identity, data: Input) -> GrowthTeam:
     """Delete a growth team with its members."""
-    team = await store.load_for_change(session, identity, GrowthTeam, data.get("id"), data.get("row_version"))
+    team = await store.for_change(session, identity, GrowthTeam, data)
     return await store.remove(session, team)
 
 
@@ -56,12 +56,12 @@ async def create_growth_team_member(session: AsyncSession, identity: Identity, d
 
 
 async def update_growth_team_member(session: AsyncSession, identity: Identity, data: Input) -> GrowthTeamMember:
-    member = await store.load_for_change(session, identity, GrowthTeamMember, data.get("id"), data.get("row_version"))
+    member = await store.for_change(session, identity, GrowthTeamMember, data)
     data.check.raise_if_errors()
     values = data.values
     return await store.update(session, member, values)
 
 
 async def delete_growth_team_member(session: AsyncSession, identity: Identity, data: Input) -> GrowthTeamMember:
-    member = await store.load_for_change(session, identity, GrowthTeamMember, data.get("id"), data.get("row_version"))
+    member = await store.for_change(session, identity, GrowthTeamMember, data)
     return await store.remove(session, member)

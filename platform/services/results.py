@@ -10,7 +10,7 @@ withdrawn (deleted); the audit trail keeps it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -114,18 +114,37 @@ async def report_result(session: AsyncSession, identity: Identity, data: Input) 
     return await _add_revision(session, identity, target, values)
 
 
-async def correct_result(session: AsyncSession, identity: Identity, data: Input) -> Result:
-    """Correct the latest result of a target: a new revision with the fields sent, the rest kept."""
+async def _latest(
+    session: AsyncSession, identity: Identity, data: Input, refuse: Callable[[int, int], ServiceError]
+) -> tuple[Result, Target]:
+    """The result `id` names and its target; `refuse(latest, revision)` unless it is the latest revision."""
     result = await store.load_writable(session, identity, Result, data.get("id"), "id")
     target = await _reportable_target(session, identity, result.target_id, "id")
     latest = await latest_revision(session, target)
     if result.revision != latest:
-        raise ServiceError.one(
-            "id",
-            ErrorCode.STALE_VERSION,
-            f"Revision {latest} is the latest result of this target, not {result.revision};"
-            " reload and correct the latest one.",
-        )
+        raise refuse(latest, result.revision)
+    return result, target
+
+
+def _not_latest(latest: int, revision: int) -> ServiceError:
+    return ServiceError.one(
+        "id",
+        ErrorCode.STALE_VERSION,
+        f"Revision {latest} is the latest result of this target, not {revision}; reload and correct the latest one.",
+    )
+
+
+def _history(latest: int, revision: int) -> ServiceError:
+    return ServiceError.one(
+        "id",
+        ErrorCode.INVALID,
+        f"Only the latest revision ({latest}) can be withdrawn; revision {revision} is history.",
+    )
+
+
+async def correct_result(session: AsyncSession, identity: Identity, data: Input) -> Result:
+    """Correct the latest result of a target: a new revision with the fields sent, the rest kept."""
+    result, target = await _latest(session, identity, data, _not_latest)
     values = {column: getattr(result, column) for column in _content_columns()}
     values.update(data.values)
     _check_values(values, target, data.check)
@@ -135,13 +154,5 @@ async def correct_result(session: AsyncSession, identity: Identity, data: Input)
 
 async def delete_result(session: AsyncSession, identity: Identity, data: Input) -> Result:
     """Withdraw the latest revision of a target's result (the earlier ones become current again)."""
-    result = await store.load_writable(session, identity, Result, data.get("id"), "id")
-    target = await _reportable_target(session, identity, result.target_id, "id")
-    latest = await latest_revision(session, target)
-    if result.revision != latest:
-        raise ServiceError.one(
-            "id",
-            ErrorCode.INVALID,
-            f"Only the latest revision ({latest}) can be withdrawn; revision {result.revision} is history.",
-        )
+    result, _ = await _latest(session, identity, data, _history)
     return await store.remove(session, result)

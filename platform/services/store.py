@@ -23,6 +23,7 @@ from sqlalchemy.sql import visitors
 from ..auth.identity import Identity
 from ..models import Base, Region
 from .errors import ErrorCode, Path, ServiceError, forbidden, not_found, stale
+from .validation import Input
 
 M = TypeVar("M")
 
@@ -107,6 +108,11 @@ async def load_for_change(
     row = await load_writable(session, identity, model, id_, "id")
     check_version(row, version)
     return row
+
+
+async def for_change(session: AsyncSession, identity: Identity, model: type[M], data: Input) -> M:
+    """The row an update or delete names (`id`), at the version the caller last read (`row_version`)."""
+    return await load_for_change(session, identity, model, data.get("id"), data.get("row_version"))
 
 
 async def insert(session: AsyncSession, first: M, *more: Any, fields: Mapping[str, Path] | None = None) -> M:
