@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kkr.platform.models import ClimateInitiative as ClimateInitiativeModel
 from kkr.platform.models import ClimateParticipant as ClimateParticipantModel
@@ -14,7 +14,7 @@ from kkr.platform.models import enums as model_enums
 
 from ..common.connection import Connection, QueryNodes, connection
 from ..common.enums import ClimateInitiativeKind, InitiativeStatus, to_model
-from ..common.text import DANISH, SEARCH_SYNTAX, danish_sort_key, matches_search, wants_search
+from ..common.text import SEARCH_SYNTAX, danish_sort_key, searched
 from ..permissions import RegionalRead
 from .types import ClimateInitiative
 
@@ -43,7 +43,6 @@ class ClimateQuery:
     ) -> Iterable[ClimateInitiative]:
         c, p = ClimateInitiativeModel, ClimateParticipantModel
         statement = select(c)
-        order = [danish_sort_key(c.name), c.id]
         if region is not None:
             statement = statement.where(c.tenant_id == region)
         if status is not None:
@@ -58,7 +57,5 @@ class ClimateQuery:
             statement = statement.where(
                 (c.start_year.is_(None) | (c.start_year <= year)) & (c.end_year.is_(None) | (c.end_year >= year))
             )
-        if wants_search(search):
-            statement = statement.where(matches_search(c.search_vector, search))
-            order.insert(0, func.ts_rank(c.search_vector, func.websearch_to_tsquery(DANISH, search)).desc())
-        return QueryNodes(statement.order_by(*order), ClimateInitiative.from_row)
+        order = [danish_sort_key(c.name), c.id]
+        return QueryNodes(searched(statement, c.search_vector, search, order), ClimateInitiative.from_row)

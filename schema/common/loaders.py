@@ -107,14 +107,17 @@ class ManyByKey:
     order_by: tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...] = field(default=())
     #: look-ups of the same rows by a unique key, answered from this loader's rows (module docstring)
     primes: tuple[OneByKey, ...] = field(default=())
+    #: only the child rows meeting these conditions (e.g. the latest contract versions), named by `variant`
+    where: tuple[ColumnElement[bool], ...] = field(default=())
+    variant: str = ""
 
     @property
     def name(self) -> str:
-        return f"many:{_name(self.column)}"
+        return f"many:{_name(self.column)}" + (f":{self.variant}" if self.variant else "")
 
     async def _batch(self, context: Any, keys: list[Hashable]) -> list[list[Any]]:
         model = self.column.class_
-        statement = select(model).where(_among(self.column, keys)).order_by(*self.order_by)
+        statement = select(model).where(_among(self.column, keys), *self.where).order_by(*self.order_by)
         rows = await scalars(context, statement)
         groups: dict[Hashable, list[Any]] = defaultdict(list)
         for row in rows:

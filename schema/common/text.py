@@ -8,9 +8,12 @@ text-search configuration, and `websearch_to_tsquery` (quotes, OR, -word).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, literal_column
+from sqlalchemy import ColumnElement, Select, func, literal_column
+
+T = TypeVar("T", bound=tuple[Any, ...])
 
 DANISH = literal_column("'danish'::regconfig")
 
@@ -28,9 +31,28 @@ def wants_search(search: str | None) -> bool:
     return bool(search and not search.isspace())
 
 
+def _search_query(query: str) -> ColumnElement[Any]:
+    return func.websearch_to_tsquery(DANISH, query)
+
+
 def matches_search(search_vector: Any, query: str) -> ColumnElement[bool]:
     """`search_vector` matches the user's search text (web-search syntax, Danish stemming)."""
-    return search_vector.op("@@")(func.websearch_to_tsquery(DANISH, query))
+    return search_vector.op("@@")(_search_query(query))
+
+
+def search_rank(search_vector: Any, query: str) -> ColumnElement[Any]:
+    """How well `search_vector` matches the search text (higher is better)."""
+    return func.ts_rank(search_vector, _search_query(query))
+
+
+def searched(statement: Select[T], search_vector: Any, search: str | None, order: Sequence[Any]) -> Select[T]:
+    """`statement` in `order`; when `search` filters (`wants_search`), only the matches, best match first."""
+    if not wants_search(search):
+        return statement.order_by(*order)
+    assert search is not None
+    return statement.where(matches_search(search_vector, search)).order_by(
+        search_rank(search_vector, search).desc(), *order
+    )
 
 
 def contains_text(column: Any, query: str) -> ColumnElement[bool]:

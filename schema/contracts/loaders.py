@@ -14,6 +14,7 @@ from kkr.platform.models import (
 )
 
 from ..common.loaders import LastByKey, ManyByKey, OneByKey
+from .versions import is_latest_version
 
 AGREEMENT_BY_SLUG = OneByKey(FrameworkAgreement.slug)
 NATIONAL_GOAL_BY_ID = OneByKey(NationalGoal.id)
@@ -30,6 +31,13 @@ _CONTRACT_ORDER = (ResultContract.year.desc(), ResultContract.business_hub_slug,
 CONTRACT_BY_ID = OneByKey(ResultContract.id)
 CONTRACTS_BY_TENANT = ManyByKey(ResultContract.tenant_id, order_by=_CONTRACT_ORDER)
 CONTRACTS_BY_HUB = ManyByKey(ResultContract.business_hub_slug, order_by=_CONTRACT_ORDER)
+#: the latest versions alone (kkr.schema.contracts.versions)
+LATEST_CONTRACTS_BY_TENANT = ManyByKey(
+    ResultContract.tenant_id, order_by=_CONTRACT_ORDER, where=(is_latest_version(),), variant="latest"
+)
+LATEST_CONTRACTS_BY_HUB = ManyByKey(
+    ResultContract.business_hub_slug, order_by=_CONTRACT_ORDER, where=(is_latest_version(),), variant="latest"
+)
 
 GOAL_BY_ID = OneByKey(Goal.id)
 GOALS_BY_CONTRACT = ManyByKey(Goal.contract_id, order_by=(Goal.position, Goal.code, Goal.id))

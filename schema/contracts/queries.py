@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, or_, select
 from strawberry import relay
 
 from kkr.platform.models import FrameworkAgreement as FrameworkAgreementModel
@@ -19,23 +18,13 @@ from ..common.connection import Connection, QueryNodes, connection
 from ..common.database import scalars
 from ..common.enums import ContractStatus, GoalCategory, to_model
 from ..common.nodes import invalid_id, parse_uuid, typed_id
-from ..common.text import DANISH, SEARCH_SYNTAX, matches_search, wants_search
+from ..common.text import SEARCH_SYNTAX, matches_search, searched, wants_search
 from ..permissions import RegionalRead, SharedRead
 from .loaders import AGREEMENT_BY_SLUG, GOALS_BY_CONTRACT
 from .types import FrameworkAgreement, Goal, ResultContract
+from .versions import is_latest_version
 
 C = ResultContractModel
-
-
-def is_latest_version(contract: Any = C) -> Any:
-    """No later version of the same hub and year is visible."""
-    newer = aliased(ResultContractModel)
-    return ~exists().where(
-        newer.tenant_id == contract.tenant_id,
-        newer.business_hub_slug == contract.business_hub_slug,
-        newer.year == contract.year,
-        newer.version > contract.version,
-    )
 
 
 def contract_filters(
@@ -155,8 +144,7 @@ class ContractsQuery:
         statement = select(C).where(C.business_hub_slug == business_hub, C.year == year)
         if region is not None:
             statement = statement.where(C.tenant_id == region)
-        if version is not None:
-            statement = statement.where(C.version == version)
+        statement = statement.where(C.version == version if version is not None else is_latest_version())
         rows = await scalars(info.context, statement.order_by(C.version.desc(), C.tenant_id).limit(1))
         return ResultContract.from_row(rows[0]) if rows else None
 
@@ -212,8 +200,5 @@ class ContractsQuery:
             statement = statement.where(g.national_goal_id == uuid_of(national_goal, "NationalGoal", "nationalGoal"))
         if not all_versions:
             statement = statement.where(or_(C.id.is_(None), is_latest_version()))
-        order: list[Any] = [C.year.desc().nulls_last(), C.business_hub_slug, g.position, g.code, g.id]
-        if wants_search(search):
-            statement = statement.where(matches_search(g.search_vector, search))
-            order.insert(0, func.ts_rank(g.search_vector, func.websearch_to_tsquery(DANISH, search)).desc())
-        return QueryNodes(statement.order_by(*order), Goal.from_row)
+        order = [C.year.desc().nulls_last(), C.business_hub_slug, g.position, g.code, g.id]
+        return QueryNodes(searched(statement, g.search_vector, search, order), Goal.from_row)

@@ -33,6 +33,8 @@ from .loaders import (
     GOALS_BY_CONTRACT,
     INDICATOR_BY_ID,
     INDICATORS_BY_GOAL,
+    LATEST_CONTRACTS_BY_HUB,
+    LATEST_CONTRACTS_BY_TENANT,
     LATEST_RESULT_BY_TARGET,
     NATIONAL_GOAL_BY_ID,
     TARGETS_BY_INDICATOR,
@@ -268,22 +270,12 @@ async def _summary_of_goals(info: strawberry.Info, goal_ids: Sequence[uuid.UUID]
     return summarise(targets, await LATEST_RESULT_BY_TARGET.load_many(info, [t.id for t in targets]))
 
 
-def latest_versions(rows: Sequence[ResultContractModel]) -> list[ResultContractModel]:
-    """Only the highest version of each hub and year, in the rows' order."""
-    latest: dict[tuple[str, int], int] = {}
-    for row in rows:
-        key = (row.business_hub_slug, row.year)
-        latest[key] = max(latest.get(key, row.version), row.version)
-    return [r for r in rows if r.version == latest[(r.business_hub_slug, r.year)]]
-
-
 def _filter_contracts(
-    rows: Sequence[ResultContractModel], year: int | None, status: ContractStatus | None, all_versions: bool
+    rows: Sequence[ResultContractModel], year: int | None, status: ContractStatus | None
 ) -> list[ResultContract]:
-    chosen = rows if all_versions else latest_versions(rows)
     return [
         ResultContract.from_row(r)
-        for r in chosen
+        for r in rows
         if (year is None or r.year == year) and (status is None or r.status.value == status.value)
     ]
 
@@ -291,13 +283,17 @@ def _filter_contracts(
 async def contracts_of_region(
     info: strawberry.Info, region_slug: str, *, year: int | None, status: ContractStatus | None, all_versions: bool
 ) -> list[ResultContract]:
-    return _filter_contracts(await CONTRACTS_BY_TENANT.load(info, region_slug), year, status, all_versions)
+    """The region's contracts: the latest versions (`kkr.schema.contracts.versions`) unless `all_versions`."""
+    loader = CONTRACTS_BY_TENANT if all_versions else LATEST_CONTRACTS_BY_TENANT
+    return _filter_contracts(await loader.load(info, region_slug), year, status)
 
 
 async def contracts_of_hub(
     info: strawberry.Info, hub_slug: str, *, year: int | None, status: ContractStatus | None, all_versions: bool
 ) -> list[ResultContract]:
-    return _filter_contracts(await CONTRACTS_BY_HUB.load(info, hub_slug), year, status, all_versions)
+    """The hub's contracts: the latest versions (`kkr.schema.contracts.versions`) unless `all_versions`."""
+    loader = CONTRACTS_BY_HUB if all_versions else LATEST_CONTRACTS_BY_HUB
+    return _filter_contracts(await loader.load(info, hub_slug), year, status)
 
 
 __all__ = [
@@ -315,5 +311,4 @@ __all__ = [
     "TargetValue",
     "contracts_of_hub",
     "contracts_of_region",
-    "latest_versions",
 ]

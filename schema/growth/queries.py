@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kkr.platform.models import GrowthTeam as GrowthTeamModel
 
 from ..common.connection import Connection, QueryNodes, connection
-from ..common.text import DANISH, SEARCH_SYNTAX, danish_sort_key, matches_search, wants_search
+from ..common.text import SEARCH_SYNTAX, danish_sort_key, searched
 from ..permissions import RegionalRead
 from .types import GrowthTeam
 
@@ -33,10 +33,7 @@ class GrowthQuery:
     ) -> Iterable[GrowthTeam]:
         t = GrowthTeamModel
         statement = select(t)
-        order = [danish_sort_key(t.name), t.id]
         if region is not None:
             statement = statement.where(t.tenant_id == region)
-        if wants_search(search):
-            statement = statement.where(matches_search(t.search_vector, search))
-            order.insert(0, func.ts_rank(t.search_vector, func.websearch_to_tsquery(DANISH, search)).desc())
-        return QueryNodes(statement.order_by(*order), GrowthTeam.from_row)
+        order = [danish_sort_key(t.name), t.id]
+        return QueryNodes(searched(statement, t.search_vector, search, order), GrowthTeam.from_row)

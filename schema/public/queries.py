@@ -14,7 +14,6 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from kkr.platform.models import Goal, ResultContract
 from kkr.platform.models import enums as model_enums
@@ -22,6 +21,7 @@ from kkr.platform.models import enums as model_enums
 from ..access import requires
 from ..common.database import session_lock
 from ..common.enums import ContractStatus, GoalCategory, to_graphql
+from ..contracts.versions import is_latest_version
 from ..permissions import PublishedContractsRead
 
 PUBLISHED_STATUSES = (
@@ -66,21 +66,9 @@ class PublicQuery:
         year: Annotated[int | None, strawberry.argument(description="Only contracts of this year.")] = None,
     ) -> list[PublishedContract]:
         c = ResultContract
-        newer = aliased(ResultContract)
         statement = (
             select(c)
-            .where(
-                c.published.is_(True),
-                c.status.in_(PUBLISHED_STATUSES),
-                ~select(newer.id)
-                .where(
-                    newer.tenant_id == c.tenant_id,
-                    newer.business_hub_slug == c.business_hub_slug,
-                    newer.year == c.year,
-                    newer.version > c.version,
-                )
-                .exists(),
-            )
+            .where(c.published.is_(True), c.status.in_(PUBLISHED_STATUSES), is_latest_version())
             .order_by(c.year, c.tenant_id, c.business_hub_slug)
         )
         if year is not None:
