@@ -3,56 +3,61 @@ comparator and the target's partial rule.  Pure unit tests, no database."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
+from kkr.platform.models import Result, Target
 from kkr.platform.models.enums import Comparator
-from kkr.platform.services.fulfilment import Fulfilment, FulfilmentStatus, assess, is_met, is_partly_met
+from kkr.platform.services.fulfilment import (
+    Fulfilment,
+    FulfilmentStatus,
+    Number,
+    Reported,
+    TargetRule,
+    assess,
+    is_met,
+    is_partly_met,
+    partial_rule_problem,
+)
+from kkr.schema.common import enums as graphql_enums
 
 MET, PARTLY, NOT_MET = FulfilmentStatus.met, FulfilmentStatus.partly_met, FulfilmentStatus.not_met
 NOT_YET, NOT_ASSESSABLE = FulfilmentStatus.not_yet_reported, FulfilmentStatus.not_assessable
 
 
-@dataclass
-class T:
-    comparator: Comparator | str = Comparator.at_least
-    value: Decimal | int | None = None
-    value_max: Decimal | int | None = None
-    partial_threshold: Decimal | int | None = None
-    partial_fulfilment_pct: Decimal | int | None = None
+T = TargetRule.of
 
 
-@dataclass
-class R:
-    value: Decimal | int | str | None
-    value_text: str | None = None
+def R(value: Number | None) -> Reported:
+    """A reported result; None: printed as text only."""
+    return Reported(None if value is None else Decimal(str(value)))
 
 
-def status(target: T, value: object) -> FulfilmentStatus:
+def status(target: TargetRule, value: Number | None) -> FulfilmentStatus:
     return assess(target, R(value)).status
 
 
 @pytest.mark.parametrize(
     ("value", "expected"), [(599, NOT_MET), (600, MET), (601, MET), (Decimal("599.9999"), NOT_MET)]
 )
-def test_at_least(value: object, expected: FulfilmentStatus) -> None:
+def test_at_least(value: Number, expected: FulfilmentStatus) -> None:
     assert status(T(Comparator.at_least, 600), value) is expected
 
 
 @pytest.mark.parametrize(("value", "expected"), [(599, MET), (600, MET), (601, NOT_MET), (0, MET)])
-def test_at_most(value: object, expected: FulfilmentStatus) -> None:
+def test_at_most(value: Number, expected: FulfilmentStatus) -> None:
     assert status(T(Comparator.at_most, 600), value) is expected
 
 
 @pytest.mark.parametrize(("value", "expected"), [(70, MET), (Decimal("70.0000"), MET), (69, NOT_MET), (71, NOT_MET)])
-def test_exactly(value: object, expected: FulfilmentStatus) -> None:
+def test_exactly(value: Number, expected: FulfilmentStatus) -> None:
     assert status(T(Comparator.exactly, 70), value) is expected
 
 
 @pytest.mark.parametrize(("value", "expected"), [(9, NOT_MET), (10, MET), (15, MET), (20, MET), (21, NOT_MET)])
-def test_range_includes_both_bounds(value: object, expected: FulfilmentStatus) -> None:
+def test_range_includes_both_bounds(value: Number, expected: FulfilmentStatus) -> None:
     assert status(T(Comparator.range, 10, value_max=20), value) is expected
 
 
@@ -115,19 +120,35 @@ def test_no_result_is_not_yet_reported() -> None:
 def test_text_only_results_and_targets_are_not_assessable() -> None:
     # Nordjylland 2020, goal 3: "langt over 500" against at least 300 is a judgement, not a computation.
     assert status(T(Comparator.at_least, 300), None) is NOT_ASSESSABLE
-    assert assess(T(Comparator.at_least, 300), R(None, value_text="langt over 500")).pct is None
+    assert assess(T(Comparator.at_least, 300), R(None)).pct is None
     # A deliverable printed as text ("Code of Conduct udarbejdes i 2020") has no number to compare.
     assert status(T(Comparator.exactly, None), 1) is NOT_ASSESSABLE
 
 
-def test_comparator_may_be_given_as_database_value_or_any_enum_with_that_value() -> None:
-    import enum
+def test_the_rules_take_plain_values_or_rows() -> None:
+    assert status(T("at_most", 10), 5) is MET  # a comparator's database value, as a SQL row carries it
+    row = Target(comparator=Comparator.at_least, value=Decimal(60), partial_threshold=Decimal(50))
+    assert assess(row, Result(value=Decimal(55))).status is PARTLY
+    assert assess(row, Result(value=None, value_text="langt over 60")).status is NOT_ASSESSABLE
+    assert partial_rule_problem(
+        Target(comparator=Comparator.at_least, value=Decimal(60), partial_threshold=Decimal(70))
+    )
 
-    class GraphQLComparator(enum.Enum):
-        AT_MOST = "at_most"
 
-    assert status(T("at_most", 10), 5) is MET
-    assert status(T(GraphQLComparator.AT_MOST, 10), 11) is NOT_MET
+def test_graphql_objects_and_look_alikes_are_refused() -> None:
+    graphql_like = SimpleNamespace(
+        comparator=graphql_enums.Comparator.AT_MOST,
+        value=10,
+        value_max=None,
+        partial_threshold=None,
+        partial_fulfilment_pct=None,
+    )
+    with pytest.raises(TypeError, match="TargetRule or a target row"):
+        assess(graphql_like, R(5))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Reported value or a Result row"):
+        assess(T(Comparator.at_most, 10), SimpleNamespace(value=Decimal(5)))  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        T(graphql_enums.Comparator.AT_MOST, 10)  # type: ignore[arg-type]
 
 
 def test_numbers_of_any_type_compare_exactly() -> None:

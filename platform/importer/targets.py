@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import SimpleNamespace
 from typing import Any
 
 from ..models.enums import Comparator, Unit
-from ..services.fulfilment import partial_rule_problem
+from ..services.fulfilment import TargetRule, partial_rule_problem
 from .records import Reader, year_bounds
 
 
@@ -53,7 +52,17 @@ def read_target_fields(t: Reader, segments: Mapping[str, str]) -> dict[str, Any]
         p = t.part("partial", t.raw("partial"))
         values["partial_threshold"] = p.number("threshold", required=True)
         values["partial_fulfilment_pct"] = p.number("fulfilment_pct", required=True)
-        if values["comparator"] is not None and (problem := partial_rule_problem(SimpleNamespace(**values))):
+        if values["comparator"] is not None and (
+            problem := partial_rule_problem(
+                TargetRule.of(
+                    values["comparator"],
+                    values["value"],
+                    values["value_max"],
+                    values["partial_threshold"],
+                    values["partial_fulfilment_pct"],
+                )
+            )
+        ):
             p.error("threshold", problem)
         p.done()
     else:

@@ -1,8 +1,9 @@
 """Target fulfilment (målopfyldelse), computed from a target and its latest result; never stored.
 
-Pure functions over any objects with the target columns (`comparator`, `value`,
-`value_max`, `partial_threshold`, `partial_fulfilment_pct`) and the result
-column `value`, so they serve the API, reports and tests alike.
+Pure functions over plain values or models, never GraphQL objects: a target is a `TargetRule` (the five
+columns the rules read: `comparator`, `value`, `value_max`, `partial_threshold`, `partial_fulfilment_pct`)
+or a target row (`Target`, `NationalTarget`); a result is a `Reported` value or a `Result` row.  A caller
+holding anything else (a GraphQL object, a SQL row) builds a `TargetRule` / `Reported` from its values.
 
 The rules:
 
@@ -23,9 +24,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
+from kkr.platform.models.contracts import Result
 from kkr.platform.models.enums import Comparator
+from kkr.platform.models.targets import TargetFields
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -48,22 +50,84 @@ class Fulfilment:
     explanation: str
 
 
-def _decimal(value: Any) -> Decimal | None:
+Number = Decimal | int | float | str
+
+
+def _decimal(value: Number | None) -> Decimal | None:
+    """Exact: floats and strings go through `str()`, never binary."""
     if value is None:
         return None
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def comparator_of(target: Any) -> Comparator:
-    """The target's comparator, from a model enum, a GraphQL enum or its database value."""
-    raw = target.comparator
-    return Comparator(getattr(raw, "value", raw))
+@dataclass(frozen=True)
+class TargetRule:
+    """What the rules read of a target, as plain values (`Comparator(stored_value)` for a stored string)."""
+
+    comparator: Comparator
+    value: Decimal | None = None
+    value_max: Decimal | None = None
+    partial_threshold: Decimal | None = None
+    partial_fulfilment_pct: Decimal | None = None
+
+    @classmethod
+    def of(
+        cls,
+        comparator: Comparator | str,
+        value: Number | None = None,
+        value_max: Number | None = None,
+        partial_threshold: Number | None = None,
+        partial_fulfilment_pct: Number | None = None,
+    ) -> TargetRule:
+        """The rule of stored or typed-in values: a comparator's database value, numbers of any type."""
+        return cls(
+            Comparator(comparator),
+            _decimal(value),
+            _decimal(value_max),
+            _decimal(partial_threshold),
+            _decimal(partial_fulfilment_pct),
+        )
 
 
-def _bounds(target: Any) -> tuple[Decimal | None, Decimal | None]:
+@dataclass(frozen=True)
+class Reported:
+    """A reported result as a plain value: `value` None when it is printed as text only."""
+
+    value: Decimal | None
+
+
+AnyTarget = TargetRule | TargetFields
+"""A target the rules take: its plain values, or a target row (`Target`, `NationalTarget`)."""
+
+
+def rule_of(target: AnyTarget) -> TargetRule:
+    """The plain values of `target`; anything but a `TargetRule` or a target row is refused (`TypeError`)."""
+    if isinstance(target, TargetRule):
+        return target
+    if isinstance(target, TargetFields):
+        return TargetRule.of(
+            target.comparator, target.value, target.value_max, target.partial_threshold, target.partial_fulfilment_pct
+        )
+    raise TypeError(f"fulfilment rules take a TargetRule or a target row, not {type(target).__name__}")
+
+
+def _reported(result: Reported | Result | None) -> Reported | None:
+    if result is None or isinstance(result, Reported):
+        return result
+    if isinstance(result, Result):
+        return Reported(result.value)
+    raise TypeError(f"fulfilment rules take a Reported value or a Result row, not {type(result).__name__}")
+
+
+def comparator_of(target: AnyTarget) -> Comparator:
+    """The target's comparator (a model enum member)."""
+    return rule_of(target).comparator
+
+
+def _bounds(target: AnyTarget) -> tuple[Decimal | None, Decimal | None]:
     """Lower and upper bound of the values that meet the target (None: open)."""
-    comparator = comparator_of(target)
-    value, value_max = _decimal(target.value), _decimal(target.value_max)
+    rule = rule_of(target)
+    comparator, value, value_max = rule.comparator, rule.value, rule.value_max
     if comparator is Comparator.at_least:
         return value, None
     if comparator is Comparator.at_most:
@@ -73,14 +137,14 @@ def _bounds(target: Any) -> tuple[Decimal | None, Decimal | None]:
     return value, value_max
 
 
-def is_met(target: Any, value: Decimal) -> bool:
+def is_met(target: AnyTarget, value: Decimal) -> bool:
     low, high = _bounds(target)
     return (low is None or value >= low) and (high is None or value <= high)
 
 
-def is_partly_met(target: Any, value: Decimal) -> bool:
+def is_partly_met(target: AnyTarget, value: Decimal) -> bool:
     """Between the partial threshold (inclusive) and the target, on the threshold's side of the target."""
-    threshold = _decimal(target.partial_threshold)
+    threshold = rule_of(target).partial_threshold
     if threshold is None:
         return False
     low, high = _bounds(target)
@@ -89,13 +153,13 @@ def is_partly_met(target: Any, value: Decimal) -> bool:
     return high is not None and threshold >= high and high < value <= threshold
 
 
-def partial_rule_problem(target: Any) -> str | None:
+def partial_rule_problem(target: AnyTarget) -> str | None:
     """Why the target's partial threshold could never make it PARTLY_MET (see `is_partly_met`), or None.
 
     It must lie outside the values that meet the target: below the value for at_least, above
     it for at_most, either side of it for exactly, below `value` or above `value_max` for range.
     """
-    threshold = _decimal(target.partial_threshold)
+    threshold = rule_of(target).partial_threshold
     if threshold is None:
         return None
     low, high = _bounds(target)
@@ -125,11 +189,13 @@ def partial_rule_problem(target: Any) -> str | None:
     )
 
 
-def assess(target: Any, result: Any | None) -> Fulfilment:
+def assess(target: AnyTarget, result: Reported | Result | None) -> Fulfilment:
     """The fulfilment of `target` given its latest `result` (None when nothing is reported yet)."""
-    if result is None:
+    target = rule_of(target)
+    reported = _reported(result)
+    if reported is None:
         return Fulfilment(FulfilmentStatus.not_yet_reported, None, "No result has been reported yet.")
-    value = _decimal(result.value)
+    value = reported.value
     if value is None:
         return Fulfilment(
             FulfilmentStatus.not_assessable, None, "The result is reported as text only; see the printed result."
@@ -140,12 +206,12 @@ def assess(target: Any, result: Any | None) -> Fulfilment:
     if is_met(target, value):
         return Fulfilment(FulfilmentStatus.met, HUNDRED, f"{_fmt(value)} meets the target {_describe(target)}.")
     if is_partly_met(target, value):
-        pct = _decimal(target.partial_fulfilment_pct)
+        pct = target.partial_fulfilment_pct
         worth = f" ({_fmt(pct)} % fulfilled)" if pct is not None else ""
         return Fulfilment(
             FulfilmentStatus.partly_met,
             pct,
-            f"{_fmt(value)} reaches the partial threshold {_fmt(_decimal(target.partial_threshold))}{worth}"
+            f"{_fmt(value)} reaches the partial threshold {_fmt(target.partial_threshold)}{worth}"
             f" but not the target {_describe(target)}.",
         )
     return Fulfilment(FulfilmentStatus.not_met, ZERO, f"{_fmt(value)} does not meet the target {_describe(target)}.")
@@ -158,9 +224,9 @@ def _fmt(value: Decimal | None) -> str:
     return f"{normalised:f}" if normalised == normalised.to_integral() else str(normalised)
 
 
-def _describe(target: Any) -> str:
-    comparator = comparator_of(target)
-    value, value_max = _decimal(target.value), _decimal(target.value_max)
+def _describe(target: AnyTarget) -> str:
+    rule = rule_of(target)
+    comparator, value, value_max = rule.comparator, rule.value, rule.value_max
     if comparator is Comparator.at_least:
         return f">= {_fmt(value)}"
     if comparator is Comparator.at_most:
