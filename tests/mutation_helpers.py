@@ -57,7 +57,7 @@ def ok(payload: dict[str, Any], key: str) -> dict[str, Any]:
     return payload[key]
 
 
-def refused(payload: dict[str, Any], key: str | None = None) -> list[tuple[list, str]]:
+def refused(payload: dict[str, Any], key: str | None = None) -> list[tuple[list[Any], str]]:
     """The (field, code) pairs of a refused payload, whose object is null."""
     assert payload["errors"], payload
     if key is not None:

@@ -57,6 +57,13 @@ async def owner_row(engine: AsyncEngine, table: str, id_: Any) -> dict[str, Any]
     return dict(row) if row else None
 
 
+async def stored(engine: AsyncEngine, table: str, id_: Any) -> dict[str, Any]:
+    """The stored row (as the owner sees it), which must exist."""
+    row = await owner_row(engine, table, id_)
+    assert row is not None, (table, id_)
+    return row
+
+
 async def owner_count(engine: AsyncEngine, sql: str, **params: Any) -> int:
     async with engine.connect() as conn:
         count: int = (await conn.execute(text(sql), params)).scalar_one()

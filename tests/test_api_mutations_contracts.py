@@ -6,12 +6,14 @@ locked contracts, new versions, results as revisions, tenant isolation and the a
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from strawberry.relay import from_base64
 
 from .mutation_helpers import NJ_WRITE, gid, gql, mutate, ok, refused
-from .service_helpers import fresh_year, owner_count, owner_row
+from .service_helpers import fresh_year, owner_count, owner_row, stored
 
 pytestmark = pytest.mark.usefixtures("demo_data")
 
@@ -22,12 +24,12 @@ TARGET = "target { id periodLabel value valueMax comparator rowVersion }"
 RESULT = "result { id revision value measuredAt recordedBy }"
 
 
-def row_id(node: dict) -> str:
+def row_id(node: dict[str, Any]) -> str:
     """The database id in a node's global ID."""
     return from_base64(node["id"])[1]
 
 
-def new_contract(client: httpx.Client, **fields: object) -> dict:
+def new_contract(client: httpx.Client, **fields: object) -> dict[str, Any]:
     year = fresh_year()
     payload = mutate(
         client,
@@ -38,7 +40,7 @@ def new_contract(client: httpx.Client, **fields: object) -> dict:
     return ok(payload, "resultContract")
 
 
-def with_goal_and_target(client: httpx.Client) -> tuple[dict, dict, dict]:
+def with_goal_and_target(client: httpx.Client) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     contract = new_contract(client)
     goal = ok(
         mutate(
@@ -66,7 +68,7 @@ def with_goal_and_target(client: httpx.Client) -> tuple[dict, dict, dict]:
     return contract, goal, indicator["targets"]["nodes"][0]
 
 
-def step(client: httpx.Client, contract: dict, status: str, **extra: object) -> dict:
+def step(client: httpx.Client, contract: dict[str, Any], status: str, **extra: object) -> dict[str, Any]:
     return mutate(
         client,
         "changeResultContractStatus",
@@ -347,7 +349,7 @@ async def test_status_transitions_locks_results_and_new_versions(client: httpx.C
             client, "deleteResultContract", {"id": signed["id"], "rowVersion": 3}, "deletedId", input_type="DeleteInput"
         )
     ) == [(["input", "id"], "CONTRACT_LOCKED")]
-    assert (await owner_row(owner_engine, "goal", row_id(goal)))["title"] == "Flere virksomheder i vækst"
+    assert (await stored(owner_engine, "goal", row_id(goal)))["title"] == "Flere virksomheder i vækst"
 
     # results: revisions, corrections keep the history
     first = ok(mutate(client, "reportResult", report, RESULT), "result")

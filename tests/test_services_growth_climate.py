@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from .service_helpers import NJ_EDITOR, SJ_EDITOR, SJ_EDITOR_NJ_READER, call, ow
 pytestmark = pytest.mark.usefixtures("demo_data")
 
 
-def codes(exc: pytest.ExceptionInfo[ServiceError]) -> list[tuple[tuple, ErrorCode]]:
+def codes(exc: pytest.ExceptionInfo[ServiceError]) -> list[tuple[tuple[Any, ...], ErrorCode]]:
     return [(e.field, e.code) for e in exc.value.errors]
 
 
