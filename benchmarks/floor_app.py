@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 from starlette.applications import Starlette
@@ -40,7 +41,7 @@ async def _no_reset(_conn: asyncpg.Connection) -> None:
 
 
 def create_app() -> Starlette:
-    definitions = json.loads(open(os.environ["FLOOR_WORKLOADS"], encoding="utf-8").read())
+    definitions = json.loads(Path(os.environ["FLOOR_WORKLOADS"]).read_text(encoding="utf-8"))
     state: dict[str, asyncpg.Pool] = {}
     size = int(os.environ.get("FLOOR_POOL_SIZE", "10"))
 
