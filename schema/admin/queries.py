@@ -15,6 +15,7 @@ from kkr.platform.models import OAuthClient as OAuthClientModel
 
 from ..access import requires
 from ..common.database import scalars
+from ..common.fields import field
 from ..permissions import Admin
 
 
@@ -32,7 +33,7 @@ class OAuthClient:
 
 @strawberry.type
 class AdminQuery:
-    @strawberry.field(description="Registered OAuth2 clients, by client id.", permission_classes=[Admin])
+    @field(description="Registered OAuth2 clients, by client id.", permission_classes=[Admin])
     async def oauth_clients(self, info: strawberry.Info) -> list[OAuthClient]:
         rows = await scalars(info.context, select(OAuthClientModel).order_by(OAuthClientModel.client_id))
         return [

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from ..access import requires
 from ..common.database import execute
 from ..common.enums import ContractStatus, Unit, to_graphql
+from ..common.fields import field
 from ..permissions import AggregatesRead
 
 #: Smallest cell reported (the database functions apply the same rule).
@@ -57,7 +58,7 @@ class NationalGoalResultAggregate:
 
 @strawberry.type
 class LegacyAggregatesQuery:
-    @strawberry.field(
+    @field(
         description="Result contracts per year and status across all regions (small cells suppressed).",
         permission_classes=[AggregatesRead],
         deprecation_reason="Use `aggregate`: it has subtotals, filters and full disclosure control.",
@@ -79,7 +80,7 @@ class LegacyAggregatesQuery:
             for r in rows
         ]
 
-    @strawberry.field(
+    @field(
         description="Average and median reported result per national goal measure across hubs (small cells "
         "suppressed).",
         permission_classes=[AggregatesRead],

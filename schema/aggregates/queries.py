@@ -16,6 +16,7 @@ from kkr.platform.services import aggregates as service
 
 from ..common.connection import bad_input
 from ..common.database import session_lock
+from ..common.fields import field
 from ..permissions import AggregatesRead
 from .legacy import LegacyAggregatesQuery
 from .types import (
@@ -107,7 +108,7 @@ def table_of(table: service.AggregateTable) -> AggregateTable:
 
 @strawberry.type
 class AggregatesQuery(LegacyAggregatesQuery):
-    @strawberry.field(
+    @field(
         description="One aggregate table of a figure family: measures grouped by dimensions with subtotals and "
         "grand total, filtered, all computed in the database with statistical disclosure control "
         "(cells of few contributors or dominated sums are suppressed, and enough other cells that "

@@ -18,6 +18,7 @@ from strawberry.utils.str_converters import capitalize_first, to_camel_case
 
 from kkr.platform.models import AuditEvent as AuditEventModel
 
+from ..common.fields import field
 from .loaders import EVENTS_BY_ROW
 
 #: Columns that change on every update and say nothing to a reader.
@@ -61,14 +62,14 @@ class AuditEvent:
             after=row.after,
         )
 
-    @strawberry.field(
+    @field(
         description="Global id of the changed object, as `node(id:)` takes it (e.g. a Goal's id); "
         "after a delete it names an object that no longer exists."
     )
     def node_id(self) -> relay.GlobalID:
         return relay.GlobalID(type_name_of(self.table_name), str(self.row_id))
 
-    @strawberry.field(description="Database column names whose value changed (all columns for an insert or delete).")
+    @field(description="Database column names whose value changed (all columns for an insert or delete).")
     def changed_fields(self) -> list[str]:
         return changed_fields(self.before, self.after)
 

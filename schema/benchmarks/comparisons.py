@@ -24,6 +24,7 @@ from ..access import requires
 from ..common.connection import bad_input
 from ..common.database import execute
 from ..common.enums import Comparator, ContractStatus, GoalCategory, Unit, to_graphql, to_model
+from ..common.fields import field
 from ..permissions import BenchmarkRead
 
 PUBLISHED_STATUSES = (
@@ -153,7 +154,7 @@ def comparable_figures_statement(
 
 @strawberry.type
 class ComparisonsQuery:
-    @strawberry.field(
+    @field(
         description="Comparable goals, targets and results of the published contracts of every region "
         f"(national and common goals only; at most {MAX_FIGURES} figures: narrow with the filters), "
         "as a flat list; benchmarkComparison and benchmarkSeries rank, line up and normalise them.",

@@ -18,6 +18,7 @@ from kkr.platform.services import benchmarking as service
 from ..common.connection import bad_input
 from ..common.database import execute
 from ..common.enums import SegmentKind
+from ..common.fields import field
 from ..common.text import wants_search
 from ..organisations.loaders import HUB_BY_SLUG
 from ..permissions import BenchmarkRead, SharedRead
@@ -236,7 +237,7 @@ async def _observation_comparison(
 
 @strawberry.type
 class KlBenchmarksQuery:
-    @strawberry.field(
+    @field(
         description="Every hub side by side for one national or common goal (by lineage, or framework agreement + "
         "national goal code) or one benchmark indicator, in one period: target, result, fulfilment, "
         "share of target, rank (ties share a rank), normalised figures, the national target or figure, "
@@ -286,7 +287,7 @@ class KlBenchmarksQuery:
             not_reported=[area for area, seen in missing.values() if not seen],
         )
 
-    @strawberry.field(
+    @field(
         description="One goal's figures for every hub and year, across framework agreements (2019-2020, "
         "2021-2023) and contracts that number the goal differently: targets from published contracts, "
         "else the framework agreement's national targets; results where reported.",
@@ -326,7 +327,7 @@ class KlBenchmarksQuery:
         points = [goal_figure(row, row.grid_year) for row in rows]
         return BenchmarkSeries(subject=subject, years=sorted({row.grid_year for row in rows}), points=points)
 
-    @strawberry.field(
+    @field(
         description="Every indicator and measure KL can benchmark: goal lineages, national goals and benchmark "
         "observation indicators, with units, periods, hubs or regions covered, segments and sources.",
         permission_classes=[BenchmarkRead],
@@ -376,7 +377,7 @@ class KlBenchmarksQuery:
             for r in rows
         ]
 
-    @strawberry.field(
+    @field(
         description="The canonical vocabulary of course types (forløbstyper) and customer segments, with every "
         "printed spelling that maps to each (regional staff and KL).",
         permission_classes=[SharedRead],

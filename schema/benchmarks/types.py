@@ -10,6 +10,7 @@ from strawberry import relay
 
 from kkr.platform.models import BenchmarkObservation as BenchmarkObservationModel
 
+from ..common.fields import field
 from ..common.nodes import LoadedNode
 from ..common.source import Source, source_of
 from .loaders import OBSERVATION_BY_ID
@@ -52,7 +53,7 @@ class BenchmarkObservation(LoadedNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The hub the figure is for, if any.")
+    @field(description="The hub the figure is for, if any.")
     async def business_hub(
         self, info: strawberry.Info
     ) -> Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)] | None:
@@ -62,7 +63,7 @@ class BenchmarkObservation(LoadedNode):
         row = await HUB_BY_SLUG.load(info, self.business_hub_slug)
         return BusinessHub.from_row(row) if row is not None else None
 
-    @strawberry.field(description="The region the figure is for, if any.")
+    @field(description="The region the figure is for, if any.")
     async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)] | None:
         from ..geography.loaders import REGION_BY_SLUG
         from ..geography.types import Region

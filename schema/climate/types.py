@@ -16,6 +16,7 @@ from kkr.platform.models import ClimateTarget as ClimateTargetModel
 
 from ..common.connection import Connection, connection
 from ..common.enums import ClimateInitiativeKind, Comparator, InitiativeStatus, to_graphql
+from ..common.fields import field
 from ..common.nodes import EditableNode
 from ..common.source import Source, source_of
 from .loaders import (
@@ -71,14 +72,14 @@ class ClimateInitiative(EditableNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The region (KKR) that owns the initiative.")
+    @field(description="The region (KKR) that owns the initiative.")
     async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
         from ..geography.loaders import REGION_BY_SLUG
         from ..geography.types import Region
 
         return Region.from_row(await REGION_BY_SLUG.load(info, self.region_slug))
 
-    @strawberry.field(description="The cross-region partnership the initiative belongs to, if any.")
+    @field(description="The cross-region partnership the initiative belongs to, if any.")
     async def partnership(
         self, info: strawberry.Info
     ) -> Annotated[Partnership, strawberry.lazy(_ORGANISATIONS)] | None:
@@ -120,7 +121,7 @@ class ClimateParticipant(EditableNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The participating municipality, if the participant is one.")
+    @field(description="The participating municipality, if the participant is one.")
     async def municipality(self, info: strawberry.Info) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
         from ..geography.loaders import MUNICIPALITY_BY_CODE
         from ..geography.types import Municipality
@@ -128,7 +129,7 @@ class ClimateParticipant(EditableNode):
         row = await MUNICIPALITY_BY_CODE.load(info, self.municipality_code)
         return Municipality.from_row(row) if row is not None else None
 
-    @strawberry.field(description="The initiative.")
+    @field(description="The initiative.")
     async def initiative(self, info: strawberry.Info) -> ClimateInitiative | None:
         row = await INITIATIVE_BY_ID.load(info, self.initiative_id)
         return ClimateInitiative.from_row(row) if row is not None else None
@@ -167,7 +168,7 @@ class ClimateTarget(EditableNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The initiative.")
+    @field(description="The initiative.")
     async def initiative(self, info: strawberry.Info) -> ClimateInitiative | None:
         row = await INITIATIVE_BY_ID.load(info, self.initiative_id)
         return ClimateInitiative.from_row(row) if row is not None else None

@@ -32,6 +32,7 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from .database import scalar, scalars
+from .fields import field
 
 CURSOR_PREFIX = "arrayconnection"
 T = TypeVar("T")
@@ -148,7 +149,7 @@ def selects_field(info: strawberry.Info, name: str) -> bool:
 class Connection(relay.Connection[NodeType]):
     total_count: int = strawberry.field(description="Number of items in the whole list (all pages), after filtering.")
 
-    @strawberry.field(description="The items of this page (shortcut for edges { node }).")
+    @field(description="The items of this page (shortcut for edges { node }).")
     def nodes(self) -> list[NodeType]:
         return [edge.node for edge in self.edges]
 
@@ -214,8 +215,10 @@ class PageArguments(ConnectionExtension):
 
 def connection(
     graphql_type: Any, *, description: str, permission_classes: list[type[BasePermission]] | None = None
-) -> Any:
+) -> StrawberryField:
     """A Relay connection field (first/after/last/before); the decorated resolver returns a list or `QueryNodes`."""
-    field = relay.connection(graphql_type, description=description, permission_classes=permission_classes)
+    field: StrawberryField = relay.connection(
+        graphql_type, description=description, permission_classes=permission_classes
+    )
     field.extensions = [PageArguments() if isinstance(e, ConnectionExtension) else e for e in field.extensions]
     return field

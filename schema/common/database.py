@@ -15,16 +15,18 @@ from typing import Any
 
 from sqlalchemy import Executable
 from sqlalchemy.engine import Result
+from sqlalchemy.ext.asyncio import AsyncSession
 
 _LOCK = "__session_lock__"
 
 
 def session_lock(context: Any) -> asyncio.Lock:
     """The request's lock around its database sessions (one statement at a time)."""
-    if isinstance(getattr(context, "statement_lock", None), asyncio.Lock):
-        return context.statement_lock  # RequestContext.close() waits on it too
+    statement_lock = getattr(context, "statement_lock", None)
+    if isinstance(statement_lock, asyncio.Lock):
+        return statement_lock  # RequestContext.close() waits on it too
     lock = context.loaders.get(_LOCK)
-    if lock is None:
+    if not isinstance(lock, asyncio.Lock):
         lock = context.loaders[_LOCK] = asyncio.Lock()
     return lock
 
@@ -32,19 +34,19 @@ def session_lock(context: Any) -> asyncio.Lock:
 async def execute(context: Any, statement: Executable, params: dict[str, Any] | None = None) -> Result[Any]:
     """Run one statement in the request's read transaction (tenant context applied)."""
     async with session_lock(context):
-        session = await context.session()
+        session: AsyncSession = await context.session()
         return await session.execute(statement, params or {})
 
 
 async def scalars(context: Any, statement: Executable, params: dict[str, Any] | None = None) -> Sequence[Any]:
     """The first column of every row of `statement` (ORM objects for `select(Model)`)."""
     async with session_lock(context):
-        session = await context.session()
+        session: AsyncSession = await context.session()
         return (await session.scalars(statement, params or {})).all()
 
 
 async def scalar(context: Any, statement: Executable, params: dict[str, Any] | None = None) -> Any:
     """The single value of `statement`."""
     async with session_lock(context):
-        session = await context.session()
+        session: AsyncSession = await context.session()
         return await session.scalar(statement, params or {})

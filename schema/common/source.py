@@ -9,6 +9,7 @@ import strawberry
 
 from kkr.platform.models import SourceDocument as SourceDocumentModel
 
+from ..common.fields import field
 from .loaders import OneByKey
 
 SOURCE_DOCUMENT_BY_KEY = OneByKey(SourceDocumentModel.key)
@@ -47,7 +48,7 @@ class Source:
         description="Curator's note, e.g. a discrepancy in the source that was kept as printed."
     )
 
-    @strawberry.field(description="The source document (title, region, publication date).")
+    @field(description="The source document (title, region, publication date).")
     async def document(self, info: strawberry.Info) -> SourceDocument | None:
         row = await SOURCE_DOCUMENT_BY_KEY.load(info, self.document_key)
         return SourceDocument.from_row(row) if row is not None else None

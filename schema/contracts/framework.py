@@ -14,6 +14,7 @@ from kkr.platform.models import NationalGoal as NationalGoalModel
 from kkr.platform.models import NationalTarget as NationalTargetModel
 
 from ..common.connection import Connection, connection
+from ..common.fields import field
 from ..common.nodes import LoadedNode
 from ..common.source import Source, source_of
 from ..permissions import RegionalRead
@@ -92,7 +93,7 @@ class NationalGoal(LoadedNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The framework agreement that sets the goal.")
+    @field(description="The framework agreement that sets the goal.")
     async def framework_agreement(self, info: strawberry.Info) -> FrameworkAgreement:
         return FrameworkAgreement.from_row(await AGREEMENT_BY_SLUG.load(info, self.framework_agreement_slug))
 
@@ -129,6 +130,6 @@ class NationalTarget(TargetValue, LoadedNode):
             id=str(row.id), national_goal_id=row.national_goal_id, measure=row.measure, **target_value_fields(row)
         )
 
-    @strawberry.field(description="The national goal the target belongs to.")
+    @field(description="The national goal the target belongs to.")
     async def national_goal(self, info: strawberry.Info) -> NationalGoal:
         return NationalGoal.from_row(await NATIONAL_GOAL_BY_ID.load(info, self.national_goal_id))

@@ -17,6 +17,7 @@ from kkr.platform.models import enums as model_enums
 from ..common.connection import Connection, QueryNodes, connection
 from ..common.database import scalars
 from ..common.enums import ContractStatus, GoalCategory, to_model
+from ..common.fields import field
 from ..common.nodes import invalid_id, parse_uuid, typed_id
 from ..common.text import SEARCH_SYNTAX, matches_search, searched, wants_search
 from ..permissions import RegionalRead, SharedRead
@@ -69,7 +70,7 @@ def contract_id_of(contract: relay.GlobalID) -> Any:
 
 @strawberry.type
 class ContractsQuery:
-    @strawberry.field(
+    @field(
         description="A framework agreement (rammeaftale) by its slug, e.g. '2021-2023'.",
         permission_classes=[SharedRead],
     )
@@ -128,7 +129,7 @@ class ContractsQuery:
         statement = select(C).where(*conditions).order_by(C.year.desc(), C.business_hub_slug, C.version.desc(), C.id)
         return QueryNodes(statement, ResultContract.from_row)
 
-    @strawberry.field(
+    @field(
         description="A result contract by business hub and year (and region): the latest version unless a version"
         " is given.",
         permission_classes=[RegionalRead],
@@ -148,7 +149,7 @@ class ContractsQuery:
         rows = await scalars(info.context, statement.order_by(C.version.desc(), C.tenant_id).limit(1))
         return ResultContract.from_row(rows[0]) if rows else None
 
-    @strawberry.field(
+    @field(
         description="A goal by its contract's id and its code as printed (e.g. '5C').",
         permission_classes=[RegionalRead],
     )

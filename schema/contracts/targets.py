@@ -19,6 +19,7 @@ from kkr.platform.services import fulfilment
 
 from ..common.connection import Connection, connection
 from ..common.enums import Comparator, Unit, to_graphql, to_model
+from ..common.fields import field
 from ..common.nodes import AuditedNode, EditableNode
 from ..common.source import Source, source_of
 from .loaders import INDICATOR_BY_ID, LATEST_RESULT_BY_TARGET, RESULT_BY_ID, RESULTS_BY_TARGET, TARGET_BY_ID
@@ -51,7 +52,7 @@ class TargetValue:
     )
     source: Source = strawberry.field(description="Where the target is printed.")
 
-    @strawberry.field(
+    @field(
         description="The canonical course type or customer segment of the printed `segment` (e.g. "
         "'handlingsplan' and 'handlingsplaner' are both 'action-plan'); null when no "
         "segment is printed or its spelling is not mapped yet."
@@ -147,7 +148,7 @@ class Result(AuditedNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The target the result is reported for.")
+    @field(description="The target the result is reported for.")
     async def target(self, info: strawberry.Info) -> Target | None:
         row = await TARGET_BY_ID.load(info, self.target_id)
         return Target.from_row(row) if row is not None else None
@@ -171,7 +172,7 @@ class Target(TargetValue, EditableNode):
             **target_value_fields(row),
         )
 
-    @strawberry.field(description="The indicator (målepunkt) the target belongs to.")
+    @field(description="The indicator (målepunkt) the target belongs to.")
     async def indicator(self, info: strawberry.Info) -> Annotated[Indicator, strawberry.lazy(_TYPES)] | None:
         from .types import Indicator
 
@@ -182,12 +183,12 @@ class Target(TargetValue, EditableNode):
     async def results(self, info: strawberry.Info) -> list[Result]:
         return [Result.from_row(r) for r in await RESULTS_BY_TARGET.load(info, self.row_id)]
 
-    @strawberry.field(description="The latest result (highest revision), if any.")
+    @field(description="The latest result (highest revision), if any.")
     async def latest_result(self, info: strawberry.Info) -> Result | None:
         row = await LATEST_RESULT_BY_TARGET.load(info, self.row_id)
         return Result.from_row(row) if row is not None else None
 
-    @strawberry.field(description="Fulfilment computed from the latest result, the comparator and the partial rule.")
+    @field(description="Fulfilment computed from the latest result, the comparator and the partial rule.")
     async def fulfilment(self, info: strawberry.Info) -> Fulfilment:
         return fulfilment_of(self, await LATEST_RESULT_BY_TARGET.load(info, self.row_id))
 

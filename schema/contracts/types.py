@@ -21,6 +21,7 @@ from kkr.platform.models import ResultContract as ResultContractModel
 
 from ..common.connection import Connection, connection
 from ..common.enums import ContractStatus, GoalCategory, to_graphql
+from ..common.fields import field
 from ..common.nodes import EditableNode
 from ..common.source import Source, source_of
 from .framework import FrameworkAgreement, NationalGoal, NationalTarget
@@ -95,26 +96,26 @@ class ResultContract(EditableNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The region (KKR) that owns the contract.")
+    @field(description="The region (KKR) that owns the contract.")
     async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
         from ..geography.loaders import REGION_BY_SLUG
         from ..geography.types import Region
 
         return Region.from_row(await REGION_BY_SLUG.load(info, self.region_slug))
 
-    @strawberry.field(description="The business hub (erhvervshus) the contract is with.")
+    @field(description="The business hub (erhvervshus) the contract is with.")
     async def business_hub(self, info: strawberry.Info) -> Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)]:
         from ..organisations.loaders import HUB_BY_SLUG
         from ..organisations.types import BusinessHub
 
         return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
 
-    @strawberry.field(description="The framework agreement (rammeaftale) the contract follows.")
+    @field(description="The framework agreement (rammeaftale) the contract follows.")
     async def framework_agreement(self, info: strawberry.Info) -> FrameworkAgreement | None:
         row = await AGREEMENT_BY_SLUG.load(info, self.framework_agreement_slug)
         return FrameworkAgreement.from_row(row) if row is not None else None
 
-    @strawberry.field(description="The earlier version this version supersedes, if any.")
+    @field(description="The earlier version this version supersedes, if any.")
     async def supersedes(self, info: strawberry.Info) -> ResultContract | None:
         row = await CONTRACT_BY_ID.load(info, self.supersedes_id)
         return ResultContract.from_row(row) if row is not None else None
@@ -133,7 +134,7 @@ class ResultContract(EditableNode):
             if (category is None or r.category.value == category.value) and (code is None or r.code == code)
         ]
 
-    @strawberry.field(description="The goal with this code as printed (e.g. '5C'), if any.")
+    @field(description="The goal with this code as printed (e.g. '5C'), if any.")
     async def goal(
         self,
         info: strawberry.Info,
@@ -142,7 +143,7 @@ class ResultContract(EditableNode):
         rows = await GOALS_BY_CONTRACT.load(info, self.row_id)
         return next((Goal.from_row(r) for r in rows if r.code == code), None)
 
-    @strawberry.field(description="Fulfilment of all the contract's targets by status, computed from latest results.")
+    @field(description="Fulfilment of all the contract's targets by status, computed from latest results.")
     async def fulfilment_summary(self, info: strawberry.Info) -> FulfilmentSummary:
         goals = await GOALS_BY_CONTRACT.load(info, self.row_id)
         return await _summary_of_goals(info, [g.id for g in goals])
@@ -189,7 +190,7 @@ class Goal(EditableNode):
             source=source_of(row),
         )
 
-    @strawberry.field(
+    @field(
         description="The contract the goal belongs to (null for a partner region, which sees the"
         " shared goal but not the contract)."
     )
@@ -197,12 +198,12 @@ class Goal(EditableNode):
         row = await CONTRACT_BY_ID.load(info, self.contract_id)
         return ResultContract.from_row(row) if row is not None else None
 
-    @strawberry.field(description="The national goal of the framework agreement this goal implements, if any.")
+    @field(description="The national goal of the framework agreement this goal implements, if any.")
     async def national_goal(self, info: strawberry.Info) -> NationalGoal | None:
         row = await NATIONAL_GOAL_BY_ID.load(info, self.national_goal_id)
         return NationalGoal.from_row(row) if row is not None else None
 
-    @strawberry.field(description="The cross-region partnership the goal is shared through, if any.")
+    @field(description="The cross-region partnership the goal is shared through, if any.")
     async def partnership(
         self, info: strawberry.Info
     ) -> Annotated[Partnership, strawberry.lazy(_ORGANISATIONS)] | None:
@@ -214,7 +215,7 @@ class Goal(EditableNode):
     async def indicators(self, info: strawberry.Info) -> list[Indicator]:
         return [Indicator.from_row(r) for r in await INDICATORS_BY_GOAL.load(info, self.row_id)]
 
-    @strawberry.field(description="Fulfilment of the goal's targets by status, computed from latest results.")
+    @field(description="Fulfilment of the goal's targets by status, computed from latest results.")
     async def fulfilment_summary(self, info: strawberry.Info) -> FulfilmentSummary:
         return await _summary_of_goals(info, [self.row_id])
 
@@ -244,7 +245,7 @@ class Indicator(EditableNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The goal the indicator belongs to.")
+    @field(description="The goal the indicator belongs to.")
     async def goal(self, info: strawberry.Info) -> Goal | None:
         row = await GOAL_BY_ID.load(info, self.goal_id)
         return Goal.from_row(row) if row is not None else None

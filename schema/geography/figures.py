@@ -20,6 +20,7 @@ from kkr.platform.models import MunicipalityMeasure as MeasureModel
 
 from ..common.connection import bad_input
 from ..common.database import execute
+from ..common.fields import field
 from ..common.loaders import ManyByKey, OneByKey, request_loader
 from ..common.source import Source, source_of
 
@@ -73,7 +74,7 @@ class MunicipalityFigure:
             source=source_of(row),
         )
 
-    @strawberry.field(description="The measure: name, unit and what it means.")
+    @field(description="The measure: name, unit and what it means.")
     async def measure(self, info: strawberry.Info) -> MunicipalityMeasure | None:
         row = await MEASURE_BY_KEY.load(info, self.measure_key)
         return MunicipalityMeasure.from_row(row) if row is not None else None
@@ -109,7 +110,7 @@ class AreaFigureTotal:
         "when nothing is printed."
     )
 
-    @strawberry.field(description="The measure (null for population).")
+    @field(description="The measure (null for population).")
     async def measure(self, info: strawberry.Info) -> MunicipalityMeasure | None:
         if self.measure_key == POPULATION:
             return None

@@ -17,6 +17,7 @@ from kkr.platform.models import enums as model_enums
 from ..common.connection import Connection, QueryNodes, connection
 from ..common.database import scalars
 from ..common.enums import SortDirection, UrbanRural, to_model
+from ..common.fields import field
 from ..common.text import contains_text, danish_sort_key, wants_search
 from ..permissions import SharedRead
 from .figures import MunicipalityMeasure
@@ -32,7 +33,7 @@ class MunicipalityOrder(enum.Enum):
 
 @strawberry.type
 class GeographyQuery:
-    @strawberry.field(
+    @field(
         description="The five KKR regions in their conventional order (a closed list, not paginated).",
         permission_classes=[SharedRead],
     )
@@ -40,7 +41,7 @@ class GeographyQuery:
         rows = await scalars(info.context, select(RegionModel).order_by(RegionModel.position))
         return [Region.from_row(r) for r in rows]
 
-    @strawberry.field(description="A region by its slug, e.g. 'sjaelland'.", permission_classes=[SharedRead])
+    @field(description="A region by its slug, e.g. 'sjaelland'.", permission_classes=[SharedRead])
     async def region(
         self,
         info: strawberry.Info,
@@ -49,7 +50,7 @@ class GeographyQuery:
         row = await REGION_BY_SLUG.load(info, slug)
         return Region.from_row(row) if row is not None else None
 
-    @strawberry.field(description="A municipality by its kommunekode, e.g. '269'.", permission_classes=[SharedRead])
+    @field(description="A municipality by its kommunekode, e.g. '269'.", permission_classes=[SharedRead])
     async def municipality(
         self,
         info: strawberry.Info,
@@ -97,7 +98,7 @@ class GeographyQuery:
             keys = tuple(k.desc() for k in keys)
         return QueryNodes(statement.order_by(*keys, m.code), Municipality.from_row)
 
-    @strawberry.field(
+    @field(
         description="The kinds of municipality figures (DUT key, payments to Væksthus and the business "
         "hubs) with unit and source: the keys `Municipality.figures` and the area "
         "totals take.",

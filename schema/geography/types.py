@@ -14,6 +14,7 @@ from kkr.platform.models import Region as RegionModel
 
 from ..common.connection import Connection, connection
 from ..common.enums import ContractStatus, CouncilRole, InitiativeStatus, UrbanRural, to_graphql
+from ..common.fields import field
 from ..common.nodes import LoadedNode
 from ..common.source import Source, source_of
 from ..permissions import RegionalRead
@@ -70,7 +71,7 @@ class Region(LoadedNode):
         rows = await MUNICIPALITIES_BY_REGION.load(info, self.slug)
         return [Municipality.from_row(r) for r in rows if search is None or _name_matches(r, search)]
 
-    @strawberry.field(
+    @field(
         description="The region's population in a year, summed in the database over its "
         "municipalities (with how many contributed); never stored. Null when no "
         "municipality of the region has a population that year."
@@ -82,7 +83,7 @@ class Region(LoadedNode):
     ) -> AreaFigureTotal | None:
         return await population_total(info, "region", self.slug, year)
 
-    @strawberry.field(
+    @field(
         description="Sums of the region's municipality figures per measure and year (population "
         "included), computed in the database from the municipalities, with the "
         "total the paper prints and the discrepancy where one is printed."
@@ -196,18 +197,18 @@ class Municipality(LoadedNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The region (KKR) the municipality belongs to.")
+    @field(description="The region (KKR) the municipality belongs to.")
     async def region(self, info: strawberry.Info) -> Region:
         return Region.from_row(await REGION_BY_SLUG.load(info, self.region_slug))
 
-    @strawberry.field(description="The business hub (erhvervshus) serving the municipality.")
+    @field(description="The business hub (erhvervshus) serving the municipality.")
     async def business_hub(self, info: strawberry.Info) -> Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)]:
         from ..organisations.loaders import HUB_BY_SLUG
         from ..organisations.types import BusinessHub
 
         return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
 
-    @strawberry.field(description="Population by year (oldest first), as printed in the papers.")
+    @field(description="Population by year (oldest first), as printed in the papers.")
     async def population(
         self,
         info: strawberry.Info,
@@ -216,7 +217,7 @@ class Municipality(LoadedNode):
         rows = await POPULATION_BY_MUNICIPALITY.load(info, self.code)
         return [MunicipalityPopulation.from_row(r) for r in rows if year is None or r.year == year]
 
-    @strawberry.field(
+    @field(
         description="The municipality's figures as printed (DUT key, payments to Væksthus and the "
         "business hub), by measure and year, each with its source."
     )

@@ -13,6 +13,7 @@ from kkr.platform.models import GrowthTeam as GrowthTeamModel
 from kkr.platform.models import GrowthTeamMember as GrowthTeamMemberModel
 
 from ..common.connection import Connection, connection
+from ..common.fields import field
 from ..common.nodes import EditableNode
 from ..common.source import Source, source_of
 from .loaders import GROWTH_TEAM_BY_ID, GROWTH_TEAMS_BY_TENANT, MEMBER_BY_ID, MEMBERS_BY_TEAM
@@ -54,7 +55,7 @@ class GrowthTeam(EditableNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The region (KKR) the team belongs to.")
+    @field(description="The region (KKR) the team belongs to.")
     async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
         from ..geography.loaders import REGION_BY_SLUG
         from ..geography.types import Region
@@ -93,7 +94,7 @@ class GrowthTeamMember(EditableNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The growth team.")
+    @field(description="The growth team.")
     async def growth_team(self, info: strawberry.Info) -> GrowthTeam | None:
         row = await GROWTH_TEAM_BY_ID.load(info, self.growth_team_id)
         return GrowthTeam.from_row(row) if row is not None else None

@@ -16,6 +16,7 @@ from kkr.platform.models import enums as model_enums
 
 from ..common.connection import Connection, QueryNodes, connection
 from ..common.enums import CouncilRole, OfficeKind, to_model
+from ..common.fields import field
 from ..common.text import contains_text, danish_sort_key, wants_search
 from ..permissions import RegionalRead, SharedRead
 from .loaders import HUB_BY_SLUG, role_rank
@@ -24,9 +25,7 @@ from .types import BusinessHub, HubOffice, KkrMember, Partnership
 
 @strawberry.type
 class OrganisationsQuery:
-    @strawberry.field(
-        description="A business hub (erhvervshus) by its slug, e.g. 'sjaelland'.", permission_classes=[SharedRead]
-    )
+    @field(description="A business hub (erhvervshus) by its slug, e.g. 'sjaelland'.", permission_classes=[SharedRead])
     async def business_hub(
         self,
         info: strawberry.Info,

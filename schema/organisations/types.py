@@ -18,6 +18,7 @@ from kkr.platform.models import Partnership as PartnershipModel
 
 from ..common.connection import Connection, connection
 from ..common.enums import ContractStatus, CouncilRole, OfficeKind, PartnershipKind, to_graphql
+from ..common.fields import field
 from ..common.nodes import EditableNode, LoadedNode
 from ..common.source import Source, source_of
 from ..permissions import RegionalRead
@@ -82,7 +83,7 @@ class BusinessHub(LoadedNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The region (KKR) the hub serves.")
+    @field(description="The region (KKR) the hub serves.")
     async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
         return await _region(info, self.region_slug)
 
@@ -95,7 +96,7 @@ class BusinessHub(LoadedNode):
 
         return await municipalities_of_hub(info, self.slug)
 
-    @strawberry.field(
+    @field(
         description="Sums of the municipality figures of the municipalities the hub serves, per measure "
         "and year (population included), computed in the database, with the total the "
         "paper prints and the discrepancy where one is printed."
@@ -113,7 +114,7 @@ class BusinessHub(LoadedNode):
 
         return await area_totals(info, "hub", self.slug, year, measure)
 
-    @strawberry.field(
+    @field(
         description="Population of the hub's municipalities in a year, summed in the database (with how "
         "many contributed); null when none has a population that year."
     )
@@ -190,11 +191,11 @@ class HubOffice(EditableNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The hub the office belongs to.")
+    @field(description="The hub the office belongs to.")
     async def business_hub(self, info: strawberry.Info) -> BusinessHub:
         return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
 
-    @strawberry.field(description="The municipality the office lies in.")
+    @field(description="The municipality the office lies in.")
     async def municipality(self, info: strawberry.Info) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
         return await _municipality(info, self.municipality_code)
 
@@ -226,7 +227,7 @@ class HubBoardMember(EditableNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The hub whose board this is.")
+    @field(description="The hub whose board this is.")
     async def business_hub(self, info: strawberry.Info) -> BusinessHub:
         return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
 
@@ -262,11 +263,11 @@ class KkrMember(EditableNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The region (KKR) the member sits in.")
+    @field(description="The region (KKR) the member sits in.")
     async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
         return await _region(info, self.region_slug)
 
-    @strawberry.field(description="The member's municipality.")
+    @field(description="The member's municipality.")
     async def municipality(self, info: strawberry.Info) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
         return await _municipality(info, self.municipality_code)
 
@@ -295,7 +296,7 @@ class Partnership(LoadedNode):
             source=source_of(row),
         )
 
-    @strawberry.field(description="The participating regions.")
+    @field(description="The participating regions.")
     async def parties(self, info: strawberry.Info) -> list[Annotated[Region, strawberry.lazy(_GEOGRAPHY)]]:
         from ..geography.loaders import REGION_BY_SLUG
         from ..geography.types import Region

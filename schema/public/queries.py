@@ -21,6 +21,7 @@ from kkr.platform.models import enums as model_enums
 from ..access import requires
 from ..common.database import session_lock
 from ..common.enums import ContractStatus, GoalCategory, to_graphql
+from ..common.fields import field
 from ..contracts.versions import is_latest_version
 from ..permissions import PublishedContractsRead
 
@@ -55,7 +56,7 @@ class PublishedContract:
 
 @strawberry.type
 class PublicQuery:
-    @strawberry.field(
+    @field(
         description="Published result contracts (latest versions) of every region; open to anonymous callers "
         "when the server runs with PUBLIC_CONTRACTS=true, otherwise to regional staff.",
         permission_classes=[PublishedContractsRead],

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import strawberry
 
+from ..common.fields import field
 from ..permissions import Everyone
 from .types import Viewer
 
 
 @strawberry.type
 class ViewerQuery:
-    @strawberry.field(
+    @field(
         description="Who the caller is: subject, machine client, scopes and the regions it may read and change. "
         "Open to everyone; anonymous callers get `isAnonymous: true` and no scopes.",
         permission_classes=[Everyone],
