@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import sysconfig
@@ -26,8 +27,16 @@ def test_import_platform_from_repo_root_is_the_standard_library() -> None:
 
 
 def test_mapped_folders_have_no_init_module() -> None:
-    for folder in ("platform", "schema", "migrations"):
+    """`kkr` and the folders it links are namespace packages (see docs/architecture.md, "Package layout")."""
+    for folder in ("kkr", "platform", "schema", "migrations"):
         assert not (REPO_ROOT / folder / "__init__.py").exists(), folder
+
+
+def test_the_links_of_kkr_are_relative() -> None:
+    """Relative links keep working in any clone, copy or build directory of the repository."""
+    for link in (REPO_ROOT / "kkr").iterdir():
+        assert link.is_symlink() and not Path(os.readlink(link)).is_absolute(), link
+        assert link.resolve().parent == REPO_ROOT, link
 
 
 def _requirement_name(requirement: str) -> str:
