@@ -306,6 +306,15 @@ class Settings(BaseSettings):
         description="Protection level p: a suppressed cell's feasible interval covers its value -/+ p %.",
     )
 
+    @field_validator("disclosure_dominance")
+    @classmethod
+    def _dominance_rules(cls, rules: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """The floors of `kkr_aggregate` (migration 0009): n >= 1, 0 < k <= 100."""
+        for n, k in rules:
+            if n < 1 or not 0 < k <= 100:
+                raise ValueError(f"({n}, {k}): n must be at least 1, k above 0 and at most 100 (percent)")
+        return rules
+
     @field_validator("jwt_algorithms")
     @classmethod
     def _asymmetric_algorithms_only(cls, value: list[str]) -> list[str]:

@@ -55,6 +55,14 @@ class ResultContract(TenantOwned, Versioned, Sourced, Base):
     )
 
 
+#: SQL: the contract aliased `c` is the latest visible version of its region, hub and year (migration 0002's
+#: LATEST_VERSION word for word; schema/contracts/versions.py holds the same rule as a SQLAlchemy expression).
+LATEST_VERSION_SQL = (
+    "NOT EXISTS (SELECT 1 FROM result_contract n WHERE n.tenant_id = c.tenant_id"
+    " AND n.business_hub_slug = c.business_hub_slug AND n.year = c.year AND n.version > c.version)"
+)
+
+
 class Goal(TenantOwned, Versioned, Sourced, Base):
     """A goal (mål) of a result contract: national, common (fælles) or local (lokal)."""
 

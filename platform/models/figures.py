@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Sourced
-from .enums import SegmentKind
+from .enums import SegmentKind, Unit
 
 
 class GoalLineage(Sourced, Base):
@@ -87,11 +87,15 @@ class SegmentSpelling(Sourced, Base):
     segment_key: Mapped[str] = mapped_column(ForeignKey("segment.key", ondelete="CASCADE"), index=True)
 
 
+#: The units a municipality measure may have (the column's check constraint; the importer checks the same).
+MEASURE_UNITS: tuple[Unit, ...] = (Unit.dkk, Unit.percent, Unit.count)
+
+
 class MunicipalityMeasure(Sourced, Base):
     """What kind of municipality figure exists (DUT key, payment to Væksthus, to the business hub)."""
 
     __tablename__ = "municipality_measure"
-    __table_args__ = (CheckConstraint("unit IN ('dkk', 'percent', 'count')", name="unit"),)
+    __table_args__ = (CheckConstraint(f"unit IN ({', '.join(repr(u.value) for u in MEASURE_UNITS)})", name="unit"),)
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(Text)
