@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kkr.platform.auth.identity import Identity
 from kkr.platform.database import Database
 from kkr.platform.services.validation import Input
-from kkr.schema.common.mutations import input_for
+from kkr.schema.common import mutations
 from kkr.schema.schema import schema as _schema  # noqa: F401 (declares every mutation)
 
 SJ_EDITOR = Identity(subject="editor@sjaelland", scopes=frozenset({"region:sjaelland:write"}))
@@ -37,7 +37,7 @@ def fresh_year() -> int:
 
 def checked(service: Service, data: Mapping[str, Any]) -> Input:
     """The values as the service gets them from its mutation: ids decoded, every field's rule applied."""
-    return input_for(service, data)
+    return mutations.input_for(service, data)
 
 
 async def call(db: Database, identity: Identity, service: Service, data: Mapping[str, Any]) -> Any:
@@ -45,9 +45,7 @@ async def call(db: Database, identity: Identity, service: Service, data: Mapping
     service's own; a problem either finds refuses the whole call)."""
     values = checked(service, data)
     async with db.transaction(identity.tenant_context()) as session:
-        row = await service(session, identity, values)
-        values.check.raise_if_errors()
-        return row
+        return await mutations.call(session, identity, service, mutations.SERVICES[service][0], values)
 
 
 async def owner_row(engine: AsyncEngine, table: str, id_: Any) -> dict[str, Any] | None:

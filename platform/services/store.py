@@ -48,15 +48,6 @@ LABELS: dict[str, str] = {
     "region": "region",
 }
 
-#: Input field names of columns whose name differs (the rest are the same).
-FIELD_OF_COLUMN: dict[str, str] = {
-    "business_hub_slug": "business_hub_id",
-    "framework_agreement_slug": "framework_agreement_id",
-    "source_document_key": "source_document",
-    "municipality_code": "municipality_id",
-    "tenant_id": "region_id",
-}
-
 
 def label(model: type | Any) -> str:
     table = getattr(model, "__tablename__", str(model))
@@ -213,7 +204,9 @@ _CONSTRAINTS = _constraint_index()
 
 
 def _field(column: str, fields: Mapping[str, Path]) -> Path:
-    return fields.get(column) or (FIELD_OF_COLUMN.get(column, column),)
+    """The path to blame for a column: as the service says, else the column (the mutation pipeline names
+    the input field that fills it); a row's region is its `region_id`."""
+    return fields.get(column) or ("region_id" if column == "tenant_id" else column,)
 
 
 def _human(column: str) -> str:

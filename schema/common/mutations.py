@@ -32,7 +32,7 @@ from strawberry.types.field import StrawberryField
 
 from kkr.platform.auth.identity import Identity
 from kkr.platform.services import errors as service_errors
-from kkr.platform.services.errors import Path, ServiceError
+from kkr.platform.services.errors import FieldError, Path, ServiceError
 from kkr.platform.services.store import database_error
 from kkr.platform.services.validation import Checker, Input, read
 
@@ -136,25 +136,54 @@ def validate(input_type: type, raw: Mapping[str, Any], own_type: str, check: Che
     return Input(values=values, args=args, sent=frozenset(decoded) & frozenset(editable), check=check)
 
 
+def field_path(input_type: type, path: Path) -> Path:
+    """An error's path in the input's field names: a column (from a database constraint) becomes the
+    field whose rule fills it (`source_document_key` -> `source_document`), also in nested inputs."""
+    if not path:
+        return path
+    head, rest = path[0], path[1:]
+    for name, (spec, inner) in field_specs(input_type).items():
+        if spec.kind is Kind.NESTED and head == name and inner is not None and len(rest) > 1:
+            return (name, rest[0], *field_path(inner, rest[1:]))
+        if spec.rule.column is not None and spec.rule.column == head:
+            return (name, *rest)
+    return path
+
+
+def in_field_names(input_type: type, exc: ServiceError) -> ServiceError:
+    return ServiceError(FieldError(field_path(input_type, e.field), e.code, e.message) for e in exc.errors)
+
+
 # --- running a service ------------------------------------------------------------------------
+
+
+async def call(session: AsyncSession, identity: Identity, service: Service[R], input_type: type, data: Input) -> R:
+    """The service on validated values; any problem (the rules', the service's) as a `ServiceError` in the
+    input's field names.  A problem the service did not raise itself still refuses the call."""
+    try:
+        row = await service(session, identity, data)
+        data.check.raise_if_errors()
+    except ServiceError as exc:
+        raise in_field_names(input_type, exc) from None
+    return row
 
 
 async def run_service(
     info: strawberry.Info, service: Service[R], data: Any, own_type: str
 ) -> tuple[R | None, list[MutationError]]:
     """Validate the input and call the service in one transaction; (row, []) or (None, errors)."""
+    input_type = type(data)
     try:
-        values = validate(type(data), sent_values(data), own_type)
+        values = validate(input_type, sent_values(data), own_type)
         async with info.context.transaction() as session:
-            row = await service(session, info.context.identity, values)
-            values.check.raise_if_errors()  # a problem the service did not raise still refuses the mutation
+            row = await call(session, info.context.identity, service, input_type, values)
     except ServiceError as exc:
         return None, mutation_errors(exc.errors)
     except DBAPIError as exc:  # a constraint checked only at commit
         mapped = database_error(exc, {})
         if not isinstance(mapped, ServiceError):
             raise
-        return None, mutation_errors(mapped.errors)
+        return None, mutation_errors(in_field_names(input_type, mapped).errors)
     return row, []
 
 
