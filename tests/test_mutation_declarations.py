@@ -4,6 +4,7 @@ the pipeline applies exactly what is declared (schema/common/inputs.py, schema/c
 
 from __future__ import annotations
 
+import enum
 import uuid
 from typing import Any
 
@@ -13,10 +14,10 @@ from strawberry import relay
 from strawberry.types.base import StrawberryList, StrawberryOptional, get_object_definition
 
 from kkr.platform.services.errors import ErrorCode, ServiceError
-from kkr.platform.services.validation import Integer, Text
+from kkr.platform.services.validation import Choice, Integer, Text
 from kkr.schema.common.errors import mutation_errors
 from kkr.schema.common.inputs import KEYED_BY_TEXT, SELF, Kind, editable, reference, spec_of, updating
-from kkr.schema.common.mutations import SERVICES, validate
+from kkr.schema.common.mutations import SERVICES, field_specs, validate
 from kkr.schema.contracts.inputs import CreateIndicatorInput
 from kkr.schema.schema import NODE_TYPES, schema
 
@@ -57,6 +58,9 @@ def test_every_field_of_every_mutation_input_declares_its_rule_and_id_type() -> 
     assert len(inputs) >= 29
     for input_type, mutation in inputs.items():
         fields = get_object_definition(input_type, strict=True).fields
+        for name, (spec, _) in field_specs(input_type).items():  # a Choice() gets its field's model enum
+            if isinstance(spec.rule, Choice):
+                assert spec.rule.enum_type is not enum.Enum, f"{input_type.__name__}.{name}"
         changes = any(f.python_name == "id" for f in fields)
         for field in fields:
             where = f"{input_type.__name__}.{field.python_name} (used by {mutation})"

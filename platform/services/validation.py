@@ -160,7 +160,8 @@ def Percent(**kwargs: Any) -> Number:
 
 @dataclass
 class Choice(Rule):
-    """One value of an enum (GraphQL enums arrive as members; names and values are accepted too)."""
+    """One member of a model enum (its members, names and values are accepted).  Declared on a field of a
+    GraphQL enum as `Choice()`, it gets the model enum that GraphQL enum mirrors."""
 
     enum_type: type[enum.Enum] = enum.Enum
     required: bool = False

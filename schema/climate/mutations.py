@@ -12,7 +12,6 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from kkr.platform.models import enums as model
 from kkr.platform.services import climate
 from kkr.platform.services.validation import Choice, Integer, Number, Text
 
@@ -42,9 +41,7 @@ class ClimateTargetFieldsInput(SourcedInput):
     description: str = editable(Text(required=True), "The target as printed.")
     metric: str = editable(Text(required=True, max_length=64), "What is measured, e.g. 'greenhouse_gas_reduction'.")
     unit: str = editable(Text(required=True, max_length=32), "Unit, e.g. 'percent' or 'tonnes_co2e'.")
-    comparator: Comparator | None = editable(
-        Choice(enum_type=model.Comparator), "How progress is compared with the value (default AT_LEAST)."
-    )
+    comparator: Comparator | None = editable(Choice(), "How progress is compared with the value (default AT_LEAST).")
     value: Decimal | None = editable(Number(), "The target value.")
     target_year: int | None = _year("The year the target is for.")
     baseline_year: int | None = _year("The baseline year, e.g. 1990; not after the target year.")
@@ -53,7 +50,7 @@ class ClimateTargetFieldsInput(SourcedInput):
 @strawberry.input(description="A new climate initiative (klimainitiativ), optionally with participants and targets.")
 class CreateClimateInitiativeInput(SourcedInput):
     kind: ClimateInitiativeKind = editable(
-        Choice(enum_type=model.ClimateInitiativeKind, required=True),
+        Choice(required=True),
         "DK2020 plan, joint ambition, partnership agreement, ...",
     )
     name: str = editable(Text(required=True), "Name of the initiative.")
@@ -61,9 +58,7 @@ class CreateClimateInitiativeInput(SourcedInput):
         "Region", "The region that owns the initiative; may be left out when you can edit one region only."
     )
     description: str | None = editable(Text(), "What the initiative is about.")
-    status: InitiativeStatus | None = editable(
-        Choice(enum_type=model.InitiativeStatus), "Planned, active (default) or completed."
-    )
+    status: InitiativeStatus | None = editable(Choice(), "Planned, active (default) or completed.")
     budget_dkk: Decimal | None = editable(
         Number(scale=2, minimum=Decimal(0)), "Budget in Danish kroner (not negative)."
     )

@@ -16,7 +16,9 @@ Any error rolls the whole transaction back, so nothing is half-written.  Calls w
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import functools
 import re
 import typing
 import uuid
@@ -34,9 +36,10 @@ from kkr.platform.auth.identity import Identity
 from kkr.platform.services import errors as service_errors
 from kkr.platform.services.errors import FieldError, Path, ServiceError
 from kkr.platform.services.store import database_error
-from kkr.platform.services.validation import Checker, Input, read
+from kkr.platform.services.validation import Checker, Choice, Input, read
 
 from ..permissions import RegionalWrite
+from .enums import MIRRORED
 from .errors import MutationError, mutation_errors
 from .inputs import KEYED_BY_TEXT, SELF, DeleteInput, FieldSpec, Kind, spec_of
 
@@ -86,17 +89,24 @@ def decode_id(value: relay.GlobalID, expected: str, path: Path) -> Any:
     raise ServiceError.one(path, service_errors.ErrorCode.INVALID, f"This is not a valid {expected} id.")
 
 
+@functools.cache
 def field_specs(input_type: type) -> dict[str, tuple[FieldSpec, type | None]]:
-    """Each declared field of an input: its spec and, for a list of nested inputs, their input type."""
+    """Each declared field of an input: its spec and, for a list of nested inputs, their input type.
+
+    A `Choice()` without its enum gets the model enum the field's GraphQL enum mirrors."""
     hints = typing.get_type_hints(input_type)
     specs: dict[str, tuple[FieldSpec, type | None]] = {}
     for field in get_object_definition(input_type, strict=True).fields:
         spec = spec_of(field)
         if spec is None:
             raise TypeError(f"{input_type.__name__}.{field.python_name} is not declared with a rule")
+        annotation = _without_none(hints[field.python_name])
+        if isinstance(spec.rule, Choice) and spec.rule.enum_type is enum.Enum:
+            choice = dataclasses.replace(spec.rule, enum_type=MIRRORED[annotation])
+            spec = dataclasses.replace(spec, rule=choice)
         inner = None
         if spec.kind is Kind.NESTED:
-            inner = next(a for a in typing.get_args(_without_none(hints[field.python_name])) if isinstance(a, type))
+            inner = next(a for a in typing.get_args(annotation) if isinstance(a, type))
         specs[field.python_name] = (spec, inner)
     return specs
 

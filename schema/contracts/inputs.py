@@ -12,7 +12,6 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
-from kkr.platform.models import enums as model
 from kkr.platform.services.validation import Choice, Date, Flag, Integer, Number, Percent, Text
 
 from ..common.enums import Comparator, ContractStatus, GoalCategory, Unit
@@ -55,9 +54,7 @@ UpdateResultContractInput = updating(
 class ChangeResultContractStatusInput:
     id: relay.GlobalID = reference(SELF, "The result contract.", required=True)
     row_version: int = row_version()
-    status: ContractStatus = parameter(
-        Choice(enum_type=model.ContractStatus, required=True), "The next status; no skipping, no going back."
-    )
+    status: ContractStatus = parameter(Choice(required=True), "The next status; no skipping, no going back.")
     on: dt.date | None = parameter(Date(), "Date of adoption (godkendelse) or signing (underskrift); default today.")
 
 
@@ -74,9 +71,7 @@ class CreateResultContractVersionInput:
 class CreateGoalInput(SourcedInput):
     contract_id: relay.GlobalID = reference("ResultContract", "The result contract the goal belongs to.", required=True)
     code: str = editable(Text(required=True, max_length=16), "Code as printed, e.g. '5C'; unique within the contract.")
-    category: GoalCategory = editable(
-        Choice(enum_type=model.GoalCategory, required=True), "National, common (fælles) or local (lokal) goal."
-    )
+    category: GoalCategory = editable(Choice(required=True), "National, common (fælles) or local (lokal) goal.")
     title: str = editable(Text(required=True), "Title as printed.")
     description: str | None = editable(Text(), "The goal's text.")
     measurement_method: str | None = editable(Text(), "How the goal is measured (opgørelsesmetode).")
@@ -103,12 +98,10 @@ class TargetFieldsInput(SourcedInput):
     period_label: str = editable(
         Text(required=True, max_length=64), "Period as printed, e.g. '2022'; a year gives start and end."
     )
-    unit: Unit = editable(Choice(enum_type=model.Unit, required=True), "Unit of the target and its results.")
+    unit: Unit = editable(Choice(required=True), "Unit of the target and its results.")
     period_start: dt.date | None = editable(Date(), "First day of the period (default from a year label).")
     period_end: dt.date | None = editable(Date(), "Last day of the period (default from a year label).")
-    comparator: Comparator | None = editable(
-        Choice(enum_type=model.Comparator), "How results are compared with the target (default AT_LEAST)."
-    )
+    comparator: Comparator | None = editable(Choice(), "How results are compared with the target (default AT_LEAST).")
     value: Decimal | None = editable(Number(), "The target value (lower bound of a range); or give valueText.")
     value_max: Decimal | None = editable(Number(), "Upper bound, for the comparator RANGE only.")
     value_text: str | None = editable(Text(), "The target as printed when it is not a number.")
