@@ -5,6 +5,8 @@ If the entry cannot be written the call fails: cross-region reads are never unlo
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from strawberry.extensions import SchemaExtension
 
@@ -23,7 +25,7 @@ def operation_name_of(query: str | None, provided: str | None) -> str | None:
 
 
 class AccessLog(SchemaExtension):
-    async def on_operation(self):
+    async def on_operation(self) -> AsyncIterator[None]:
         context = self.execution_context
         request = context.context
         if is_logged(request.identity):

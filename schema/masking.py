@@ -168,7 +168,7 @@ class ClientErrors(SchemaExtension):
 
 def _operation_name(context: Any) -> str | None:
     if context.operation_name:
-        return context.operation_name
+        return str(context.operation_name)
     document = context.graphql_document
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)] if document else []
     return operations[0].name.value if len(operations) == 1 and operations[0].name else None

@@ -24,7 +24,8 @@ from kkr.platform.settings import Settings
 
 
 def identity_of(info: strawberry.Info) -> Identity:
-    return info.context.identity
+    identity: Identity = info.context.identity
+    return identity
 
 
 class ScopePermission(BasePermission):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import strawberry
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
@@ -54,7 +56,7 @@ class CloseSession(SchemaExtension):
     """Ends the request's read transaction when the operation is done (the GraphQL view closes it again,
     in any case, when the HTTP request ends)."""
 
-    async def on_operation(self):
+    async def on_operation(self) -> AsyncIterator[None]:
         try:
             yield
         finally:

@@ -21,15 +21,16 @@ stay as the second line of defence (and row-level security below them).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import (
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
@@ -123,8 +124,11 @@ class SchemaVisibility:
         def visible_fields(graphql_type: GraphQLObjectType | GraphQLInterfaceType) -> dict[str, GraphQLField]:
             return {name: f for name, f in graphql_type.fields.items() if (graphql_type.name, name) not in hidden}
 
-        roots = [core.query_type, core.mutation_type, core.subscription_type]
-        roots = [root for root in roots if root is not None and (root is core.query_type or visible_fields(root))]
+        roots = [
+            root
+            for root in (core.query_type, core.mutation_type, core.subscription_type)
+            if root is not None and (root is core.query_type or visible_fields(root))
+        ]
         reachable = _reachable(core, roots, visible_fields)
 
         copies: dict[str, GraphQLNamedType] = {}
@@ -159,7 +163,7 @@ class SchemaVisibility:
 
         for name in reachable:
             graphql_type = core.type_map[name]
-            common = {
+            common: dict[str, Any] = {
                 "name": name,
                 "description": graphql_type.description,
                 "extensions": graphql_type.extensions,
@@ -182,7 +186,7 @@ class SchemaVisibility:
                 )
             elif isinstance(graphql_type, GraphQLUnionType):
                 copies[name] = GraphQLUnionType(
-                    types=lambda t=graphql_type: [copies[m.name] for m in t.types if m.name in copies],
+                    types=_members_of(graphql_type, copies),
                     resolve_type=graphql_type.resolve_type,
                     **common,
                 )
@@ -209,6 +213,11 @@ class SchemaVisibility:
             and any(i.name == NODE_INTERFACE for i in graphql_type.interfaces)
         )
         return AudienceSchema(schema=pruned, node_types=node_types)
+
+
+def _members_of(union: GraphQLUnionType, copies: dict[str, GraphQLNamedType]) -> Callable[[], list[GraphQLObjectType]]:
+    """The union's members that are in the pruned schema (a thunk: the copies are made first)."""
+    return lambda: [cast(GraphQLObjectType, copies[m.name]) for m in union.types if m.name in copies]
 
 
 def _reachable(
@@ -252,11 +261,7 @@ def caller_view(info: strawberry.Info) -> AudienceSchema:
 
 def root_field_names(operation: OperationDefinitionNode, document: DocumentNode) -> set[str]:
     """Names of the fields selected at the root of an operation, through fragments."""
-    fragments = {
-        d.name.value: d
-        for d in document.definitions
-        if hasattr(d, "selection_set") and not isinstance(d, OperationDefinitionNode)
-    }
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     names: set[str] = set()
 
     def walk(selection_set: SelectionSetNode, visited: frozenset[str]) -> None:
@@ -296,7 +301,7 @@ class CallerVisibility(SchemaExtension):
     (the parse cache's, `kkr.schema.limits.document`): the same text from a caller of another audience, or
     another node for it, is validated again.  Invalid documents are not remembered."""
 
-    def on_validate(self):
+    def on_validate(self) -> Iterator[None]:
         # This runs the validation itself (Strawberry then skips its own), with the rules collected so far plus
         # Strawberry's own (Maybe, OneOf): an extension that adds validation rules (depth or cost limits) must
         # come before it in the list.  The rules see the pruned schema, whose fields, arguments and input types
@@ -316,15 +321,15 @@ class CallerVisibility(SchemaExtension):
             else:
                 pruned = visibility.for_audience(audience).schema
                 context.pre_execution_errors = validate(pruned, document, rules, hide_suggestions=True)
-                if cache is not None and not context.pre_execution_errors:
+                if cache is not None and context.query is not None and not context.pre_execution_errors:
                     cache.keep(key, context.query, document)
         yield
 
-    def on_execute(self):
+    def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
         operation = get_operation_ast(document, context.operation_name) if document is not None else None
-        if operation is not None:
+        if document is not None and operation is not None:
             roots = root_field_names(operation, document)
             if roots & INTROSPECTION_FIELDS:
                 if roots - INTROSPECTION_FIELDS - {"__typename"}:
@@ -336,9 +341,11 @@ class CallerVisibility(SchemaExtension):
                 else:
                     request = context.context
                     pruned = visibility_of(context.schema).schema_for(request.identity, request.settings)
-                    context.result = execute(
+                    result = execute(
                         pruned, document, variable_values=context.variables, operation_name=context.operation_name
                     )
+                    assert not inspect.isawaitable(result)  # introspection resolves synchronously
+                    context.result = result
         yield
 
 

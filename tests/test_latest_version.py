@@ -15,7 +15,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kkr.platform.models import ResultContract
-from kkr.schema.contracts.versions import LATEST_VERSION_SQL, is_latest_version
+from kkr.platform.models.contracts import LATEST_VERSION_SQL
+from kkr.schema.contracts.versions import is_latest_version
 
 from .api_client import NORDJYLLAND_READ, SJAELLAND_READ, gql
 

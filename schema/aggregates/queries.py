@@ -8,7 +8,8 @@ exports /aggregates.csv and /aggregates.json call the same service.
 
 from __future__ import annotations
 
-from typing import Annotated
+import enum
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -49,6 +50,14 @@ def _filter_values(value: object) -> str:
     return str(inner)
 
 
+M = TypeVar("M", bound=enum.Enum)
+
+
+def _service(service_enum: type[M], member: enum.Enum) -> M:
+    """The service's member that a GraphQL member of the aggregates carries as its value."""
+    return service_enum(member.value)
+
+
 def request_of(
     family: AggregateFamily,
     measures: list[AggregateMeasure] | None,
@@ -63,10 +72,12 @@ def request_of(
             if values is not None:
                 filters[dimension] = tuple(_filter_values(v) for v in values)
     return service.AggregateRequest(
-        family=family.value,
-        group_by=tuple(d.value for d in group_by),
-        measures=tuple(m.value for m in measures) if measures is not None else tuple(service.Measure),
-        subtotals=subtotals.value,
+        family=_service(service.Family, family),
+        group_by=tuple(_service(service.Dimension, d) for d in group_by),
+        measures=tuple(_service(service.Measure, m) for m in measures)
+        if measures is not None
+        else tuple(service.Measure),
+        subtotals=_service(service.Subtotals, subtotals),
         filter=filters,
     )
 

@@ -19,7 +19,7 @@ from .types import AuditEvent
 @strawberry.type
 class AuditQuery:
     @connection(
-        Connection[AuditEvent],
+        Connection[AuditEvent],  # type: ignore[type-var]  # AuditEvent is no Node (relay's bound, typing only)
         description="The audit trail (historik) of the reader's region(s), newest first.",
         permission_classes=[RegionalRead],
     )

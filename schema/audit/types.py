@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
@@ -58,8 +58,8 @@ class AuditEvent:
             operation=AuditOperation(row.operation),
             table_name=row.table_name,
             row_id=row.row_id,
-            before=row.before,
-            after=row.after,
+            before=cast("JSON | None", row.before),
+            after=cast("JSON | None", row.after),
         )
 
     @field(
@@ -71,7 +71,7 @@ class AuditEvent:
 
     @field(description="Database column names whose value changed (all columns for an insert or delete).")
     def changed_fields(self) -> list[str]:
-        return changed_fields(self.before, self.after)
+        return changed_fields(cast("dict[str, Any] | None", self.before), cast("dict[str, Any] | None", self.after))
 
 
 def type_name_of(table_name: str) -> str:

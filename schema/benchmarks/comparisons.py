@@ -9,12 +9,11 @@ migration 0002) gives a `benchmark:read` transaction no other contract rows.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.dialects.postgresql import distinct_on
-from sqlalchemy.orm import aliased
 
 from kkr.platform.models import Goal, Indicator, NationalGoal, Result, ResultContract, Target
 from kkr.platform.models import enums as model_enums
@@ -25,13 +24,9 @@ from ..common.connection import bad_input
 from ..common.database import execute
 from ..common.enums import Comparator, ContractStatus, GoalCategory, Unit, to_graphql, to_model
 from ..common.fields import field
+from ..contracts.versions import is_latest_published
 from ..permissions import BenchmarkRead
 
-PUBLISHED_STATUSES = (
-    model_enums.ContractStatus.adopted,
-    model_enums.ContractStatus.signed,
-    model_enums.ContractStatus.reported,
-)
 MAX_FIGURES = 2000
 
 
@@ -74,9 +69,8 @@ def comparable_figures_statement(
     framework_agreement: str | None,
     national_goal_code: str | None,
     segment: str | None = None,
-):
+) -> Select[*tuple[Any, ...]]:
     c, g, i, t, ng = ResultContract, Goal, Indicator, Target, NationalGoal
-    newer = aliased(ResultContract)
     latest = (
         select(Result.tenant_id, Result.target_id, Result.value, Result.value_text)
         .ext(distinct_on(Result.tenant_id, Result.target_id))
@@ -114,17 +108,8 @@ def comparable_figures_statement(
         .outerjoin(SegmentSpelling, SegmentSpelling.printed == t.segment)
         .outerjoin(Segment, Segment.key == SegmentSpelling.segment_key)
         .where(
-            c.published.is_(True),
-            c.status.in_(PUBLISHED_STATUSES),
+            is_latest_published(c),
             g.category != model_enums.GoalCategory.local,
-            ~select(newer.id)
-            .where(
-                newer.tenant_id == c.tenant_id,
-                newer.business_hub_slug == c.business_hub_slug,
-                newer.year == c.year,
-                newer.version > c.version,
-            )
-            .exists(),
         )
         .order_by(
             c.year,

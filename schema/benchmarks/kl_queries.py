@@ -268,6 +268,7 @@ class KlBenchmarksQuery:
             raise bad_input("Argument 'period' must not be empty.")
         subject = await _subject(info, kind, lineage, framework_agreement, national_goal_code, indicator_key)
         if kind == "observation":
+            assert indicator_key is not None  # the "observation" selector is indicator_key
             if segment is not None:
                 raise bad_input("Argument 'segment' applies to goals only; benchmark observations have no segment.")
             measures, nothing = await _observation_comparison(info, indicator_key, period)
@@ -321,7 +322,7 @@ class KlBenchmarksQuery:
         unknown = set(business_hubs or ()) - {row.hub_slug for row in rows}
         if unknown and not rows:
             known = await HUB_BY_SLUG.load_many(info, sorted(unknown))
-            unknown = {slug for slug, hub in zip(sorted(unknown), known) if hub is None}
+            unknown = {slug for slug, hub in zip(sorted(unknown), known, strict=True) if hub is None}
         if unknown:
             raise bad_input(f"Argument 'businessHubs': no business hub {', '.join(map(repr, sorted(unknown)))}.")
         points = [goal_figure(row, row.grid_year) for row in rows]

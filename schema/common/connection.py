@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -162,7 +162,8 @@ class Connection(relay.Connection[NodeType]):
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         )
-        return cls(edges=edges, page_info=page_info, total_count=total)
+        # None only when totalCount is not selected (counting is skipped then), so it is never sent as null
+        return cls(edges=edges, page_info=page_info, total_count=cast(int, total))
 
     @classmethod
     def resolve_connection(  # type: ignore[override]

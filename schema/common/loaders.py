@@ -51,9 +51,11 @@ def context_loader(context: Any, name: str, batch: Callable[[Any, list[Any]], An
     if loader is None:
 
         async def load_fn(keys: list[Any]) -> list[Any]:
-            return await batch(context, keys)
+            rows: list[Any] = await batch(context, keys)
+            return rows
 
         loader = loaders[name] = SharedLoader(load_fn=load_fn)
+    assert isinstance(loader, DataLoader)
     return loader
 
 
@@ -129,7 +131,8 @@ class ManyByKey:
     async def load(self, info: strawberry.Info, key: Hashable | None) -> list[Any]:
         if key is None:
             return []
-        return await request_loader(info, self.name, self._batch).load(key)
+        rows: list[Any] = await request_loader(info, self.name, self._batch).load(key)
+        return rows
 
     async def load_many(self, info: strawberry.Info, keys: Sequence[Hashable]) -> list[list[Any]]:
         """The children of every key, in the order of `keys` (one batch for all)."""

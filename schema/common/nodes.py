@@ -39,6 +39,7 @@ from graphql import (
 from sqlalchemy import Uuid
 from strawberry import relay
 from strawberry.extensions import FieldExtension
+from strawberry.types.field import StrawberryField
 
 from ..audit.types import HISTORY_DESCRIPTION, AuditEvent, history_of
 from ..permissions import RegionalRead
@@ -104,7 +105,7 @@ def malformed_id_argument(error: GraphQLError, schema: GraphQLSchema | None, var
         if not isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)) or name not in graphql_type.fields:
             continue
         definitions = graphql_type.fields[name].args
-        for argument in node.arguments:
+        for argument in node.arguments or ():
             definition = definitions.get(argument.name.value)
             if definition is not None:
                 value = value_from_ast_untyped(argument.value, variables)
@@ -169,11 +170,11 @@ async def _history(self: AuditedNode | EditableNode, info: strawberry.Info) -> l
     return await history_of(info, self.row_id)
 
 
-def _history_field() -> Any:
+def _history_field() -> StrawberryField:
     """The `history` connection of an audited row (its audit events, regional staff only)."""
-    return connection(
-        Connection[AuditEvent] | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead]
-    )(_history)
+    # AuditEvent is no Node: relay.Connection's type variable is bound to Node for type checkers only.
+    events: Any = Connection[AuditEvent]  # type: ignore[type-var]
+    return connection(events | None, description=HISTORY_DESCRIPTION, permission_classes=[RegionalRead])(_history)
 
 
 @strawberry.type

@@ -9,13 +9,13 @@ text-search configuration, and `websearch_to_tsquery` (quotes, OR, -word).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, func, literal_column
 
-T = TypeVar("T", bound=tuple[Any, ...])
+Ts = TypeVarTuple("Ts")
 
-DANISH = literal_column("'danish'::regconfig")
+DANISH: ColumnElement[Any] = literal_column("'danish'::regconfig")
 
 #: How search arguments are documented in the SDL.
 SEARCH_SYNTAX = 'Danish stemming; web-search syntax: "a phrase", OR, -word'
@@ -26,7 +26,7 @@ def danish_sort_key(column: Any) -> ColumnElement[Any]:
     return func.kkr_danish_sort_key(column)
 
 
-def wants_search(search: str | None) -> bool:
+def wants_search(search: str | None) -> TypeGuard[str]:
     """A search argument filters only when it holds more than white space ("" and "  " mean: no filter)."""
     return bool(search and not search.isspace())
 
@@ -37,7 +37,8 @@ def _search_query(query: str) -> ColumnElement[Any]:
 
 def matches_search(search_vector: Any, query: str) -> ColumnElement[bool]:
     """`search_vector` matches the user's search text (web-search syntax, Danish stemming)."""
-    return search_vector.op("@@")(_search_query(query))
+    matches: ColumnElement[bool] = search_vector.op("@@")(_search_query(query))
+    return matches
 
 
 def search_rank(search_vector: Any, query: str) -> ColumnElement[Any]:
@@ -45,11 +46,10 @@ def search_rank(search_vector: Any, query: str) -> ColumnElement[Any]:
     return func.ts_rank(search_vector, _search_query(query))
 
 
-def searched(statement: Select[T], search_vector: Any, search: str | None, order: Sequence[Any]) -> Select[T]:
+def searched(statement: Select[*Ts], search_vector: Any, search: str | None, order: Sequence[Any]) -> Select[*Ts]:
     """`statement` in `order`; when `search` filters (`wants_search`), only the matches, best match first."""
     if not wants_search(search):
         return statement.order_by(*order)
-    assert search is not None
     return statement.where(matches_search(search_vector, search)).order_by(
         search_rank(search_vector, search).desc(), *order
     )
@@ -58,4 +58,5 @@ def searched(statement: Select[T], search_vector: Any, search: str | None, order
 def contains_text(column: Any, query: str) -> ColumnElement[bool]:
     """Case-insensitive substring match, for short names without a search vector (e.g. municipalities)."""
     escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%")
+    contained: ColumnElement[bool] = column.ilike(f"%{escaped}%")
+    return contained

@@ -1,4 +1,4 @@
-"""The latest-version rule of result contracts, written once for the read side.
+"""The latest-version rule of result contracts, written once for the read side (and what "published" means).
 
 A hub's contract for a year may have several versions (a new version supersedes the earlier one); unless a
 caller asks for all versions, only the **latest visible version** counts: no version of the same region,
@@ -6,25 +6,31 @@ hub and year with a higher number is visible to the caller (row-level security d
 
 Every read path filters with `is_latest_version()` in SQL: the contract lists (`resultContracts`,
 `Region.resultContracts`, `BusinessHub.resultContracts`), `resultContract`, `goals` and
-`publishedContracts`.  The aggregate functions of migration 0002 and the benchmarking SQL of the platform
-spell the same condition in SQL text (`LATEST_VERSION_SQL` below is that text); tests/test_latest_version.py
-checks that every path gives the same answer.
+`publishedContracts`, KL's `comparableFigures`.  The platform's SQL text (the benchmarking statements) uses
+`kkr.platform.models.contracts.LATEST_VERSION_SQL`, which is also, word for word, the text of the aggregate
+functions of migration 0002 (an applied migration keeps its text); tests/test_latest_version.py checks that
+the expression and the text choose the same rows and that every read path gives the same answer.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement, and_, exists
 from sqlalchemy.orm import aliased
 
 from kkr.platform.models import ResultContract
+from kkr.platform.models import enums as model_enums
+from kkr.platform.models.contracts import LATEST_VERSION_SQL
 
-#: The rule as SQL text for a contract aliased `c` (migration 0002's `LATEST_VERSION`, word for word).
-LATEST_VERSION_SQL = (
-    "NOT EXISTS (SELECT 1 FROM result_contract n WHERE n.tenant_id = c.tenant_id"
-    " AND n.business_hub_slug = c.business_hub_slug AND n.year = c.year AND n.version > c.version)"
+#: A contract is published when it is marked so and adopted, signed or reported (SQL: kkr_contract_published).
+PUBLISHED_STATUSES = (
+    model_enums.ContractStatus.adopted,
+    model_enums.ContractStatus.signed,
+    model_enums.ContractStatus.reported,
 )
+
+__all__ = ["LATEST_VERSION_SQL", "PUBLISHED_STATUSES", "is_latest_published", "is_latest_version", "is_published"]
 
 
 def is_latest_version(contract: Any = ResultContract) -> ColumnElement[bool]:
@@ -36,3 +42,13 @@ def is_latest_version(contract: Any = ResultContract) -> ColumnElement[bool]:
         newer.year == contract.year,
         newer.version > contract.version,
     )
+
+
+def is_published(contract: Any = ResultContract) -> ColumnElement[bool]:
+    """`contract` is published: marked published and adopted, signed or reported."""
+    return and_(contract.published.is_(True), contract.status.in_(PUBLISHED_STATUSES))
+
+
+def is_latest_published(contract: Any = ResultContract) -> ColumnElement[bool]:
+    """The latest visible version of its region, hub and year, and published (what others may compare)."""
+    return and_(is_published(contract), is_latest_version(contract))

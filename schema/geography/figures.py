@@ -190,7 +190,8 @@ class _TotalsByArea:
         return [by_area[a] for a in areas]
 
     async def load(self, info: strawberry.Info, area: str) -> list[AreaFigureTotal]:
-        return await request_loader(info, f"area-totals:{self.kind}", self._batch).load(area)
+        totals: list[AreaFigureTotal] = await request_loader(info, f"area-totals:{self.kind}", self._batch).load(area)
+        return totals
 
 
 TOTALS_BY_REGION = _TotalsByArea("region")

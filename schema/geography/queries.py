@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import func, or_, select
@@ -93,7 +93,7 @@ class GeographyQuery:
             statement = statement.where(
                 or_(contains_text(m.name, search), contains_text(func.array_to_string(m.aliases, " "), search))
             )
-        keys = (danish_sort_key(m.name), m.name) if order_by is MunicipalityOrder.NAME else (m.code,)
+        keys: tuple[Any, ...] = (danish_sort_key(m.name), m.name) if order_by is MunicipalityOrder.NAME else (m.code,)
         if direction is SortDirection.DESC:
             keys = tuple(k.desc() for k in keys)
         return QueryNodes(statement.order_by(*keys, m.code), Municipality.from_row)

@@ -51,4 +51,5 @@ async def canonical_segment(info: strawberry.Info, printed: str | None) -> Canon
     """The canonical segment of a printed segment text; None when nothing is printed or the text is unmapped."""
     if not printed:
         return None
-    return await request_loader(info, "canonical-segment", _batch).load(printed)
+    segment: CanonicalSegment | None = await request_loader(info, "canonical-segment", _batch).load(printed)
+    return segment

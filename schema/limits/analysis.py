@@ -108,7 +108,7 @@ def _is_composite(graphql_type: Any) -> bool:
 def _is_connection_type(graphql_type: Any) -> bool:
     """A Relay connection type: its `edges` and `nodes` repeat per item."""
     fields = getattr(graphql_type, "fields", None)
-    return bool(fields) and "edges" in fields and "pageInfo" in fields
+    return isinstance(fields, dict) and "edges" in fields and "pageInfo" in fields
 
 
 class _Walk:
@@ -365,8 +365,8 @@ def measure(
     fields, directives), which validation would otherwise pay for."""
     walk = _Walk(schema, document, operation, variables, settings)
     walk._directives(operation)
-    for definition in operation.variable_definitions or ():
-        walk._directives(definition)
+    for variable in operation.variable_definitions or ():
+        walk._directives(variable)
     root = walk.selection_set(operation.selection_set, _root_type(schema, operation))
     walk.executed = False
     for definition in document.definitions:

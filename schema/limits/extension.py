@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
@@ -59,7 +60,7 @@ def _settings_of(context: Any) -> Settings:
 def _parsed_by_http(context: Any, query: str) -> DocumentNode | None:
     state = getattr(getattr(context, "request", None), "state", None)
     parsed = getattr(state, PARSED_DOCUMENT, None) if state is not None else None
-    if parsed is not None and parsed[0] == query:
+    if parsed is not None and parsed[0] == query and isinstance(parsed[1], DocumentNode):
         return parsed[1]
     return None
 
@@ -104,7 +105,7 @@ class QueryLimits(SchemaExtension):
         self.cost: int | None = None
         self.max_cost: int | None = None
 
-    def on_operation(self):
+    def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         settings = _settings_of(context.context)
         context.parse_options["max_tokens"] = settings.max_tokens  # should Strawberry parse after all
@@ -120,7 +121,7 @@ class QueryLimits(SchemaExtension):
                 pass  # Strawberry parses again (within the limits checked) and reports the syntax error
         yield
 
-    def on_validate(self):
+    def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if self.refusal is not None:
             context.pre_execution_errors = [self.refusal]
@@ -133,8 +134,8 @@ class QueryLimits(SchemaExtension):
     def _measure(self) -> GraphQLError | None:
         context = self.execution_context
         document = context.graphql_document
-        operation = get_operation_ast(document, context.operation_name)
-        if operation is None:
+        operation = get_operation_ast(document, context.operation_name) if document is not None else None
+        if document is None or operation is None:
             return None  # no such operation: Strawberry reports it
         settings = _settings_of(context.context)
         try:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case
+from sqlalchemy import Case, case
+from sqlalchemy.orm import InstrumentedAttribute
 
 from kkr.platform.models import BusinessHub, HubBoardMember, HubOffice, KkrMember, Partnership
 from kkr.platform.models.enums import CouncilRole, OfficeKind
@@ -14,7 +15,8 @@ from ..common.text import danish_sort_key
 _ROLE_ORDER = {CouncilRole.chair: 0, CouncilRole.vice_chair: 1, CouncilRole.member: 2, CouncilRole.secretariat: 3}
 
 
-def role_rank(column):
+def role_rank(column: InstrumentedAttribute[CouncilRole]) -> Case[int]:
+    """chair, vice chair, members, secretariat (for ORDER BY)."""
     return case(_ROLE_ORDER, value=column, else_=9)
 
 

@@ -16,20 +16,13 @@ import strawberry
 from sqlalchemy import select
 
 from kkr.platform.models import Goal, ResultContract
-from kkr.platform.models import enums as model_enums
 
 from ..access import requires
 from ..common.database import session_lock
 from ..common.enums import ContractStatus, GoalCategory, to_graphql
 from ..common.fields import field
-from ..contracts.versions import is_latest_version
+from ..contracts.versions import is_latest_published
 from ..permissions import PublishedContractsRead
-
-PUBLISHED_STATUSES = (
-    model_enums.ContractStatus.adopted,
-    model_enums.ContractStatus.signed,
-    model_enums.ContractStatus.reported,
-)
 
 
 @requires(PublishedContractsRead)
@@ -67,11 +60,7 @@ class PublicQuery:
         year: Annotated[int | None, strawberry.argument(description="Only contracts of this year.")] = None,
     ) -> list[PublishedContract]:
         c = ResultContract
-        statement = (
-            select(c)
-            .where(c.published.is_(True), c.status.in_(PUBLISHED_STATUSES), is_latest_version())
-            .order_by(c.year, c.tenant_id, c.business_hub_slug)
-        )
+        statement = select(c).where(is_latest_published()).order_by(c.year, c.tenant_id, c.business_hub_slug)
         if year is not None:
             statement = statement.where(c.year == year)
         async with session_lock(info.context):  # sibling fields share the request's sessions
