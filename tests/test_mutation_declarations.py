@@ -58,9 +58,9 @@ def test_every_field_of_every_mutation_input_declares_its_rule_and_id_type() -> 
     assert len(inputs) >= 29
     for input_type, mutation in inputs.items():
         fields = get_object_definition(input_type, strict=True).fields
-        for name, (spec, _) in field_specs(input_type).items():  # a Choice() gets its field's model enum
-            if isinstance(spec.rule, Choice):
-                assert spec.rule.enum_type is not enum.Enum, f"{input_type.__name__}.{name}"
+        for name, (checked, _) in field_specs(input_type).items():  # a Choice() gets its field's model enum
+            if isinstance(checked.rule, Choice):
+                assert checked.rule.enum_type is not enum.Enum, f"{input_type.__name__}.{name}"
         changes = any(f.python_name == "id" for f in fields)
         for field in fields:
             where = f"{input_type.__name__}.{field.python_name} (used by {mutation})"
