@@ -1,5 +1,8 @@
 """The contract services against real PostgreSQL as the application role: validation,
-status transitions, locks, new versions, results as revisions, concurrency, tenancy."""
+status transitions, locks, new versions, results as revisions, concurrency, tenancy.
+
+Each call goes through its mutation's input declaration first, as the API does (`service_helpers.call`):
+the fields' rules live there, the services add their business rules."""
 
 from __future__ import annotations
 

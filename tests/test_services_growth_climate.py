@@ -1,4 +1,5 @@
-"""Growth-team and climate services against real PostgreSQL as the application role."""
+"""Growth-team and climate services against real PostgreSQL as the application role, each call through
+its mutation's input declaration (`service_helpers.call`), as the API does."""
 
 from __future__ import annotations
 

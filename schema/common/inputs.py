@@ -13,7 +13,7 @@ metadata says what the mutation pipeline (`schema/common/mutations.py`) does wit
 - `nested(description)`: a list of nested inputs created with the object (an indicator's targets).
 
 A field whose rule is required is non-null in GraphQL on a create input; every other one may be left
-out (UNSET).  An update input is derived from the create input by `updating()`: the same editable
+out (UNSET).  A `Choice()` on a field of a GraphQL enum checks the model enum that enum mirrors.  An update input is derived from the create input by `updating()`: the same editable
 fields, all optional, plus `id` and `rowVersion`, so a new field is declared in one place.
 """
 
