@@ -13,7 +13,7 @@ for any field of any type the caller sees.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from graphql import (
@@ -23,11 +23,13 @@ from graphql import (
     GraphQLInputType,
     GraphQLInterfaceType,
     GraphQLList,
+    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
+    IntrospectionQuery,
     build_client_schema,
     get_introspection_query,
     get_named_type,
@@ -98,7 +100,9 @@ def data_of(
 
 def schema_of(client: httpx.Client, scopes: tuple[str, ...]) -> GraphQLSchema:
     """The caller's schema, from its own introspection."""
-    return build_client_schema(data_of(client, scopes, get_introspection_query(descriptions=False)))
+    return build_client_schema(
+        cast(IntrospectionQuery, data_of(client, scopes, get_introspection_query(descriptions=False)))
+    )
 
 
 def is_validation_failure(body: dict[str, Any]) -> bool:
@@ -226,6 +230,7 @@ class Walker:
     def root_documents(self) -> Iterator[tuple[str, str]]:
         """(root field, document) for every root field of Query."""
         query = self.schema.query_type
+        assert query is not None
         for name, field in query.fields.items():
             args = self.arguments("Query", name, field)
             if is_leaf_type(get_named_type(field.type)):
@@ -293,8 +298,9 @@ def walk(client: httpx.Client, scopes: tuple[str, ...], schema: GraphQLSchema) -
 def paths_to_types(schema: GraphQLSchema) -> dict[str, tuple[str, str]]:
     """For every composite type of a schema, a document prefix reaching it from Query: (opening, closing)."""
     walker = Walker(schema)
+    assert schema.query_type is not None
     paths: dict[str, tuple[str, str]] = {schema.query_type.name: ("", "")}
-    queue = [schema.query_type]
+    queue: list[GraphQLObjectType | GraphQLInterfaceType] = [schema.query_type]
     while queue:
         current = queue.pop(0)
         opening, closing = paths[current.name]
@@ -303,7 +309,7 @@ def paths_to_types(schema: GraphQLSchema) -> dict[str, tuple[str, str]]:
             if not is_composite_type(target):
                 continue
             step = f"{name}{walker.arguments(current.name, name, field)} {{ "
-            reached = [target]
+            reached: list[GraphQLNamedType] = [target]
             if isinstance(target, (GraphQLInterfaceType, GraphQLUnionType)):
                 reached += schema.get_possible_types(target)
             for graphql_type in reached:
@@ -311,7 +317,7 @@ def paths_to_types(schema: GraphQLSchema) -> dict[str, tuple[str, str]]:
                     continue
                 fragment = f"... on {graphql_type.name} {{ " if graphql_type is not target else ""
                 paths[graphql_type.name] = (opening + step + fragment, (" }" if fragment else "") + " }" + closing)
-                if not isinstance(graphql_type, GraphQLUnionType):
+                if isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)):
                     queue.append(graphql_type)
     return paths
 
@@ -328,7 +334,9 @@ def hidden_fields(full: GraphQLSchema, schema: GraphQLSchema) -> list[tuple[str,
     for name, graphql_type in schema.type_map.items():
         if name.startswith("__") or not isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)):
             continue
-        for hidden, field in full.get_type(name).fields.items():
+        whole = full.get_type(name)
+        assert isinstance(whole, (GraphQLObjectType, GraphQLInterfaceType))
+        for hidden, field in whole.fields.items():
             if hidden not in graphql_type.fields:
                 found.append((name, hidden, is_composite_type(get_named_type(field.type))))
     return found

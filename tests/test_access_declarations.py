@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import pytest
 import strawberry
+from strawberry.types.base import get_object_definition
 
 from kkr.schema.access import AccessNotDeclared, check_access_declared, requires, undeclared_fields
+from kkr.schema.mutations import Mutation
 from kkr.schema.permissions import Admin, BenchmarkRead, RegionalRead, SharedRead
-from kkr.schema.schema import Mutation, Query
+from kkr.schema.schema import Query
 
 
 def test_every_root_field_of_the_schema_declares_its_access() -> None:
     assert undeclared_fields(Query, Mutation) == []
     for root in (Query, Mutation):
-        for field in root.__strawberry_definition__.fields:
+        for field in get_object_definition(root, strict=True).fields:
             assert field.permission_classes, field.python_name
 
 
@@ -52,7 +54,7 @@ def test_the_type_decorator_guards_every_field_that_declares_nothing_itself() ->
         plain: int = strawberry.field(description="Gets the type's class.")
         own: int = strawberry.field(description="Keeps its own.", permission_classes=[Admin])
 
-    fields = {f.python_name: f for f in Figures.__strawberry_definition__.fields}
+    fields = {f.python_name: f for f in get_object_definition(Figures, strict=True).fields}
     assert fields["plain"].permission_classes == [BenchmarkRead]
     assert fields["own"].permission_classes == [Admin]
 
@@ -60,7 +62,7 @@ def test_the_type_decorator_guards_every_field_that_declares_nothing_itself() ->
 def test_node_fields_declare_shared_read_and_resolve_only_visible_types() -> None:
     from kkr.schema.visibility import VisibleNodeTypes
 
-    fields = {f.python_name: f for f in Query.__strawberry_definition__.fields}
+    fields = {f.python_name: f for f in get_object_definition(Query, strict=True).fields}
     for name in ("node", "nodes"):
         assert fields[name].permission_classes == [SharedRead]
         assert any(isinstance(e, VisibleNodeTypes) for e in fields[name].extensions)

@@ -142,7 +142,7 @@ async def run_counted(db: Database, settings: Settings) -> tuple[dict[str, Any],
         result = await schema.execute(DASHBOARD, context_value=context)
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
-    assert result.errors is None, result.errors
+    assert result.errors is None and result.data is not None, result.errors
     return result.data, len(statements)
 
 
@@ -218,7 +218,7 @@ async def run_dashboard(db: Database, settings: Settings, variables: dict[str, A
     finally:
         await context.close()
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
-    assert result.errors is None, result.errors
+    assert result.errors is None and result.data is not None, result.errors
     return result.data, len(statements)
 
 
@@ -236,7 +236,7 @@ async def test_w1_dashboard_statement_count_is_the_same_on_demo_and_scaled_up_da
     from benchmarks import synthetic
 
     db = Database(app_url_for(demo_url_nplus1, settings.app_db_role), pool_size=1)
-    cases = {"all years": {"region": TENANT}, "2020": {"region": TENANT, "year": 2020}}
+    cases: dict[str, dict[str, Any]] = {"all years": {"region": TENANT}, "2020": {"region": TENANT, "year": 2020}}
     try:
         await run_dashboard(db, settings, cases["2020"])  # warm-up: connection set-up statements are not the query's
         demo = {name: await run_dashboard(db, settings, v) for name, v in cases.items()}

@@ -4,6 +4,7 @@ filters, Danish full-text search, computed fulfilment, shared goals, provenance 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("demo_data")
 DASHBOARD = read_operation("Dashboard")
 
 
-def _targets(contract: dict) -> list[tuple[str, dict]]:
+def _targets(contract: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [
         (goal["code"], target)
         for goal in contract["goals"]["nodes"]

@@ -3,6 +3,9 @@ both for lists paginated in SQL (root queries) and in memory (nested lists from 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import httpx
 import pytest
 
@@ -19,11 +22,11 @@ PAGE = """query($first: Int, $after: String, $last: Int, $before: String) {
 }"""
 
 
-def page(client: httpx.Client, **arguments: object) -> dict:
+def page(client: httpx.Client, **arguments: object) -> dict[str, Any]:
     return gql(client, PAGE, arguments, SJAELLAND_READ)["municipalities"]
 
 
-def names(connection: dict) -> list[str]:
+def names(connection: dict[str, Any]) -> list[str]:
     return [edge["node"]["name"] for edge in connection["edges"]]
 
 
@@ -33,7 +36,7 @@ def all_names(client_module: httpx.Client) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def client_module(live_server) -> httpx.Client:
+def client_module(live_server: Any) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_server.url, timeout=30) as c:
         yield c
 
@@ -101,7 +104,7 @@ def test_a_page_without_first_or_last_is_at_most_the_maximum_page_size(client: h
     ],
 )
 def test_page_sizes_are_checked_before_execution(
-    client: httpx.Client, arguments: dict, message: str, code: str
+    client: httpx.Client, arguments: dict[str, Any], message: str, code: str
 ) -> None:
     """Static checks of first/last (schema/limits): a request error, nothing runs."""
     body = post(client, PAGE, arguments, SJAELLAND_READ)
@@ -122,7 +125,9 @@ def test_page_sizes_are_checked_before_execution(
         ),
     ],
 )
-def test_bad_pagination_arguments_are_clear_errors(client: httpx.Client, arguments: dict, message: str) -> None:
+def test_bad_pagination_arguments_are_clear_errors(
+    client: httpx.Client, arguments: dict[str, Any], message: str
+) -> None:
     body = post(client, PAGE, arguments, SJAELLAND_READ)
     assert body["data"] is None
     [error] = body["errors"]

@@ -40,6 +40,7 @@ def test_every_type_field_argument_and_enum_value_is_described() -> None:
 
 def test_every_entity_is_a_relay_node() -> None:
     node = schema._schema.type_map["Node"]
+    assert isinstance(node, GraphQLInterfaceType)
     implementations = {t.name for t in schema._schema.get_possible_types(node)}
     assert implementations >= {
         "Region",
@@ -67,7 +68,9 @@ def test_every_entity_is_a_relay_node() -> None:
 
 
 def test_every_list_of_entities_is_a_connection_with_total_count() -> None:
-    node_types = set(schema._schema.get_possible_types(schema._schema.type_map["Node"]))
+    node = schema._schema.type_map["Node"]
+    assert isinstance(node, GraphQLInterfaceType)
+    node_types = set(schema._schema.get_possible_types(node))
     plain_lists = []
     for type_name, graphql_type in schema._schema.type_map.items():
         if not isinstance(graphql_type, GraphQLObjectType) or type_name.startswith("__"):

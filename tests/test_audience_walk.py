@@ -141,7 +141,11 @@ def test_kl_reads_no_draft_and_no_local_goal_anywhere(
                     continue
                 graphql_type = schema.get_type(typename)
                 for key, value in obj.items():
-                    definition = graphql_type.fields.get(field_name(key)) if hasattr(graphql_type, "fields") else None
+                    definition = (
+                        graphql_type.fields.get(field_name(key))
+                        if isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType))
+                        else None
+                    )
                     if definition is None:
                         continue
                     enum = get_named_type(definition.type).name
@@ -199,6 +203,7 @@ def test_mutations_are_unknown(
     module_client: httpx.Client, full_schema: GraphQLSchema, schemas: dict[str, GraphQLSchema], audience: str
 ) -> None:
     assert schemas[audience].mutation_type is None
+    assert full_schema.mutation_type is not None
     name = next(iter(full_schema.mutation_type.fields))
     body = post(module_client, AUDIENCES[audience], f"mutation {{ {name} {{ __typename }} }}")
     assert is_validation_failure(body)
@@ -212,7 +217,9 @@ def test_a_ministry_reaches_no_row(
     schemas: dict[str, GraphQLSchema], full_schema: GraphQLSchema, module_client: httpx.Client
 ) -> None:
     schema = schemas["ministry"]
-    rows = {t.name for t in full_schema.get_possible_types(full_schema.get_type("Node"))}
+    node = full_schema.get_type("Node")
+    assert isinstance(node, GraphQLInterfaceType) and schema.query_type is not None
+    rows = {t.name for t in full_schema.get_possible_types(node)}
     assert "Node" not in schema.type_map and not rows & set(schema.type_map)
     assert not {"node", "nodes"} & set(schema.query_type.fields)
     for name, graphql_type in schema.type_map.items():
@@ -338,7 +345,9 @@ def test_every_node_type_kl_sees_resolves_by_id(
 ) -> None:
     """The Node types in KL's schema are those it can look up: each id KL read resolves to itself."""
     schema = schemas["KL"]
-    node_types = {t.name for t in schema.get_possible_types(schema.get_type("Node"))}
+    node = schema.get_type("Node")
+    assert isinstance(node, GraphQLInterfaceType)
+    node_types = {t.name for t in schema.get_possible_types(node)}
     seen: dict[tuple[str, str], list[Any]] = {}
     for body in walks["KL"].values():
         collect(body.get("data"), seen)
@@ -391,7 +400,7 @@ def test_a_pruned_schema_has_only_fields_its_audience_may_use(scopes: tuple[str,
     pruned = visibility.schema_for(identity, None)
     for (type_name, field), classes in visibility.guards.items():
         graphql_type = pruned.type_map.get(type_name)
-        shown = graphql_type is not None and field in graphql_type.fields
+        shown = isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)) and field in graphql_type.fields
         if shown:
             assert all(cls().allows(identity, None) for cls in classes), (type_name, field)
     # it shares the full schema's leaves and inputs, so validation rules see the same arguments

@@ -11,6 +11,7 @@ gets past validation (tested by executing without it).
 
 from __future__ import annotations
 
+import inspect
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -281,7 +282,7 @@ def test_a_ministry_cannot_reach_rows_through_node(client: httpx.Client) -> None
 async def test_permissions_still_refuse_past_validation(app_db, settings, scopes, query, path) -> None:
     """The second line of defence: executed without validation (on the full schema), a field the caller may not
     use answers FORBIDDEN with a message naming the scope needed."""
-    from graphql import execute, parse
+    from graphql import ExecutionResult, execute, parse
 
     from kkr.platform.auth.identity import Identity
     from kkr.platform.context import RequestContext
@@ -289,10 +290,14 @@ async def test_permissions_still_refuse_past_validation(app_db, settings, scopes
 
     context = RequestContext(db=app_db, settings=settings, identity=Identity("past-validation@test", frozenset(scopes)))
     try:
-        result = await execute(schema._schema, parse(query), context_value=context)
+        result = execute(schema._schema, parse(query), context_value=context)
+        if inspect.isawaitable(result):
+            result = await result
     finally:
         await context.close()
+    assert isinstance(result, ExecutionResult) and result.errors is not None
     [error] = result.errors
+    assert error.extensions is not None
     assert error.extensions["code"] == "FORBIDDEN" and "scope" in error.message
     assert error.path == path
 

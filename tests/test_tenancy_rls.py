@@ -8,9 +8,11 @@ tenant row is visible at all.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -34,7 +36,7 @@ async def rls_owner_url():
 
 
 @pytest.fixture(scope="module")
-async def app_db(rls_owner_url, settings) -> Database:
+async def app_db(rls_owner_url, settings) -> AsyncIterator[Database]:
     db = Database(app_url_for(rls_owner_url, settings.app_db_role), pool_size=2)
     yield db
     await db.dispose()
@@ -95,12 +97,13 @@ async def two_tenants(owner_engine) -> None:
         )
 
 
-async def scalar(db: Database, ctx: TenantContext, sql: str, **params: object) -> object:
+async def scalar(db: Database, ctx: TenantContext, sql: str, **params: object) -> Any:
     async with db.sessionmaker() as session, session.begin():
         from kkr.platform.database import apply_tenant_context
 
         await apply_tenant_context(session, ctx)
         result = await session.execute(text(sql), params)
+        assert isinstance(result, CursorResult)
         value = result.scalar() if result.returns_rows else result.rowcount
         await session.rollback()
         return value

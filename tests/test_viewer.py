@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -15,7 +16,7 @@ from .tokens import bearer
 VIEWER = "{ viewer { subject clientId scopes readableRegions writableRegions isAnonymous } }"
 
 
-def viewer(client: httpx.Client, headers: dict[str, str]) -> dict:
+def viewer(client: httpx.Client, headers: dict[str, str]) -> dict[str, Any]:
     response = client.post("/graphql", json={"query": VIEWER}, headers=headers)
     assert response.status_code == 200, response.text
     body = response.json()
@@ -75,17 +76,21 @@ def test_anonymous_introspection_is_a_valid_schema_with_only_the_viewer(client: 
     assert response.status_code == 200, response.text
     schema = build_client_schema(response.json()["data"])
     assert validate_schema(schema) == []
-    assert set(schema.query_type.fields) == {"viewer"}
+    assert schema.query_type is not None and set(schema.query_type.fields) == {"viewer"}
     assert schema.mutation_type is None
-    assert schema.get_type("Viewer").description and schema.query_type.fields["viewer"].description
+    viewer_type = schema.get_type("Viewer")
+    assert viewer_type is not None and viewer_type.description and schema.query_type.fields["viewer"].description
     assert schema.get_type("ResultContract") is None
 
 
 def test_the_viewer_field_is_open_explicitly() -> None:
     """Deny by default stays the rule: `viewer` declares its own permission class that admits everyone."""
+    from strawberry.types.base import StrawberryObjectDefinition
+
     from kkr.schema.permissions import Everyone
     from kkr.schema.schema import schema
 
-    field = schema.get_type_by_name("Query").fields
-    [viewer_field] = [f for f in field if f.python_name == "viewer"]
+    query = schema.get_type_by_name("Query")
+    assert isinstance(query, StrawberryObjectDefinition)
+    [viewer_field] = [f for f in query.fields if f.python_name == "viewer"]
     assert viewer_field.permission_classes == [Everyone]
