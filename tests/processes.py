@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 
-def wait_until_answering(proc: subprocess.Popen, url: str, timeout: float, log: Callable[[], str]) -> None:
+def wait_until_answering(proc: subprocess.Popen[bytes], url: str, timeout: float, log: Callable[[], str]) -> None:
     """Poll `url` until it answers 200; fail with the server's log when the process exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -62,7 +62,7 @@ async def audited_row(owner_engine: AsyncEngine, app_db: Database) -> None:
 
 async def test_the_triggers_are_installed_and_fire_always(owner_engine: AsyncEngine) -> None:
     async with owner_engine.connect() as conn:
-        triggers = dict(
+        triggers: dict[str, str] = dict(
             (
                 await conn.execute(
                     text(

@@ -47,7 +47,7 @@ async def test_the_listener_forgets_changed_clients_and_reconnects(owner_url, ow
                         " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
                     )
                 )
-            ).scalar()
+            ).scalar_one()
         assert killed >= 1  # ours, and the live test server's listener if it runs
         assert await eventually(lambda: not cache.reliable)
         assert await eventually(lambda: cache.reliable)  # reconnected

@@ -42,7 +42,9 @@ def register(owner_env: dict[str, str], client_id: str, *args: str) -> str:
     done = kkr("register-client", client_id, "--name", f"Test client {client_id}", *args, env=owner_env)
     assert done.returncode == 0, done.stderr
     assert "shown only this once" in done.stderr
-    return re.search(r"^client_secret: (\S+)$", done.stdout, re.M)[1]
+    secret = re.search(r"^client_secret: (\S+)$", done.stdout, re.M)
+    assert secret is not None, done.stdout
+    return secret[1]
 
 
 def get_token(client: httpx.Client, client_id: str, secret: str, scope: str | None = None) -> httpx.Response:

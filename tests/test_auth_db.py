@@ -16,9 +16,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import CursorResult, Table, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -103,7 +104,7 @@ async def copy_contract(engine: AsyncEngine, tenant: str, year: int) -> None:
             rows = {"result_contract": [dict(contract)]}
             for model in tables[1:]:
                 (fk,) = parents[model.__tablename__]
-                table = model.__table__
+                table = cast(Table, model.__table__)
                 found = (
                     (await conn.execute(select(table).where(table.c.tenant_id == tenant, table.c[fk].in_(list(ids)))))
                     .mappings()
@@ -112,7 +113,7 @@ async def copy_contract(engine: AsyncEngine, tenant: str, year: int) -> None:
                 rows[model.__tablename__] = [dict(r) for r in found]
                 ids.update({r["id"]: uuid.uuid4() for r in found})
             for model in tables:
-                table = model.__table__
+                table = cast(Table, model.__table__)
                 for row in rows[model.__tablename__]:
                     row = {k: v for k, v in row.items() if k != "search_vector"}
                     row["id"], row["tenant_id"] = ids[row["id"]], region
@@ -180,8 +181,8 @@ async def test_benchmark_never_sees_local_goals_or_their_figures(app: Database, 
 
 async def test_benchmark_changes_nothing(app: Database) -> None:
     async with app.transaction(BENCHMARK) as session:
-        updated = await session.execute(text("UPDATE result_contract SET title = 'x'"))
-        deleted = await session.execute(text("DELETE FROM goal"))
+        updated = cast(CursorResult[Any], await session.execute(text("UPDATE result_contract SET title = 'x'")))
+        deleted = cast(CursorResult[Any], await session.execute(text("DELETE FROM goal")))
         assert (updated.rowcount, deleted.rowcount) == (0, 0)
     with pytest.raises(DBAPIError, match="row-level security"):
         async with app.transaction(BENCHMARK) as session:
@@ -281,7 +282,9 @@ async def test_the_api_reads_clients_but_cannot_change_them(app: Database) -> No
             await session.execute(text("UPDATE oauth_client SET disabled_at = NULL"))
 
 
-async def test_aliases_of_published_contracts_share_one_transaction(app: Database, settings) -> None:
+async def test_aliases_of_published_contracts_share_one_transaction(
+    app: Database, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An anonymous request cannot take a pooled connection per alias of publishedContracts."""
     from kkr.platform.context import RequestContext
     from kkr.schema.schema import schema
@@ -293,12 +296,10 @@ async def test_aliases_of_published_contracts_share_one_transaction(app: Databas
         opened.append(1)
         return sessionmaker()
 
-    app.sessionmaker = counting_sessionmaker
-    try:
-        context = RequestContext(db=app, settings=settings.model_copy(update={"public_contracts": True}))
-        aliases = " ".join(f"c{i}: publishedContracts {{ year region }}" for i in range(25))
-        result = await schema.execute(f"{{ {aliases} }}", context_value=context)
-    finally:
-        app.sessionmaker = sessionmaker
-    assert result.errors is None and len(result.data) == 25 and result.data["c0"]
+    monkeypatch.setattr(app, "sessionmaker", counting_sessionmaker)
+    context = RequestContext(db=app, settings=settings.model_copy(update={"public_contracts": True}))
+    aliases = " ".join(f"c{i}: publishedContracts {{ year region }}" for i in range(25))
+    result = await schema.execute(f"{{ {aliases} }}", context_value=context)
+    monkeypatch.undo()
+    assert result.errors is None and result.data is not None and len(result.data) == 25 and result.data["c0"]
     assert len(opened) == 1

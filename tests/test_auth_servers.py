@@ -9,6 +9,7 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,13 +26,14 @@ QUERY = {"query": "{ __typename }"}
 OLD, NEW = generate_signing_key("RSA"), generate_signing_key("EC")
 
 
-def status(client: httpx.Client, key: dict) -> int:
+def status(client: httpx.Client, key: dict[str, Any]) -> int:
     return client.post("/graphql", json=QUERY, headers={"Authorization": f"Bearer {mint(key=key)}"}).status_code
 
 
 def test_key_rotation_without_downtime(settings: Settings, tmp_path: Path) -> None:
     """Old and new keys both work while both are published; old-key tokens fail once it is removed."""
     server_settings = settings.model_copy(update=auth_settings(tmp_path, OLD))
+    assert server_settings.idp_jwks is not None
     jwks = Path(server_settings.idp_jwks)
     with LiveServer(server_settings) as server, httpx.Client(base_url=server.url) as client:
         assert (status(client, OLD), status(client, NEW)) == (200, 401)

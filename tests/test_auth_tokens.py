@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -24,7 +25,7 @@ def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def unsigned(header: dict, claims: dict) -> str:
+def unsigned(header: dict[str, Any], claims: dict[str, Any]) -> str:
     return f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
 
 
@@ -70,9 +71,9 @@ REJECTED = [
 
 
 @pytest.mark.parametrize(("case", "overrides", "fragment"), REJECTED, ids=[c[0] for c in REJECTED])
-def test_bad_claims_are_refused(client: httpx.Client, case: str, overrides: dict, fragment: str) -> None:
+def test_bad_claims_are_refused(client: httpx.Client, case: str, overrides: dict[str, Any], fragment: str) -> None:
     now = int(time.time())
-    fresh = {k: (v - NOW + now if isinstance(v, int) else v) for k, v in overrides.items()}
+    fresh: dict[str, Any] = {k: (v - NOW + now if isinstance(v, int) else v) for k, v in overrides.items()}
     assert_refused(post(client, mint("region:sjaelland:read", **fresh)), fragment)
 
 
@@ -114,6 +115,7 @@ def test_hs256_signed_with_the_public_key_is_refused(client: httpx.Client) -> No
 
 def test_a_key_is_only_good_for_its_own_algorithm(client: httpx.Client, settings: Settings) -> None:
     """The platform's key is an EC key: a token naming it with RS256 is refused before any crypto."""
+    assert settings.signing_key_file is not None
     platform_kid = json.loads(settings.signing_key_file.read_text())["keys"][0]["kid"]
     token = sign(claims_for("admin", iss=PLATFORM_ISSUER), OTHER_KEY, kid=platform_kid)
     assert_refused(post(client, token), "not for algorithm")
@@ -186,7 +188,8 @@ def test_development_generates_its_signing_key_once(tmp_path, monkeypatch: pytes
     monkeypatch.setattr(keys, "dev_signing_key_path", lambda: path)
     first = keys.load_signing_keys(Settings(environment="development"))
     assert path.stat().st_mode & 0o777 == 0o600
-    assert keys.load_signing_keys(Settings(environment="development")).keys[0].kid == first.keys[0].kid
+    again = keys.load_signing_keys(Settings(environment="development"))
+    assert first is not None and again is not None and again.keys[0].kid == first.keys[0].kid
     assert keys.load_signing_keys(Settings(environment="production")) is None
 
 
@@ -212,7 +215,7 @@ def test_production_refuses_an_identity_provider_jwks_over_plain_http() -> None:
     from kkr.platform.auth.config import trusted_issuers
     from kkr.platform.auth.keys import KeyLoadError
 
-    plain = {"idp_jwks": "http://idp.example/jwks.json", "idp_issuer": TEST_ISSUER}
+    plain: dict[str, Any] = {"idp_jwks": "http://idp.example/jwks.json", "idp_issuer": TEST_ISSUER}
     with pytest.raises(KeyLoadError, match="https"):
         trusted_issuers(Settings(environment="production", **plain))
     with pytest.raises(KeyLoadError, match="https"):

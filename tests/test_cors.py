@@ -122,7 +122,7 @@ def create_team(name: str) -> str:
 async def teams_named(owner_engine: AsyncEngine, name: str) -> int:
     async with owner_engine.begin() as conn:  # a non-superuser owner is under row-level security too
         await conn.execute(text("SELECT set_config('kkr.read_tenants', 'sjaelland', true)"))
-        return (await conn.execute(text("SELECT count(*) FROM growth_team WHERE name = :n"), {"n": name})).scalar()
+        return (await conn.execute(text("SELECT count(*) FROM growth_team WHERE name = :n"), {"n": name})).scalar_one()
 
 
 @pytest.mark.usefixtures("demo_data")

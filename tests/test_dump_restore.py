@@ -95,7 +95,7 @@ async def fingerprint(url: URL, names: list[str], where: str = "true", **params:
         await engine.dispose()
 
 
-async def catalogue(url: URL) -> dict[str, list[tuple]]:
+async def catalogue(url: URL) -> dict[str, list[tuple[Any, ...]]]:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
@@ -106,9 +106,16 @@ async def catalogue(url: URL) -> dict[str, list[tuple]]:
         await engine.dispose()
 
 
+def database_of(url: URL) -> str:
+    assert url.database is not None, url
+    return url.database
+
+
 def _major(version_text: str) -> int:
     """The major version in `SELECT version()` ("PostgreSQL 15.20 ...") or `pg_dump --version`."""
-    return int(re.search(r"PostgreSQL\)? (\d+)", version_text).group(1))
+    found = re.search(r"PostgreSQL\)? (\d+)", version_text)
+    assert found is not None, version_text
+    return int(found.group(1))
 
 
 def client_bin_dir(server_major: int) -> Path:
@@ -170,13 +177,13 @@ async def test_whole_database_pg_dump_and_pg_restore(source: URL, fresh: URL, tm
     bin_dir = client_bin_dir(server_major)
     args, env = libpq_args(source)
     archive = tmp_path / "kkr.dump"
-    run([str(bin_dir / "pg_dump"), *args, "-d", source.database, "--format=custom", "-f", str(archive)], env)
+    run([str(bin_dir / "pg_dump"), *args, "-d", database_of(source), "--format=custom", "-f", str(archive)], env)
     run(
         [
             str(bin_dir / "pg_restore"),
             *args,
             "-d",
-            fresh.database,
+            database_of(fresh),
             "--exit-on-error",
             "--single-transaction",
             str(archive),
@@ -231,7 +238,7 @@ async def reference_only(url: URL, source: URL, tmp_path: Path) -> None:
             str(bin_dir / "pg_dump"),
             *args,
             "-d",
-            source.database,
+            database_of(source),
             "--format=custom",
             "--data-only",
             *[f"--table=public.{name}" for name in shared],
@@ -245,7 +252,7 @@ async def reference_only(url: URL, source: URL, tmp_path: Path) -> None:
             str(bin_dir / "pg_restore"),
             *args,
             "-d",
-            url.database,
+            database_of(url),
             "--data-only",
             "--disable-triggers",
             "--exit-on-error",

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError
+from starlette.types import Message, Scope
 
 from kkr.platform.request_log import RequestEnvelope
 from kkr.schema.masking import Presenter
@@ -98,7 +99,7 @@ def test_every_response_carries_a_request_id_and_a_sane_incoming_one_is_kept(cli
     assert client.get("/healthz").headers["x-request-id"] != fresh.headers["x-request-id"]
     assert client.get("/healthz", headers={"X-Request-ID": "trace-42.a_b"}).headers["x-request-id"] == "trace-42.a_b"
     for insane in ("x" * 65, "a b", "ü", "<script>"):
-        kept = client.get("/healthz", headers={"X-Request-ID": insane.encode("utf-8")}).headers["x-request-id"]
+        kept = client.get("/healthz", headers=[(b"X-Request-ID", insane.encode("utf-8"))]).headers["x-request-id"]
         assert kept != insane and len(kept) == 32
     refused = client.post("/graphql", content=b"{", headers={"Content-Type": "application/json"})
     assert refused.status_code == 400 and len(refused.headers["x-request-id"]) == 32
@@ -129,15 +130,15 @@ def test_unexpected_errors_are_masked_with_the_request_id_and_codes_are_always_t
 
 async def _call(
     app: Any, *, headers: list[tuple[bytes, bytes]] | None = None, timeout: float = 5
-) -> tuple[list[dict[str, Any]], BaseException | None]:
+) -> tuple[list[Message], BaseException | None]:
     """Run one GET / through `RequestEnvelope(app)`; the messages sent and what the call raised."""
-    sent: list[dict[str, Any]] = []
-    scope = {"type": "http", "method": "GET", "path": "/graphql", "headers": headers or [], "query_string": b""}
+    sent: list[Message] = []
+    scope: Scope = {"type": "http", "method": "GET", "path": "/graphql", "headers": headers or [], "query_string": b""}
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     try:
@@ -147,7 +148,7 @@ async def _call(
     return sent, None
 
 
-def _answer(sent: list[dict[str, Any]]) -> tuple[int, dict[str, str], dict[str, Any]]:
+def _answer(sent: list[Message]) -> tuple[int, dict[str, str], dict[str, Any]]:
     start, body = sent
     headers = {k.decode(): v.decode() for k, v in start["headers"]}
     return start["status"], headers, json.loads(body["body"])

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 from graphql import GraphQLError
+from starlette.types import Message, Receive, Scope, Send
 
 from kkr.platform.request_log import LOG_VALUE_CHARS, RequestEnvelope, clip
 
@@ -122,18 +124,18 @@ def test_an_unexpected_error_logs_its_traceback_once_with_the_request_id(records
 
     secret = "s" * 10_000
 
-    async def app(scope: dict, receive: object, send: object) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         raise KeyError(secret)
 
-    sent: list[dict] = []
+    sent: list[Message] = []
 
-    async def send(message: dict) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
-    async def receive() -> dict:
+    async def receive() -> Message:
         return {"type": "http.request", "body": b""}
 
-    scope = {"type": "http", "method": "POST", "path": "/graphql", "headers": [(b"x-request-id", b"rid-bug-1")]}
+    scope: Scope = {"type": "http", "method": "POST", "path": "/graphql", "headers": [(b"x-request-id", b"rid-bug-1")]}
     asyncio.run(RequestEnvelope(app, request_timeout_seconds=5)(scope, receive, send))
     [record] = of_request(records, "rid-bug-1")
     assert record.levelno == logging.ERROR
@@ -148,7 +150,7 @@ def test_masked_errors_in_a_graphql_result_log_the_exception_behind_them() -> No
 
     from kkr.schema.masking import Presenter
 
-    report: dict = {}
+    report: dict[str, Any] = {}
     cause = DBAPIError("SELECT 1", {}, Exception("boom"))
     Presenter(request_id="r", statement_timeout=1, report=report)(
         [GraphQLError("x", path=["a"], original_error=cause), GraphQLError("fine", path=["b"])]

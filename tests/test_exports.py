@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -26,7 +27,7 @@ PARAMS = {
     "indicators": ",".join(AWARENESS),
     "years": "2020",
 }
-GRAPHQL = {
+GRAPHQL: dict[str, Any] = {
     "family": "BENCHMARK_OBSERVATIONS",
     "groupBy": ["INDICATOR", "REGION"],
     "subtotals": "CUBE",
@@ -35,7 +36,9 @@ GRAPHQL = {
 MEASURES = ("count", "sum", "mean", "median", "min", "max")
 
 
-def export(client: httpx.Client, kind: str, params: dict, scopes: tuple[str, ...] = (MINISTRY,)) -> httpx.Response:
+def export(
+    client: httpx.Client, kind: str, params: dict[str, str], scopes: tuple[str, ...] = (MINISTRY,)
+) -> httpx.Response:
     return client.get(f"/aggregates.{kind}", params=params, headers=bearer(*scopes) if scopes else {})
 
 
@@ -119,7 +122,7 @@ def test_the_same_token_and_scopes(client: httpx.Client) -> None:
         ({"family": "MUNICIPALITY_FIGURES"}, "indicators"),
     ],
 )
-def test_bad_parameters_are_400_naming_them(client: httpx.Client, params: dict, parameter: str) -> None:
+def test_bad_parameters_are_400_naming_them(client: httpx.Client, params: dict[str, str], parameter: str) -> None:
     response = export(client, "csv", params)
     assert response.status_code == 400, response.text
     body = response.json()
@@ -132,7 +135,7 @@ async def test_every_export_call_is_access_logged(client: httpx.Client, owner_en
     async with owner_engine.connect() as conn:
         before = (
             await conn.execute(text("SELECT count(*) FROM access_log WHERE operation_name LIKE 'GET /aggregates%'"))
-        ).scalar()
+        ).scalar_one()
     assert export(client, "csv", params).status_code == 200
     assert export(client, "json", {"family": "NOPE"}).status_code == 400
     async with owner_engine.connect() as conn:
@@ -146,7 +149,7 @@ async def test_every_export_call_is_access_logged(client: httpx.Client, owner_en
         ).all()
         after = (
             await conn.execute(text("SELECT count(*) FROM access_log WHERE operation_name LIKE 'GET /aggregates%'"))
-        ).scalar()
+        ).scalar_one()
     assert after == before + 2
     assert rows[1].operation_name == "GET /aggregates.csv" and rows[1].scopes == [MINISTRY]
     assert rows[1].variables["indicators"] == [marker]

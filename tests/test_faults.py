@@ -441,6 +441,7 @@ def test_database_outage_fails_fast_and_recovers_without_a_restart(
     while_down = [o for o in outcomes if o.started > stopped + 0.3 and o.ended < restarted]
     assert len(while_down) >= WRITERS, "the workload sent (almost) nothing while the database was down"
     for outcome in while_down:
+        assert outcome.status is not None, outcome
         service_unavailable(
             outcome.status,
             outcome.body,
@@ -451,7 +452,7 @@ def test_database_outage_fails_fast_and_recovers_without_a_restart(
     assert any(o.acknowledged for o in outcomes if o.started > recovered), "no write succeeded after the recovery"
     assert probe_ready(base)
 
-    acknowledged = {o.name for o in outcomes if o.acknowledged}
+    acknowledged = {o.name for o in outcomes if o.acknowledged and o.name is not None}
     found = run(written(own_postgres.url, mode))
     missing = acknowledged - set(found)
     assert not missing, f"acknowledged writes lost after `pg_ctl stop -m {mode}`: {sorted(missing)}"

@@ -28,6 +28,7 @@ def test_a_repeated_document_is_parsed_once() -> None:
 def test_refused_and_unparsable_documents_are_not_remembered() -> None:
     settings = Settings().model_copy(update={"max_tokens": 100})
     cache = documents.document_cache(settings)
+    assert cache is not None
     size = len(cache)
     with pytest.raises(GraphQLSyntaxError):
         parse_document("{ regions { slug ", settings)

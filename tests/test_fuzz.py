@@ -388,6 +388,7 @@ def send(client: httpx.Client, role: str, query: str, ground: Ground) -> dict[st
 def test_generated_queries(role: str, fuzz_client: httpx.Client, ground: Ground) -> None:
     schema = caller_schema(fuzz_client, role)
     custom = scalars(ground)
+    assert schema.query_type is not None
     # one root field per example, drawn evenly: every field the caller sees gets its share of the examples
     strategy = st.sampled_from(sorted(schema.query_type.fields)).flatmap(
         lambda name: queries(schema, fields=[name], custom_scalars=custom)

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from graphql import GraphQLEnumType
 
 from kkr.platform.graphiql import ASSETS, PAGE_SCRIPT, STATIC_PATH, offline_graphiql_html
 
@@ -297,6 +298,7 @@ def test_a_person_browses_the_docs_and_runs_the_dashboard_without_internet(
     page.paste(page.TOOL_EDITOR, json.dumps({"Authorization": f"Bearer {mint('region:nordjylland:read')}"}))
     page.wait_for_docs("ResultContract", "the token's schema (no click on Re-fetch)")
     page.click_text(".graphiql-doc-explorer a", "Query")
+    assert schema._schema.query_type is not None
     region = schema._schema.query_type.fields["region"].description
     page.wait_for_docs(region, "the region field with its description")
     assert "region(slug: String!): Region" in page.docs()
@@ -324,7 +326,9 @@ def test_a_person_browses_the_docs_and_runs_the_dashboard_without_internet(
         for indicator in goal["indicators"]["nodes"]
         for target in indicator["targets"]["nodes"]
     }
-    known = set(schema._schema.get_type("FulfilmentStatus").values)
+    fulfilment_status = schema._schema.get_type("FulfilmentStatus")
+    assert isinstance(fulfilment_status, GraphQLEnumType)
+    known = set(fulfilment_status.values)
     assert statuses and statuses <= known, statuses
     assert any(f'"status": "{status}"' in shown for status in statuses)
 

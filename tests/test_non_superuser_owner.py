@@ -54,14 +54,14 @@ async def test_aggregates_and_isolation_with_a_plain_owner(plain_owner_url: URL,
     try:
         ministry = TenantContext(flags=frozenset({"aggregates:read"}), actor="ministry")
         async with app.transaction(ministry, read_only=True) as session:
-            counts = (await session.execute(text("SELECT count(*) FROM kkr_contract_status_counts()"))).scalar()
-            national = (await session.execute(text("SELECT count(*) FROM kkr_national_goal_results()"))).scalar()
-            rows = (await session.execute(text("SELECT count(*) FROM result_contract"))).scalar()
+            counts = (await session.execute(text("SELECT count(*) FROM kkr_contract_status_counts()"))).scalar_one()
+            national = (await session.execute(text("SELECT count(*) FROM kkr_national_goal_results()"))).scalar_one()
+            rows = (await session.execute(text("SELECT count(*) FROM result_contract"))).scalar_one()
         assert counts > 0 and national > 0 and rows == 0
         kl = TenantContext(flags=frozenset({"benchmark:read"}), actor="kl")
         async with app.transaction(kl, read_only=True) as session:
-            local = (await session.execute(text("SELECT count(*) FROM goal WHERE category = 'local'"))).scalar()
-            comparable = (await session.execute(text("SELECT count(*) FROM goal"))).scalar()
+            local = (await session.execute(text("SELECT count(*) FROM goal WHERE category = 'local'"))).scalar_one()
+            comparable = (await session.execute(text("SELECT count(*) FROM goal"))).scalar_one()
         assert local == 0 and comparable > 0
         async with app.transaction(TenantContext.for_tenant("nordjylland"), read_only=True) as session:
             regions = (await session.execute(text("SELECT DISTINCT tenant_id FROM result_contract"))).scalars().all()

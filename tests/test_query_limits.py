@@ -169,9 +169,9 @@ LIMITS = [
 async def test_just_under_a_limit_passes_and_just_over_is_refused(
     app_db: Database, settings: Settings, setting: str, limit: int, under: str, over: str, code: str
 ) -> None:
-    passed = await run(app_db, settings, under, **{setting: limit})
+    passed = await run(app_db, settings, under, None, **{setting: limit})
     assert passed.errors is None and passed.data, passed.errors
-    error = refusal(await run(app_db, settings, over, **{setting: limit}))
+    error = refusal(await run(app_db, settings, over, None, **{setting: limit}))
     assert error["code"] == code and error["limit"] == setting.upper() and error["max"] == limit, error
     assert setting.upper() in error["message"], error
 

