@@ -30,21 +30,22 @@ class OAuthClient:
     expires_at: dt.datetime | None = strawberry.field(description="When it expires, if ever.")
     disabled_at: dt.datetime | None = strawberry.field(description="When it was disabled, if it was.")
 
+    @classmethod
+    def from_row(cls, row: OAuthClientModel) -> OAuthClient:
+        return cls(
+            client_id=row.client_id,
+            name=row.name,
+            scopes=list(row.scopes),
+            tenants=list(row.tenants),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            disabled_at=row.disabled_at,
+        )
+
 
 @strawberry.type
 class AdminQuery:
     @field(description="Registered OAuth2 clients, by client id.", permission_classes=[Admin])
     async def oauth_clients(self, info: strawberry.Info) -> list[OAuthClient]:
         rows = await scalars(info.context, select(OAuthClientModel).order_by(OAuthClientModel.client_id))
-        return [
-            OAuthClient(
-                client_id=r.client_id,
-                name=r.name,
-                scopes=list(r.scopes),
-                tenants=list(r.tenants),
-                created_at=r.created_at,
-                expires_at=r.expires_at,
-                disabled_at=r.disabled_at,
-            )
-            for r in rows
-        ]
+        return [OAuthClient.from_row(r) for r in rows]
