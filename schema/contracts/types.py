@@ -10,10 +10,11 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import strawberry
 from strawberry import relay
+from strawberry.types.field import StrawberryField
 
 from kkr.platform.models import Goal as GoalModel
 from kkr.platform.models import Indicator as IndicatorModel
@@ -24,6 +25,7 @@ from ..common.enums import ContractStatus, GoalCategory, to_graphql
 from ..common.fields import field
 from ..common.nodes import EditableNode
 from ..common.source import Source, source_of
+from ..permissions import RegionalRead
 from .framework import FrameworkAgreement, NationalGoal, NationalTarget
 from .loaders import (
     AGREEMENT_BY_SLUG,
@@ -271,30 +273,36 @@ async def _summary_of_goals(info: strawberry.Info, goal_ids: Sequence[uuid.UUID]
     return summarise(targets, await LATEST_RESULT_BY_TARGET.load_many(info, [t.id for t in targets]))
 
 
-def _filter_contracts(
-    rows: Sequence[ResultContractModel], year: int | None, status: ContractStatus | None
-) -> list[ResultContract]:
-    return [
-        ResultContract.from_row(r)
-        for r in rows
-        if (year is None or r.year == year) and (status is None or r.status.value == status.value)
-    ]
+_CONTRACT_LOADERS = {  # (every version, the latest versions: kkr.schema.contracts.versions)
+    "region": (CONTRACTS_BY_TENANT, LATEST_CONTRACTS_BY_TENANT),
+    "hub": (CONTRACTS_BY_HUB, LATEST_CONTRACTS_BY_HUB),
+}
 
 
-async def contracts_of_region(
-    info: strawberry.Info, region_slug: str, *, year: int | None, status: ContractStatus | None, all_versions: bool
-) -> list[ResultContract]:
-    """The region's contracts: the latest versions (`kkr.schema.contracts.versions`) unless `all_versions`."""
-    loader = CONTRACTS_BY_TENANT if all_versions else LATEST_CONTRACTS_BY_TENANT
-    return _filter_contracts(await loader.load(info, region_slug), year, status)
+def result_contracts_field(area: Literal["region", "hub"]) -> StrawberryField:
+    """`resultContracts` of a region or a business hub (by its `slug`): one field, two owners."""
+    every, latest = _CONTRACT_LOADERS[area]
 
+    async def result_contracts(
+        self: Any,
+        info: strawberry.Info,
+        year: Annotated[int | None, strawberry.argument(description="Only this contract year.")] = None,
+        status: Annotated[ContractStatus | None, strawberry.argument(description="Only this status.")] = None,
+        all_versions: Annotated[bool, strawberry.argument(description="Include superseded versions.")] = False,
+    ) -> list[ResultContract]:
+        rows = await (every if all_versions else latest).load(info, self.slug)
+        return [
+            ResultContract.from_row(r)
+            for r in rows
+            if (year is None or r.year == year) and (status is None or r.status.value == status.value)
+        ]
 
-async def contracts_of_hub(
-    info: strawberry.Info, hub_slug: str, *, year: int | None, status: ContractStatus | None, all_versions: bool
-) -> list[ResultContract]:
-    """The hub's contracts: the latest versions (`kkr.schema.contracts.versions`) unless `all_versions`."""
-    loader = CONTRACTS_BY_HUB if all_versions else LATEST_CONTRACTS_BY_HUB
-    return _filter_contracts(await loader.load(info, hub_slug), year, status)
+    return connection(
+        Connection[ResultContract] | None,
+        description=f"The {area}'s result contracts (resultatkontrakter), newest year first; latest versions only"
+        " unless allVersions is true.",
+        permission_classes=[RegionalRead],
+    )(result_contracts)
 
 
 __all__ = [
@@ -310,6 +318,5 @@ __all__ = [
     "ResultContract",
     "Target",
     "TargetValue",
-    "contracts_of_hub",
-    "contracts_of_region",
+    "result_contracts_field",
 ]

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 import strawberry
 from sqlalchemy import ARRAY, String, bindparam, text
+from strawberry.types.field import StrawberryField
 
 from kkr.platform.models import MunicipalityFigure as FigureModel
 from kkr.platform.models import MunicipalityMeasure as MeasureModel
@@ -245,3 +246,27 @@ async def figures_of_municipality(
         for r in rows
         if (year is None or r.year == year) and (measure is None or r.measure == measure)
     ]
+
+
+def figure_totals_field(kind: AreaKind, description: str) -> StrawberryField:
+    """`figureTotals` of a region or a business hub (by its `slug`)."""
+
+    async def figure_totals(
+        self: Any, info: strawberry.Info, year: YearArg = None, measure: MeasureArg = None
+    ) -> list[AreaFigureTotal]:
+        return await area_totals(info, kind, self.slug, year, measure)
+
+    return field(description=description)(figure_totals)
+
+
+def population_total_field(kind: AreaKind, description: str) -> StrawberryField:
+    """`populationTotal` of a region or a business hub (by its `slug`)."""
+
+    async def population_total_of(
+        self: Any,
+        info: strawberry.Info,
+        year: Annotated[int, strawberry.argument(description="The population year, e.g. 2019.")],
+    ) -> AreaFigureTotal | None:
+        return await population_total(info, kind, self.slug, year)
+
+    return field(description=description)(population_total_of)

@@ -13,19 +13,18 @@ from kkr.platform.models import MunicipalityPopulation as PopulationModel
 from kkr.platform.models import Region as RegionModel
 
 from ..common.connection import Connection, connection
-from ..common.enums import ContractStatus, CouncilRole, InitiativeStatus, UrbanRural, to_graphql
+from ..common.enums import CouncilRole, InitiativeStatus, UrbanRural, to_graphql
 from ..common.fields import field
 from ..common.nodes import LoadedNode
 from ..common.source import Source, source_of
+from ..contracts.types import result_contracts_field
 from ..permissions import RegionalRead
 from .figures import (
-    AreaFigureTotal,
-    MeasureArg,
     MunicipalityFigure,
     YearArg,
-    area_totals,
+    figure_totals_field,
     figures_of_municipality,
-    population_total,
+    population_total_field,
 )
 from .loaders import (
     MUNICIPALITIES_BY_HUB,
@@ -37,7 +36,6 @@ from .loaders import (
 
 if TYPE_CHECKING:
     from ..climate.types import ClimateInitiative
-    from ..contracts.types import ResultContract
     from ..growth.types import GrowthTeam
     from ..organisations.types import BusinessHub, KkrMember
 
@@ -71,27 +69,16 @@ class Region(LoadedNode):
         rows = await MUNICIPALITIES_BY_REGION.load(info, self.slug)
         return [Municipality.from_row(r) for r in rows if search is None or _name_matches(r, search)]
 
-    @field(
-        description="The region's population in a year, summed in the database over its "
-        "municipalities (with how many contributed); never stored. Null when no "
-        "municipality of the region has a population that year."
+    population_total = population_total_field(
+        "region",
+        "The region's population in a year, summed in the database over its municipalities (with how many "
+        "contributed); never stored. Null when no municipality of the region has a population that year.",
     )
-    async def population_total(
-        self,
-        info: strawberry.Info,
-        year: Annotated[int, strawberry.argument(description="The population year, e.g. 2019.")],
-    ) -> AreaFigureTotal | None:
-        return await population_total(info, "region", self.slug, year)
-
-    @field(
-        description="Sums of the region's municipality figures per measure and year (population "
-        "included), computed in the database from the municipalities, with the "
-        "total the paper prints and the discrepancy where one is printed."
+    figure_totals = figure_totals_field(
+        "region",
+        "Sums of the region's municipality figures per measure and year (population included), computed in the "
+        "database from the municipalities, with the total the paper prints and the discrepancy where one is printed.",
     )
-    async def figure_totals(
-        self, info: strawberry.Info, year: YearArg = None, measure: MeasureArg = None
-    ) -> list[AreaFigureTotal]:
-        return await area_totals(info, "region", self.slug, year, measure)
 
     @connection(
         Connection[Annotated["BusinessHub", strawberry.lazy(_ORGANISATIONS)]],
@@ -118,22 +105,7 @@ class Region(LoadedNode):
 
         return await kkr_members_of_region(info, self.slug, role)
 
-    @connection(
-        Connection[Annotated["ResultContract", strawberry.lazy(_CONTRACTS)]] | None,
-        description="The region's result contracts (resultatkontrakter), newest year first; latest versions only"
-        " unless allVersions is true.",
-        permission_classes=[RegionalRead],
-    )
-    async def result_contracts(
-        self,
-        info: strawberry.Info,
-        year: Annotated[int | None, strawberry.argument(description="Only this contract year.")] = None,
-        status: Annotated[ContractStatus | None, strawberry.argument(description="Only this status.")] = None,
-        all_versions: Annotated[bool, strawberry.argument(description="Include superseded versions.")] = False,
-    ) -> list[Annotated[ResultContract, strawberry.lazy(_CONTRACTS)]]:
-        from ..contracts.types import contracts_of_region
-
-        return await contracts_of_region(info, self.slug, year=year, status=status, all_versions=all_versions)
+    result_contracts = result_contracts_field("region")
 
     @connection(
         Connection[Annotated["GrowthTeam", strawberry.lazy(_GROWTH)]] | None,

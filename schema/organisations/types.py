@@ -17,10 +17,12 @@ from kkr.platform.models import KkrMember as KkrMemberModel
 from kkr.platform.models import Partnership as PartnershipModel
 
 from ..common.connection import Connection, connection
-from ..common.enums import ContractStatus, CouncilRole, OfficeKind, PartnershipKind, to_graphql
+from ..common.enums import CouncilRole, OfficeKind, PartnershipKind, to_graphql
 from ..common.fields import field
 from ..common.nodes import EditableNode, LoadedNode
 from ..common.source import Source, source_of
+from ..contracts.types import result_contracts_field
+from ..geography.figures import figure_totals_field, population_total_field
 from ..permissions import RegionalRead
 from .loaders import (
     BOARD_BY_HUB,
@@ -35,8 +37,6 @@ from .loaders import (
 )
 
 if TYPE_CHECKING:
-    from ..contracts.types import ResultContract
-    from ..geography.figures import AreaFigureTotal
     from ..geography.types import Municipality, Region
 
 _GEOGRAPHY = "kkr.schema.geography.types"
@@ -96,36 +96,17 @@ class BusinessHub(LoadedNode):
 
         return await municipalities_of_hub(info, self.slug)
 
-    @field(
-        description="Sums of the municipality figures of the municipalities the hub serves, per measure "
-        "and year (population included), computed in the database, with the total the "
-        "paper prints and the discrepancy where one is printed."
+    figure_totals = figure_totals_field(
+        "hub",
+        "Sums of the municipality figures of the municipalities the hub serves, per measure and year (population "
+        "included), computed in the database, with the total the paper prints and the discrepancy where one is "
+        "printed.",
     )
-    async def figure_totals(
-        self,
-        info: strawberry.Info,
-        year: Annotated[int | None, strawberry.argument(description="Only this year.")] = None,
-        measure: Annotated[
-            str | None,
-            strawberry.argument(description="Only this measure (a key of municipalityMeasures, or 'population')."),
-        ] = None,
-    ) -> list[Annotated[AreaFigureTotal, strawberry.lazy("kkr.schema.geography.figures")]]:
-        from ..geography.figures import area_totals
-
-        return await area_totals(info, "hub", self.slug, year, measure)
-
-    @field(
-        description="Population of the hub's municipalities in a year, summed in the database (with how "
-        "many contributed); null when none has a population that year."
+    population_total = population_total_field(
+        "hub",
+        "Population of the hub's municipalities in a year, summed in the database (with how many contributed); "
+        "null when none has a population that year.",
     )
-    async def population_total(
-        self,
-        info: strawberry.Info,
-        year: Annotated[int, strawberry.argument(description="The population year, e.g. 2019.")],
-    ) -> Annotated[AreaFigureTotal, strawberry.lazy("kkr.schema.geography.figures")] | None:
-        from ..geography.figures import population_total
-
-        return await population_total(info, "hub", self.slug, year)
 
     @connection(
         Connection["HubOffice"] | None,
@@ -148,22 +129,7 @@ class BusinessHub(LoadedNode):
     async def board_members(self, info: strawberry.Info) -> list[HubBoardMember]:
         return [HubBoardMember.from_row(r) for r in await BOARD_BY_HUB.load(info, self.slug)]
 
-    @connection(
-        Connection[Annotated["ResultContract", strawberry.lazy(_CONTRACTS)]] | None,
-        description="The hub's result contracts (resultatkontrakter), newest year first; latest versions only"
-        " unless allVersions is true.",
-        permission_classes=[RegionalRead],
-    )
-    async def result_contracts(
-        self,
-        info: strawberry.Info,
-        year: Annotated[int | None, strawberry.argument(description="Only this contract year.")] = None,
-        status: Annotated[ContractStatus | None, strawberry.argument(description="Only this status.")] = None,
-        all_versions: Annotated[bool, strawberry.argument(description="Include superseded versions.")] = False,
-    ) -> list[Annotated[ResultContract, strawberry.lazy(_CONTRACTS)]]:
-        from ..contracts.types import contracts_of_hub
-
-        return await contracts_of_hub(info, self.slug, year=year, status=status, all_versions=all_versions)
+    result_contracts = result_contracts_field("hub")
 
 
 @strawberry.type(description="A business hub's head office (hovedsæde) or branch (filial).")
