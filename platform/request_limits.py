@@ -28,6 +28,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import failures
+from .request_log import media_type_of, send_whole
+
 REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
 
 
@@ -103,28 +106,13 @@ class RequestLimits:
         )
 
     async def _refuse(self, scope: Scope, send: Send, status: int, message: str) -> None:
-        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope.get("headers", [])}
         if scope.get("path", "").startswith("/oauth/"):
-            body: dict[str, Any] = {"error": "invalid_request", "error_description": message}
+            body = json.dumps({"error": "invalid_request", "error_description": message}).encode()
             media_type = "application/json"
         else:
-            from .graphql_http import JSON, _content_type, negotiate
-
-            body = {"errors": [{"message": message, "extensions": {"code": REQUEST_TOO_LARGE}}]}
-            media_type = _content_type(negotiate(headers.get("accept")) or JSON)
-        payload = json.dumps(body).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", media_type.encode()),
-                    (b"content-length", str(len(payload)).encode()),
-                    (b"connection", b"close"),  # the unread rest of the body is never read
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+            body, media_type = failures.error_body(message, REQUEST_TOO_LARGE), media_type_of(scope)
+        # the unread rest of the body is never read: the connection closes
+        await send_whole(send, status, body, media_type, ("connection", "close"))
 
 
 def _content_length(scope: Scope) -> int | None:

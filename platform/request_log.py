@@ -55,18 +55,30 @@ def clip(value: Any, limit: int = LOG_VALUE_CHARS) -> str:
 def request_id_of(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name.lower() == REQUEST_ID_HEADER.encode():
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _SANE_ID.fullmatch(candidate):
                 return candidate
             break
     return uuid.uuid4().hex
 
 
-def _media_type(scope: Scope) -> str:
+def media_type_of(scope: Scope) -> str:
+    """The media type of a GraphQL-over-HTTP error body the request's `Accept` header takes."""
     from .graphql_http import JSON, _content_type, negotiate
 
     accept = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"accept"), None)
-    return _content_type(negotiate(accept) or JSON)
+    return str(_content_type(negotiate(accept) or JSON))
+
+
+async def send_whole(send: Send, status: int, body: bytes, media_type: str, *headers: tuple[str, str]) -> None:
+    """Send a whole response (an error body of `failures.error_body`, or another JSON body) to `send`."""
+    start = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": failures.response_headers(media_type, body, headers),
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
 
 
 class _Exchange:
@@ -91,23 +103,14 @@ class _Exchange:
             content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
             self.json_error_body = self.status >= 400 and b"json" in content_type
             message = {**message, "headers": headers}
-        elif message["type"] == "http.response.body" and self.json_error_body:
-            if len(self.body) < _ERROR_BODY_BYTES:
-                self.body.extend(message.get("body", b"")[:_ERROR_BODY_BYTES])
+        elif message["type"] == "http.response.body" and self.json_error_body and len(self.body) < _ERROR_BODY_BYTES:
+            self.body.extend(message.get("body", b"")[:_ERROR_BODY_BYTES])
         await self._send(message)
 
     async def answer(
         self, status: int, message: str, code: str, *headers: tuple[str, str], media_type: str = "application/json"
     ) -> None:
-        body = failures.error_body(message, code, self.request_id)
-        await self.send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": failures.response_headers(media_type, body, headers),
-            }
-        )
-        await self.send({"type": "http.response.body", "body": body})
+        await send_whole(self.send, status, failures.error_body(message, code, self.request_id), media_type, *headers)
 
     def codes_and_message(self) -> tuple[list[str], str | None]:
         """Codes and first message of a JSON error body (GraphQL `errors`, or an OAuth `error`)."""
@@ -162,14 +165,17 @@ class RequestEnvelope:
                     504,
                     failures.request_timeout_message(self.request_timeout),
                     failures.REQUEST_TIMEOUT,
-                    media_type=_media_type(scope),
+                    media_type=media_type_of(scope),
                 )
         except asyncio.CancelledError:
             state.setdefault("errors", []).append((failures.SERVICE_UNAVAILABLE, "cancelled: server shutting down"))
             if not exchange.started:
                 await asyncio.shield(
                     exchange.answer(
-                        503, failures.SHUTTING_DOWN_MESSAGE, failures.SERVICE_UNAVAILABLE, media_type=_media_type(scope)
+                        503,
+                        failures.SHUTTING_DOWN_MESSAGE,
+                        failures.SERVICE_UNAVAILABLE,
+                        media_type=media_type_of(scope),
                     )
                 )
             raise
@@ -186,13 +192,13 @@ class RequestEnvelope:
                     failures.UNAVAILABLE_MESSAGE,
                     failures.SERVICE_UNAVAILABLE,
                     failures.retry_after(self.retry_after),
-                    media_type=_media_type(scope),
+                    media_type=media_type_of(scope),
                 )
             return
         state.setdefault("unexpected", []).append(exc)
         if not exchange.started:
             await exchange.answer(
-                500, failures.INTERNAL_MESSAGE, failures.INTERNAL_SERVER_ERROR, media_type=_media_type(scope)
+                500, failures.INTERNAL_MESSAGE, failures.INTERNAL_SERVER_ERROR, media_type=media_type_of(scope)
             )
 
     def _log(self, scope: Scope, exchange: _Exchange, failure: BaseException | None) -> None:

@@ -25,7 +25,7 @@ QUERY = '{ municipality(code: "269") { name } }'
 ANSWER = {"data": {"municipality": {"name": "Solrød"}}}
 
 
-def served(body: dict) -> dict:
+def served(body: dict[str, Any]) -> dict[str, Any]:
     """The body without its `extensions` (the query cost, schema/limits)."""
     return {key: value for key, value in body.items() if key != "extensions"}
 
