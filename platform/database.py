@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -95,6 +95,11 @@ _UNREACHABLE = (
 )
 
 
+def lost_in_pool(exc: BaseException) -> bool:
+    """A pooled connection found dead by a statement (SQLAlchemy invalidated it): the server went away."""
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 def is_unreachable(exc: BaseException, *, connecting: bool = False) -> bool:
     """Whether `exc` (or what it wraps) says the database server cannot be reached.  While `connecting`,
     any network error (`OSError`: refused, reset, timed out, no route) counts: asyncpg raises them bare."""
@@ -104,17 +109,12 @@ def is_unreachable(exc: BaseException, *, connecting: bool = False) -> bool:
         seen.add(id(current))
         if isinstance(current, (DatabaseUnavailable, *_UNREACHABLE)):
             return True
-        if isinstance(current, DBAPIError) and current.connection_invalidated:
+        if lost_in_pool(current):
             return True
         if connecting and isinstance(current, OSError):
             return True
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return False
-
-
-def _lost_in_pool(exc: BaseException) -> bool:
-    """A pooled connection found dead by its first statement (SQLAlchemy invalidated it)."""
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def async_url(url: str | URL) -> URL:
@@ -218,7 +218,7 @@ class Database:
                 await apply_tenant_context(session, ctx, statement_timeout_ms=self.statement_timeout_ms)
             except BaseException as exc:
                 await discard(session)
-                if attempt == 1 and _lost_in_pool(exc):
+                if attempt == 1 and lost_in_pool(exc):
                     continue
                 self._raise_if_unreachable(exc)
                 raise
@@ -260,10 +260,8 @@ async def discard(session: AsyncSession) -> None:
             await session.rollback()
             await session.close()
     except Exception:
-        try:
+        with suppress(Exception):
             await session.invalidate()
-        except Exception:
-            pass
 
 
 async def fetch_row(engine: AsyncEngine, sql: str, *args: object) -> asyncpg.Record | None:
