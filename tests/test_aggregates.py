@@ -4,6 +4,7 @@ from the papers, suppressed cells where the rules say so, clear errors, and no r
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -133,7 +134,7 @@ async def test_a_ministry_transaction_sees_no_contract_rows_but_gets_aggregates(
             assert (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar() == 0
         cells = (
             await session.execute(text("SELECT count(*) FROM kkr_aggregate('contract_targets', '{year}')"))
-        ).scalar()
+        ).scalar_one()
     assert cells > 0
     with pytest.raises(Exception, match="aggregates:read"):
         async with app_db.transaction(TenantContext(), read_only=True) as session:
@@ -143,7 +144,7 @@ async def test_a_ministry_transaction_sees_no_contract_rows_but_gets_aggregates(
 async def test_the_rules_cannot_be_weakened_below_their_floors(app_db: Database) -> None:
     ministry = TenantContext(flags=frozenset({MINISTRY}), actor="ministry")
     for args in ("1, '{1}', '{85}', 10", "3, '{1}', '{85}', 0", "3, '{1,2}', '{85}', 10"):
-        with pytest.raises(Exception, match="minimum number|protection level|dominance"):
+        with pytest.raises(Exception, match=r"minimum number|protection level|dominance"):
             async with app_db.transaction(ministry, read_only=True) as session:
                 await session.execute(
                     text(
@@ -167,7 +168,7 @@ async def test_the_rules_cannot_be_weakened_below_their_floors(app_db: Database)
         ({"family": "CONTRACT_RESULTS", "measures": []}, "measures"),
     ],
 )
-def test_bad_arguments_are_named(client: httpx.Client, variables: dict, argument: str) -> None:
+def test_bad_arguments_are_named(client: httpx.Client, variables: dict[str, Any], argument: str) -> None:
     body = post(client, AGGREGATE, variables, MINISTRY)
     assert body["data"] is None or body["data"].get("aggregate") is None
     [error] = body["errors"]
@@ -224,7 +225,7 @@ async def test_the_database_refuses_contributor_filters(app_db: Database) -> Non
             async with app_db.transaction(ministry, read_only=True) as session:
                 await session.execute(
                     text("SELECT * FROM kkr_aggregate('municipality_figures', '{}', CAST(:f AS jsonb))"),
-                    {"f": '{"indicator": ["population"], "%s": ["sjaelland"]}' % dimension},
+                    {"f": f'{{"indicator": ["population"], "{dimension}": ["sjaelland"]}}'},
                 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -63,13 +64,13 @@ async def owner_writes(owner: AsyncEngine) -> AsyncIterator[AsyncConnection]:
             raise Rollback
 
 
-async def one(conn: AsyncConnection, sql: str, **params: object) -> dict:
+async def one(conn: AsyncConnection, sql: str, **params: object) -> dict[str, Any]:
     row = (await conn.execute(text(sql), params)).mappings().first()
     assert row is not None, sql
     return dict(row)
 
 
-async def a_fact(conn: AsyncConnection) -> dict:
+async def a_fact(conn: AsyncConnection) -> dict[str, Any]:
     await conn.execute(text(ALL_TENANTS))
     return await one(
         conn,

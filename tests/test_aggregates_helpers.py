@@ -91,23 +91,23 @@ async def true_cube(
     return {k: (v[0], v[1], v[2]) for k, v in cube.items()}
 
 
-def relations(keys: Iterable[tuple[str | None, ...]]) -> list[tuple[tuple, list[tuple]]]:
+def relations(keys: Iterable[tuple[str | None, ...]]) -> list[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
     """Every line relation of a CUBE: a cell with a total in dimension j = the sum of its children along j."""
     keys = set(keys)
-    children: dict[tuple[tuple, int], list[tuple]] = defaultdict(list)
+    children: dict[tuple[tuple[Any, ...], int], list[tuple[Any, ...]]] = defaultdict(list)
     for key in keys:
         for j, value in enumerate(key):
             if value != TOTAL:
-                parent = key[:j] + (TOTAL,) + key[j + 1 :]
+                parent = (*key[:j], TOTAL, *key[j + 1 :])
                 children[(parent, j)].append(key)
     return [(parent, kids) for (parent, _), kids in children.items() if parent in keys]
 
 
 def attack(
-    published: dict[tuple, float],
-    hidden: list[tuple],
-    targets: Iterable[tuple],
-) -> dict[tuple, tuple[float, float]]:
+    published: dict[tuple[Any, ...], float],
+    hidden: list[tuple[Any, ...]],
+    targets: Iterable[tuple[Any, ...]],
+) -> dict[tuple[Any, ...], tuple[float, float]]:
     """For each target among the `hidden` cells: the min and max of its value given every published cell,
     every line relation of the cube and non-negativity (scipy.optimize.linprog)."""
     import numpy as np
@@ -142,7 +142,7 @@ def attack(
 
 
 def assert_protected(
-    table: dict[str, Any], truth: dict[tuple, tuple[Decimal, int, set[str]]], protection_pct: float
+    table: dict[str, Any], truth: dict[tuple[Any, ...], tuple[Decimal, int, set[str]]], protection_pct: float
 ) -> int:
     """The attack on a CUBE table returned by the API: every primary suppressed cell's sum can take any value
     within -/+ protection % of the truth, and its count any value within -/+ 1; no secondary cell is pinned down
@@ -158,7 +158,8 @@ def assert_protected(
                 assert Decimal(str(c[measure])) == truth[key][position], (key, measure)
         intervals = attack(published, hidden, hidden)
         for key, (low, high) in intervals.items():
-            value = float(truth[key][position])
+            figures = truth[key]
+            value = float(figures[0] if position == 0 else figures[1])
             assert low <= value + 1e-6 <= high + 2e-6, (key, measure, value, low, high)  # the attack itself is sound
             if key not in primaries:
                 assert high - low > 1e-6, ("a secondary cell can be recovered", key, measure, value, low, high)

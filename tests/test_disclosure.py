@@ -13,15 +13,18 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from kkr.platform import migrate
 from kkr.platform.database import Database, TenantContext, app_url_for
+from kkr.platform.settings import Settings
 
 from .conftest import create_database, drop_database
 from .test_aggregates_helpers import TOTAL, aggregate, assert_protected, attack, by_key, true_cube
@@ -59,7 +62,7 @@ SQL_FILTER = {"indicators": "indicator", "units": "unit"}
 @pytest.mark.usefixtures("demo_data")
 @pytest.mark.parametrize(("family", "group_by", "filter"), DEMO_TABLES)
 async def test_no_suppressed_demo_cell_can_be_recovered(
-    client: httpx.Client, owner_engine: AsyncEngine, family: str, group_by: list[str], filter: dict
+    client: httpx.Client, owner_engine: AsyncEngine, family: str, group_by: list[str], filter: dict[str, Any]
 ) -> None:
     if filter.get("indicators") == "every non-negative":
         async with owner_engine.connect() as conn:
@@ -157,7 +160,7 @@ async def fill(engine: AsyncEngine, seed: int) -> None:
                         )
 
 
-async def api_table(url: URL, group_by: list[str], protection: float = 10) -> dict:
+async def api_table(url: URL, group_by: list[str], protection: float = 10) -> dict[str, Any]:
     """The function's answer in the GraphQL answer's shape (the live server serves the demo database)."""
     app = Database(app_url_for(url, "kkr_app"), pool_size=1)
     try:
@@ -226,8 +229,8 @@ async def test_no_suppressed_synthetic_cell_can_be_recovered(synthetic: tuple[UR
 async def test_a_dominated_sum_is_suppressed(synthetic: tuple[URL, AsyncEngine]) -> None:
     url, engine = synthetic
     async with engine.begin() as conn:
-        for table in ("municipality_figure", "municipality", "municipality_measure", "business_hub", "region"):
-            await conn.execute(text(f"DELETE FROM {table}"))
+        for name in ("municipality_figure", "municipality", "municipality_measure", "business_hub", "region"):
+            await conn.execute(text(f"DELETE FROM {name}"))
         await conn.execute(text("INSERT INTO municipality_measure (key, name, unit) VALUES ('synthetic', 'x', 'dkk')"))
         await conn.execute(text("INSERT INTO region (slug, name, kkr_name, position) VALUES ('r1', 'r1', 'r1', 1)"))
         await conn.execute(text("INSERT INTO business_hub (slug, name, region_slug) VALUES ('r1', 'r1', 'r1')"))
@@ -250,3 +253,12 @@ async def test_a_dominated_sum_is_suppressed(synthetic: tuple[URL, AsyncEngine])
     cells = by_key(table)
     assert cells[("r1",)]["reason"] == "DOMINANCE" and cells[("r1",)]["sum"] is None
     assert cells[(TOTAL,)]["reason"] == "DOMINANCE"  # the same four municipalities
+
+
+@pytest.mark.parametrize("rules", [[[0, 85]], [[1, 0]], [[1, 100.5]], [[2, -5]]])
+def test_dominance_rules_below_the_database_floors_stop_the_start(rules: list[list[float]]) -> None:
+    """DISCLOSURE_DOMINANCE is checked when the settings are read (n >= 1, 0 < k <= 100, the floors of
+    `kkr_aggregate`), not at the first aggregate."""
+    with pytest.raises(ValidationError, match="disclosure_dominance"):
+        Settings(disclosure_dominance=rules)
+    assert Settings(disclosure_dominance=[(1, 100.0), (3, 0.5)]).disclosure_dominance == [(1, 100.0), (3, 0.5)]
