@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tomllib
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -84,6 +86,24 @@ def test_the_wheel_holds_the_linked_folders_and_nothing_else(wheel: Path) -> Non
     )
     assert sorted(expected - shipped) == [], "files of the package that the wheel lacks (package data?)"
     assert sorted(shipped - expected) == [], "files in the wheel that are not in the checkout"
+
+
+def test_the_wheel_declares_the_runtime_dependencies_and_the_kkr_command(wheel: Path) -> None:
+    """What `pip install <wheel>` installs: pyproject's dependencies (the test extras only under their `extra` marker)
+    and the `kkr` console script."""
+    with zipfile.ZipFile(wheel) as archive:
+        info = next(name.split("/")[0] for name in archive.namelist() if name.endswith(".dist-info/METADATA"))
+        metadata = archive.read(f"{info}/METADATA").decode()
+        entry_points = archive.read(f"{info}/entry_points.txt").decode()
+    declared = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    required = [line.split(": ", 1)[1] for line in metadata.splitlines() if line.startswith("Requires-Dist: ")]
+    runtime = [r for r in required if "extra ==" not in r]
+    assert [_name(r) for r in runtime] == [_name(r) for r in declared]
+    assert "kkr = kkr.platform.cli:main" in entry_points
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower()
 
 
 @pytest.fixture
