@@ -121,16 +121,21 @@ NODE_TYPES: list[type] = [
     BenchmarkObservation,
 ]
 
-# Deny by default: a root field that declares no permission class stops the schema from being built.
-check_access_declared(Query, Mutation)
 
-schema = Schema(
-    query=Query,
-    mutation=Mutation,
-    types=[*NODE_TYPES, AuditEvent],
-    # QueryLimits first: it parses the document within the limits before anything else reads it, and
-    # refuses requests over a limit before any validation rule runs (CallerVisibility validates).
-    extensions=[QueryLimits, CloseSession, AccessLog, RejectUnstorableText, CallerVisibility, ClientErrors],
-    config=StrawberryConfig(scalar_map=SCALAR_MAP),
-)
-bound_int_arguments(schema._schema)
+def build_schema(query: type = Query, mutation: type = Mutation) -> Schema:
+    """The schema of these root types; refused (`AccessNotDeclared`) while a root field declares no access."""
+    check_access_declared(query, mutation)  # deny by default
+    built = Schema(
+        query=query,
+        mutation=mutation,
+        types=[*NODE_TYPES, AuditEvent],
+        # QueryLimits first: it parses the document within the limits before anything else reads it, and
+        # refuses requests over a limit before any validation rule runs (CallerVisibility validates).
+        extensions=[QueryLimits, CloseSession, AccessLog, RejectUnstorableText, CallerVisibility, ClientErrors],
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    )
+    bound_int_arguments(built._schema)
+    return built
+
+
+schema = build_schema()
