@@ -67,18 +67,6 @@ class DisableClientPayload:
     errors: list[MutationError] = strawberry.field(description="Why the mutation was refused; empty on success.")
 
 
-def _client(row: Any) -> OAuthClient:
-    return OAuthClient(
-        client_id=row.client_id,
-        name=row.name,
-        scopes=list(row.scopes),
-        tenants=list(row.tenants),
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        disabled_at=row.disabled_at,
-    )
-
-
 async def _register(session: Any, identity: Identity, data: Input) -> clients.Registration:
     return await clients.register_client(
         session,
@@ -116,7 +104,9 @@ class AdminMutation:
         registration, errors = await run_service(info, _register, input, "OAuthClient")
         if registration is None:
             return RegisterClientPayload(client=None, client_secret=None, errors=errors)
-        return RegisterClientPayload(client=_client(registration.client), client_secret=registration.secret, errors=[])
+        return RegisterClientPayload(
+            client=OAuthClient.from_row(registration.client), client_secret=registration.secret, errors=[]
+        )
 
     @admin_mutation("Disable a machine client: its tokens are refused from the next request on.")
     async def disable_client(
@@ -125,4 +115,4 @@ class AdminMutation:
         input: Annotated[DisableClientInput, strawberry.argument(description="The client to disable.")],
     ) -> DisableClientPayload:
         row, errors = await run_service(info, _disable, input, "OAuthClient")
-        return DisableClientPayload(client=_client(row) if row is not None else None, errors=errors)
+        return DisableClientPayload(client=OAuthClient.from_row(row) if row is not None else None, errors=errors)
