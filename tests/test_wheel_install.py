@@ -22,13 +22,14 @@ import sysconfig
 import tomllib
 import zipfile
 from collections.abc import AsyncIterator
+from importlib import metadata
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy.engine import URL
 
-from .conftest import _free_port, create_database, drop_database
+from .conftest import _free_port, create_database, drop_database, require
 from .paths import REPO_ROOT
 from .processes import wait_until_answering
 from .tokens import auth_settings, bearer
@@ -44,6 +45,8 @@ NOT_SOURCES = shutil.ignore_patterns(
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel of a clean copy of the checkout (no build isolation: the build backend is a test dependency)."""
+    backend = metadata.version("setuptools")
+    require(int(backend.split(".")[0]) >= 77, f"setuptools {backend} < 77: pip install -c constraints.txt -e '.[test]'")
     work = tmp_path_factory.mktemp("wheel")
     source = work / "source"
     shutil.copytree(REPO_ROOT, source, symlinks=True, ignore=NOT_SOURCES)
