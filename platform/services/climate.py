@@ -91,11 +91,8 @@ async def create_climate_initiative(session: AsyncSession, identity: Identity, d
     return await store.insert(
         session,
         initiative,
-        *(
-            ClimateParticipant(id=uuid.uuid4(), tenant_id=region, initiative_id=initiative.id, **p)
-            for p in participants
-        ),
-        *(ClimateTarget(id=uuid.uuid4(), tenant_id=region, initiative_id=initiative.id, **t) for t in targets),
+        *(store.child(ClimateParticipant, initiative, "initiative_id", p) for p in participants),
+        *(store.child(ClimateTarget, initiative, "initiative_id", t) for t in targets),
     )
 
 
@@ -124,9 +121,7 @@ async def create_climate_participant(session: AsyncSession, identity: Identity, 
     )
     values = await participant_values(session, data)
     data.check.raise_if_errors()
-    participant = ClimateParticipant(
-        id=uuid.uuid4(), tenant_id=initiative.tenant_id, initiative_id=initiative.id, **values
-    )
+    participant = store.child(ClimateParticipant, initiative, "initiative_id", values)
     return await store.insert(session, participant)
 
 
@@ -148,7 +143,7 @@ async def create_climate_target(session: AsyncSession, identity: Identity, data:
     )
     values = target_values(data)
     data.check.raise_if_errors()
-    target = ClimateTarget(id=uuid.uuid4(), tenant_id=initiative.tenant_id, initiative_id=initiative.id, **values)
+    target = store.child(ClimateTarget, initiative, "initiative_id", values)
     return await store.insert(session, target)
 
 

@@ -9,7 +9,6 @@ Deleting one that has reported results is refused, so no result is lost silently
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import func, select
@@ -95,7 +94,7 @@ async def create_goal(session: AsyncSession, identity: Identity, data: Input) ->
     check.raise_if_errors()
     if values["position"] is None:
         values["position"] = await _next_position(session, Goal, Goal.contract_id == contract.id, contract.tenant_id)
-    goal = Goal(id=uuid.uuid4(), tenant_id=contract.tenant_id, contract_id=contract.id, **values)
+    goal = store.child(Goal, contract, "contract_id", values)
     return await store.insert(session, goal)
 
 
@@ -131,11 +130,11 @@ async def create_indicator(session: AsyncSession, identity: Identity, data: Inpu
     check.raise_if_errors()
     if values["position"] is None:
         values["position"] = await _next_position(session, Indicator, Indicator.goal_id == goal.id, goal.tenant_id)
-    indicator = Indicator(id=uuid.uuid4(), tenant_id=goal.tenant_id, goal_id=goal.id, **values)
+    indicator = store.child(Indicator, goal, "goal_id", values)
     return await store.insert(
         session,
         indicator,
-        *(Target(id=uuid.uuid4(), tenant_id=goal.tenant_id, indicator_id=indicator.id, **t) for t in targets),
+        *(store.child(Target, indicator, "indicator_id", t) for t in targets),
     )
 
 
@@ -212,7 +211,7 @@ async def create_target(session: AsyncSession, identity: Identity, data: Input) 
     await _editable_indicator(session, indicator, "indicator_id")
     values = target_values(data)
     data.check.raise_if_errors()
-    target = Target(id=uuid.uuid4(), tenant_id=indicator.tenant_id, indicator_id=indicator.id, **values)
+    target = store.child(Target, indicator, "indicator_id", values)
     return await store.insert(session, target)
 
 

@@ -51,7 +51,7 @@ async def create_growth_team_member(session: AsyncSession, identity: Identity, d
             )
         )
         values["position"] = 0 if last is None else last + 1
-    member = GrowthTeamMember(id=uuid.uuid4(), tenant_id=team.tenant_id, growth_team_id=team.id, **values)
+    member = store.child(GrowthTeamMember, team, "growth_team_id", values)
     return await store.insert(session, member)
 
 

@@ -10,7 +10,7 @@ constraint violation to an error naming the input field.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -104,6 +104,11 @@ async def load_for_change(
 async def for_change(session: AsyncSession, identity: Identity, model: type[M], data: Input) -> M:
     """The row an update or delete names (`id`), at the version the caller last read (`row_version`)."""
     return await load_for_change(session, identity, model, data.get("id"), data.get("row_version"))
+
+
+def child(model: Callable[..., M], parent: Any, link: str, values: Mapping[str, Any]) -> M:
+    """A new row of `model` under `parent`, in its region: a fresh id and the parent's id in `link`."""
+    return model(id=uuid.uuid4(), tenant_id=parent.tenant_id, **{link: parent.id}, **values)
 
 
 async def insert(session: AsyncSession, first: M, *more: Any, fields: Mapping[str, Path] | None = None) -> M:
