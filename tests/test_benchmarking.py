@@ -123,7 +123,7 @@ async def run(
         result = await schema.execute(query, variable_values=variables, context_value=context)
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
-    assert result.errors is None, result.errors
+    assert result.errors is None and result.data is not None, result.errors
     return result.data, len(statements)
 
 
@@ -150,12 +150,12 @@ async def test_awareness_september_2020_ranks_the_six_hubs_with_the_national_fig
     assert measure["nationalFigure"]["source"]["documentKey"] == "seed-000"
     ranking = [(f["area"]["slug"], Decimal(f["result"]), f["rank"]) for f in measure["figures"]]
     assert ranking == [
-        ("nordjylland", 40, 1),
-        ("midtjylland", 36, 2),
-        ("sjaelland", 34, 3),
-        ("fyn", 33, 4),
-        ("sydjylland", 32, 5),
-        ("hovedstaden", 26, 6),
+        ("nordjylland", Decimal(40), 1),
+        ("midtjylland", Decimal(36), 2),
+        ("sjaelland", Decimal(34), 3),
+        ("fyn", Decimal(33), 4),
+        ("sydjylland", Decimal(32), 5),
+        ("hovedstaden", Decimal(26), 6),
     ]
     assert {f["ranked"] for f in measure["figures"]} == {6}
     assert measure["notReported"] == [] and comparison["notReported"] == []

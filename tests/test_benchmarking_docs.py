@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ DOC = REPO_ROOT / "docs" / "benchmarking.md"
 FENCE = re.compile(r"```(graphql|json)\n(.*?)```", re.S)
 
 
-def kl_examples() -> list[tuple[str, dict | None]]:
+def kl_examples() -> list[tuple[str, dict[str, Any] | None]]:
     """(query, printed answer or None) of KL's section (up to the ministries' section)."""
     text = DOC.read_text(encoding="utf-8").split("\n## Ministries", 1)[0]
     blocks = FENCE.findall(text)

@@ -30,7 +30,9 @@ from typing import Any
 
 from sqlalchemy import TextClause, text
 
-from .fulfilment import Fulfilment, FulfilmentStatus, assess
+from ..models.contracts import LATEST_VERSION_SQL
+from ..models.enums import GoalCategory
+from .fulfilment import Fulfilment, FulfilmentStatus, Reported, TargetRule, assess
 
 #: Units for which per-inhabitant and per-municipality figures make sense (additive quantities).
 ADDITIVE_UNITS = frozenset({"count", "dkk"})
@@ -84,6 +86,14 @@ members AS (
     WHERE ng.framework_agreement_slug = CAST(:agreement AS text) AND ng.code = CAST(:national_goal_code AS text)
 )"""
 
+#: SQL: what KL may compare, for a contract aliased `c` and its goal `g`: the latest visible version of a
+#: published contract (a newer draft version is invisible to KL, so the last published version counts), and a
+#: national or common goal (local goals are not comparable).
+PUBLISHED_COMPARABLE = (
+    f"kkr_contract_published(c.status, c.published) AND g.category <> '{GoalCategory.local.value}'"
+    f" AND {LATEST_VERSION_SQL}"
+)
+
 CONTRACT_FIGURES = f"""
 cf AS (
     SELECT c.business_hub_slug AS hub, c.year::int AS year, g.code AS goal_code, g.category::text AS category,
@@ -102,9 +112,7 @@ cf AS (
         SELECT r.value, r.value_text, r.measured_at FROM result r
         WHERE r.tenant_id = t.tenant_id AND r.target_id = t.id ORDER BY r.revision DESC LIMIT 1
     ) lr ON true
-    WHERE kkr_contract_published(c.status, c.published) AND g.category <> 'local'
-      AND NOT EXISTS (SELECT 1 FROM result_contract n WHERE n.tenant_id = c.tenant_id
-                      AND n.business_hub_slug = c.business_hub_slug AND n.year = c.year AND n.version > c.version)
+    WHERE {PUBLISHED_COMPARABLE}
       AND {selected("members", "c.business_hub_slug", "c.year", "g.code", "g.national_goal_id", "i.name")}
 )"""
 
@@ -279,6 +287,19 @@ class Normalised:
     reason: str | None
 
 
+def _unnormalisable(
+    value: Decimal | None, unit: str | None, municipalities: int | None, area: str
+) -> Normalised | None:
+    """Why `value` cannot be divided by anything of the area (None: it can)."""
+    if value is None:
+        return Normalised(None, "No numeric figure to normalise.")
+    if unit not in ADDITIVE_UNITS:
+        return Normalised(None, f"Not meaningful for the unit {unit}: only counts and amounts are normalised.")
+    if not municipalities:
+        return Normalised(None, f"{area} has no municipalities in the directory.")
+    return None
+
+
 def per_thousand(
     value: Decimal | None,
     unit: str | None,
@@ -289,12 +310,9 @@ def per_thousand(
     area: str,
 ) -> Normalised:
     """`value` per 1,000 inhabitants of the area's municipalities in `year` (all of them must have a population)."""
-    if value is None:
-        return Normalised(None, "No numeric figure to normalise.")
-    if unit not in ADDITIVE_UNITS:
-        return Normalised(None, f"Not meaningful for the unit {unit}: only counts and amounts are normalised.")
-    if not municipalities:
-        return Normalised(None, f"{area} has no municipalities in the directory.")
+    if (refused := _unnormalisable(value, unit, municipalities, area)) is not None:
+        return refused
+    assert value is not None  # _unnormalisable refuses None
     if with_population != municipalities or not population:
         return Normalised(
             None,
@@ -306,12 +324,9 @@ def per_thousand(
 
 def per_municipality(value: Decimal | None, unit: str | None, municipalities: int | None, area: str) -> Normalised:
     """`value` divided by the number of municipalities of the area."""
-    if value is None:
-        return Normalised(None, "No numeric figure to normalise.")
-    if unit not in ADDITIVE_UNITS:
-        return Normalised(None, f"Not meaningful for the unit {unit}: only counts and amounts are normalised.")
-    if not municipalities:
-        return Normalised(None, f"{area} has no municipalities in the directory.")
+    if (refused := _unnormalisable(value, unit, municipalities, area)) is not None:
+        return refused
+    assert value is not None and municipalities  # _unnormalisable refuses None and no municipalities
     return Normalised(round(Decimal(value) / municipalities, 4), None)
 
 
@@ -326,24 +341,21 @@ def share_of_target(result: Decimal | None, target: Decimal | None, has_text_tar
     return Normalised(round(Decimal(result) * 100 / Decimal(target), 2), None)
 
 
-@dataclass(frozen=True)
-class _Result:
-    value: Decimal | None
-
-
 def fulfilment_of(row: Any) -> Fulfilment | None:
-    """The fulfilment of a contract figure (rules of platform/services/fulfilment.py); None for a national
-    target standing in for a hub without a published contract target."""
+    """The fulfilment of a contract figure (a row of `comparison_statement`; rules of
+    platform/services/fulfilment.py); None for a national target standing in for a hub without a published
+    contract target."""
     if row.target_source != "contract":
         return None
-    result = None if row.result_value is None and row.result_text is None else _Result(row.result_value)
-    return assess(row, result)
+    target = TargetRule.of(row.comparator, row.value, row.value_max, row.partial_threshold, row.partial_fulfilment_pct)
+    return assess(target, None if row.result_value is None and row.result_text is None else Reported(row.result_value))
 
 
 __all__ = [
     "ADDITIVE_UNITS",
     "LINEAGE_STATEMENT",
     "NATIONAL_GOAL_STATEMENT",
+    "PUBLISHED_COMPARABLE",
     "Fulfilment",
     "FulfilmentStatus",
     "Normalised",
