@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import strawberry
 
@@ -179,6 +179,12 @@ class SortDirection(enum.Enum):
 GRAPHQL_ONLY: frozenset[type[enum.Enum]] = frozenset({SortDirection})
 
 
+@overload
+def to_graphql(graphql_enum: type[E], value: enum.Enum | str) -> E: ...
+@overload
+def to_graphql(graphql_enum: type[E], value: None) -> None: ...
+@overload
+def to_graphql(graphql_enum: type[E], value: enum.Enum | str | None) -> E | None: ...
 def to_graphql(graphql_enum: type[E], value: enum.Enum | str | None) -> E | None:
     """The GraphQL member of a mirrored enum for a platform enum member, or its stored value."""
     if value is None:
@@ -187,6 +193,12 @@ def to_graphql(graphql_enum: type[E], value: enum.Enum | str | None) -> E | None
     return graphql_enum(value if isinstance(value, model) else model(getattr(value, "value", value)))
 
 
+@overload
+def to_model(model_enum: type[E], value: enum.Enum) -> E: ...
+@overload
+def to_model(model_enum: type[E], value: None) -> None: ...
+@overload
+def to_model(model_enum: type[E], value: enum.Enum | None) -> E | None: ...
 def to_model(model_enum: type[E], value: enum.Enum | None) -> E | None:
     """The platform enum member a GraphQL member mirrors (for filters and mutation inputs)."""
     if value is None:
