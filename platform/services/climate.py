@@ -116,9 +116,7 @@ async def delete_climate_initiative(session: AsyncSession, identity: Identity, d
 
 
 async def create_climate_participant(session: AsyncSession, identity: Identity, data: Input) -> ClimateParticipant:
-    initiative = await store.load_writable(
-        session, identity, ClimateInitiative, data.get("initiative_id"), "initiative_id"
-    )
+    initiative = await store.named(session, identity, ClimateInitiative, data, "initiative_id")
     values = await participant_values(session, data)
     data.check.raise_if_errors()
     participant = store.child(ClimateParticipant, initiative, "initiative_id", values)
@@ -138,9 +136,7 @@ async def delete_climate_participant(session: AsyncSession, identity: Identity, 
 
 
 async def create_climate_target(session: AsyncSession, identity: Identity, data: Input) -> ClimateTarget:
-    initiative = await store.load_writable(
-        session, identity, ClimateInitiative, data.get("initiative_id"), "initiative_id"
-    )
+    initiative = await store.named(session, identity, ClimateInitiative, data, "initiative_id")
     values = target_values(data)
     data.check.raise_if_errors()
     target = store.child(ClimateTarget, initiative, "initiative_id", values)

@@ -87,7 +87,7 @@ async def _check_goal(
 
 
 async def create_goal(session: AsyncSession, identity: Identity, data: Input) -> Goal:
-    contract = await store.load_writable(session, identity, ResultContract, data.get("contract_id"), "contract_id")
+    contract = await store.named(session, identity, ResultContract, data, "contract_id")
     await editable_contract(session, contract, "contract_id")
     check, values = data.check, dict(data.values)
     await _check_goal(session, contract, values, check)
@@ -122,7 +122,7 @@ async def delete_goal(session: AsyncSession, identity: Identity, data: Input) ->
 
 async def create_indicator(session: AsyncSession, identity: Identity, data: Input) -> Indicator:
     """An indicator of a goal, optionally with its targets (`targets`: a list of target inputs)."""
-    goal = await store.load_writable(session, identity, Goal, data.get("goal_id"), "goal_id")
+    goal = await store.named(session, identity, Goal, data, "goal_id")
     await _contract_of_goal(session, goal, "goal_id")
     check, values = data.check, dict(data.values)
     targets = [target_values(t) for t in data.nested("targets")]
@@ -207,7 +207,7 @@ async def _editable_indicator(session: AsyncSession, indicator: Indicator, field
 
 
 async def create_target(session: AsyncSession, identity: Identity, data: Input) -> Target:
-    indicator = await store.load_writable(session, identity, Indicator, data.get("indicator_id"), "indicator_id")
+    indicator = await store.named(session, identity, Indicator, data, "indicator_id")
     await _editable_indicator(session, indicator, "indicator_id")
     values = target_values(data)
     data.check.raise_if_errors()

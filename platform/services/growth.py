@@ -41,7 +41,7 @@ async def delete_growth_team(session: AsyncSession, identity: Identity, data: In
 
 
 async def create_growth_team_member(session: AsyncSession, identity: Identity, data: Input) -> GrowthTeamMember:
-    team = await store.load_writable(session, identity, GrowthTeam, data.get("growth_team_id"), "growth_team_id")
+    team = await store.named(session, identity, GrowthTeam, data, "growth_team_id")
     data.check.raise_if_errors()
     values = dict(data.values)
     if values["position"] is None:

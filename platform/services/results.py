@@ -118,7 +118,7 @@ async def _latest(
     session: AsyncSession, identity: Identity, data: Input, refuse: Callable[[int, int], ServiceError]
 ) -> tuple[Result, Target]:
     """The result `id` names and its target; `refuse(latest, revision)` unless it is the latest revision."""
-    result = await store.load_writable(session, identity, Result, data.get("id"), "id")
+    result = await store.named(session, identity, Result, data, "id")
     target = await _reportable_target(session, identity, result.target_id, "id")
     latest = await latest_revision(session, target)
     if result.revision != latest:

@@ -101,6 +101,11 @@ async def load_for_change(
     return row
 
 
+async def named(session: AsyncSession, identity: Identity, model: type[M], data: Input, field: str) -> M:
+    """The row the input's `field` names (a new row's parent), which the caller may change."""
+    return await load_writable(session, identity, model, data.get(field), field)
+
+
 async def for_change(session: AsyncSession, identity: Identity, model: type[M], data: Input) -> M:
     """The row an update or delete names (`id`), at the version the caller last read (`row_version`)."""
     return await load_for_change(session, identity, model, data.get("id"), data.get("row_version"))
