@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from .benchmarking import fold, selected
+from .benchmarking import PUBLISHED_COMPARABLE, fold, selected
 
 _AREA_POPULATION = """LEFT JOIN LATERAL (
         SELECT count(*) AS municipalities, count(p.population) AS with_population, sum(p.population) AS population
@@ -82,9 +82,7 @@ visible AS (
     JOIN goal g ON g.tenant_id = c.tenant_id AND g.contract_id = c.id
     JOIN indicator i ON i.tenant_id = g.tenant_id AND i.goal_id = g.id
     JOIN target t ON t.tenant_id = i.tenant_id AND t.indicator_id = i.id
-    WHERE kkr_contract_published(c.status, c.published) AND g.category <> 'local'
-      AND NOT EXISTS (SELECT 1 FROM result_contract n WHERE n.tenant_id = c.tenant_id
-                      AND n.business_hub_slug = c.business_hub_slug AND n.year = c.year AND n.version > c.version)
+    WHERE {PUBLISHED_COMPARABLE}
 ),
 lineage_figure AS (
     SELECT l.key AS lineage_key, v.hub, v.period_label, v.unit, v.segment
