@@ -58,8 +58,6 @@ class Region(LoadedNode):
     def from_row(cls, row: RegionModel) -> Region:
         return cls(id=row.slug, slug=row.slug, name=row.name, kkr_name=row.kkr_name, position=row.position)
 
-    # Kept for code written against the first version of this type.
-
     @connection(Connection["Municipality"], description="The region's municipalities (kommuner) in Danish order.")
     async def municipalities(
         self,
