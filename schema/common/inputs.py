@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 import typing
 import uuid
 from typing import Any
@@ -121,6 +122,11 @@ class DeleteInput:
     row_version: int = row_version()
 
 
+def _on_update(description: str | None) -> str | None:
+    """A create field's description for the update: without what applies when it is left out on create."""
+    return re.sub(r"\s*\(default\b[^)]*\)", "", description) if description else description
+
+
 def updating(
     fields: type,
     name: str,
@@ -145,7 +151,7 @@ def updating(
             continue
         annotations[field.python_name] = hints[field.python_name] | None
         namespace[field.python_name] = strawberry.field(
-            default=UNSET, description=field.description, metadata=field.metadata
+            default=UNSET, description=_on_update(field.description), metadata=field.metadata
         )
     namespace["__annotations__"] = annotations
     namespace["__module__"] = fields.__module__
