@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from sqlalchemy import func, select
@@ -319,7 +320,7 @@ async def create_contract_version(session: AsyncSession, identity: Identity, dat
 _NOT_COPIED = {"tenant_id", "id", "row_version", "search_vector"}
 
 
-def _columns(row: Any, exclude: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+def _columns(row: Any, exclude: AbstractSet[str] = frozenset()) -> dict[str, Any]:
     """A row's copyable column values (no keys, row version or generated columns)."""
     return {
         c.key: getattr(row, c.key)

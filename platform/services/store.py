@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import CheckConstraint, Column, ForeignKeyConstraint, UniqueConstraint, inspect, select
 from sqlalchemy.exc import DBAPIError
@@ -22,10 +22,22 @@ from sqlalchemy.sql import visitors
 
 from ..auth.identity import Identity
 from ..models import Base, Region
+from ..models.base import TenantOwned
 from .errors import ErrorCode, Path, ServiceError, forbidden, not_found, stale
 from .validation import Input
 
 M = TypeVar("M")
+#: A tenant-owned row (every model the services change).
+T = TypeVar("T", bound=TenantOwned)
+
+
+class Keyed(Protocol):
+    """A model with a UUID `id` (tenant-owned, or shared such as a partnership)."""
+
+    id: Any
+
+
+K = TypeVar("K", bound=Keyed)
 
 #: Human names of the tables, for messages.
 LABELS: dict[str, str] = {
@@ -60,14 +72,14 @@ def require_write(identity: Identity, region: str, field: Path | str) -> None:
         raise forbidden(field, region)
 
 
-async def find(session: AsyncSession, model: type[M], id_: uuid.UUID | None) -> M | None:
+async def find(session: AsyncSession, model: type[K], id_: uuid.UUID | None) -> K | None:
     """The row with this id, if the caller's tenant context lets them see it."""
     if id_ is None:
         return None
-    return (await session.scalars(select(model).where(model.id == id_))).one_or_none()  # type: ignore[attr-defined]
+    return (await session.scalars(select(model).where(model.id == id_))).one_or_none()
 
 
-async def load(session: AsyncSession, model: type[M], id_: uuid.UUID | None, field: Path | str) -> M:
+async def load(session: AsyncSession, model: type[T], id_: uuid.UUID | None, field: Path | str) -> T:
     """The row with this id, or NOT_FOUND naming the input field."""
     row = await find(session, model, id_)
     if row is None:
@@ -76,11 +88,11 @@ async def load(session: AsyncSession, model: type[M], id_: uuid.UUID | None, fie
 
 
 async def load_writable(
-    session: AsyncSession, identity: Identity, model: type[M], id_: uuid.UUID | None, field: Path | str
-) -> M:
+    session: AsyncSession, identity: Identity, model: type[T], id_: uuid.UUID | None, field: Path | str
+) -> T:
     """A row the caller may change: NOT_FOUND if invisible, FORBIDDEN if only readable."""
     row = await load(session, model, id_, field)
-    require_write(identity, row.tenant_id, field)  # type: ignore[attr-defined]
+    require_write(identity, row.tenant_id, field)
     return row
 
 
@@ -93,20 +105,20 @@ def check_version(row: Any, version: int | None, field: Path | str = "row_versio
 
 
 async def load_for_change(
-    session: AsyncSession, identity: Identity, model: type[M], id_: uuid.UUID | None, version: int | None
-) -> M:
+    session: AsyncSession, identity: Identity, model: type[T], id_: uuid.UUID | None, version: int | None
+) -> T:
     """The row to update or delete, at the version the caller last read."""
     row = await load_writable(session, identity, model, id_, "id")
     check_version(row, version)
     return row
 
 
-async def named(session: AsyncSession, identity: Identity, model: type[M], data: Input, field: str) -> M:
+async def named(session: AsyncSession, identity: Identity, model: type[T], data: Input, field: str) -> T:
     """The row the input's `field` names (a new row's parent), which the caller may change."""
     return await load_writable(session, identity, model, data.get(field), field)
 
 
-async def for_change(session: AsyncSession, identity: Identity, model: type[M], data: Input) -> M:
+async def for_change(session: AsyncSession, identity: Identity, model: type[T], data: Input) -> T:
     """The row an update or delete names (`id`), at the version the caller last read (`row_version`)."""
     return await load_for_change(session, identity, model, data.get("id"), data.get("row_version"))
 
@@ -261,9 +273,9 @@ def database_error(exc: DBAPIError, fields: Mapping[str, Path]) -> Exception:
     return exc
 
 
-async def parent(session: AsyncSession, model: type[M], tenant: str, id_: uuid.UUID) -> M:
+async def parent(session: AsyncSession, model: type[T], tenant: str, id_: uuid.UUID) -> T:
     """The parent row of a row of the same tenant (the foreign key guarantees it exists)."""
-    query = select(model).where(model.tenant_id == tenant, model.id == id_)  # type: ignore[attr-defined]
+    query = select(model).where(model.tenant_id == tenant, model.id == id_)
     return (await session.scalars(query)).one()
 
 
