@@ -172,3 +172,18 @@ def test_a_new_field_is_declared_in_one_place() -> None:
     created = validate(CreateThingInput, {"goal_id": relay.GlobalID("Goal", str(thing)), "label": "ok"}, "Thing")
     assert created.values == {"label": "ok", "size": None} and not created.check.errors
     assert validate(CreateThingInput, {"goal_id": thing, "label": "x", "size": 2}, "Thing").values["size"] == 2
+
+
+def test_every_editable_field_fills_a_column_of_its_object() -> None:
+    """An editable field is written as it is declared: its column (the rule's `column`, else its name) is a
+    column of the model the mutation changes, so a field without its migration fails here."""
+    from kkr.platform import models
+
+    checked = 0
+    for input_type, own_type in SERVICES.values():
+        columns = set(getattr(models, own_type).__table__.c.keys())
+        for name, (spec, _) in field_specs(input_type).items():
+            if spec.kind is Kind.EDITABLE:
+                assert (spec.rule.column or name) in columns, f"{input_type.__name__}.{name}: no {own_type} column"
+                checked += 1
+    assert checked >= 80
