@@ -7,7 +7,8 @@ the input's fields carry their rules and id types (`schema/common/inputs.py`), s
 2. decodes every global ID and checks it is of the field's type (INVALID otherwise),
 3. applies every field's rule, nested inputs included, collecting all problems with their paths,
 4. calls the service with the resulting `Input` in one transaction with the caller's tenant
-   context; the service adds the problems its business rules find and raises them all,
+   context; the service adds the problems its business rules find and raises them all (a database
+   constraint's column is named by the input field whose rule fills it),
 5. answers the payload: the object (`Node.from_row`) or null, and one `MutationError` per problem.
 
 Any error rolls the whole transaction back, so nothing is half-written.  Calls without any
