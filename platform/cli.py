@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import signal
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +15,7 @@ from . import embedded, migrate
 from .auth.commands import add_auth_commands
 from .database import resolve_urls
 from .settings import get_settings
+from .signals import SHUTDOWN_SIGNALS, shutdown_signals_handled
 
 if TYPE_CHECKING:
     import uvicorn
@@ -102,7 +100,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if not server.should_exit:
                 server.handle_exit(signum, frame)  # type: ignore[arg-type]
 
-        for sig in _SHUTDOWN_SIGNALS:
+        for sig in SHUTDOWN_SIGNALS:
             signal.signal(sig, shut_down)
         server.run()
         return 0 if server.started else 3  # 3: uvicorn's status when the server could not start
@@ -137,13 +135,13 @@ def _workers(requested: int | None, development: bool) -> int:
     return 1 if development else max(1, os.cpu_count() or 1)
 
 
-def _serve_workers(config: object) -> int:
+def _serve_workers(config: uvicorn.Config) -> int:
     """Serve with `config.workers` processes under uvicorn's supervisor, which takes SIGINT and SIGTERM
     from here on and passes SIGTERM to every worker (each shuts down gracefully); returns when all exited."""
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
-    supervisor = Multiprocess(config, sockets=[config.bind_socket()])  # type: ignore[attr-defined]
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
     supervisor.run()
     failed = any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)
     return 3 if failed else 0  # 3: uvicorn's status when the server could not start
@@ -162,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="migrate and run the HTTP server")
-    serve.add_argument("--demo", action="store_true", help="load the demo data from tenants/ first")
+    serve.add_argument("--demo", action="store_true", help="load the demo data from TENANTS_DIR first")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument(
@@ -177,9 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument("revision", nargs="?", default="head")
     mig.set_defaults(func=cmd_migrate)
 
-    demo = sub.add_parser("load-demo", help="validate and load the curated data under tenants/")
+    demo = sub.add_parser("load-demo", help="validate and load the curated data under TENANTS_DIR")
     demo.add_argument("--check", action="store_true", help="validate only, write nothing")
-    demo.add_argument("--path", help="the tenants folder (default: the repository's)")
+    demo.add_argument("--path", help="the tenants folder (default: TENANTS_DIR, the installed package's copy)")
     demo.set_defaults(func=cmd_load_demo)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL to frontend-contract/schema.graphql")
@@ -197,34 +195,19 @@ def _positive(value: str) -> int:
     return number
 
 
-_SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-@contextlib.contextmanager
-def _signals_exit_cleanly() -> Iterator[None]:
-    """SIGTERM and SIGINT end a command with SystemExit, so that `finally` blocks and atexit
-    hooks run (above all the one that stops the embedded PostgreSQL): killed by an unhandled
-    SIGTERM, a process would leave that server running.  `kkr serve` refines this once it serves."""
-
-    def exit_(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    if threading.current_thread() is not threading.main_thread():  # signals are the main thread's
-        yield
-        return
-    previous = {sig: signal.signal(sig, exit_) for sig in _SHUTDOWN_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+def _exit(signum: int, frame: object) -> None:
+    """SIGTERM and SIGINT end a command with SystemExit, so that `finally` blocks and atexit hooks run (above
+    all the one that stops the embedded PostgreSQL): killed by an unhandled SIGTERM, a process would leave that
+    server running.  `kkr serve` refines this once it serves."""
+    raise SystemExit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=get_settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    with _signals_exit_cleanly():
-        return args.func(args)
+    with shutdown_signals_handled(_exit):
+        status: int = args.func(args)
+        return status
 
 
 if __name__ == "__main__":

