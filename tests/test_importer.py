@@ -3,24 +3,26 @@ with errors that name file, record and field while the database stays as it was.
 
 from __future__ import annotations
 
-import os
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from kkr.platform import migrate
-from kkr.platform.importer.load import load
+from kkr.platform.importer.load import TENANT_MODELS, load, read_all
 from kkr.platform.importer.numbers import parse_danish_number
 from kkr.platform.importer.records import InvalidData
-from kkr.platform.models import Base
+from kkr.platform.models import TENANT_TABLES, Base
+from kkr.platform.models.figures import MEASURE_UNITS
 
-from .conftest import create_database, drop_database
+from .conftest import create_database, drop_database, require
 from .paths import REPO_ROOT
 
 
@@ -101,7 +103,7 @@ def edit(path: Path, change) -> None:
     path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def first_target(document: dict) -> dict:
+def first_target(document: dict[str, Any]) -> dict[str, Any]:
     for goal in document["contract"]["goals"]:
         for indicator in goal.get("indicators", []):
             for target in indicator.get("targets", []):
@@ -109,7 +111,7 @@ def first_target(document: dict) -> dict:
     raise AssertionError("no target in the contract")
 
 
-def first_target_with_value(document: dict) -> dict:
+def first_target_with_value(document: dict[str, Any]) -> dict[str, Any]:
     for goal in document["contract"]["goals"]:
         for indicator in goal.get("indicators", []):
             for target in indicator.get("targets", []):
@@ -311,7 +313,7 @@ CASE_IDS = [
 ERROR_FILE = {"sjaelland/contracts/2021-sjaelland-v1.yaml": "sjaelland/contracts/2021-sjaelland.yaml"}
 
 
-def rename_first_growth_team(document: dict) -> None:
+def rename_first_growth_team(document: dict[str, Any]) -> None:
     document["growth_teams"][0]["name"] += " (changed)"
 
 
@@ -357,12 +359,9 @@ async def test_a_failure_while_writing_rolls_the_whole_scope_back(empty_db, tmp_
 SEEDS = REPO_ROOT.parent / "shared" / "seeds"
 
 
-#: CI lays the seed papers beside the checkout; only a developer's checkout without them skips (never under CI=true).
-@pytest.mark.skipif(
-    not SEEDS.is_dir() and os.environ.get("CI") != "true",
-    reason="the seed papers (../shared/seeds) are not beside this checkout",
-)
 def test_line_counts_in_sources_match_the_seed_files() -> None:
+    # CI lays the seed papers beside the checkout; only a developer's checkout without them skips
+    require(SEEDS.is_dir(), "the seed papers (../shared/seeds) are not beside this checkout")
     sources = yaml.safe_load((REPO_ROOT / "tenants/national/sources.yaml").read_text(encoding="utf-8"))["sources"]
     for source in (s for s in sources if s.get("file")):
         text = (SEEDS / source["file"]).read_text(encoding="utf-8")
@@ -380,3 +379,53 @@ async def test_reference_rows_removed_from_the_files_are_removed(empty_db, tmp_p
     after = await snapshot(empty_db)
     assert after["municipality_figure"][0] == 61
     assert (await load(empty_db, root)).changed == 0
+
+
+def test_a_file_holding_several_lists_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """municipality_figures.yaml holds three lists (measures, figures, printed totals): parsed once, one error
+    when it is not YAML, listed once among the files read."""
+    root = broken_copy(tmp_path)
+    parsed: list[str] = []
+    safe_load = yaml.safe_load
+
+    def counting(stream: str) -> Any:
+        parsed.append(stream[:40])
+        return safe_load(stream)
+
+    monkeypatch.setattr(yaml, "safe_load", counting)
+    plan = read_all(root)
+    figures = "tenants/national/municipality_figures.yaml"
+    assert plan.files.count(figures) == 1
+    assert len(parsed) == len(plan.files)  # every file parsed exactly once
+    (root / "national" / "municipality_figures.yaml").write_text("measures: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InvalidData) as refused:
+        read_all(root)
+    [error] = [e for e in refused.value.errors if e.file == figures]  # once, not once per list
+    assert "not valid YAML" in error.message
+
+
+def test_the_importer_writes_every_tenant_table_but_the_audit_trail_parents_first() -> None:
+    names = [m.__tablename__ for m in TENANT_MODELS]
+    assert set(names) == set(TENANT_TABLES) - {"audit_event"}
+    assert names.index("result_contract") < names.index("goal") < names.index("indicator") < names.index("target")
+    assert names.index("target") < names.index("result") and names.index("growth_team") < names.index(
+        "growth_team_member"
+    )
+
+
+async def test_measure_units_are_the_models_and_the_databases(tmp_path: Path, owner_engine: AsyncEngine) -> None:
+    """The importer checks a measure's unit against `models.figures.MEASURE_UNITS`, the list the check
+    constraint is built from (migration 0007 created the same constraint)."""
+    async with owner_engine.connect() as conn:
+        constraint = (
+            await conn.execute(
+                text(
+                    "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'ck_municipality_measure_unit'"
+                )
+            )
+        ).scalar_one()
+    assert sorted(re.findall(r"'(\w+)'", constraint)) == sorted(u.value for u in MEASURE_UNITS)
+    root = broken_copy(tmp_path)
+    edit(root / "national" / "municipality_figures.yaml", lambda d: d["measures"][0].update(unit="nps"))
+    with pytest.raises(InvalidData, match="'nps' is not one of: dkk, percent, count"):
+        read_all(root)

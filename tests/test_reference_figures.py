@@ -41,7 +41,9 @@ query Figures($slug: String!, $year: Int, $measure: String) {
 }"""
 
 
-def totals(client: httpx.Client, slug: str, scope: str = SJAELLAND_READ, **variables: Any) -> dict[tuple, dict]:
+def totals(
+    client: httpx.Client, slug: str, scope: str = SJAELLAND_READ, **variables: Any
+) -> dict[tuple[Any, ...], dict[str, Any]]:
     data = gql(client, REGION_TOTALS, {"slug": slug, **variables}, scope)
     return {(t["measureKey"], t["year"]): t for t in data["region"]["figureTotals"]}
 
@@ -208,7 +210,7 @@ def test_canonical_segment_of_printed_variants(client: httpx.Client, demo_data) 
     query = """query($year: Int!) { resultContract(businessHub: "sjaelland", year: $year) { goals {
       nodes { indicators { nodes { targets { nodes { segment
         canonicalSegment { key name kind } } } } } } } } }"""
-    seen: dict[str, Any] = {}
+    seen: dict[str | None, Any] = {}
     for year in (2019, 2020):
         data = gql(client, query, {"year": year}, SJAELLAND_READ)
         for goal in nodes(data["resultContract"]["goals"]):

@@ -6,6 +6,7 @@ Each check names where the figure is printed, so a failure points at the paper.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -71,7 +72,7 @@ def nj2020(client: httpx.Client, demo_data) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def client(live_server) -> httpx.Client:
+def client(live_server) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_server.url, timeout=60) as c:
         yield c
 
@@ -85,8 +86,11 @@ def test_nordjylland_2020_overall_fulfilment_is_97(nj2020) -> None:
 
 def test_nordjylland_2020_nps_target_60_half_at_50_and_result_72(nj2020) -> None:
     nps = targets(goal(nj2020, "1"))[0]
-    assert (nps["unit"], nps["comparator"], Decimal(nps["value"])) == ("NPS", "AT_LEAST", 60)  # L331
-    assert (Decimal(nps["partialThreshold"]), Decimal(nps["partialFulfilmentPct"])) == (50, 50)  # L362-366
+    assert (nps["unit"], nps["comparator"], Decimal(nps["value"])) == ("NPS", "AT_LEAST", Decimal(60))  # L331
+    assert (Decimal(nps["partialThreshold"]), Decimal(nps["partialFulfilmentPct"])) == (
+        Decimal(50),
+        Decimal(50),
+    )  # L362-366
     assert Decimal(72) in result_values(goal(nj2020, "1"))  # L377 "Den samlede NPS er 72."
 
 
@@ -179,7 +183,7 @@ def test_growth_team_sydjylland_has_nine_members_and_no_chair(client: httpx.Clie
             SD,
         )["growthTeams"]
     )
-    sydjylland = [t for t in teams if "Sydjylland" in t["name"]][0]
+    sydjylland = next(t for t in teams if "Sydjylland" in t["name"])
     assert sydjylland["members"]["totalCount"] == 9  # seed-003 L1941-2058; chair "Udestår"
     assert all(m["role"] != "Formand" for m in nodes(sydjylland["members"]))
 
@@ -201,7 +205,7 @@ def test_kkr_sjaelland_chair_and_population(client: httpx.Client, demo_data) -> 
         None,
         SJ,
     )
-    chair = [m for m in nodes(data["region"]["kkrMembers"]) if m["role"] == "CHAIR"][0]
+    chair = next(m for m in nodes(data["region"]["kkrMembers"]) if m["role"] == "CHAIR")
     assert (chair["name"], chair["party"]) == ("Niels Hörup", "V")  # seed-000 L100-102
     solrod = data["municipality"]
     assert solrod["name"] == "Solrød"
@@ -263,7 +267,7 @@ def test_framework_2021_2023_nps_target_70(client: httpx.Client, demo_data) -> N
         SJ,
     )["frameworkAgreement"]
     assert data["signedOn"] == "2021-01-27"  # seed-000 L1763
-    goal3 = [g for g in nodes(data["nationalGoals"]) if g["code"] == "3"][0]
+    goal3 = next(g for g in nodes(data["nationalGoals"]) if g["code"] == "3")
     nps = {(t["segment"], Decimal(t["value"])) for t in nodes(goal3["targets"]) if t["unit"] == "NPS"}
     assert {s for s, v in nps if v == 70} >= {"drift", "vækst"}  # "NPS på mindst 70" per segment, L2904-2908
 

@@ -11,6 +11,7 @@ Contract goals of a lineage are checked once every tenant's contracts are read
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from ..models import (
     GoalLineage,
@@ -22,10 +23,12 @@ from ..models import (
     SegmentSpelling,
 )
 from ..models.enums import SegmentKind
-from .catalogue import Catalogue, Row
+from ..models.figures import MEASURE_UNITS
+from .catalogue import Catalogue, Row, national_goal_of
 from .records import Reader, curated_id
 
-MEASURE_UNITS = ("dkk", "percent", "count")
+#: The units a municipality measure may have (the model's; its check constraint is built from them).
+UNITS = tuple(u.value for u in MEASURE_UNITS)
 #: Scales a figure may be printed in: the value is stored in the measure's unit (e.g. kr.).
 SCALES = {"1": Decimal(1), "1.000": Decimal(1000), "1.000.000": Decimal(1_000_000)}
 
@@ -48,18 +51,12 @@ def read_segments(records: list[Reader], cat: Catalogue, rows: list[Row]) -> Non
                 },
             )
         )
-        spellings = r.records("spellings")
-        if not spellings:
-            r.error("spellings", "a segment needs at least one printed spelling")
-        for i, item in enumerate(spellings):
-            s = r.child(f"spelling[{i}]", item)
+        for _, s in r.each("spellings", "spelling", required="a segment needs at least one printed spelling"):
             printed = s.text("printed", max_length=64)
             if printed is not None and printed in cat.segments:
                 s.error("printed", f"{printed!r} is already a spelling of segment {cat.segments[printed]!r}")
-            if s.raw("source") is None:
-                s.error("source", "is required: where this spelling is printed")
+            s.require("source", "where this spelling is printed")
             rows.append(Row(SegmentSpelling, {"printed": printed, "segment_key": key, **s.source()}))
-            s.done()
             if printed is not None and key:
                 cat.segments.setdefault(printed, key)
         r.done()
@@ -71,12 +68,11 @@ def read_measures(records: list[Reader], cat: Catalogue, rows: list[Row]) -> Non
     for position, r in enumerate(records):
         key = r.text("key", max_length=64)
         unit = r.text("unit", max_length=16)
-        if unit is not None and unit not in MEASURE_UNITS:
-            r.error("unit", f"{unit!r} is not one of: {', '.join(MEASURE_UNITS)}")
+        if unit is not None and unit not in UNITS:
+            r.error("unit", f"{unit!r} is not one of: {', '.join(UNITS)}")
         if key in cat.measures or key == "population":
             r.error("key", f"measure {key!r} appears twice (population is municipality_population)")
-        if r.raw("source") is None:
-            r.error("source", "is required: the table that prints this measure")
+        r.require("source", "the table that prints this measure")
         rows.append(
             Row(
                 MunicipalityMeasure,
@@ -110,7 +106,7 @@ def _scaled(r: Reader, name: str) -> tuple[Decimal | None, str | None]:
 
 
 def read_figures(records: list[Reader], cat: Catalogue, rows: list[Row]) -> None:
-    seen: set[tuple] = set()
+    seen: set[tuple[str | None, str | None, int | None]] = set()
     for r in records:
         code = r.ref("municipality", cat.municipalities, "municipality (kommunekode)")
         name = r.text("name", required=False)
@@ -172,8 +168,7 @@ def read_printed_totals(records: list[Reader], cat: Catalogue, rows: list[Row]) 
 def read_lineages(records: list[Reader], cat: Catalogue, rows: list[Row]) -> None:
     for position, r in enumerate(records):
         key = r.text("key", max_length=64)
-        if r.raw("source") is None:
-            r.error("source", "is required: the lines that show the goals measure the same")
+        r.require("source", "the lines that show the goals measure the same")
         rows.append(
             Row(
                 GoalLineage,
@@ -186,27 +181,24 @@ def read_lineages(records: list[Reader], cat: Catalogue, rows: list[Row]) -> Non
                 },
             )
         )
-        members = r.records("members")
-        if not members:
-            r.error("members", "a lineage needs at least one member")
-        for i, item in enumerate(members):
-            m = r.child(f"member[{i}]", item)
+        for _, m in r.each("members", "member", required="a lineage needs at least one member"):
             indicator = m.text("indicator", required=False)
-            values = {"national_goal_id": None, "business_hub_slug": None, "contract_year": None, "goal_code": None}
-            if m.present("national_goal"):
-                n = m.child("national_goal", m.raw("national_goal"))
-                ref = (n.text("agreement"), n.text("code"))
-                values["national_goal_id"] = cat.national_goals.get(ref)
-                if values["national_goal_id"] is None and None not in ref:
-                    n.error("code", f"no national goal {ref[1]!r} in framework agreement {ref[0]!r}")
-                elif indicator is not None and indicator not in cat.national_goal_measures.get(ref, set()):
+            values: dict[str, Any] = {
+                "national_goal_id": None,
+                "business_hub_slug": None,
+                "contract_year": None,
+                "goal_code": None,
+            }
+            named = national_goal_of(m, cat)
+            if named is not None:
+                ref, values["national_goal_id"] = named
+                measures = cat.national_goal_measures.get(ref, set())
+                if values["national_goal_id"] is not None and indicator is not None and indicator not in measures:
                     m.error("indicator", f"national goal {ref[1]!r} of {ref[0]!r} has no target measure {indicator!r}")
-                n.done()
-                natural: tuple = ("national", *ref)
+                natural: tuple[object, ...] = ("national", *ref)
                 if m.present("hub") or m.present("contract_year") or m.present("goal"):
                     m.error("national_goal", "a member is a national goal or a contract goal, not both")
             else:
-                m.raw("national_goal")
                 hub = m.ref("hub", cat.hubs, "business hub")
                 year = m.integer("contract_year", required=True)
                 code = m.text("goal", max_length=16)
@@ -214,8 +206,7 @@ def read_lineages(records: list[Reader], cat: Catalogue, rows: list[Row]) -> Non
                 natural = ("contract", hub, year, code)
                 if hub and year and code:
                     cat.lineage_checks.append((m, (hub, year, code), indicator))
-            if m.raw("source") is None:
-                m.error("source", "is required: where the paper shows this goal is the lineage's measure")
+            m.require("source", "where the paper shows this goal is the lineage's measure")
             rows.append(
                 Row(
                     GoalLineageMember,
@@ -228,7 +219,6 @@ def read_lineages(records: list[Reader], cat: Catalogue, rows: list[Row]) -> Non
                     },
                 )
             )
-            m.done()
         r.done()
 
 

@@ -12,41 +12,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from typing import cast as typed
 
 import yaml
-from sqlalchemy import Text, cast, delete, func, literal_column, true, tuple_
+from sqlalchemy import ColumnElement, Table, Text, cast, delete, func, literal_column, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, ScalarResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from ..database import TenantContext, apply_tenant_context, async_url
 from ..models import (
-    ClimateInitiative,
-    ClimateParticipant,
-    ClimateTarget,
-    Goal,
+    TENANT_TABLES,
+    AuditEvent,
+    Base,
     GoalLineage,
     GoalLineageMember,
-    GrowthTeam,
-    GrowthTeamMember,
-    HubBoardMember,
-    HubOffice,
-    Indicator,
-    KkrMember,
     MunicipalityFigure,
     MunicipalityMeasure,
     PrintedTotal,
-    Result,
-    ResultContract,
     Segment,
     SegmentSpelling,
-    Target,
 )
 from ..models.base import Versioned
+from .catalogue import Catalogue, Row
 from .figures import check_lineage_members
-from .national import NATIONAL_FILES, Catalogue, Row
+from .national import NATIONAL_FILES
 from .records import DataError, InvalidData, Reader
-from .regional import TENANT_FILES, check_contract_versions, read_contract
+from .regional import TENANT_FILES, TenantReader, check_contract_versions, read_contract
 
 CHUNK = 500
 
@@ -60,21 +52,38 @@ class Plan:
     files: list[str] = field(default_factory=list)
 
 
-def _load_yaml(path: Path, root: Path, key: str, errors: list[DataError]) -> list[Any] | dict | None:
-    name = str(path.relative_to(root.parent))
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        errors.append(DataError(name, "(file)", "(yaml)", f"not valid YAML: {exc}"))
-        return None
-    if not isinstance(document, dict) or key not in document:
-        errors.append(DataError(name, "(file)", key, f"the file must have a top-level '{key}'"))
-        return None
-    return document[key]
+class _Documents:
+    """Every YAML file read, each parsed once (a national file may hold several lists)."""
+
+    def __init__(self, root: Path, plan: Plan, errors: list[DataError]) -> None:
+        self.root, self.plan, self.errors = root, plan, errors
+        self._parsed: dict[Path, object] = {}
+
+    def name(self, path: Path) -> str:
+        return str(path.relative_to(self.root.parent))
+
+    def get(self, path: Path, key: str) -> Any:
+        """The top-level `key` of the file at `path`, or None (with an error) when the file has none."""
+        if path not in self._parsed:
+            self.plan.files.append(self.name(path))
+            try:
+                self._parsed[path] = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except yaml.YAMLError as exc:
+                self._parsed[path] = _INVALID
+                self.errors.append(DataError(self.name(path), "(file)", "(yaml)", f"not valid YAML: {exc}"))
+        document = self._parsed[path]
+        if document is _INVALID:
+            return None
+        if not isinstance(document, dict) or key not in document:
+            self.errors.append(DataError(self.name(path), "(file)", key, f"the file must have a top-level '{key}'"))
+            return None
+        return document[key]
 
 
-def _readers(path: Path, root: Path, key: str, items: Any, cat: Catalogue, errors: list[DataError]) -> list[Reader]:
-    name = str(path.relative_to(root.parent))
+_INVALID = object()
+
+
+def _readers(name: str, key: str, items: Any, cat: Catalogue, errors: list[DataError]) -> list[Reader]:
     if not isinstance(items, list):
         errors.append(DataError(name, "(file)", key, "expected a list"))
         return []
@@ -101,20 +110,19 @@ def read_all(root: Path) -> Plan:
     """Read and validate every file under `root` (the tenants/ folder); raise InvalidData on any error."""
     errors: list[DataError] = []
     cat, plan = Catalogue(), Plan()
+    documents = _Documents(root, plan, errors)
     national = root / "national"
     for file_name, key, reader, required in NATIONAL_FILES:
         path = national / file_name
         if not path.exists():
             if required:
-                errors.append(DataError(str(path.relative_to(root.parent)), "(file)", "(file)", "is missing"))
+                errors.append(DataError(documents.name(path), "(file)", "(file)", "is missing"))
             continue
-        if str(path.relative_to(root.parent)) not in plan.files:  # a file may hold several lists
-            plan.files.append(str(path.relative_to(root.parent)))
-        items = _load_yaml(path, root, key, errors)
+        items = documents.get(path, key)
         if key == "sources" and isinstance(items, list):  # sources may refer to themselves first
             cat.sources.update({i["key"]: None for i in items if isinstance(i, dict) and isinstance(i.get("key"), str)})
         if items is not None:
-            reader(_readers(path, root, key, items, cat, errors), cat, plan.national)
+            reader(_readers(documents.name(path), key, items, cat, errors), cat, plan.national)
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name != "national"):
         tenant = folder.name
         if tenant not in cat.regions:
@@ -128,37 +136,40 @@ def read_all(root: Path) -> Plan:
             )
             continue
         rows = plan.tenants.setdefault(tenant, [])
-        for file_name, key, reader in TENANT_FILES[:2]:
-            _read_tenant_file(folder / file_name, root, key, tenant, reader, cat, rows, plan, errors)
-        previous: dict = {}
+        for file_name, key, read_tenant in TENANT_FILES[:2]:
+            _read_tenant_file(documents, folder / file_name, key, tenant, read_tenant, cat, rows)
+        previous: dict[tuple[Any, ...], Reader] = {}
         for path in sorted((folder / "contracts").glob("*.yaml")):
-            plan.files.append(str(path.relative_to(root.parent)))
-            document = _load_yaml(path, root, "contract", errors)
+            document = documents.get(path, "contract")
             if document is not None:
-                reader_ = Reader(str(path.relative_to(root.parent)), "contract", document, errors, cat.sources)
-                read_contract(tenant, reader_, cat, rows, previous)
+                read_contract(
+                    tenant, Reader(documents.name(path), "contract", document, errors, cat.sources), cat, rows, previous
+                )
         check_contract_versions(previous)
-        for file_name, key, reader in TENANT_FILES[2:]:
-            _read_tenant_file(folder / file_name, root, key, tenant, reader, cat, rows, plan, errors)
+        for file_name, key, read_tenant in TENANT_FILES[2:]:
+            _read_tenant_file(documents, folder / file_name, key, tenant, read_tenant, cat, rows)
+        for row in rows:  # a tenant's rows belong to the region whose folder holds them
+            row.values["tenant_id"] = tenant
     check_lineage_members(cat)
     if errors:
         raise InvalidData(errors)
     return plan
 
 
-def _read_tenant_file(path, root, key, tenant, reader, cat, rows, plan, errors) -> None:
+def _read_tenant_file(
+    documents: _Documents, path: Path, key: str, tenant: str, reader: TenantReader, cat: Catalogue, rows: list[Row]
+) -> None:
     if path.exists():
-        plan.files.append(str(path.relative_to(root.parent)))
-        items = _load_yaml(path, root, key, errors)
+        items = documents.get(path, key)
         if items is not None:
-            reader(tenant, _readers(path, root, key, items, cat, errors), cat, rows)
+            reader(tenant, _readers(documents.name(path), key, items, cat, documents.errors), cat, rows)
 
 
 @dataclass
 class Summary:
     """What a load changed, per table."""
 
-    counts: dict[str, Counter] = field(default_factory=dict)
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
 
     def add(self, table: str, outcome: str, n: int = 1) -> None:
         self.counts.setdefault(table, Counter())[outcome] += n
@@ -178,15 +189,22 @@ class Summary:
         return out
 
 
-def _group(rows: list[Row]) -> dict[type, list[dict[str, Any]]]:
-    groups: dict[type, list[dict[str, Any]]] = {}
+Groups = dict[type[Base], list[dict[str, Any]]]
+
+
+def _group(rows: list[Row]) -> Groups:
+    groups: Groups = {}
     for row in rows:
         groups.setdefault(row.model, []).append(row.values)
     return groups
 
 
-async def _upsert(session: AsyncSession, model: type, rows: list[dict[str, Any]], summary: Summary) -> None:
-    table = model.__table__
+def _table(model: type[Base]) -> Table:
+    return typed(Table, model.__table__)
+
+
+async def _upsert(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]], summary: Summary) -> None:
+    table = _table(model)
     keys = [c.name for c in table.primary_key.columns]
     columns = list(rows[0])
     for start in range(0, len(rows), CHUNK):
@@ -200,26 +218,27 @@ async def _upsert(session: AsyncSession, model: type, rows: list[dict[str, Any]]
             tuple_(*[stmt.excluded[c] for c in data_columns])
         )
         stmt = stmt.on_conflict_do_update(index_elements=keys, set_=updates, where=changed)
-        result = await session.execute(stmt.returning(literal_column("xmax = 0")))
-        outcomes = [inserted for (inserted,) in result]
+        inserted: ScalarResult[bool] = await session.scalars(stmt.returning(literal_column("xmax = 0")))
+        outcomes = list(inserted)
         summary.add(table.name, "inserted", sum(outcomes))
         summary.add(table.name, "updated", len(outcomes) - sum(outcomes))
         summary.add(table.name, "unchanged", len(rows[start : start + CHUNK]) - len(outcomes))
 
 
-async def _remove_stale(session: AsyncSession, tenant: str, groups: dict, models: list[type], summary: Summary) -> None:
-    """Delete curated rows (UUID v5) of this tenant that are no longer in its files."""
-    for model in reversed(models):
-        table = model.__table__
+async def _delete(session: AsyncSession, table: Table, summary: Summary, *conditions: ColumnElement[bool]) -> None:
+    result = await session.execute(delete(table).where(*conditions))
+    summary.add(table.name, "deleted", getattr(result, "rowcount", 0) or 0)
+
+
+async def _remove_stale(session: AsyncSession, tenant: str, groups: Groups, summary: Summary) -> None:
+    """Delete curated rows (UUID v5) of this tenant that are no longer in its files (children first)."""
+    for model in reversed(TENANT_MODELS):
+        table = _table(model)
         ids = [r["id"] for r in groups.get(model, [])]
-        result = await session.execute(
-            delete(table).where(
-                table.c.tenant_id == tenant,
-                func.substr(cast(table.c.id, Text), 15, 1) == "5",
-                table.c.id.not_in(ids) if ids else true(),
-            )
+        curated = func.substr(cast(table.c.id, Text), 15, 1) == "5"
+        await _delete(
+            session, table, summary, table.c.tenant_id == tenant, curated, table.c.id.not_in(ids) if ids else true()
         )
-        summary.add(table.name, "deleted", result.rowcount or 0)
 
 
 #: National tables written only by the importer: rows no longer in the files are deleted (children first).
@@ -234,32 +253,23 @@ CURATED_ONLY = (
 )
 
 
-async def _remove_stale_curated(session: AsyncSession, groups: dict, summary: Summary) -> None:
+async def _remove_stale_curated(session: AsyncSession, groups: Groups, summary: Summary) -> None:
     """Delete rows of the curated-only national tables that the files no longer hold."""
     for model in CURATED_ONLY:
-        table = model.__table__
+        table = _table(model)
         keys = [table.c[c.name] for c in table.primary_key.columns]
         present = [tuple(r[c.name] for c in keys) for r in groups.get(model, [])]
-        condition = tuple_(*keys).not_in(present) if present else true()
-        result = await session.execute(delete(table).where(condition))
-        summary.add(table.name, "deleted", result.rowcount or 0)
+        await _delete(session, table, summary, tuple_(*keys).not_in(present) if present else true())
 
 
-#: Tenant tables in dependency order (parents first).
-TENANT_MODELS = (
-    KkrMember,
-    HubOffice,
-    HubBoardMember,
-    ResultContract,
-    Goal,
-    Indicator,
-    Target,
-    Result,
-    GrowthTeam,
-    GrowthTeamMember,
-    ClimateInitiative,
-    ClimateParticipant,
-    ClimateTarget,
+#: The tenant tables the importer writes (every tenant table but the audit trail, `models.TENANT_TABLES`), in
+#: dependency order: parents first.
+TENANT_MODELS: tuple[type[Base], ...] = tuple(
+    mapper.class_
+    for table in Base.metadata.sorted_tables
+    if table.name in TENANT_TABLES and table.name != AuditEvent.__tablename__
+    for mapper in Base.registry.mappers
+    if mapper.local_table is table
 )
 
 
@@ -275,18 +285,18 @@ async def load(url: str | URL, root: Path, progress: Callable[[str], None] = lam
         async with sessions() as session, session.begin():
             await apply_tenant_context(session, TenantContext(regions, regions, actor="importer"))
             groups = _group(plan.national)
-            for model, rows in groups.items():
-                await _upsert(session, model, rows, summary)
+            for model, national_rows in groups.items():
+                await _upsert(session, model, national_rows, summary)
             await _remove_stale_curated(session, groups, summary)
         progress(f"national: {len(plan.national)} records")
-        for tenant, rows in plan.tenants.items():
-            groups = _group(rows)
+        for tenant, tenant_rows in plan.tenants.items():
+            groups = _group(tenant_rows)
             async with sessions() as session, session.begin():
                 await apply_tenant_context(session, TenantContext.for_tenant(tenant, write=True, actor="importer"))
-                await _remove_stale(session, tenant, groups, list(TENANT_MODELS), summary)
+                await _remove_stale(session, tenant, groups, summary)
                 for model, model_rows in groups.items():
                     await _upsert(session, model, model_rows, summary)
-            progress(f"{tenant}: {len(rows)} records")
+            progress(f"{tenant}: {len(tenant_rows)} records")
     finally:
         await engine.dispose()
     return summary

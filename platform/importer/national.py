@@ -3,6 +3,8 @@ framework agreements with national goals, benchmark figures and partnerships."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..models import (
     BenchmarkObservation,
     BusinessHub,
@@ -18,7 +20,7 @@ from ..models import (
 from ..models.enums import PartnershipKind, UrbanRural
 from . import figures
 from .catalogue import Catalogue, Row
-from .records import Reader, curated_id
+from .records import Reader, by_code, curated_id
 from .targets import read_target_fields
 
 
@@ -108,8 +110,7 @@ def read_municipalities(records: list[Reader], cat: Catalogue, rows: list[Row]) 
                 },
             )
         )
-        for i, item in enumerate(r.records("population")):
-            p = r.child(f"population[{i}]", item)
+        for _, p in r.each("population", "population"):
             populations.append(
                 Row(
                     MunicipalityPopulation,
@@ -122,7 +123,6 @@ def read_municipalities(records: list[Reader], cat: Catalogue, rows: list[Row]) 
                     },
                 )
             )
-            p.done()
         r.done()
         if code:
             cat.municipalities.add(code)
@@ -158,8 +158,7 @@ def read_agreements(records: list[Reader], cat: Catalogue, rows: list[Row]) -> N
         )
         if slug:
             cat.agreements.add(slug)
-        for position, item in enumerate(r.records("national_goals")):
-            g = r.child(f"national goal {item.get('code') if isinstance(item, dict) else position}", item)
+        for position, g in r.each("national_goals", by_code("national goal")):
             code = g.text("code", max_length=16)
             goal_id = curated_id("national-goal", slug, code)
             if (slug, code) in cat.national_goals:
@@ -180,8 +179,7 @@ def read_agreements(records: list[Reader], cat: Catalogue, rows: list[Row]) -> N
                     },
                 )
             )
-            for i, t_item in enumerate(g.records("targets")):
-                t = g.child(f"target[{i}]", t_item)
+            for i, t in g.each("targets", "target"):
                 measure = t.text("measure")
                 cat.national_goal_measures.setdefault((slug, code), set()).add(measure)
                 fields = read_target_fields(t, cat.segments)
@@ -197,8 +195,6 @@ def read_agreements(records: list[Reader], cat: Catalogue, rows: list[Row]) -> N
                         },
                     )
                 )
-                t.done()
-            g.done()
         r.done()
 
 
@@ -253,8 +249,11 @@ def read_partnerships(records: list[Reader], cat: Catalogue, rows: list[Row]) ->
             cat.partnerships[key] = pid
 
 
+#: Reads the records of one list of a national file into rows.
+NationalReader = Callable[[list[Reader], Catalogue, list[Row]], None]
+
 #: National files in load order: (file name, top-level key, reader, required).
-NATIONAL_FILES = (
+NATIONAL_FILES: tuple[tuple[str, str, NationalReader, bool], ...] = (
     ("regions.yaml", "regions", read_regions, True),
     ("sources.yaml", "sources", read_sources, True),
     ("business_hubs.yaml", "business_hubs", read_hubs, True),

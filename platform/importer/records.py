@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import re
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -81,32 +82,40 @@ class Reader:
         self._seen.add(name)
         return self.data.get(name)
 
+    def _given(self, name: str, required: bool) -> Any:
+        """The field's value; None when it is not given (an error if it is `required`)."""
+        value = self.raw(name)
+        if value is None and required:
+            self.error(name, "is required")
+        return value
+
+    def require(self, name: str, why: str) -> None:
+        """An error unless the field is given: `why` says what it must hold."""
+        if self.raw(name) is None:
+            self.error(name, f"is required: {why}")
+
     def present(self, name: str) -> bool:
         return self.data.get(name) is not None
 
     def text(self, name: str, *, required: bool = True, max_length: int | None = None) -> str | None:
-        value = self.raw(name)
+        value = self._given(name, required)
         if value is None:
-            if required:
-                self.error(name, "is required")
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             self.error(name, f"expected text, got {type(value).__name__}")
             return None
-        value = str(value).strip()
-        if required and not value:
+        text = str(value).strip()
+        if required and not text:
             self.error(name, "must not be empty")
-        if unstorable(value):
+        if unstorable(text):
             self.error(name, PROBLEM)
-        if max_length and len(value) > max_length:
+        if max_length and len(text) > max_length:
             self.error(name, f"is longer than {max_length} characters")
-        return value
+        return text
 
     def integer(self, name: str, *, required: bool = False) -> int | None:
-        value = self.raw(name)
+        value = self._given(name, required)
         if value is None:
-            if required:
-                self.error(name, "is required")
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.error(name, f"expected a whole number, got {value!r}")
@@ -115,10 +124,8 @@ class Reader:
 
     def number(self, name: str, *, required: bool = False) -> Decimal | None:
         """A number: a YAML integer, or a string in Danish format ("1.445.162", "6,04")."""
-        value = self.raw(name)
+        value = self._given(name, required)
         if value is None:
-            if required:
-                self.error(name, "is required")
             return None
         self._figures.append(name)
         if isinstance(value, bool):
@@ -137,10 +144,8 @@ class Reader:
         return None
 
     def date(self, name: str, *, required: bool = False) -> dt.date | None:
-        value = self.raw(name)
+        value = self._given(name, required)
         if value is None:
-            if required:
-                self.error(name, "is required")
             return None
         if isinstance(value, dt.date):
             return value
@@ -197,6 +202,19 @@ class Reader:
             return []
         return value
 
+    def each(
+        self, name: str, label: str | Callable[[int, Any], str], *, required: str | None = None
+    ) -> Iterator[tuple[int, Reader]]:
+        """The records of the list `name`, each with its position as a child reader labelled `label[i]` (or
+        `label(i, record)`), each `done()` as the loop moves on; `required`: the error when there is none."""
+        items = self.records(name)
+        if required and not items:
+            self.error(name, required)
+        for i, item in enumerate(items):
+            child = self.child(label(i, item) if callable(label) else f"{label}[{i}]", item)
+            yield i, child
+            child.done()
+
     def source(self) -> dict[str, Any]:
         """The `source` of the record as column values (document key and locator) plus `note`."""
         note = self.text("note", required=False)
@@ -222,6 +240,11 @@ class Reader:
         for name in self.data:
             if name not in self._seen:
                 self.error(str(name), "unknown field")
+
+
+def by_code(what: str) -> Callable[[int, Any], str]:
+    """A label of nested records named by their `code` ("goal 1a"), by position when they have none."""
+    return lambda i, item: f"{what} {item.get('code') if isinstance(item, dict) else i}"
 
 
 def _check_ranges(src: Reader, lines: str, line_count: int | None) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ..models import (
     ClimateInitiative,
     ClimateParticipant,
@@ -27,8 +30,8 @@ from ..models.enums import (
     OfficeKind,
 )
 from ..services.climate import NO_RANGE
-from .national import Catalogue, Row
-from .records import Reader, curated_id
+from .catalogue import Catalogue, Row, national_goal_of
+from .records import Reader, by_code, curated_id
 from .targets import read_target_fields
 
 
@@ -47,7 +50,6 @@ def read_council(tenant: str, records: list[Reader], cat: Catalogue, rows: list[
             Row(
                 KkrMember,
                 {
-                    "tenant_id": tenant,
                     "id": curated_id(tenant, "kkr-member", name, role and role.value, i),
                     "name": name,
                     "role": role,
@@ -66,15 +68,13 @@ def read_council(tenant: str, records: list[Reader], cat: Catalogue, rows: list[
 def read_hubs(tenant: str, records: list[Reader], cat: Catalogue, rows: list[Row]) -> None:
     for r in records:
         hub = _own_hub(r, tenant, cat)
-        for i, item in enumerate(r.records("offices")):
-            o = r.child(f"office[{i}]", item)
+        for _, o in r.each("offices", "office"):
             kind = o.choice("kind", OfficeKind)
             town = o.text("town", max_length=64)
             rows.append(
                 Row(
                     HubOffice,
                     {
-                        "tenant_id": tenant,
                         "id": curated_id(tenant, "hub-office", hub, kind and kind.value, town),
                         "business_hub_slug": hub,
                         "kind": kind,
@@ -84,15 +84,12 @@ def read_hubs(tenant: str, records: list[Reader], cat: Catalogue, rows: list[Row
                     },
                 )
             )
-            o.done()
-        for i, item in enumerate(r.records("board")):
-            b = r.child(f"board[{i}]", item)
+        for i, b in r.each("board", "board"):
             name = b.text("name", max_length=128)
             rows.append(
                 Row(
                     HubBoardMember,
                     {
-                        "tenant_id": tenant,
                         "id": curated_id(tenant, "hub-board", hub, name, i),
                         "business_hub_slug": hub,
                         "name": name,
@@ -103,11 +100,10 @@ def read_hubs(tenant: str, records: list[Reader], cat: Catalogue, rows: list[Row
                     },
                 )
             )
-            b.done()
         r.done()
 
 
-def check_contract_versions(contracts: dict[tuple, Reader]) -> None:
+def check_contract_versions(contracts: dict[tuple[Any, ...], Reader]) -> None:
     """Version n of a contract supersedes version n-1, which must be curated too (same region)."""
     for (tenant, _, hub, year, version), r in contracts.items():
         if version > 1 and (tenant, "contract", hub, year, version - 1) not in contracts:
@@ -118,7 +114,9 @@ def check_contract_versions(contracts: dict[tuple, Reader]) -> None:
             )
 
 
-def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previous: dict) -> None:
+def read_contract(
+    tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previous: dict[tuple[Any, ...], Reader]
+) -> None:
     hub = _own_hub(r, tenant, cat)
     year = r.integer("year", required=True)
     version = r.integer("version") or 1
@@ -132,7 +130,6 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
         Row(
             ResultContract,
             {
-                "tenant_id": tenant,
                 "id": contract_id,
                 "business_hub_slug": hub,
                 "framework_agreement_slug": r.ref(
@@ -152,33 +149,19 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
             },
         )
     )
-    codes: set[str] = set()
-    for position, item in enumerate(r.records("goals")):
-        code_hint = item.get("code") if isinstance(item, dict) else position
-        g = r.child(f"goal {code_hint}", item)
+    codes: set[str | None] = set()
+    for position, g in r.each("goals", by_code("goal")):
         code = g.text("code", max_length=16)
         if code in codes:
             g.error("code", f"goal code {code!r} appears twice in this contract")
         codes.add(code)
         goal_id = curated_id(*key, "goal", code)
-        national = None
-        if g.present("national_goal"):
-            n = g.child("national_goal", g.raw("national_goal"))
-            ref = (n.text("agreement"), n.text("code"))
-            national = cat.national_goals.get(ref)
-            if ref[0] is not None and ref[0] not in cat.agreements:
-                n.error("agreement", f"unknown framework agreement {ref[0]!r}")
-            elif national is None:
-                n.error("code", f"no national goal {ref[1]!r} in framework agreement {ref[0]!r}")
-            n.done()
-        else:
-            g.raw("national_goal")
+        named = national_goal_of(g, cat)
         partnership = g.ref("partnership", cat.partnerships, "partnership", required=False)
         rows.append(
             Row(
                 Goal,
                 {
-                    "tenant_id": tenant,
                     "id": goal_id,
                     "contract_id": contract_id,
                     "code": code,
@@ -187,7 +170,7 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
                     "description": g.text("description", required=False),
                     "measurement_method": g.text("measurement_method", required=False),
                     "data_source": g.text("data_source", required=False),
-                    "national_goal_id": national,
+                    "national_goal_id": named[1] if named else None,
                     "partnership_id": cat.partnerships.get(partnership) if partnership else None,
                     "position": position,
                     "reported_fulfilment_pct": g.number("reported_fulfilment_pct"),
@@ -196,8 +179,7 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
             )
         )
         indicator_names = cat.contract_goals.setdefault((hub, year, code), set())
-        for i_pos, i_item in enumerate(g.records("indicators")):
-            ind = g.child(f"indicator[{i_pos}]", i_item)
+        for i_pos, ind in g.each("indicators", "indicator"):
             indicator_id = curated_id(*key, "goal", code, "indicator", i_pos)
             indicator_name = ind.text("name")
             indicator_names.add(indicator_name)
@@ -205,7 +187,6 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
                 Row(
                     Indicator,
                     {
-                        "tenant_id": tenant,
                         "id": indicator_id,
                         "goal_id": goal_id,
                         "name": indicator_name,
@@ -215,14 +196,12 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
                     },
                 )
             )
-            for t_pos, t_item in enumerate(ind.records("targets")):
-                t = ind.child(f"target[{t_pos}]", t_item)
+            for t_pos, t in ind.each("targets", "target"):
                 target_id = curated_id(indicator_id, "target", t_pos)
                 rows.append(
                     Row(
                         Target,
                         {
-                            "tenant_id": tenant,
                             "id": target_id,
                             "indicator_id": indicator_id,
                             **read_target_fields(t, cat.segments),
@@ -231,8 +210,7 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
                     )
                 )
                 revisions: set[int] = set()
-                for r_pos, r_item in enumerate(t.records("results")):
-                    res = t.child(f"result[{r_pos}]", r_item)
+                for _, res in t.each("results", "result"):
                     revision = res.integer("revision") or 1
                     if revision in revisions:
                         res.error("revision", f"revision {revision} appears twice for this target")
@@ -244,7 +222,6 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
                         Row(
                             Result,
                             {
-                                "tenant_id": tenant,
                                 "id": curated_id(target_id, "result", revision),
                                 "target_id": target_id,
                                 "revision": revision,
@@ -256,10 +233,6 @@ def read_contract(tenant: str, r: Reader, cat: Catalogue, rows: list[Row], previ
                             },
                         )
                     )
-                    res.done()
-                t.done()
-            ind.done()
-        g.done()
     r.done()
 
 
@@ -271,7 +244,6 @@ def read_growth_teams(tenant: str, records: list[Reader], cat: Catalogue, rows: 
             Row(
                 GrowthTeam,
                 {
-                    "tenant_id": tenant,
                     "id": team_id,
                     "name": r.text("name"),
                     "geography": r.text("geography"),
@@ -284,14 +256,12 @@ def read_growth_teams(tenant: str, records: list[Reader], cat: Catalogue, rows: 
                 },
             )
         )
-        for i, item in enumerate(r.records("members")):
-            m = r.child(f"member[{i}]", item)
+        for i, m in r.each("members", "member"):
             name = m.text("name", max_length=128)
             rows.append(
                 Row(
                     GrowthTeamMember,
                     {
-                        "tenant_id": tenant,
                         "id": curated_id(team_id, "member", i, name),
                         "growth_team_id": team_id,
                         "name": name,
@@ -302,7 +272,6 @@ def read_growth_teams(tenant: str, records: list[Reader], cat: Catalogue, rows: 
                     },
                 )
             )
-            m.done()
         r.done()
 
 
@@ -315,7 +284,6 @@ def read_climate(tenant: str, records: list[Reader], cat: Catalogue, rows: list[
             Row(
                 ClimateInitiative,
                 {
-                    "tenant_id": tenant,
                     "id": initiative_id,
                     "kind": r.choice("kind", ClimateInitiativeKind),
                     "name": r.text("name"),
@@ -329,8 +297,7 @@ def read_climate(tenant: str, records: list[Reader], cat: Catalogue, rows: list[
                 },
             )
         )
-        for i, item in enumerate(r.records("participants")):
-            p = r.child(f"participant[{i}]", item)
+        for i, p in r.each("participants", "participant"):
             code = p.ref("municipality", cat.municipalities, "kommunekode", required=False)
             organisation = p.text("organisation", required=False)
             if not code and not organisation:
@@ -339,7 +306,6 @@ def read_climate(tenant: str, records: list[Reader], cat: Catalogue, rows: list[
                 Row(
                     ClimateParticipant,
                     {
-                        "tenant_id": tenant,
                         "id": curated_id(initiative_id, "participant", i),
                         "initiative_id": initiative_id,
                         "municipality_code": code,
@@ -349,9 +315,7 @@ def read_climate(tenant: str, records: list[Reader], cat: Catalogue, rows: list[
                     },
                 )
             )
-            p.done()
-        for i, item in enumerate(r.records("targets")):
-            t = r.child(f"target[{i}]", item)
+        for i, t in r.each("targets", "target"):
             comparator = t.choice("comparator", Comparator, default=Comparator.at_least)
             if comparator is Comparator.range:
                 t.error("comparator", NO_RANGE)
@@ -359,7 +323,6 @@ def read_climate(tenant: str, records: list[Reader], cat: Catalogue, rows: list[
                 Row(
                     ClimateTarget,
                     {
-                        "tenant_id": tenant,
                         "id": curated_id(initiative_id, "target", i),
                         "initiative_id": initiative_id,
                         "description": t.text("description"),
@@ -373,12 +336,14 @@ def read_climate(tenant: str, records: list[Reader], cat: Catalogue, rows: list[
                     },
                 )
             )
-            t.done()
         r.done()
 
 
+#: Reads the records of one list of a tenant's file into rows.
+TenantReader = Callable[[str, list[Reader], Catalogue, list[Row]], None]
+
 #: Tenant files in load order: (file name, top-level key, reader).
-TENANT_FILES = (
+TENANT_FILES: tuple[tuple[str, str, TenantReader], ...] = (
     ("council.yaml", "kkr_members", read_council),
     ("hubs.yaml", "hubs", read_hubs),
     ("growth_teams.yaml", "growth_teams", read_growth_teams),
