@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..models import (
+    Base,
     GoalLineage,
     GoalLineageMember,
     MunicipalityFigure,
@@ -29,6 +30,17 @@ from .records import Reader, curated_id
 
 #: The units a municipality measure may have (the model's; its check constraint is built from them).
 UNITS = tuple(u.value for u in MEASURE_UNITS)
+#: The national tables of this module's files, which only the importer writes: rows no longer in the files are
+#: deleted (children first).
+CURATED_ONLY: tuple[type[Base], ...] = (
+    GoalLineageMember,
+    GoalLineage,
+    SegmentSpelling,
+    Segment,
+    MunicipalityFigure,
+    PrintedTotal,
+    MunicipalityMeasure,
+)
 #: Scales a figure may be printed in: the value is stored in the measure's unit (e.g. kr.).
 SCALES = {"1": Decimal(1), "1.000": Decimal(1000), "1.000.000": Decimal(1_000_000)}
 

@@ -21,21 +21,10 @@ from sqlalchemy.engine import URL, ScalarResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from ..database import TenantContext, apply_tenant_context, async_url
-from ..models import (
-    TENANT_TABLES,
-    AuditEvent,
-    Base,
-    GoalLineage,
-    GoalLineageMember,
-    MunicipalityFigure,
-    MunicipalityMeasure,
-    PrintedTotal,
-    Segment,
-    SegmentSpelling,
-)
+from ..models import TENANT_TABLES, AuditEvent, Base
 from ..models.base import Versioned
 from .catalogue import Catalogue, Row
-from .figures import check_lineage_members
+from .figures import CURATED_ONLY, check_lineage_members
 from .national import NATIONAL_FILES
 from .records import DataError, InvalidData, Reader
 from .regional import TENANT_FILES, TenantReader, check_contract_versions, read_contract
@@ -239,18 +228,6 @@ async def _remove_stale(session: AsyncSession, tenant: str, groups: Groups, summ
         await _delete(
             session, table, summary, table.c.tenant_id == tenant, curated, table.c.id.not_in(ids) if ids else true()
         )
-
-
-#: National tables written only by the importer: rows no longer in the files are deleted (children first).
-CURATED_ONLY = (
-    GoalLineageMember,
-    GoalLineage,
-    SegmentSpelling,
-    Segment,
-    MunicipalityFigure,
-    PrintedTotal,
-    MunicipalityMeasure,
-)
 
 
 async def _remove_stale_curated(session: AsyncSession, groups: Groups, summary: Summary) -> None:
