@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
 from kkr.platform.models import BenchmarkObservation as BenchmarkObservationModel
 
-from ..common.fields import field
 from ..common.nodes import LoadedNode
+from ..common.relations import lazy_type, to_one
 from ..common.source import Source, source_of
+from ..geography.loaders import REGION_BY_SLUG
+from ..organisations.loaders import HUB_BY_SLUG
 from .loaders import OBSERVATION_BY_ID
-
-if TYPE_CHECKING:
-    from ..geography.types import Region
-    from ..organisations.types import BusinessHub
 
 _GEOGRAPHY = "kkr.schema.geography.types"
 _ORGANISATIONS = "kkr.schema.organisations.types"
@@ -53,20 +50,17 @@ class BenchmarkObservation(LoadedNode):
             source=source_of(row),
         )
 
-    @field(description="The hub the figure is for, if any.")
-    async def business_hub(
-        self, info: strawberry.Info
-    ) -> Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)] | None:
-        from ..organisations.loaders import HUB_BY_SLUG
-        from ..organisations.types import BusinessHub
-
-        row = await HUB_BY_SLUG.load(info, self.business_hub_slug)
-        return BusinessHub.from_row(row) if row is not None else None
-
-    @field(description="The region the figure is for, if any.")
-    async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)] | None:
-        from ..geography.loaders import REGION_BY_SLUG
-        from ..geography.types import Region
-
-        row = await REGION_BY_SLUG.load(info, self.region_slug)
-        return Region.from_row(row) if row is not None else None
+    business_hub = to_one(
+        HUB_BY_SLUG,
+        "business_hub_slug",
+        lazy_type("BusinessHub", _ORGANISATIONS),
+        nullable=True,
+        description="The hub the figure is for, if any.",
+    )
+    region = to_one(
+        REGION_BY_SLUG,
+        "region_slug",
+        lazy_type("Region", _GEOGRAPHY),
+        nullable=True,
+        description="The region the figure is for, if any.",
+    )

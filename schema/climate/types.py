@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -16,9 +15,11 @@ from kkr.platform.models import ClimateTarget as ClimateTargetModel
 
 from ..common.connection import Connection, connection
 from ..common.enums import ClimateInitiativeKind, Comparator, InitiativeStatus, to_graphql
-from ..common.fields import field
 from ..common.nodes import EditableNode
+from ..common.relations import lazy_type, to_one
 from ..common.source import Source, source_of
+from ..geography.loaders import MUNICIPALITY_BY_CODE, REGION_BY_SLUG
+from ..organisations.loaders import PARTNERSHIP_BY_ID
 from .loaders import (
     CLIMATE_TARGET_BY_ID,
     INITIATIVE_BY_ID,
@@ -27,10 +28,6 @@ from .loaders import (
     PARTICIPANTS_BY_INITIATIVE,
     TARGETS_BY_INITIATIVE,
 )
-
-if TYPE_CHECKING:
-    from ..geography.types import Municipality, Region
-    from ..organisations.types import Partnership
 
 _GEOGRAPHY = "kkr.schema.geography.types"
 _ORGANISATIONS = "kkr.schema.organisations.types"
@@ -72,20 +69,19 @@ class ClimateInitiative(EditableNode):
             source=source_of(row),
         )
 
-    @field(description="The region (KKR) that owns the initiative.")
-    async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
-        from ..geography.loaders import REGION_BY_SLUG
-        from ..geography.types import Region
-
-        return Region.from_row(await REGION_BY_SLUG.load(info, self.region_slug))
-
-    @field(description="The cross-region partnership the initiative belongs to, if any.")
-    async def partnership(
-        self, info: strawberry.Info
-    ) -> Annotated[Partnership, strawberry.lazy(_ORGANISATIONS)] | None:
-        from ..organisations.types import partnership_of
-
-        return await partnership_of(info, self.partnership_id)
+    region = to_one(
+        REGION_BY_SLUG,
+        "region_slug",
+        lazy_type("Region", _GEOGRAPHY),
+        description="The region (KKR) that owns the initiative.",
+    )
+    partnership = to_one(
+        PARTNERSHIP_BY_ID,
+        "partnership_id",
+        lazy_type("Partnership", _ORGANISATIONS),
+        nullable=True,
+        description="The cross-region partnership the initiative belongs to, if any.",
+    )
 
     @connection(Connection["ClimateParticipant"], description="Municipalities and organisations taking part.")
     async def participants(self, info: strawberry.Info) -> list[ClimateParticipant]:
@@ -121,18 +117,16 @@ class ClimateParticipant(EditableNode):
             source=source_of(row),
         )
 
-    @field(description="The participating municipality, if the participant is one.")
-    async def municipality(self, info: strawberry.Info) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
-        from ..geography.loaders import MUNICIPALITY_BY_CODE
-        from ..geography.types import Municipality
-
-        row = await MUNICIPALITY_BY_CODE.load(info, self.municipality_code)
-        return Municipality.from_row(row) if row is not None else None
-
-    @field(description="The initiative.")
-    async def initiative(self, info: strawberry.Info) -> ClimateInitiative | None:
-        row = await INITIATIVE_BY_ID.load(info, self.initiative_id)
-        return ClimateInitiative.from_row(row) if row is not None else None
+    municipality = to_one(
+        MUNICIPALITY_BY_CODE,
+        "municipality_code",
+        lazy_type("Municipality", _GEOGRAPHY),
+        nullable=True,
+        description="The participating municipality, if the participant is one.",
+    )
+    initiative = to_one(
+        INITIATIVE_BY_ID, "initiative_id", ClimateInitiative, nullable=True, description="The initiative."
+    )
 
 
 @strawberry.type(description="A numeric climate target, e.g. -70 % greenhouse gases by 2030 against 1990.")
@@ -168,10 +162,9 @@ class ClimateTarget(EditableNode):
             source=source_of(row),
         )
 
-    @field(description="The initiative.")
-    async def initiative(self, info: strawberry.Info) -> ClimateInitiative | None:
-        row = await INITIATIVE_BY_ID.load(info, self.initiative_id)
-        return ClimateInitiative.from_row(row) if row is not None else None
+    initiative = to_one(
+        INITIATIVE_BY_ID, "initiative_id", ClimateInitiative, nullable=True, description="The initiative."
+    )
 
 
 async def climate_initiatives_of_region(

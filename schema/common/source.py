@@ -9,8 +9,8 @@ import strawberry
 
 from kkr.platform.models import SourceDocument as SourceDocumentModel
 
-from ..common.fields import field
 from .loaders import OneByKey
+from .relations import to_one
 
 SOURCE_DOCUMENT_BY_KEY = OneByKey(SourceDocumentModel.key)
 
@@ -48,10 +48,13 @@ class Source:
         description="Curator's note, e.g. a discrepancy in the source that was kept as printed."
     )
 
-    @field(description="The source document (title, region, publication date).")
-    async def document(self, info: strawberry.Info) -> SourceDocument | None:
-        row = await SOURCE_DOCUMENT_BY_KEY.load(info, self.document_key)
-        return SourceDocument.from_row(row) if row is not None else None
+    document = to_one(
+        SOURCE_DOCUMENT_BY_KEY,
+        "document_key",
+        SourceDocument,
+        nullable=True,
+        description="The source document (title, region, publication date).",
+    )
 
 
 def source_of(row: Any) -> Source:

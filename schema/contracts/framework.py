@@ -14,8 +14,8 @@ from kkr.platform.models import NationalGoal as NationalGoalModel
 from kkr.platform.models import NationalTarget as NationalTargetModel
 
 from ..common.connection import Connection, connection
-from ..common.fields import field
 from ..common.nodes import LoadedNode
+from ..common.relations import to_one
 from ..common.source import Source, source_of
 from ..permissions import RegionalRead
 from .loaders import (
@@ -93,9 +93,12 @@ class NationalGoal(LoadedNode):
             source=source_of(row),
         )
 
-    @field(description="The framework agreement that sets the goal.")
-    async def framework_agreement(self, info: strawberry.Info) -> FrameworkAgreement:
-        return FrameworkAgreement.from_row(await AGREEMENT_BY_SLUG.load(info, self.framework_agreement_slug))
+    framework_agreement = to_one(
+        AGREEMENT_BY_SLUG,
+        "framework_agreement_slug",
+        FrameworkAgreement,
+        description="The framework agreement that sets the goal.",
+    )
 
     @connection(Connection["NationalTarget"], description="The goal's targets per year and segment.")
     async def targets(
@@ -130,6 +133,6 @@ class NationalTarget(TargetValue, LoadedNode):
             id=str(row.id), national_goal_id=row.national_goal_id, measure=row.measure, **target_value_fields(row)
         )
 
-    @field(description="The national goal the target belongs to.")
-    async def national_goal(self, info: strawberry.Info) -> NationalGoal:
-        return NationalGoal.from_row(await NATIONAL_GOAL_BY_ID.load(info, self.national_goal_id))
+    national_goal = to_one(
+        NATIONAL_GOAL_BY_ID, "national_goal_id", NationalGoal, description="The national goal the target belongs to."
+    )

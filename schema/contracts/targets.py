@@ -21,12 +21,12 @@ from ..common.connection import Connection, connection
 from ..common.enums import Comparator, Unit, to_graphql, to_model
 from ..common.fields import field
 from ..common.nodes import AuditedNode, EditableNode
+from ..common.relations import lazy_type, to_one
 from ..common.source import Source, source_of
 from .loaders import INDICATOR_BY_ID, LATEST_RESULT_BY_TARGET, RESULT_BY_ID, RESULTS_BY_TARGET, TARGET_BY_ID
 
 if TYPE_CHECKING:
     from ..geography.segments import CanonicalSegment
-    from .types import Indicator
 
 _TYPES = "kkr.schema.contracts.types"
 
@@ -148,10 +148,13 @@ class Result(AuditedNode):
             source=source_of(row),
         )
 
-    @field(description="The target the result is reported for.")
-    async def target(self, info: strawberry.Info) -> Target | None:
-        row = await TARGET_BY_ID.load(info, self.target_id)
-        return Target.from_row(row) if row is not None else None
+    target = to_one(
+        TARGET_BY_ID,
+        "target_id",
+        lazy_type("Target", __name__),
+        nullable=True,
+        description="The target the result is reported for.",
+    )
 
 
 @strawberry.type(description="A target (måltal) of an indicator for one period and segment.")
@@ -172,12 +175,13 @@ class Target(TargetValue, EditableNode):
             **target_value_fields(row),
         )
 
-    @field(description="The indicator (målepunkt) the target belongs to.")
-    async def indicator(self, info: strawberry.Info) -> Annotated[Indicator, strawberry.lazy(_TYPES)] | None:
-        from .types import Indicator
-
-        row = await INDICATOR_BY_ID.load(info, self.indicator_id)
-        return Indicator.from_row(row) if row is not None else None
+    indicator = to_one(
+        INDICATOR_BY_ID,
+        "indicator_id",
+        lazy_type("Indicator", _TYPES),
+        nullable=True,
+        description="The indicator (målepunkt) the target belongs to.",
+    )
 
     @connection(Connection[Result], description="Every reported result (all revisions), oldest first.")
     async def results(self, info: strawberry.Info) -> list[Result]:

@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 import strawberry
 from strawberry import relay
@@ -24,7 +24,10 @@ from ..common.connection import Connection, connection
 from ..common.enums import ContractStatus, GoalCategory, to_graphql
 from ..common.fields import field
 from ..common.nodes import EditableNode
+from ..common.relations import lazy_type, to_one
 from ..common.source import Source, source_of
+from ..geography.loaders import REGION_BY_SLUG
+from ..organisations.loaders import HUB_BY_SLUG, PARTNERSHIP_BY_ID
 from ..permissions import RegionalRead
 from .framework import FrameworkAgreement, NationalGoal, NationalTarget
 from .loaders import (
@@ -43,10 +46,6 @@ from .loaders import (
     TARGETS_BY_INDICATOR,
 )
 from .targets import Fulfilment, FulfilmentStatus, FulfilmentSummary, Result, Target, TargetValue, summarise
-
-if TYPE_CHECKING:
-    from ..geography.types import Region
-    from ..organisations.types import BusinessHub, Partnership
 
 _GEOGRAPHY = "kkr.schema.geography.types"
 _ORGANISATIONS = "kkr.schema.organisations.types"
@@ -98,29 +97,32 @@ class ResultContract(EditableNode):
             source=source_of(row),
         )
 
-    @field(description="The region (KKR) that owns the contract.")
-    async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
-        from ..geography.loaders import REGION_BY_SLUG
-        from ..geography.types import Region
-
-        return Region.from_row(await REGION_BY_SLUG.load(info, self.region_slug))
-
-    @field(description="The business hub (erhvervshus) the contract is with.")
-    async def business_hub(self, info: strawberry.Info) -> Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)]:
-        from ..organisations.loaders import HUB_BY_SLUG
-        from ..organisations.types import BusinessHub
-
-        return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
-
-    @field(description="The framework agreement (rammeaftale) the contract follows.")
-    async def framework_agreement(self, info: strawberry.Info) -> FrameworkAgreement | None:
-        row = await AGREEMENT_BY_SLUG.load(info, self.framework_agreement_slug)
-        return FrameworkAgreement.from_row(row) if row is not None else None
-
-    @field(description="The earlier version this version supersedes, if any.")
-    async def supersedes(self, info: strawberry.Info) -> ResultContract | None:
-        row = await CONTRACT_BY_ID.load(info, self.supersedes_id)
-        return ResultContract.from_row(row) if row is not None else None
+    region = to_one(
+        REGION_BY_SLUG,
+        "region_slug",
+        lazy_type("Region", _GEOGRAPHY),
+        description="The region (KKR) that owns the contract.",
+    )
+    business_hub = to_one(
+        HUB_BY_SLUG,
+        "business_hub_slug",
+        lazy_type("BusinessHub", _ORGANISATIONS),
+        description="The business hub (erhvervshus) the contract is with.",
+    )
+    framework_agreement = to_one(
+        AGREEMENT_BY_SLUG,
+        "framework_agreement_slug",
+        FrameworkAgreement,
+        nullable=True,
+        description="The framework agreement (rammeaftale) the contract follows.",
+    )
+    supersedes = to_one(
+        CONTRACT_BY_ID,
+        "supersedes_id",
+        lazy_type("ResultContract", __name__),
+        nullable=True,
+        description="The earlier version this version supersedes, if any.",
+    )
 
     @connection(Connection["Goal"], description="The contract's goals (mål) in printed order.")
     async def goals(
@@ -192,26 +194,28 @@ class Goal(EditableNode):
             source=source_of(row),
         )
 
-    @field(
+    contract = to_one(
+        CONTRACT_BY_ID,
+        "contract_id",
+        ResultContract,
+        nullable=True,
         description="The contract the goal belongs to (null for a partner region, which sees the"
-        " shared goal but not the contract)."
+        " shared goal but not the contract).",
     )
-    async def contract(self, info: strawberry.Info) -> ResultContract | None:
-        row = await CONTRACT_BY_ID.load(info, self.contract_id)
-        return ResultContract.from_row(row) if row is not None else None
-
-    @field(description="The national goal of the framework agreement this goal implements, if any.")
-    async def national_goal(self, info: strawberry.Info) -> NationalGoal | None:
-        row = await NATIONAL_GOAL_BY_ID.load(info, self.national_goal_id)
-        return NationalGoal.from_row(row) if row is not None else None
-
-    @field(description="The cross-region partnership the goal is shared through, if any.")
-    async def partnership(
-        self, info: strawberry.Info
-    ) -> Annotated[Partnership, strawberry.lazy(_ORGANISATIONS)] | None:
-        from ..organisations.types import partnership_of
-
-        return await partnership_of(info, self.partnership_id)
+    national_goal = to_one(
+        NATIONAL_GOAL_BY_ID,
+        "national_goal_id",
+        NationalGoal,
+        nullable=True,
+        description="The national goal of the framework agreement this goal implements, if any.",
+    )
+    partnership = to_one(
+        PARTNERSHIP_BY_ID,
+        "partnership_id",
+        lazy_type("Partnership", _ORGANISATIONS),
+        nullable=True,
+        description="The cross-region partnership the goal is shared through, if any.",
+    )
 
     @connection(Connection["Indicator"], description="What the goal measures (målepunkter), in printed order.")
     async def indicators(self, info: strawberry.Info) -> list[Indicator]:
@@ -247,10 +251,7 @@ class Indicator(EditableNode):
             source=source_of(row),
         )
 
-    @field(description="The goal the indicator belongs to.")
-    async def goal(self, info: strawberry.Info) -> Goal | None:
-        row = await GOAL_BY_ID.load(info, self.goal_id)
-        return Goal.from_row(row) if row is not None else None
+    goal = to_one(GOAL_BY_ID, "goal_id", Goal, nullable=True, description="The goal the indicator belongs to.")
 
     @connection(Connection[Target], description="The indicator's targets (måltal), by period and segment.")
     async def targets(

@@ -23,6 +23,7 @@ from ..common.connection import bad_input
 from ..common.database import execute
 from ..common.fields import field
 from ..common.loaders import ManyByKey, OneByKey, request_loader
+from ..common.relations import to_one
 from ..common.source import Source, source_of
 
 #: `measure` of population totals (municipality_population), as in printed_total.measure.
@@ -75,10 +76,13 @@ class MunicipalityFigure:
             source=source_of(row),
         )
 
-    @field(description="The measure: name, unit and what it means.")
-    async def measure(self, info: strawberry.Info) -> MunicipalityMeasure | None:
-        row = await MEASURE_BY_KEY.load(info, self.measure_key)
-        return MunicipalityMeasure.from_row(row) if row is not None else None
+    measure = to_one(
+        MEASURE_BY_KEY,
+        "measure_key",
+        MunicipalityMeasure,
+        nullable=True,
+        description="The measure: name, unit and what it means.",
+    )
 
 
 @strawberry.type(description="A total as printed in a paper; kept to show discrepancies, never used as data.")

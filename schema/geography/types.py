@@ -16,8 +16,10 @@ from ..common.connection import Connection, connection
 from ..common.enums import CouncilRole, InitiativeStatus, UrbanRural, to_graphql
 from ..common.fields import field
 from ..common.nodes import LoadedNode
+from ..common.relations import lazy_type, to_one
 from ..common.source import Source, source_of
 from ..contracts.types import result_contracts_field
+from ..organisations.loaders import HUB_BY_SLUG
 from ..permissions import RegionalRead
 from .figures import (
     MunicipalityFigure,
@@ -167,16 +169,13 @@ class Municipality(LoadedNode):
             source=source_of(row),
         )
 
-    @field(description="The region (KKR) the municipality belongs to.")
-    async def region(self, info: strawberry.Info) -> Region:
-        return Region.from_row(await REGION_BY_SLUG.load(info, self.region_slug))
-
-    @field(description="The business hub (erhvervshus) serving the municipality.")
-    async def business_hub(self, info: strawberry.Info) -> Annotated[BusinessHub, strawberry.lazy(_ORGANISATIONS)]:
-        from ..organisations.loaders import HUB_BY_SLUG
-        from ..organisations.types import BusinessHub
-
-        return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
+    region = to_one(REGION_BY_SLUG, "region_slug", Region, description="The region (KKR) the municipality belongs to.")
+    business_hub = to_one(
+        HUB_BY_SLUG,
+        "business_hub_slug",
+        lazy_type("BusinessHub", _ORGANISATIONS),
+        description="The business hub (erhvervshus) serving the municipality.",
+    )
 
     @field(description="Population by year (oldest first), as printed in the papers.")
     async def population(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -13,13 +12,11 @@ from kkr.platform.models import GrowthTeam as GrowthTeamModel
 from kkr.platform.models import GrowthTeamMember as GrowthTeamMemberModel
 
 from ..common.connection import Connection, connection
-from ..common.fields import field
 from ..common.nodes import EditableNode
+from ..common.relations import lazy_type, to_one
 from ..common.source import Source, source_of
+from ..geography.loaders import REGION_BY_SLUG
 from .loaders import GROWTH_TEAM_BY_ID, GROWTH_TEAMS_BY_TENANT, MEMBER_BY_ID, MEMBERS_BY_TEAM
-
-if TYPE_CHECKING:
-    from ..geography.types import Region
 
 _GEOGRAPHY = "kkr.schema.geography.types"
 
@@ -55,12 +52,12 @@ class GrowthTeam(EditableNode):
             source=source_of(row),
         )
 
-    @field(description="The region (KKR) the team belongs to.")
-    async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
-        from ..geography.loaders import REGION_BY_SLUG
-        from ..geography.types import Region
-
-        return Region.from_row(await REGION_BY_SLUG.load(info, self.region_slug))
+    region = to_one(
+        REGION_BY_SLUG,
+        "region_slug",
+        lazy_type("Region", _GEOGRAPHY),
+        description="The region (KKR) the team belongs to.",
+    )
 
     @connection(Connection["GrowthTeamMember"], description="The team's members in printed order (chair first).")
     async def members(self, info: strawberry.Info) -> list[GrowthTeamMember]:
@@ -94,10 +91,7 @@ class GrowthTeamMember(EditableNode):
             source=source_of(row),
         )
 
-    @field(description="The growth team.")
-    async def growth_team(self, info: strawberry.Info) -> GrowthTeam | None:
-        row = await GROWTH_TEAM_BY_ID.load(info, self.growth_team_id)
-        return GrowthTeam.from_row(row) if row is not None else None
+    growth_team = to_one(GROWTH_TEAM_BY_ID, "growth_team_id", GrowthTeam, nullable=True, description="The growth team.")
 
 
 async def growth_teams_of_region(info: strawberry.Info, region_slug: str) -> list[GrowthTeam]:

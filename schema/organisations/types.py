@@ -4,7 +4,6 @@ KKR members, and cross-region partnerships."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -20,9 +19,11 @@ from ..common.connection import Connection, connection
 from ..common.enums import CouncilRole, OfficeKind, PartnershipKind, to_graphql
 from ..common.fields import field
 from ..common.nodes import EditableNode, LoadedNode
+from ..common.relations import lazy_type, to_one
 from ..common.source import Source, source_of
 from ..contracts.types import result_contracts_field
 from ..geography.figures import figure_totals_field, population_total_field
+from ..geography.loaders import MUNICIPALITY_BY_CODE, REGION_BY_SLUG
 from ..permissions import RegionalRead
 from .loaders import (
     BOARD_BY_HUB,
@@ -43,19 +44,8 @@ _GEOGRAPHY = "kkr.schema.geography.types"
 _CONTRACTS = "kkr.schema.contracts.types"
 
 
-async def _region(info: strawberry.Info, slug: str) -> Region:
-    from ..geography.loaders import REGION_BY_SLUG
-    from ..geography.types import Region
-
-    return Region.from_row(await REGION_BY_SLUG.load(info, slug))
-
-
-async def _municipality(info: strawberry.Info, code: str | None) -> Municipality | None:
-    from ..geography.loaders import MUNICIPALITY_BY_CODE
-    from ..geography.types import Municipality
-
-    row = await MUNICIPALITY_BY_CODE.load(info, code)
-    return Municipality.from_row(row) if row is not None else None
+_REGION = lazy_type("Region", _GEOGRAPHY)
+_MUNICIPALITY = lazy_type("Municipality", _GEOGRAPHY)
 
 
 @strawberry.type(
@@ -83,9 +73,7 @@ class BusinessHub(LoadedNode):
             source=source_of(row),
         )
 
-    @field(description="The region (KKR) the hub serves.")
-    async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
-        return await _region(info, self.region_slug)
+    region = to_one(REGION_BY_SLUG, "region_slug", _REGION, description="The region (KKR) the hub serves.")
 
     @connection(
         Connection[Annotated["Municipality", strawberry.lazy(_GEOGRAPHY)]],
@@ -157,13 +145,14 @@ class HubOffice(EditableNode):
             source=source_of(row),
         )
 
-    @field(description="The hub the office belongs to.")
-    async def business_hub(self, info: strawberry.Info) -> BusinessHub:
-        return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
-
-    @field(description="The municipality the office lies in.")
-    async def municipality(self, info: strawberry.Info) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
-        return await _municipality(info, self.municipality_code)
+    business_hub = to_one(HUB_BY_SLUG, "business_hub_slug", BusinessHub, description="The hub the office belongs to.")
+    municipality = to_one(
+        MUNICIPALITY_BY_CODE,
+        "municipality_code",
+        _MUNICIPALITY,
+        nullable=True,
+        description="The municipality the office lies in.",
+    )
 
 
 @strawberry.type(description="A member of a business hub's board (bestyrelse).")
@@ -193,9 +182,7 @@ class HubBoardMember(EditableNode):
             source=source_of(row),
         )
 
-    @field(description="The hub whose board this is.")
-    async def business_hub(self, info: strawberry.Info) -> BusinessHub:
-        return BusinessHub.from_row(await HUB_BY_SLUG.load(info, self.business_hub_slug))
+    business_hub = to_one(HUB_BY_SLUG, "business_hub_slug", BusinessHub, description="The hub whose board this is.")
 
 
 @strawberry.type(description="A member of a KKR (formand, næstformand, medlem) or its secretariat, for a period.")
@@ -229,13 +216,14 @@ class KkrMember(EditableNode):
             source=source_of(row),
         )
 
-    @field(description="The region (KKR) the member sits in.")
-    async def region(self, info: strawberry.Info) -> Annotated[Region, strawberry.lazy(_GEOGRAPHY)]:
-        return await _region(info, self.region_slug)
-
-    @field(description="The member's municipality.")
-    async def municipality(self, info: strawberry.Info) -> Annotated[Municipality, strawberry.lazy(_GEOGRAPHY)] | None:
-        return await _municipality(info, self.municipality_code)
+    region = to_one(REGION_BY_SLUG, "region_slug", _REGION, description="The region (KKR) the member sits in.")
+    municipality = to_one(
+        MUNICIPALITY_BY_CODE,
+        "municipality_code",
+        _MUNICIPALITY,
+        nullable=True,
+        description="The member's municipality.",
+    )
 
 
 @strawberry.type(
@@ -278,8 +266,3 @@ async def hubs_of_region(info: strawberry.Info, region_slug: str) -> list[Busine
 async def kkr_members_of_region(info: strawberry.Info, region_slug: str, role: CouncilRole | None) -> list[KkrMember]:
     rows = await KKR_MEMBERS_BY_TENANT.load(info, region_slug)
     return [KkrMember.from_row(r) for r in rows if role is None or r.role.value == role.value]
-
-
-async def partnership_of(info: strawberry.Info, partnership_id: uuid.UUID | None) -> Partnership | None:
-    row = await PARTNERSHIP_BY_ID.load(info, partnership_id)
-    return Partnership.from_row(row) if row is not None else None
