@@ -12,6 +12,7 @@ import enum
 from typing import Annotated, TypeVar
 
 import strawberry
+from strawberry.utils.str_converters import to_snake_case
 
 from kkr.platform.services import aggregates as service
 
@@ -34,15 +35,9 @@ from .types import (
     SuppressionReason,
 )
 
-_FILTER_DIMENSIONS = {
-    "years": service.Dimension.YEAR,
-    "periods": service.Dimension.PERIOD,
-    "goal_categories": service.Dimension.GOAL_CATEGORY,
-    "lineages": service.Dimension.LINEAGE,
-    "units": service.Dimension.UNIT,
-    "segments": service.Dimension.SEGMENT,
-    "indicators": service.Dimension.INDICATOR,
-}
+#: AggregateFilter's fields (Python names) and the dimension each filters: the service's FILTER_FIELDS
+#: (dimension -> GraphQL field name, which its errors name) read the other way round.
+_FILTER_DIMENSIONS = {to_snake_case(name): dimension for dimension, name in service.FILTER_FIELDS.items()}
 
 
 def _filter_values(value: object) -> str:
