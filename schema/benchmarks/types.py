@@ -10,14 +10,10 @@ from strawberry import relay
 from kkr.platform.models import BenchmarkObservation as BenchmarkObservationModel
 
 from ..common.nodes import LoadedNode
-from ..common.relations import lazy_type, to_one
 from ..common.source import Source, source_of
-from ..geography.loaders import REGION_BY_SLUG
-from ..organisations.loaders import HUB_BY_SLUG
+from ..geography.relations import REGION
+from ..organisations.relations import BUSINESS_HUB
 from .loaders import OBSERVATION_BY_ID
-
-_GEOGRAPHY = "kkr.schema.geography.types"
-_ORGANISATIONS = "kkr.schema.organisations.types"
 
 
 @strawberry.type(
@@ -50,17 +46,5 @@ class BenchmarkObservation(LoadedNode):
             source=source_of(row),
         )
 
-    business_hub = to_one(
-        HUB_BY_SLUG,
-        "business_hub_slug",
-        lazy_type("BusinessHub", _ORGANISATIONS),
-        nullable=True,
-        description="The hub the figure is for, if any.",
-    )
-    region = to_one(
-        REGION_BY_SLUG,
-        "region_slug",
-        lazy_type("Region", _GEOGRAPHY),
-        nullable=True,
-        description="The region the figure is for, if any.",
-    )
+    business_hub = BUSINESS_HUB.field("The hub the figure is for, if any.", nullable=True)
+    region = REGION.field("The region the figure is for, if any.", nullable=True)

@@ -16,10 +16,10 @@ from kkr.platform.models import ClimateTarget as ClimateTargetModel
 from ..common.connection import Connection, connection
 from ..common.enums import ClimateInitiativeKind, Comparator, InitiativeStatus, to_graphql
 from ..common.nodes import EditableNode
-from ..common.relations import lazy_type, to_one
+from ..common.relations import to_one
 from ..common.source import Source, source_of
-from ..geography.loaders import MUNICIPALITY_BY_CODE, REGION_BY_SLUG
-from ..organisations.loaders import PARTNERSHIP_BY_ID
+from ..geography.relations import MUNICIPALITY, REGION
+from ..organisations.relations import PARTNERSHIP
 from .loaders import (
     CLIMATE_TARGET_BY_ID,
     INITIATIVE_BY_ID,
@@ -28,9 +28,6 @@ from .loaders import (
     PARTICIPANTS_BY_INITIATIVE,
     TARGETS_BY_INITIATIVE,
 )
-
-_GEOGRAPHY = "kkr.schema.geography.types"
-_ORGANISATIONS = "kkr.schema.organisations.types"
 
 
 @strawberry.type(
@@ -69,19 +66,8 @@ class ClimateInitiative(EditableNode):
             source=source_of(row),
         )
 
-    region = to_one(
-        REGION_BY_SLUG,
-        "region_slug",
-        lazy_type("Region", _GEOGRAPHY),
-        description="The region (KKR) that owns the initiative.",
-    )
-    partnership = to_one(
-        PARTNERSHIP_BY_ID,
-        "partnership_id",
-        lazy_type("Partnership", _ORGANISATIONS),
-        nullable=True,
-        description="The cross-region partnership the initiative belongs to, if any.",
-    )
+    region = REGION.field("The region (KKR) that owns the initiative.")
+    partnership = PARTNERSHIP.field("The cross-region partnership the initiative belongs to, if any.", nullable=True)
 
     @connection(Connection["ClimateParticipant"], description="Municipalities and organisations taking part.")
     async def participants(self, info: strawberry.Info) -> list[ClimateParticipant]:
@@ -117,13 +103,7 @@ class ClimateParticipant(EditableNode):
             source=source_of(row),
         )
 
-    municipality = to_one(
-        MUNICIPALITY_BY_CODE,
-        "municipality_code",
-        lazy_type("Municipality", _GEOGRAPHY),
-        nullable=True,
-        description="The participating municipality, if the participant is one.",
-    )
+    municipality = MUNICIPALITY.field("The participating municipality, if the participant is one.", nullable=True)
     initiative = to_one(
         INITIATIVE_BY_ID, "initiative_id", ClimateInitiative, nullable=True, description="The initiative."
     )

@@ -2,11 +2,15 @@
 
 Every such field is the same resolver: read the key off the object (`region_slug`, `contract_id`, ...),
 look the row up through the request's `OneByKey` loader (one statement per kind of look-up, never one per
-row: `kkr.schema.common.loaders`) and convert it with the target type's `from_row`; no key, or no row the
-caller may see (row-level security), gives null.  This module writes it once:
+row: `kkr.schema.common.loaders`) and convert it with the target type's `from_row`; in a nullable field no
+key, or no row the caller may see (row-level security), gives null.  This module writes it once:
 
-    region = to_one(REGION_BY_SLUG, "region_slug", lazy_type("Region", _GEOGRAPHY), description="...")
     initiative = to_one(INITIATIVE_BY_ID, "initiative_id", ClimateInitiative, nullable=True, description="...")
+    region = REGION.field("The region (KKR) that owns the initiative.")
+
+A relation many types have (their region, business hub, municipality, partnership) is declared once as a
+`ToOne` beside its loaders (`schema/geography/relations.py`, `schema/organisations/relations.py`) and each
+type takes its field from it with its own description.
 
 The target is the class itself when it is defined above the field, or `lazy_type(name, module)` when it
 lives in another module (Strawberry's `strawberry.lazy`, for imports that would be circular) or further
@@ -16,6 +20,7 @@ has a row: a row that is missing there is an internal error, never a silent null
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import strawberry
@@ -71,3 +76,17 @@ def to_one(loader: OneByKey, key: str, target: Target, *, description: str, null
         description=description, graphql_type=graphql_type, metadata={TO_ONE_KEY: key}
     )(resolve)
     return made
+
+
+@dataclass(frozen=True)
+class ToOne:
+    """A to-one relation many types share, declared once: the loader, the attribute holding the key (the
+    same in every type that has it) and the target type."""
+
+    loader: OneByKey
+    key: str
+    target: Target
+
+    def field(self, description: str, *, nullable: bool = False) -> StrawberryField:
+        """The relation's field in one type (`to_one`)."""
+        return to_one(self.loader, self.key, self.target, nullable=nullable, description=description)

@@ -26,8 +26,8 @@ from ..common.fields import field
 from ..common.nodes import EditableNode
 from ..common.relations import lazy_type, to_one
 from ..common.source import Source, source_of
-from ..geography.loaders import REGION_BY_SLUG
-from ..organisations.loaders import HUB_BY_SLUG, PARTNERSHIP_BY_ID
+from ..geography.relations import REGION
+from ..organisations.relations import BUSINESS_HUB, PARTNERSHIP
 from ..permissions import RegionalRead
 from .framework import FrameworkAgreement, NationalGoal, NationalTarget
 from .loaders import (
@@ -46,9 +46,6 @@ from .loaders import (
     TARGETS_BY_INDICATOR,
 )
 from .targets import Fulfilment, FulfilmentStatus, FulfilmentSummary, Result, Target, TargetValue, summarise
-
-_GEOGRAPHY = "kkr.schema.geography.types"
-_ORGANISATIONS = "kkr.schema.organisations.types"
 
 
 @strawberry.type(
@@ -97,18 +94,8 @@ class ResultContract(EditableNode):
             source=source_of(row),
         )
 
-    region = to_one(
-        REGION_BY_SLUG,
-        "region_slug",
-        lazy_type("Region", _GEOGRAPHY),
-        description="The region (KKR) that owns the contract.",
-    )
-    business_hub = to_one(
-        HUB_BY_SLUG,
-        "business_hub_slug",
-        lazy_type("BusinessHub", _ORGANISATIONS),
-        description="The business hub (erhvervshus) the contract is with.",
-    )
+    region = REGION.field("The region (KKR) that owns the contract.")
+    business_hub = BUSINESS_HUB.field("The business hub (erhvervshus) the contract is with.")
     framework_agreement = to_one(
         AGREEMENT_BY_SLUG,
         "framework_agreement_slug",
@@ -209,13 +196,7 @@ class Goal(EditableNode):
         nullable=True,
         description="The national goal of the framework agreement this goal implements, if any.",
     )
-    partnership = to_one(
-        PARTNERSHIP_BY_ID,
-        "partnership_id",
-        lazy_type("Partnership", _ORGANISATIONS),
-        nullable=True,
-        description="The cross-region partnership the goal is shared through, if any.",
-    )
+    partnership = PARTNERSHIP.field("The cross-region partnership the goal is shared through, if any.", nullable=True)
 
     @connection(Connection["Indicator"], description="What the goal measures (målepunkter), in printed order.")
     async def indicators(self, info: strawberry.Info) -> list[Indicator]:

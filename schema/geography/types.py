@@ -16,10 +16,9 @@ from ..common.connection import Connection, connection
 from ..common.enums import CouncilRole, InitiativeStatus, UrbanRural, to_graphql
 from ..common.fields import field
 from ..common.nodes import LoadedNode
-from ..common.relations import lazy_type, to_one
 from ..common.source import Source, source_of
 from ..contracts.types import result_contracts_field
-from ..organisations.loaders import HUB_BY_SLUG
+from ..organisations.relations import BUSINESS_HUB
 from ..permissions import RegionalRead
 from .figures import (
     MunicipalityFigure,
@@ -35,6 +34,7 @@ from .loaders import (
     POPULATION_BY_MUNICIPALITY,
     REGION_BY_SLUG,
 )
+from .relations import REGION
 
 if TYPE_CHECKING:
     from ..climate.types import ClimateInitiative
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from ..organisations.types import BusinessHub, KkrMember
 
 _ORGANISATIONS = "kkr.schema.organisations.types"
-_CONTRACTS = "kkr.schema.contracts.types"
 _GROWTH = "kkr.schema.growth.types"
 _CLIMATE = "kkr.schema.climate.types"
 
@@ -169,13 +168,8 @@ class Municipality(LoadedNode):
             source=source_of(row),
         )
 
-    region = to_one(REGION_BY_SLUG, "region_slug", Region, description="The region (KKR) the municipality belongs to.")
-    business_hub = to_one(
-        HUB_BY_SLUG,
-        "business_hub_slug",
-        lazy_type("BusinessHub", _ORGANISATIONS),
-        description="The business hub (erhvervshus) serving the municipality.",
-    )
+    region = REGION.field("The region (KKR) the municipality belongs to.")
+    business_hub = BUSINESS_HUB.field("The business hub (erhvervshus) serving the municipality.")
 
     @field(description="Population by year (oldest first), as printed in the papers.")
     async def population(

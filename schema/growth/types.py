@@ -13,12 +13,10 @@ from kkr.platform.models import GrowthTeamMember as GrowthTeamMemberModel
 
 from ..common.connection import Connection, connection
 from ..common.nodes import EditableNode
-from ..common.relations import lazy_type, to_one
+from ..common.relations import to_one
 from ..common.source import Source, source_of
-from ..geography.loaders import REGION_BY_SLUG
+from ..geography.relations import REGION
 from .loaders import GROWTH_TEAM_BY_ID, GROWTH_TEAMS_BY_TENANT, MEMBER_BY_ID, MEMBERS_BY_TEAM
-
-_GEOGRAPHY = "kkr.schema.geography.types"
 
 
 @strawberry.type(description="A regional growth team (vækstteam) set up with a mandate (kommissorium).")
@@ -52,12 +50,7 @@ class GrowthTeam(EditableNode):
             source=source_of(row),
         )
 
-    region = to_one(
-        REGION_BY_SLUG,
-        "region_slug",
-        lazy_type("Region", _GEOGRAPHY),
-        description="The region (KKR) the team belongs to.",
-    )
+    region = REGION.field("The region (KKR) the team belongs to.")
 
     @connection(Connection["GrowthTeamMember"], description="The team's members in printed order (chair first).")
     async def members(self, info: strawberry.Info) -> list[GrowthTeamMember]:

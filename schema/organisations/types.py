@@ -19,11 +19,11 @@ from ..common.connection import Connection, connection
 from ..common.enums import CouncilRole, OfficeKind, PartnershipKind, to_graphql
 from ..common.fields import field
 from ..common.nodes import EditableNode, LoadedNode
-from ..common.relations import lazy_type, to_one
 from ..common.source import Source, source_of
 from ..contracts.types import result_contracts_field
 from ..geography.figures import figure_totals_field, population_total_field
-from ..geography.loaders import MUNICIPALITY_BY_CODE, REGION_BY_SLUG
+from ..geography.loaders import REGION_BY_SLUG
+from ..geography.relations import MUNICIPALITY, REGION
 from ..permissions import RegionalRead
 from .loaders import (
     BOARD_BY_HUB,
@@ -36,16 +36,12 @@ from .loaders import (
     OFFICES_BY_HUB,
     PARTNERSHIP_BY_ID,
 )
+from .relations import BUSINESS_HUB
 
 if TYPE_CHECKING:
     from ..geography.types import Municipality, Region
 
 _GEOGRAPHY = "kkr.schema.geography.types"
-_CONTRACTS = "kkr.schema.contracts.types"
-
-
-_REGION = lazy_type("Region", _GEOGRAPHY)
-_MUNICIPALITY = lazy_type("Municipality", _GEOGRAPHY)
 
 
 @strawberry.type(
@@ -73,7 +69,7 @@ class BusinessHub(LoadedNode):
             source=source_of(row),
         )
 
-    region = to_one(REGION_BY_SLUG, "region_slug", _REGION, description="The region (KKR) the hub serves.")
+    region = REGION.field("The region (KKR) the hub serves.")
 
     @connection(
         Connection[Annotated["Municipality", strawberry.lazy(_GEOGRAPHY)]],
@@ -145,14 +141,8 @@ class HubOffice(EditableNode):
             source=source_of(row),
         )
 
-    business_hub = to_one(HUB_BY_SLUG, "business_hub_slug", BusinessHub, description="The hub the office belongs to.")
-    municipality = to_one(
-        MUNICIPALITY_BY_CODE,
-        "municipality_code",
-        _MUNICIPALITY,
-        nullable=True,
-        description="The municipality the office lies in.",
-    )
+    business_hub = BUSINESS_HUB.field("The hub the office belongs to.")
+    municipality = MUNICIPALITY.field("The municipality the office lies in.", nullable=True)
 
 
 @strawberry.type(description="A member of a business hub's board (bestyrelse).")
@@ -182,7 +172,7 @@ class HubBoardMember(EditableNode):
             source=source_of(row),
         )
 
-    business_hub = to_one(HUB_BY_SLUG, "business_hub_slug", BusinessHub, description="The hub whose board this is.")
+    business_hub = BUSINESS_HUB.field("The hub whose board this is.")
 
 
 @strawberry.type(description="A member of a KKR (formand, næstformand, medlem) or its secretariat, for a period.")
@@ -216,14 +206,8 @@ class KkrMember(EditableNode):
             source=source_of(row),
         )
 
-    region = to_one(REGION_BY_SLUG, "region_slug", _REGION, description="The region (KKR) the member sits in.")
-    municipality = to_one(
-        MUNICIPALITY_BY_CODE,
-        "municipality_code",
-        _MUNICIPALITY,
-        nullable=True,
-        description="The member's municipality.",
-    )
+    region = REGION.field("The region (KKR) the member sits in.")
+    municipality = MUNICIPALITY.field("The member's municipality.", nullable=True)
 
 
 @strawberry.type(
@@ -252,7 +236,6 @@ class Partnership(LoadedNode):
 
     @field(description="The participating regions.")
     async def parties(self, info: strawberry.Info) -> list[Annotated[Region, strawberry.lazy(_GEOGRAPHY)]]:
-        from ..geography.loaders import REGION_BY_SLUG
         from ..geography.types import Region
 
         rows = await REGION_BY_SLUG.load_many(info, self.party_slugs)
