@@ -12,6 +12,7 @@ from sqlalchemy import select
 from kkr.platform.models import AuditEvent as AuditEventModel
 
 from ..common.connection import Connection, QueryNodes, connection
+from ..common.database import where_given
 from ..permissions import RegionalRead
 from .types import AuditEvent
 
@@ -33,12 +34,7 @@ class AuditQuery:
     ) -> Iterable[AuditEvent]:
         a = AuditEventModel
         statement = select(a).order_by(a.occurred_at.desc(), a.id.desc())
-        if region is not None:
-            statement = statement.where(a.tenant_id == region)
-        if table_name is not None:
-            statement = statement.where(a.table_name == table_name)
-        if actor is not None:
-            statement = statement.where(a.actor == actor)
+        statement = where_given(statement, (a.tenant_id, region), (a.table_name, table_name), (a.actor, actor))
         if since is not None:
             statement = statement.where(a.occurred_at >= since)
         return QueryNodes(statement, AuditEvent.from_row)

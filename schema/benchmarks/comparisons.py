@@ -21,7 +21,7 @@ from kkr.platform.models.figures import Segment, SegmentSpelling
 
 from ..access import requires
 from ..common.connection import bad_input
-from ..common.database import execute
+from ..common.database import execute, where_given
 from ..common.enums import Comparator, ContractStatus, GoalCategory, Unit, to_graphql, to_model
 from ..common.fields import field
 from ..contracts.versions import is_latest_published
@@ -124,17 +124,14 @@ def comparable_figures_statement(
         )
         .limit(MAX_FIGURES + 1)
     )
-    if year is not None:
-        statement = statement.where(c.year == year)
-    if category is not None:
-        statement = statement.where(g.category == to_model(model_enums.GoalCategory, category))
-    if framework_agreement is not None:
-        statement = statement.where(ng.framework_agreement_slug == framework_agreement)
-    if national_goal_code is not None:
-        statement = statement.where(ng.code == national_goal_code)
-    if segment is not None:
-        statement = statement.where(Segment.key == segment)
-    return statement
+    return where_given(
+        statement,
+        (c.year, year),
+        (g.category, to_model(model_enums.GoalCategory, category)),
+        (ng.framework_agreement_slug, framework_agreement),
+        (ng.code, national_goal_code),
+        (Segment.key, segment),
+    )
 
 
 @strawberry.type

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from kkr.platform.models import BenchmarkObservation as BenchmarkObservationModel
 
 from ..common.connection import Connection, QueryNodes, connection
+from ..common.database import where_given
 from ..permissions import SharedRead
 from .types import BenchmarkObservation
 
@@ -36,12 +37,11 @@ class BenchmarksQuery:
     ) -> Iterable[BenchmarkObservation]:
         b = BenchmarkObservationModel
         statement = select(b).order_by(b.indicator_key, b.period_label, b.business_hub_slug, b.region_slug, b.id)
-        if indicator_key is not None:
-            statement = statement.where(b.indicator_key == indicator_key)
-        if business_hub is not None:
-            statement = statement.where(b.business_hub_slug == business_hub)
-        if region is not None:
-            statement = statement.where(b.region_slug == region)
-        if period is not None:
-            statement = statement.where(b.period_label == period)
+        statement = where_given(
+            statement,
+            (b.indicator_key, indicator_key),
+            (b.business_hub_slug, business_hub),
+            (b.region_slug, region),
+            (b.period_label, period),
+        )
         return QueryNodes(statement, BenchmarkObservation.from_row)

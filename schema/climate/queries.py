@@ -13,6 +13,7 @@ from kkr.platform.models import ClimateParticipant as ClimateParticipantModel
 from kkr.platform.models import enums as model_enums
 
 from ..common.connection import Connection, QueryNodes, connection
+from ..common.database import where_given
 from ..common.enums import ClimateInitiativeKind, InitiativeStatus, to_model
 from ..common.text import SEARCH_SYNTAX, danish_sort_key, searched
 from ..permissions import RegionalRead
@@ -43,12 +44,12 @@ class ClimateQuery:
     ) -> Iterable[ClimateInitiative]:
         c, p = ClimateInitiativeModel, ClimateParticipantModel
         statement = select(c)
-        if region is not None:
-            statement = statement.where(c.tenant_id == region)
-        if status is not None:
-            statement = statement.where(c.status == to_model(model_enums.InitiativeStatus, status))
-        if kind is not None:
-            statement = statement.where(c.kind == to_model(model_enums.ClimateInitiativeKind, kind))
+        statement = where_given(
+            statement,
+            (c.tenant_id, region),
+            (c.status, to_model(model_enums.InitiativeStatus, status)),
+            (c.kind, to_model(model_enums.ClimateInitiativeKind, kind)),
+        )
         if municipality is not None:
             statement = statement.where(
                 c.id.in_(select(p.initiative_id).where(p.tenant_id == c.tenant_id, p.municipality_code == municipality))

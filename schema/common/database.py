@@ -11,13 +11,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Executable
+from sqlalchemy import ColumnElement, Executable, Select
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _LOCK = "__session_lock__"
+
+
+S = TypeVar("S", bound=Select[Any])
+
+
+def where_given(statement: S, *filters: tuple[Any, Any]) -> S:
+    """`statement` with `column == value` for each `(column, value)` whose value was given: a filter
+    argument left out (None) filters nothing."""
+    conditions: list[ColumnElement[bool]] = [column == value for column, value in filters if value is not None]
+    return statement.where(*conditions) if conditions else statement
 
 
 def session_lock(context: Any) -> asyncio.Lock:

@@ -15,7 +15,7 @@ from kkr.platform.models import ResultContract as ResultContractModel
 from kkr.platform.models import enums as model_enums
 
 from ..common.connection import Connection, QueryNodes, connection
-from ..common.database import scalars
+from ..common.database import scalars, where_given
 from ..common.enums import ContractStatus, GoalCategory, to_model
 from ..common.fields import field
 from ..common.nodes import invalid_id, parse_uuid, typed_id
@@ -189,14 +189,13 @@ class ContractsQuery:
     ) -> Iterable[Goal]:
         g = GoalModel
         statement = select(g).outerjoin(C, and_(C.tenant_id == g.tenant_id, C.id == g.contract_id))
-        if region is not None:
-            statement = statement.where(g.tenant_id == region)
-        if category is not None:
-            statement = statement.where(g.category == to_model(model_enums.GoalCategory, category))
-        if business_hub is not None:
-            statement = statement.where(C.business_hub_slug == business_hub)
-        if year is not None:
-            statement = statement.where(C.year == year)
+        statement = where_given(
+            statement,
+            (g.tenant_id, region),
+            (g.category, to_model(model_enums.GoalCategory, category)),
+            (C.business_hub_slug, business_hub),
+            (C.year, year),
+        )
         if national_goal is not None:
             statement = statement.where(g.national_goal_id == uuid_of(national_goal, "NationalGoal", "nationalGoal"))
         if not all_versions:

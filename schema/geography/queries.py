@@ -15,7 +15,7 @@ from kkr.platform.models import Region as RegionModel
 from kkr.platform.models import enums as model_enums
 
 from ..common.connection import Connection, QueryNodes, connection
-from ..common.database import scalars
+from ..common.database import scalars, where_given
 from ..common.enums import SortDirection, UrbanRural, to_model
 from ..common.fields import field
 from ..common.text import contains_text, danish_sort_key, wants_search
@@ -83,12 +83,12 @@ class GeographyQuery:
     ) -> Iterable[Municipality]:
         m = MunicipalityModel
         statement = select(m)
-        if region is not None:
-            statement = statement.where(m.region_slug == region)
-        if business_hub is not None:
-            statement = statement.where(m.business_hub_slug == business_hub)
-        if urban_rural is not None:
-            statement = statement.where(m.urban_rural == to_model(model_enums.UrbanRural, urban_rural))
+        statement = where_given(
+            statement,
+            (m.region_slug, region),
+            (m.business_hub_slug, business_hub),
+            (m.urban_rural, to_model(model_enums.UrbanRural, urban_rural)),
+        )
         if wants_search(search):
             statement = statement.where(
                 or_(contains_text(m.name, search), contains_text(func.array_to_string(m.aliases, " "), search))

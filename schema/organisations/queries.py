@@ -15,6 +15,7 @@ from kkr.platform.models import Partnership as PartnershipModel
 from kkr.platform.models import enums as model_enums
 
 from ..common.connection import Connection, QueryNodes, connection
+from ..common.database import where_given
 from ..common.enums import CouncilRole, OfficeKind, to_model
 from ..common.fields import field
 from ..common.text import contains_text, danish_sort_key, wants_search
@@ -68,12 +69,12 @@ class OrganisationsQuery:
         statement = select(o).order_by(
             case({model_enums.OfficeKind.head_office: 0}, value=o.kind, else_=1), danish_sort_key(o.town), o.id
         )
-        if business_hub is not None:
-            statement = statement.where(o.business_hub_slug == business_hub)
-        if municipality is not None:
-            statement = statement.where(o.municipality_code == municipality)
-        if kind is not None:
-            statement = statement.where(o.kind == to_model(model_enums.OfficeKind, kind))
+        statement = where_given(
+            statement,
+            (o.business_hub_slug, business_hub),
+            (o.municipality_code, municipality),
+            (o.kind, to_model(model_enums.OfficeKind, kind)),
+        )
         return QueryNodes(statement, HubOffice.from_row)
 
     @connection(
@@ -93,12 +94,12 @@ class OrganisationsQuery:
     ) -> Iterable[KkrMember]:
         k = KkrMemberModel
         statement = select(k).order_by(k.tenant_id, role_rank(k.role), danish_sort_key(k.name), k.id)
-        if region is not None:
-            statement = statement.where(k.tenant_id == region)
-        if role is not None:
-            statement = statement.where(k.role == to_model(model_enums.CouncilRole, role))
-        if municipality is not None:
-            statement = statement.where(k.municipality_code == municipality)
+        statement = where_given(
+            statement,
+            (k.tenant_id, region),
+            (k.role, to_model(model_enums.CouncilRole, role)),
+            (k.municipality_code, municipality),
+        )
         if wants_search(search):
             statement = statement.where(contains_text(k.name, search))
         return QueryNodes(statement, KkrMember.from_row)
