@@ -82,14 +82,15 @@ class Server:
             "warning",
             "--no-access-log",
         ]
-        self.env, self.workdir, self.process = env, workdir, None
+        self.env, self.workdir = env, workdir
+        self.process: subprocess.Popen[bytes] | None = None
 
     def token(self, *scopes: str, subject: str = "benchmark:aggregates") -> str:
         """A bearer token with `scopes`, signed by this server's key, valid for an hour."""
         return issue_token(self.keys, issuer=ISSUER, audience=AUDIENCE, subject=subject, scopes=scopes, lifetime=3600)
 
     def __enter__(self) -> Server:
-        self.process = subprocess.Popen(self.command, env=self.env, cwd=self.workdir)
+        self.process = process = subprocess.Popen(self.command, env=self.env, cwd=self.workdir)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -97,12 +98,14 @@ class Server:
                     return self
             except httpx.TransportError:
                 pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
+            if process.poll() is not None or time.monotonic() > deadline:
                 self.__exit__()
                 raise RuntimeError("the server did not start")
             time.sleep(0.2)
 
     def __exit__(self, *exc: object) -> None:
+        if self.process is None:
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=15)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from enum import Enum
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -19,9 +19,17 @@ def packaged(name: str) -> Path:
     """A data folder of the installed `kkr` package: `kkr/tenants`, `kkr/frontend_contract`, `kkr/migrations`.
 
     In a checkout these are the symbolic links of `kkr/` (resolved to the top-level folders); in a wheel they are
-    real copies.  Either way the path is found through the import system, never by walking up from a module.
+    real copies.  Either way the path is found through the import system (the `kkr` namespace package's search
+    path), never by walking up from a module.  `importlib.resources.files("kkr")` is not used: an editable
+    install's import hook adds a placeholder entry to a namespace package's path that it cannot read.
     """
-    return Path(str(files("kkr") / name)).resolve()
+    for entry in importlib.import_module("kkr").__path__:
+        folder = Path(entry) / name
+        if folder.is_dir():
+            return folder.resolve()
+    raise FileNotFoundError(
+        f"The installed kkr package has no {name}/ folder (searched {list(importlib.import_module('kkr').__path__)})."
+    )
 
 
 class Environment(str, Enum):
