@@ -142,9 +142,9 @@ class ContractsQuery:
         region: Annotated[str | None, strawberry.argument(description="Slug of the region (KKR).")] = None,
         version: Annotated[int | None, strawberry.argument(description="A specific version (default: latest).")] = None,
     ) -> ResultContract | None:
-        statement = select(C).where(C.business_hub_slug == business_hub, C.year == year)
-        if region is not None:
-            statement = statement.where(C.tenant_id == region)
+        statement = where_given(
+            select(C).where(C.business_hub_slug == business_hub, C.year == year), (C.tenant_id, region)
+        )
         statement = statement.where(C.version == version if version is not None else is_latest_version())
         rows = await scalars(info.context, statement.order_by(C.version.desc(), C.tenant_id).limit(1))
         return ResultContract.from_row(rows[0]) if rows else None

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from kkr.platform.models import GrowthTeam as GrowthTeamModel
 
 from ..common.connection import Connection, QueryNodes, connection
+from ..common.database import where_given
 from ..common.text import SEARCH_SYNTAX, danish_sort_key, searched
 from ..permissions import RegionalRead
 from .types import GrowthTeam
@@ -33,7 +34,6 @@ class GrowthQuery:
     ) -> Iterable[GrowthTeam]:
         t = GrowthTeamModel
         statement = select(t)
-        if region is not None:
-            statement = statement.where(t.tenant_id == region)
+        statement = where_given(statement, (t.tenant_id, region))
         order = [danish_sort_key(t.name), t.id]
         return QueryNodes(searched(statement, t.search_vector, search, order), GrowthTeam.from_row)

@@ -47,8 +47,7 @@ class OrganisationsQuery:
     ) -> Iterable[BusinessHub]:
         h = BusinessHubModel
         statement = select(h).order_by(danish_sort_key(h.name), h.slug)
-        if region is not None:
-            statement = statement.where(h.region_slug == region)
+        statement = where_given(statement, (h.region_slug, region))
         return QueryNodes(statement, BusinessHub.from_row)
 
     @connection(

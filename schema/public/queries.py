@@ -18,7 +18,7 @@ from sqlalchemy import select
 from kkr.platform.models import Goal, ResultContract
 
 from ..access import requires
-from ..common.database import session_lock
+from ..common.database import session_lock, where_given
 from ..common.enums import ContractStatus, GoalCategory, to_graphql
 from ..common.fields import field
 from ..contracts.versions import is_latest_published
@@ -61,8 +61,7 @@ class PublicQuery:
     ) -> list[PublishedContract]:
         c = ResultContract
         statement = select(c).where(is_latest_published()).order_by(c.year, c.tenant_id, c.business_hub_slug)
-        if year is not None:
-            statement = statement.where(c.year == year)
+        statement = where_given(statement, (c.year, year))
         async with session_lock(info.context):  # sibling fields share the request's sessions
             session = await info.context.published_contracts_session()
             contracts = (await session.scalars(statement)).all()
