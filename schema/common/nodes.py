@@ -14,14 +14,16 @@ BAD_USER_INPUT error, `Argument '<name>' is not a valid id.`  What a well-formed
 
 The read side's shared base types: `LoadedNode` (a Node whose ids are resolved through one `OneByKey` loader,
 declared per type as `node_loader`), `AuditedNode` (adds `history`) and `EditableNode` (adds `rowVersion`).
-Each subclass still converts its rows with its own `from_row`.
+Rows become objects with `rows.copied` (same-named attributes, enums converted, `source` from the source
+columns): the two bases with a UUID key copy `id=str(row.id)`, `row_id=row.id` and the rest by name, so a
+subclass writes a `from_row` only for what differs (e.g. `region_slug=row.tenant_id`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import strawberry
 from graphql import (
@@ -46,6 +48,7 @@ from ..permissions import RegionalRead
 from .connection import Connection, bad_input, connection
 from .errors import InvalidInput
 from .loaders import OneByKey
+from .rows import copied
 
 
 def invalid_id(argument: str) -> GraphQLError:
@@ -184,6 +187,10 @@ class AuditedNode(LoadedNode):
     row_id: strawberry.Private[uuid.UUID]
     history = _history_field()
 
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id)
+
 
 @strawberry.type
 class EditableNode(LoadedNode):
@@ -192,6 +199,10 @@ class EditableNode(LoadedNode):
     row_id: strawberry.Private[uuid.UUID]
     row_version: int = strawberry.field(description="Version for optimistic concurrency (send it back when editing).")
     history = _history_field()
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id)
 
 
 class AtMostOnePage(FieldExtension):

@@ -11,29 +11,19 @@ from kkr.platform.models import SourceDocument as SourceDocumentModel
 
 from .loaders import OneByKey
 from .relations import to_one
+from .rows import CopiedFromRow
 
 SOURCE_DOCUMENT_BY_KEY = OneByKey(SourceDocumentModel.key)
 
 
 @strawberry.type(description="A paper curated figures come from (a seed file of KKR meeting papers, or 'external').")
-class SourceDocument:
+class SourceDocument(CopiedFromRow):
     key: str = strawberry.field(description="Stable key of the document, e.g. 'seed-002'.")
     title: str = strawberry.field(description="Title of the document, e.g. 'KKR Sjælland, bilag til møde april 2019'.")
     file: str | None = strawberry.field(description="The seed file whose line numbers the locators refer to.")
     region_slug: str | None = strawberry.field(description="Slug of the region whose papers these are, if any.")
     published_on: dt.date | None = strawberry.field(description="Publication date, when known.")
     note: str | None = strawberry.field(description="Curator's note on the document.")
-
-    @classmethod
-    def from_row(cls, row: SourceDocumentModel) -> SourceDocument:
-        return cls(
-            key=row.key,
-            title=row.title,
-            file=row.file,
-            region_slug=row.region_slug,
-            published_on=row.published_on,
-            note=row.note,
-        )
 
 
 @strawberry.type(description="Where a curated record comes from: document, place in it, and the curator's note.")

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
 
-from kkr.platform.models import FrameworkAgreement as FrameworkAgreementModel
-from kkr.platform.models import NationalGoal as NationalGoalModel
-from kkr.platform.models import NationalTarget as NationalTargetModel
-
 from ..common.connection import Connection, connection
 from ..common.nodes import LoadedNode
 from ..common.relations import to_one
-from ..common.source import Source, source_of
+from ..common.rows import copied
+from ..common.source import Source
 from ..permissions import RegionalRead
 from .loaders import (
     AGREEMENT_BY_SLUG,
@@ -26,7 +23,7 @@ from .loaders import (
     NATIONAL_TARGET_BY_ID,
     NATIONAL_TARGETS_BY_GOAL,
 )
-from .targets import TargetValue, target_value_fields
+from .targets import TargetValue
 
 if TYPE_CHECKING:
     from .types import Goal
@@ -47,17 +44,8 @@ class FrameworkAgreement(LoadedNode):
     source: Source = strawberry.field(description="Where the agreement is printed.")
 
     @classmethod
-    def from_row(cls, row: FrameworkAgreementModel) -> FrameworkAgreement:
-        return cls(
-            id=row.slug,
-            slug=row.slug,
-            title=row.title,
-            parties=row.parties,
-            signed_on=row.signed_on,
-            valid_from=row.valid_from,
-            valid_to=row.valid_to,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=row.slug)
 
     @connection(
         Connection["NationalGoal"], description="The agreement's national goals (nationale mål) in printed order."
@@ -80,18 +68,8 @@ class NationalGoal(LoadedNode):
     source: Source = strawberry.field(description="Where the goal is printed.")
 
     @classmethod
-    def from_row(cls, row: NationalGoalModel) -> NationalGoal:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            framework_agreement_slug=row.framework_agreement_slug,
-            code=row.code,
-            title=row.title,
-            description=row.description,
-            measurement_method=row.measurement_method,
-            position=row.position,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id)
 
     framework_agreement = to_one(
         AGREEMENT_BY_SLUG,
@@ -128,10 +106,8 @@ class NationalTarget(TargetValue, LoadedNode):
     measure: str = strawberry.field(description="What is measured (målepunkt), e.g. 'Net Promoter Score'.")
 
     @classmethod
-    def from_row(cls, row: NationalTargetModel) -> NationalTarget:
-        return cls(
-            id=str(row.id), national_goal_id=row.national_goal_id, measure=row.measure, **target_value_fields(row)
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id))
 
     national_goal = to_one(
         NATIONAL_GOAL_BY_ID, "national_goal_id", NationalGoal, description="The national goal the target belongs to."

@@ -7,7 +7,7 @@ import enum
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
@@ -18,11 +18,12 @@ from kkr.platform.models import enums as model_enums
 from kkr.platform.services import fulfilment
 
 from ..common.connection import Connection, connection
-from ..common.enums import Comparator, Unit, to_graphql, to_model
+from ..common.enums import Comparator, Unit, to_model
 from ..common.fields import field
 from ..common.nodes import AuditedNode, EditableNode
 from ..common.relations import lazy_type, to_one
-from ..common.source import Source, source_of
+from ..common.rows import copied
+from ..common.source import Source
 from .loaders import INDICATOR_BY_ID, LATEST_RESULT_BY_TARGET, RESULT_BY_ID, RESULTS_BY_TARGET, TARGET_BY_ID
 
 if TYPE_CHECKING:
@@ -63,26 +64,6 @@ class TargetValue:
         from ..geography.segments import canonical_segment
 
         return await canonical_segment(info, self.segment)
-
-
-def target_value_fields(row: Any) -> dict[str, Any]:
-    """The `TargetValue` fields of a target row (national or contract-specific)."""
-    return {
-        "period_label": row.period_label,
-        "period_start": row.period_start,
-        "period_end": row.period_end,
-        "unit": to_graphql(Unit, row.unit),
-        "comparator": to_graphql(Comparator, row.comparator),
-        "value": row.value,
-        "value_max": row.value_max,
-        "value_text": row.value_text,
-        "segment": row.segment,
-        "baseline_value": row.baseline_value,
-        "baseline_period_label": row.baseline_period_label,
-        "partial_threshold": row.partial_threshold,
-        "partial_fulfilment_pct": row.partial_fulfilment_pct,
-        "source": source_of(row),
-    }
 
 
 @strawberry.enum(description="Fulfilment of a target by its latest result (computed, never stored).")
@@ -133,20 +114,8 @@ class Result(AuditedNode):
     source: Source = strawberry.field(description="Where the result is printed.")
 
     @classmethod
-    def from_row(cls, row: ResultModel) -> Result:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            target_id=row.target_id,
-            region_slug=row.tenant_id,
-            revision=row.revision,
-            value=row.value,
-            value_text=row.value_text,
-            measured_at=row.measured_at,
-            recorded_at=row.recorded_at,
-            recorded_by=row.recorded_by,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id, region_slug=row.tenant_id)
 
     target = to_one(
         TARGET_BY_ID,
@@ -165,15 +134,8 @@ class Target(TargetValue, EditableNode):
     region_slug: str = strawberry.field(description="Slug of the region (tenant) that owns this record.")
 
     @classmethod
-    def from_row(cls, row: TargetModel) -> Target:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            indicator_id=row.indicator_id,
-            region_slug=row.tenant_id,
-            row_version=row.row_version,
-            **target_value_fields(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id, region_slug=row.tenant_id)
 
     indicator = to_one(
         INDICATOR_BY_ID,

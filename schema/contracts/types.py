@@ -10,22 +10,19 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 import strawberry
 from strawberry import relay
 from strawberry.types.field import StrawberryField
 
-from kkr.platform.models import Goal as GoalModel
-from kkr.platform.models import Indicator as IndicatorModel
-from kkr.platform.models import ResultContract as ResultContractModel
-
 from ..common.connection import Connection, connection
-from ..common.enums import ContractStatus, GoalCategory, to_graphql
+from ..common.enums import ContractStatus, GoalCategory
 from ..common.fields import field
 from ..common.nodes import EditableNode
 from ..common.relations import lazy_type, to_one
-from ..common.source import Source, source_of
+from ..common.rows import copied
+from ..common.source import Source
 from ..geography.relations import REGION
 from ..organisations.relations import BUSINESS_HUB, PARTNERSHIP
 from ..permissions import RegionalRead
@@ -73,26 +70,8 @@ class ResultContract(EditableNode):
     source: Source = strawberry.field(description="Where the contract is printed.")
 
     @classmethod
-    def from_row(cls, row: ResultContractModel) -> ResultContract:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            supersedes_id=row.supersedes_id,
-            region_slug=row.tenant_id,
-            business_hub_slug=row.business_hub_slug,
-            framework_agreement_slug=row.framework_agreement_slug,
-            year=row.year,
-            title=row.title,
-            status=to_graphql(ContractStatus, row.status),
-            version=row.version,
-            published=row.published,
-            adopted_on=row.adopted_on,
-            signed_on=row.signed_on,
-            fulfilment_rule=row.fulfilment_rule,
-            reported_fulfilment_pct=row.reported_fulfilment_pct,
-            row_version=row.row_version,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id, region_slug=row.tenant_id)
 
     region = REGION.field("The region (KKR) that owns the contract.")
     business_hub = BUSINESS_HUB.field("The business hub (erhvervshus) the contract is with.")
@@ -161,25 +140,8 @@ class Goal(EditableNode):
     source: Source = strawberry.field(description="Where the goal is printed.")
 
     @classmethod
-    def from_row(cls, row: GoalModel) -> Goal:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            contract_id=row.contract_id,
-            national_goal_id=row.national_goal_id,
-            partnership_id=row.partnership_id,
-            region_slug=row.tenant_id,
-            code=row.code,
-            category=to_graphql(GoalCategory, row.category),
-            title=row.title,
-            description=row.description,
-            measurement_method=row.measurement_method,
-            data_source=row.data_source,
-            position=row.position,
-            reported_fulfilment_pct=row.reported_fulfilment_pct,
-            row_version=row.row_version,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id, region_slug=row.tenant_id)
 
     contract = to_one(
         CONTRACT_BY_ID,
@@ -219,18 +181,8 @@ class Indicator(EditableNode):
     source: Source = strawberry.field(description="Where the indicator is printed.")
 
     @classmethod
-    def from_row(cls, row: IndicatorModel) -> Indicator:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            goal_id=row.goal_id,
-            region_slug=row.tenant_id,
-            name=row.name,
-            description=row.description,
-            position=row.position,
-            row_version=row.row_version,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id, region_slug=row.tenant_id)
 
     goal = to_one(GOAL_BY_ID, "goal_id", Goal, nullable=True, description="The goal the indicator belongs to.")
 
