@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 import strawberry
 from sqlalchemy import ARRAY, String, bindparam, text
@@ -24,6 +24,7 @@ from ..common.database import execute
 from ..common.fields import field
 from ..common.loaders import ManyByKey, OneByKey, request_loader
 from ..common.relations import to_one
+from ..common.rows import CopiedFromRow, copied
 from ..common.source import Source, source_of
 
 #: `measure` of population totals (municipality_population), as in printed_total.measure.
@@ -34,24 +35,13 @@ FIGURES_BY_MUNICIPALITY = ManyByKey(FigureModel.municipality_code, order_by=(Fig
 
 
 @strawberry.type(description="A kind of municipality figure (e.g. the DUT key or the payment to the business hub).")
-class MunicipalityMeasure:
+class MunicipalityMeasure(CopiedFromRow):
     key: str = strawberry.field(description="Stable key, e.g. 'dut-key', 'payment-vaeksthus', 'payment-business-hub'.")
     name: str = strawberry.field(description="Danish name as printed, e.g. 'DUT-nøgle'.")
     unit: str = strawberry.field(description="Unit of every value: 'dkk' (kroner), 'percent' or 'count'.")
     description: str | None = strawberry.field(description="What the figure is and how the papers print it.")
     additive: bool = strawberry.field(description="True when sums over municipalities make sense (area totals).")
     source: Source = strawberry.field(description="The table that prints this measure.")
-
-    @classmethod
-    def from_row(cls, row: MeasureModel) -> MunicipalityMeasure:
-        return cls(
-            key=row.key,
-            name=row.name,
-            unit=row.unit,
-            description=row.description,
-            additive=row.additive,
-            source=source_of(row),
-        )
 
 
 @strawberry.type(description="One figure of a municipality in a year, as printed in a paper.")
@@ -66,15 +56,8 @@ class MunicipalityFigure:
     source: Source = strawberry.field(description="Where the figure is printed.")
 
     @classmethod
-    def from_row(cls, row: FigureModel) -> MunicipalityFigure:
-        return cls(
-            measure_key=row.measure,
-            year=row.year,
-            value=row.value,
-            printed=row.printed,
-            recipient_hub_slug=row.recipient_hub_slug,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, measure_key=row.measure)
 
     measure = to_one(
         MEASURE_BY_KEY,

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
 
 from kkr.platform.models import Municipality as MunicipalityModel
-from kkr.platform.models import MunicipalityPopulation as PopulationModel
-from kkr.platform.models import Region as RegionModel
 
 from ..common.connection import Connection, connection
-from ..common.enums import CouncilRole, InitiativeStatus, UrbanRural, to_graphql
+from ..common.enums import CouncilRole, InitiativeStatus, UrbanRural
 from ..common.fields import field
 from ..common.nodes import LoadedNode
-from ..common.source import Source, source_of
+from ..common.rows import CopiedFromRow, copied
+from ..common.source import Source
 from ..contracts.types import result_contracts_field
 from ..organisations.relations import BUSINESS_HUB
 from ..permissions import RegionalRead
@@ -56,8 +55,8 @@ class Region(LoadedNode):
     position: int = strawberry.field(description="Conventional order of the regions (Hovedstaden first).")
 
     @classmethod
-    def from_row(cls, row: RegionModel) -> Region:
-        return cls(id=row.slug, slug=row.slug, name=row.name, kkr_name=row.kkr_name, position=row.position)
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=row.slug)
 
     @connection(Connection["Municipality"], description="The region's municipalities (kommuner) in Danish order.")
     async def municipalities(
@@ -132,15 +131,11 @@ class Region(LoadedNode):
 
 
 @strawberry.type(description="Population of a municipality in one year, as printed in a source.")
-class MunicipalityPopulation:
+class MunicipalityPopulation(CopiedFromRow):
     year: int = strawberry.field(description="The year the figure is for.")
     population: int = strawberry.field(description="Number of inhabitants (indbyggertal).")
     share_pct: Decimal | None = strawberry.field(description="Share of the region's population, in percent.")
     source: Source = strawberry.field(description="Where the figure is printed.")
-
-    @classmethod
-    def from_row(cls, row: PopulationModel) -> MunicipalityPopulation:
-        return cls(year=row.year, population=row.population, share_pct=row.share_pct, source=source_of(row))
 
 
 @strawberry.type(description="A municipality (kommune), identified by its kommunekode.")
@@ -156,17 +151,8 @@ class Municipality(LoadedNode):
     source: Source = strawberry.field(description="Where the municipality's facts come from.")
 
     @classmethod
-    def from_row(cls, row: MunicipalityModel) -> Municipality:
-        return cls(
-            id=row.code,
-            code=row.code,
-            name=row.name,
-            aliases=list(row.aliases or []),
-            urban_rural=to_graphql(UrbanRural, row.urban_rural),
-            region_slug=row.region_slug,
-            business_hub_slug=row.business_hub_slug,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=row.code, aliases=list(row.aliases or []))
 
     region = REGION.field("The region (KKR) the municipality belongs to.")
     business_hub = BUSINESS_HUB.field("The business hub (erhvervshus) serving the municipality.")
