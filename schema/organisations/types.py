@@ -4,22 +4,17 @@ KKR members, and cross-region partnerships."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
 
-from kkr.platform.models import BusinessHub as BusinessHubModel
-from kkr.platform.models import HubBoardMember as HubBoardMemberModel
-from kkr.platform.models import HubOffice as HubOfficeModel
-from kkr.platform.models import KkrMember as KkrMemberModel
-from kkr.platform.models import Partnership as PartnershipModel
-
 from ..common.connection import Connection, connection
-from ..common.enums import CouncilRole, OfficeKind, PartnershipKind, to_graphql
+from ..common.enums import CouncilRole, OfficeKind, PartnershipKind
 from ..common.fields import field
 from ..common.nodes import EditableNode, LoadedNode
-from ..common.source import Source, source_of
+from ..common.rows import copied
+from ..common.source import Source
 from ..contracts.types import result_contracts_field
 from ..geography.figures import figure_totals_field, population_total_field
 from ..geography.loaders import REGION_BY_SLUG
@@ -58,16 +53,8 @@ class BusinessHub(LoadedNode):
     source: Source = strawberry.field(description="Where the hub's facts come from.")
 
     @classmethod
-    def from_row(cls, row: BusinessHubModel) -> BusinessHub:
-        return cls(
-            id=row.slug,
-            slug=row.slug,
-            name=row.name,
-            short_name=row.short_name,
-            region_slug=row.region_slug,
-            founded_on=row.founded_on,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=row.slug)
 
     region = REGION.field("The region (KKR) the hub serves.")
 
@@ -128,18 +115,8 @@ class HubOffice(EditableNode):
     source: Source = strawberry.field(description="Where the office is documented.")
 
     @classmethod
-    def from_row(cls, row: HubOfficeModel) -> HubOffice:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            region_slug=row.tenant_id,
-            business_hub_slug=row.business_hub_slug,
-            kind=to_graphql(OfficeKind, row.kind),
-            town=row.town,
-            municipality_code=row.municipality_code,
-            row_version=row.row_version,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id, region_slug=row.tenant_id)
 
     business_hub = BUSINESS_HUB.field("The hub the office belongs to.")
     municipality = MUNICIPALITY.field("The municipality the office lies in.", nullable=True)
@@ -158,19 +135,8 @@ class HubBoardMember(EditableNode):
     source: Source = strawberry.field(description="Where the membership is printed.")
 
     @classmethod
-    def from_row(cls, row: HubBoardMemberModel) -> HubBoardMember:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            region_slug=row.tenant_id,
-            business_hub_slug=row.business_hub_slug,
-            name=row.name,
-            role=to_graphql(CouncilRole, row.role),
-            organisation=row.organisation,
-            position=row.position,
-            row_version=row.row_version,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id, region_slug=row.tenant_id)
 
     business_hub = BUSINESS_HUB.field("The hub whose board this is.")
 
@@ -190,21 +156,8 @@ class KkrMember(EditableNode):
     source: Source = strawberry.field(description="Where the membership is printed.")
 
     @classmethod
-    def from_row(cls, row: KkrMemberModel) -> KkrMember:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            region_slug=row.tenant_id,
-            name=row.name,
-            role=to_graphql(CouncilRole, row.role),
-            title=row.title,
-            municipality_code=row.municipality_code,
-            party=row.party,
-            valid_from=row.valid_from,
-            valid_to=row.valid_to,
-            row_version=row.row_version,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id, region_slug=row.tenant_id)
 
     region = REGION.field("The region (KKR) the member sits in.")
     municipality = MUNICIPALITY.field("The member's municipality.", nullable=True)
@@ -224,15 +177,8 @@ class Partnership(LoadedNode):
     source: Source = strawberry.field(description="Where the partnership is documented.")
 
     @classmethod
-    def from_row(cls, row: PartnershipModel) -> Partnership:
-        return cls(
-            id=str(row.id),
-            kind=to_graphql(PartnershipKind, row.kind),
-            title=row.title,
-            description=row.description,
-            party_slugs=list(row.parties),
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), party_slugs=list(row.parties))
 
     @field(description="The participating regions.")
     async def parties(self, info: strawberry.Info) -> list[Annotated[Region, strawberry.lazy(_GEOGRAPHY)]]:
