@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any, Self
 
 import strawberry
 from strawberry import relay
 
-from kkr.platform.models import ClimateInitiative as ClimateInitiativeModel
-from kkr.platform.models import ClimateParticipant as ClimateParticipantModel
-from kkr.platform.models import ClimateTarget as ClimateTargetModel
-
 from ..common.connection import Connection, connection
-from ..common.enums import ClimateInitiativeKind, Comparator, InitiativeStatus, to_graphql
+from ..common.enums import ClimateInitiativeKind, Comparator, InitiativeStatus
 from ..common.nodes import EditableNode
 from ..common.relations import to_one
-from ..common.source import Source, source_of
+from ..common.rows import copied
+from ..common.source import Source
 from ..geography.relations import MUNICIPALITY, REGION
 from ..organisations.relations import PARTNERSHIP
 from .loaders import (
@@ -49,22 +47,8 @@ class ClimateInitiative(EditableNode):
     source: Source = strawberry.field(description="Where the initiative is documented.")
 
     @classmethod
-    def from_row(cls, row: ClimateInitiativeModel) -> ClimateInitiative:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            partnership_id=row.partnership_id,
-            region_slug=row.tenant_id,
-            kind=to_graphql(ClimateInitiativeKind, row.kind),
-            name=row.name,
-            description=row.description,
-            status=to_graphql(InitiativeStatus, row.status),
-            budget_dkk=row.budget_dkk,
-            start_year=row.start_year,
-            end_year=row.end_year,
-            row_version=row.row_version,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id, region_slug=row.tenant_id)
 
     region = REGION.field("The region (KKR) that owns the initiative.")
     partnership = PARTNERSHIP.field("The cross-region partnership the initiative belongs to, if any.", nullable=True)
@@ -90,18 +74,8 @@ class ClimateParticipant(EditableNode):
     source: Source = strawberry.field(description="Where the participation is documented.")
 
     @classmethod
-    def from_row(cls, row: ClimateParticipantModel) -> ClimateParticipant:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            initiative_id=row.initiative_id,
-            region_slug=row.tenant_id,
-            municipality_code=row.municipality_code,
-            organisation=row.organisation,
-            role=row.role,
-            row_version=row.row_version,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id, region_slug=row.tenant_id)
 
     municipality = MUNICIPALITY.field("The participating municipality, if the participant is one.", nullable=True)
     initiative = to_one(
@@ -125,22 +99,8 @@ class ClimateTarget(EditableNode):
     source: Source = strawberry.field(description="Where the target is printed.")
 
     @classmethod
-    def from_row(cls, row: ClimateTargetModel) -> ClimateTarget:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            initiative_id=row.initiative_id,
-            region_slug=row.tenant_id,
-            description=row.description,
-            metric=row.metric,
-            comparator=to_graphql(Comparator, row.comparator),
-            value=row.value,
-            unit=row.unit,
-            target_year=row.target_year,
-            baseline_year=row.baseline_year,
-            row_version=row.row_version,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id, region_slug=row.tenant_id)
 
     initiative = to_one(
         INITIATIVE_BY_ID, "initiative_id", ClimateInitiative, nullable=True, description="The initiative."
