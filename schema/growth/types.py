@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any, Self
 
 import strawberry
 from strawberry import relay
 
-from kkr.platform.models import GrowthTeam as GrowthTeamModel
-from kkr.platform.models import GrowthTeamMember as GrowthTeamMemberModel
-
 from ..common.connection import Connection, connection
 from ..common.nodes import EditableNode
 from ..common.relations import to_one
-from ..common.source import Source, source_of
+from ..common.rows import copied
+from ..common.source import Source
 from ..geography.relations import REGION
 from .loaders import GROWTH_TEAM_BY_ID, GROWTH_TEAMS_BY_TENANT, MEMBER_BY_ID, MEMBERS_BY_TEAM
 
@@ -34,20 +33,9 @@ class GrowthTeam(EditableNode):
     source: Source = strawberry.field(description="Where the team is documented.")
 
     @classmethod
-    def from_row(cls, row: GrowthTeamModel) -> GrowthTeam:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            region_slug=row.tenant_id,
-            name=row.name,
-            geography=row.geography,
-            mandate=row.mandate,
-            focus_areas=list(row.focus_areas or []),
-            deadline=row.deadline,
-            deadline_label=row.deadline_label,
-            recommendations=row.recommendations,
-            row_version=row.row_version,
-            source=source_of(row),
+    def from_row(cls, row: Any) -> Self:
+        return copied(
+            cls, row, id=str(row.id), row_id=row.id, region_slug=row.tenant_id, focus_areas=list(row.focus_areas or [])
         )
 
     region = REGION.field("The region (KKR) the team belongs to.")
@@ -70,19 +58,8 @@ class GrowthTeamMember(EditableNode):
     source: Source = strawberry.field(description="Where the membership is printed.")
 
     @classmethod
-    def from_row(cls, row: GrowthTeamMemberModel) -> GrowthTeamMember:
-        return cls(
-            id=str(row.id),
-            row_id=row.id,
-            growth_team_id=row.growth_team_id,
-            region_slug=row.tenant_id,
-            name=row.name,
-            role=row.role,
-            organisation=row.organisation,
-            position=row.position,
-            row_version=row.row_version,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id), row_id=row.id, region_slug=row.tenant_id)
 
     growth_team = to_one(GROWTH_TEAM_BY_ID, "growth_team_id", GrowthTeam, nullable=True, description="The growth team.")
 
