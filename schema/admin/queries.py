@@ -7,6 +7,7 @@ Clients are registered and disabled with the command line (`kkr register-client`
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Self
 
 import strawberry
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from kkr.platform.models import OAuthClient as OAuthClientModel
 from ..access import requires
 from ..common.database import scalars
 from ..common.fields import field
+from ..common.rows import copied
 from ..permissions import Admin
 
 
@@ -31,16 +33,8 @@ class OAuthClient:
     disabled_at: dt.datetime | None = strawberry.field(description="When it was disabled, if it was.")
 
     @classmethod
-    def from_row(cls, row: OAuthClientModel) -> OAuthClient:
-        return cls(
-            client_id=row.client_id,
-            name=row.name,
-            scopes=list(row.scopes),
-            tenants=list(row.tenants),
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-            disabled_at=row.disabled_at,
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, scopes=list(row.scopes), tenants=list(row.tenants))
 
 
 @strawberry.type

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, Self
 
 import strawberry
 from strawberry import relay
 
-from kkr.platform.models import BenchmarkObservation as BenchmarkObservationModel
-
 from ..common.nodes import LoadedNode
-from ..common.source import Source, source_of
+from ..common.rows import copied
+from ..common.source import Source
 from ..geography.relations import REGION
 from ..organisations.relations import BUSINESS_HUB
 from .loaders import OBSERVATION_BY_ID
@@ -33,18 +33,8 @@ class BenchmarkObservation(LoadedNode):
     source: Source = strawberry.field(description="Where the figure is printed.")
 
     @classmethod
-    def from_row(cls, row: BenchmarkObservationModel) -> BenchmarkObservation:
-        return cls(
-            id=str(row.id),
-            indicator_key=row.indicator_key,
-            indicator_name=row.indicator_name,
-            business_hub_slug=row.business_hub_slug,
-            region_slug=row.region_slug,
-            period_label=row.period_label,
-            value=row.value,
-            unit=row.unit,
-            source=source_of(row),
-        )
+    def from_row(cls, row: Any) -> Self:
+        return copied(cls, row, id=str(row.id))
 
     business_hub = BUSINESS_HUB.field("The hub the figure is for, if any.", nullable=True)
     region = REGION.field("The region the figure is for, if any.", nullable=True)
