@@ -156,8 +156,8 @@ class LoadedNode(relay.Node):
     node_loader: ClassVar[OneByKey]
 
     @classmethod
-    def from_row(cls, row: Any) -> Any:  # pragma: no cover - every subclass converts its own rows
-        raise NotImplementedError
+    def from_row(cls, row: Any) -> Self:  # pragma: no cover - a type keyed otherwise than by UUID states its id
+        raise NotImplementedError(f"{cls.__name__}.from_row: state the id, e.g. copied(cls, row, id=row.slug)")
 
     @classmethod
     async def resolve_nodes(

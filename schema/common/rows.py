@@ -78,8 +78,12 @@ def _plan(cls: type) -> tuple[tuple[str, Reader], ...]:
     plan = _PLANS.get(cls)
     if plan is None:
         definition = getattr(cls, "__strawberry_definition__", None)
-        types = {f.python_name: f.type for f in definition.fields} if definition is not None else {}
-        plan = tuple((f.name, _reader(cls, f.name, types.get(f.name))) for f in dataclasses.fields(cls) if f.init)
+        graphql_fields = {f.python_name: f for f in definition.fields} if definition is not None else {}
+        names = [f.name for f in dataclasses.fields(cls) if f.init]
+        # A Private field is no GraphQL field (no type to look at): it is copied as it is.
+        plan = tuple(
+            (name, _reader(cls, name, graphql_fields[name].type if name in graphql_fields else None)) for name in names
+        )
         _PLANS[cls] = plan
     return plan
 
