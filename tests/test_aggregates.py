@@ -304,3 +304,28 @@ async def test_medians_are_the_medians_of_the_rows(
         else:
             assert r.value_count == len(values)
             assert float(r.value_median) == pytest.approx(float(statistics.median(values))), r
+
+
+def test_local_goals_are_refused_with_the_reason(client: httpx.Client) -> None:
+    body = post(client, AGGREGATE, {"family": "CONTRACT_RESULTS", "filter": {"goalCategories": ["LOCAL"]}}, MINISTRY)
+    [error] = body["errors"]
+    assert "Argument 'filter.goalCategories'" in error["message"], error
+    assert "local goals are not comparable" in error["message"], error
+
+
+def test_a_goal_category_filter_reaches_the_function_as_stored_text(client: httpx.Client) -> None:
+    from kkr.platform.services import aggregates as service
+    from kkr.schema.aggregates.queries import request_of
+    from kkr.schema.aggregates.types import AggregateFamily, AggregateFilter, AggregateSubtotals
+    from kkr.schema.common.enums import GoalCategory
+
+    request = request_of(
+        AggregateFamily.CONTRACT_TARGETS,
+        None,
+        [],
+        AggregateFilter(goal_categories=[GoalCategory.NATIONAL]),
+        AggregateSubtotals.ROLLUP,
+    )
+    assert request.filter[service.Dimension.GOAL_CATEGORY] == ("national",)
+    body = post(client, AGGREGATE, {"family": "CONTRACT_TARGETS", "filter": {"goalCategories": ["NATIONAL"]}}, MINISTRY)
+    assert "errors" not in body and body["data"]["aggregate"]["cells"], body

@@ -154,13 +154,19 @@ class AggregateRequest:
     filter: Mapping[Dimension, tuple[str, ...]] = field(default_factory=dict)
 
     def validate(self) -> AggregateRequest:
-        """The checks `kkr_aggregate` does not make; every other argument rule is the function's own (migration
+        """The checks `kkr_aggregate` does not make (and why local goals are refused); every other argument rule is the function's own (migration
         0009: families, their dimensions, at most six of them, each once, measures, filter values), which
         refuses a bad argument with SQLSTATE 22023 naming it (`run_aggregate` turns that into an
         `AggregateInputError`)."""
         for dimension, values in self.filter.items():
+            argument = f"filter.{FILTER_FIELDS[dimension]}"
             if len(values) > MAX_FILTER_VALUES:
-                raise AggregateInputError(f"filter.{FILTER_FIELDS[dimension]}", f"at most {MAX_FILTER_VALUES} values.")
+                raise AggregateInputError(argument, f"at most {MAX_FILTER_VALUES} values.")
+            if dimension is Dimension.GOAL_CATEGORY and "local" in values:
+                # The function refuses it too ('unknown goal category'); this says why, for the caller.
+                raise AggregateInputError(
+                    argument, "local goals are not comparable and never aggregated; use NATIONAL or COMMON."
+                )
         if (
             self.family in (Family.BENCHMARK_OBSERVATIONS, Family.MUNICIPALITY_FIGURES)
             and Dimension.INDICATOR not in self.group_by

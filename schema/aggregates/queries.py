@@ -41,8 +41,11 @@ _FILTER_DIMENSIONS = {to_snake_case(name): dimension for dimension, name in serv
 
 
 def _filter_values(value: object) -> str:
-    inner = getattr(value, "value", value)  # GraphQL enums (UrbanRural, GoalCategory) carry the stored value
-    return str(inner)
+    # GraphQL enums (UrbanRural, GoalCategory) carry the model member, whose value is the stored text
+    # (str() of a str-enum member would be "GoalCategory.national").
+    while isinstance(value, enum.Enum):
+        value = value.value
+    return str(value)
 
 
 M = TypeVar("M", bound=enum.Enum)
