@@ -88,7 +88,7 @@ def _summary(where: str) -> str:
         'notAssessable', count(*) FILTER (WHERE s.status = 'not_assessable')) FROM tf s WHERE {where})"""
 
 
-#: W1: frontend-contract/operations/Dashboard.graphql; $1 region slug, $2 year (NULL: all years).
+#: W1: frontend-contract/operations/regional/Dashboard.graphql; $1 region slug, $2 year (NULL: all years).
 DASHBOARD = f"""
 WITH contracts AS (
     SELECT c.* FROM result_contract c

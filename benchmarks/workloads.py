@@ -20,7 +20,7 @@ from benchmarks.harness import REPO_ROOT
 
 from . import floor_sql
 
-DASHBOARD = (REPO_ROOT / "frontend-contract" / "operations" / "Dashboard.graphql").read_text()
+DASHBOARD = (REPO_ROOT / "frontend-contract" / "operations" / "regional" / "Dashboard.graphql").read_text()
 
 SERIES = """query Series($agreement: String!, $code: String!) {
   benchmarkSeries(frameworkAgreement: $agreement, nationalGoalCode: $code) {

@@ -2,7 +2,7 @@
 
 `frontend-contract/schema.graphql` is the schema as front-ends build against it
 (the whole schema; each caller's introspection shows only its part of it), and
-`frontend-contract/operations/*.graphql` holds named operations that must keep
+`frontend-contract/operations/<client>/*.graphql` holds the named operations each client sends, which that must keep
 validating against it.  `kkr export-schema` rewrites the SDL; a test fails when
 the committed file and the code disagree.  The folder is the setting
 `FRONTEND_CONTRACT_DIR` (default: the copy the installed package holds).
@@ -46,12 +46,12 @@ def export_sdl(path: Path | None = None) -> bool:
 
 
 def operation_files(directory: Path | None = None) -> list[Path]:
-    """The named operations (`operations/*.graphql`), sorted."""
-    return sorted((directory or operations_dir()).glob("*.graphql"))
+    """The registered operations, one folder per client (`operations/<client>/<Name>.graphql`), sorted."""
+    return sorted((directory or operations_dir()).glob("*/*.graphql"))
 
 
 def read_operation(name: str, directory: Path | None = None) -> str:
-    """The text of `operations/<name>.graphql` of the frontend contract."""
+    """The text of `operations/<client>/<Name>.graphql`; `name` is `<client>/<Name>`, e.g. `regional/Dashboard`."""
     return ((directory or operations_dir()) / f"{name}.graphql").read_text(encoding="utf-8")
 
 

@@ -15,7 +15,7 @@ from .api_client import NORDJYLLAND_READ, SJAELLAND_READ, gql, post
 
 pytestmark = pytest.mark.usefixtures("demo_data")
 
-DASHBOARD = read_operation("Dashboard")
+DASHBOARD = read_operation("regional/Dashboard")
 
 
 def _targets(contract: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

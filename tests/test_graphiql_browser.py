@@ -39,7 +39,7 @@ CHROMIUM = next(
     (shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)), None
 )
 MISSING_CHROMIUM = "Chromium is not installed (apt-get install chromium): the GraphiQL browser tests drive it"
-DASHBOARD = REPO_ROOT / "frontend-contract" / "operations" / "Dashboard.graphql"
+DASHBOARD = REPO_ROOT / "frontend-contract" / "operations" / "regional" / "Dashboard.graphql"
 
 
 def test_the_page_refers_to_local_assets_only() -> None:

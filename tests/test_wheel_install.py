@@ -180,7 +180,7 @@ def test_kkr_serve_demo_from_a_fresh_venv_outside_the_checkout(
         wait_until_answering(
             proc, f"{base}/readyz", STARTUP_SECONDS, lambda: log_path.read_text(errors="replace")[-4000:]
         )
-        dashboard = (REPO_ROOT / "frontend-contract" / "operations" / "Dashboard.graphql").read_text(encoding="utf-8")
+        dashboard = (REPO_ROOT / "frontend-contract" / "operations" / "regional" / "Dashboard.graphql").read_text(encoding="utf-8")
         response = httpx.post(
             f"{base}/graphql",
             json={"query": dashboard, "variables": {"region": "nordjylland", "year": 2020}},
