@@ -30,12 +30,14 @@ from .database import Database, resolve_urls
 from .exports import export_routes
 from .graphiql import OfflineGraphiQL, graphiql_routes
 from .graphql_http import JSON, GraphQLOverHTTP, _content_type, negotiate
+from .http_caching import http_caching
 from .rate_limits import rate_limited
 from .readiness import healthz, readyz
 from .request_limits import RequestLimits
 from .request_log import RequestEnvelope, install_log_clipping
 from .response_cache import ResponseCache, cached_responses
 from .settings import Settings, get_settings
+from .trusted_documents import TrustedDocuments, trusted_documents
 
 
 class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL[RequestContext, None]):
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.db = database or Database.from_settings(resolve_urls(settings).app, settings)
         app.state.settings = settings
         app.state.response_cache = ResponseCache.from_settings(app.state.db, settings)
+        app.state.trusted_documents = TrustedDocuments.load(settings.trusted_documents_path)
         await setup_auth(app.state, settings, app.state.db)
         try:
             yield
@@ -123,7 +126,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "/graphql",
             graphql,
             methods=["GET", "POST"],
-            middleware=[bearer_auth_middleware(), rate_limited(with_data_versions=True), cached_responses()],
+            middleware=[
+                bearer_auth_middleware(),
+                rate_limited(with_data_versions=True),
+                http_caching(),
+                trusted_documents(),
+                cached_responses(),
+            ],
         ),
         *auth_routes(),
         *export_routes(settings),

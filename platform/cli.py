@@ -148,10 +148,12 @@ def _serve_workers(config: uvicorn.Config) -> int:
 
 
 def cmd_export_schema(args: argparse.Namespace) -> int:
-    from .contract import export_sdl, sdl_path
+    from .contract import export_manifest, export_sdl, manifest_path, sdl_path
 
     path = Path(args.output) if args.output else sdl_path()
     print(f"{path}: {'updated' if export_sdl(path) else 'unchanged'}")
+    if not args.output:  # the contract's own SDL: its trusted-documents manifest too
+        print(f"{manifest_path()}: {'updated' if export_manifest() else 'unchanged'}")
     return 0
 
 
@@ -180,7 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--path", help="the tenants folder (default: TENANTS_DIR, the installed package's copy)")
     demo.set_defaults(func=cmd_load_demo)
 
-    export = sub.add_parser("export-schema", help="write the GraphQL SDL to frontend-contract/schema.graphql")
+    export = sub.add_parser(
+        "export-schema",
+        help="write the GraphQL SDL to frontend-contract/schema.graphql and the trusted-documents manifest",
+    )
     export.add_argument("--output", help="another file to write it to")
     export.set_defaults(func=cmd_export_schema)
 

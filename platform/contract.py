@@ -45,6 +45,18 @@ def export_sdl(path: Path | None = None) -> bool:
     return True
 
 
+def manifest_path() -> Path:
+    """`trusted-documents.json` of the frontend contract: the trusted documents, generated from `operations/`."""
+    return get_settings().frontend_contract_dir / "trusted-documents.json"
+
+
+def export_manifest(path: Path | None = None) -> bool:
+    """Write the trusted-documents manifest of the registered operations; True when the file changed."""
+    from .trusted_documents import write_manifest
+
+    return write_manifest(path or manifest_path(), operation_files())
+
+
 def operation_files(directory: Path | None = None) -> list[Path]:
     """The registered operations, one folder per client (`operations/<client>/<Name>.graphql`), sorted."""
     return sorted((directory or operations_dir()).glob("*/*.graphql"))

@@ -232,9 +232,13 @@ async def _request_parameters(request: Request, max_depth: int) -> dict[str, Any
 
 def _operations(request: Request, query: str, settings: Any) -> list[OperationDefinitionNode] | None:
     """The document's operations, parsed within the query limits (size, tokens) once: the document is left in
-    `request.state` for Strawberry (schema/limits, `QueryLimits`), which reports a refused or unparsable one."""
+    `request.state` for Strawberry (schema/limits, `QueryLimits`), which reports a refused or unparsable one.
+    A trusted document (`trusted_documents`) comes parsed already."""
+    trusted = request.scope.get("state", {}).get("trusted_document")  # parsed with the manifest
     try:
-        document = parse_document(query, settings)
+        document = (
+            trusted.document if trusted is not None and trusted.text == query else parse_document(query, settings)
+        )
     except GraphQLError:
         return None  # a syntax error or a limit passed: GraphQL reports it
     setattr(request.state, PARSED_DOCUMENT, (query, document))

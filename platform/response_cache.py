@@ -233,7 +233,7 @@ class CachedResponses:
             return
         if scope["method"] == "POST" and request.headers.get("content-type", "").split(";")[0].strip() == JSON:
             payload = await request.body()  # bounded by the request limits (RequestLimits, outside)
-            receive = _replay(payload, receive)
+            receive = replay_body(payload, receive)
         elif scope["method"] == "GET" and b"query=" in scope["query_string"]:
             payload = scope["query_string"]
         else:
@@ -288,7 +288,7 @@ class CachedResponses:
             )
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
     """A `receive` that hands the body read already to the application, then waits as the original."""
     sent = False
 

@@ -97,6 +97,19 @@ class Settings(BaseSettings):
         description="The frontend contract: `schema.graphql` (written by `kkr export-schema`) and `operations/`.",
     )
 
+    # --- Trusted documents (platform/trusted_documents.py; frontend-contract/README.md) ---
+    trusted_documents_manifest: Path | None = Field(
+        default=None,
+        description="The trusted-documents manifest the server loads (document id -> document); default: "
+        "`trusted-documents.json` of FRONTEND_CONTRACT_DIR.",
+    )
+    trusted_documents_required_for: list[str] = Field(
+        default=[],
+        description="Callers that may send only trusted documents (by `documentId`): `client:<client id>`, "
+        "`scope:<scope>`, `anonymous` or `*` (everyone). Operators (`admin`) and the development environment "
+        "keep free-form queries.",
+    )
+
     # --- Query limits (schema/limits/; docs/security.md, "Limits") ---
     # Each is refused before execution with extensions.code naming it (schema/limits/).
     max_document_chars: int = Field(
@@ -313,6 +326,19 @@ class Settings(BaseSettings):
         le=100,
         description="Protection level p: a suppressed cell's feasible interval covers its value -/+ p %.",
     )
+
+    @field_validator("trusted_documents_required_for")
+    @classmethod
+    def _caller_rules_only(cls, value: list[str]) -> list[str]:
+        bad = [r for r in value if r not in ("*", "anonymous") and r.partition(":")[0] not in ("client", "scope")]
+        if bad:
+            raise ValueError(f"not `client:<id>`, `scope:<scope>`, `anonymous` or `*`: {bad}")
+        return value
+
+    @property
+    def trusted_documents_path(self) -> Path:
+        """The trusted-documents manifest (TRUSTED_DOCUMENTS_MANIFEST, or the frontend contract's)."""
+        return self.trusted_documents_manifest or self.frontend_contract_dir / "trusted-documents.json"
 
     @field_validator("disclosure_dominance")
     @classmethod

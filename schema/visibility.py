@@ -58,6 +58,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from kkr.platform.auth.identity import Identity
 from kkr.platform.settings import Settings
+from kkr.platform.trusted_documents import TRUSTED_DOCUMENT, TrustedDocument
 
 from .common.nodes import invalid_id, is_well_formed
 from .limits.document import DocumentCache
@@ -293,13 +294,21 @@ def _validated(settings: Settings | None) -> DocumentCache | None:
     return _valid
 
 
+def _trusted_document(request: Any, document: DocumentNode) -> TrustedDocument | None:
+    """The request's trusted document (`kkr.platform.trusted_documents`) when `document` is its parsed one."""
+    http_request = getattr(request, "request", None)
+    found = http_request.scope.get("state", {}).get(TRUSTED_DOCUMENT) if http_request is not None else None
+    return found if isinstance(found, TrustedDocument) and found.document is document else None
+
+
 class CallerVisibility(SchemaExtension):
     """Validates every document against the caller's pruned schema and answers introspection from it.
 
     A document found valid is remembered under its text, the caller's audience (which alone decides the
     pruned schema it was validated against) and the rules, together with the very DocumentNode validated
     (the parse cache's, `kkr.schema.limits.document`): the same text from a caller of another audience, or
-    another node for it, is validated again.  Invalid documents are not remembered."""
+    another node for it, is validated again.  Invalid documents are not remembered.  A trusted document
+    remembers the audiences it is valid for itself, for as long as the process lives."""
 
     def on_validate(self) -> Iterator[None]:
         # This runs the validation itself (Strawberry then skips its own), with the rules collected so far plus
@@ -313,15 +322,20 @@ class CallerVisibility(SchemaExtension):
             visibility = visibility_of(context.schema)
             audience = visibility.audience(request.identity, request.settings)
             rules = (*context.validation_rules, MaybeNullValidationRule, OneOfInputValidationRule)
+            trusted = _trusted_document(request, document)
             cache = _validated(request.settings) if context.query is not None else None
             key = (context.query, audience, rules)
             found = cache.get(key) if cache is not None else None
-            if found is not None and found is document:
+            if (trusted is not None and (audience, rules) in trusted.validated) or (
+                found is not None and found is document
+            ):
                 context.pre_execution_errors = []
             else:
                 pruned = visibility.for_audience(audience).schema
                 context.pre_execution_errors = validate(pruned, document, rules, hide_suggestions=True)
-                if cache is not None and context.query is not None and not context.pre_execution_errors:
+                if trusted is not None and not context.pre_execution_errors:
+                    trusted.validated.add((audience, rules))  # once per caller's schema, never forgotten
+                elif cache is not None and context.query is not None and not context.pre_execution_errors:
                     cache.keep(key, context.query, document)
         yield
 
