@@ -157,6 +157,43 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_schema(args: argparse.Namespace) -> int:
+    from .contract import current_sdl, operation_files
+    from .schema_changes import gate_failures, registered_operations, schema_changes
+
+    contract_dir = get_settings().frontend_contract_dir
+    released = (contract_dir / "released" / "schema.graphql").read_text(encoding="utf-8")
+    changelog_path = contract_dir / "CHANGELOG.md"
+    changelog = changelog_path.read_text(encoding="utf-8") if changelog_path.exists() else ""
+    from graphql import build_schema
+
+    for change in schema_changes(build_schema(released), build_schema(current_sdl())):
+        print(f"{'breaking' if change.breaking else 'dangerous'}: {change.description}")
+    failures = gate_failures(released, current_sdl(), changelog, registered_operations(operation_files()))
+    for failure in failures:
+        print(f"FAIL {failure}")
+    print("schema gate: " + ("failed" if failures else "passed"))
+    return 1 if failures else 0
+
+
+def cmd_release_schema(args: argparse.Namespace) -> int:
+    from .contract import current_sdl, sdl_path
+    from .schema_changes import release
+
+    if sdl_path().read_text(encoding="utf-8") != current_sdl():
+        print("frontend-contract/schema.graphql differs from the code: run `kkr export-schema` first")
+        return 1
+    if cmd_check_schema(args) != 0:
+        return 1
+    try:
+        release(args.version, current_sdl(), get_settings().frontend_contract_dir)
+    except ValueError as exc:
+        print(exc)
+        return 1
+    print(f"released the schema as {args.version}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kkr", description="The KKR GraphQL platform.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,6 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--output", help="another file to write it to")
     export.set_defaults(func=cmd_export_schema)
+
+    check = sub.add_parser("check-schema", help="the breaking-change gate against frontend-contract/released/")
+    check.set_defaults(func=cmd_check_schema)
+    release = sub.add_parser("release-schema", help="release the current SDL as VERSION (frontend-contract/released/)")
+    release.add_argument("version", help="MAJOR.MINOR.PATCH, greater than the released version")
+    release.set_defaults(func=cmd_release_schema)
 
     add_auth_commands(sub, owner_url=_owner_url)
     return parser
