@@ -1,0 +1,1058 @@
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** Date (isoformat) */
+  Date: { input: string; output: string; }
+  /** Date with time (isoformat) */
+  DateTime: { input: string; output: string; }
+  /** An exact decimal number as a string with '.' as the decimal point, e.g. "6.04" or "600". */
+  Decimal: { input: string; output: string; }
+  /** Path to an input field: argument and field names and list indices, e.g. ["input", "targets", 0, "value"]. */
+  FieldPath: { input: Array<string | number>; output: Array<string | number>; }
+  /** The `JSON` scalar type represents JSON values as specified by [ECMA-404](https://ecma-international.org/wp-content/uploads/ECMA-404_2nd_edition_december_2017.pdf). */
+  JSON: { input: unknown; output: unknown; }
+  /** A database row id (RFC 4122 UUID), e.g. in the audit trail; objects are fetched by their global `id`. */
+  UUID: { input: string; output: string; }
+};
+
+/** A dimension aggregate tables can be grouped and filtered by. */
+export type AggregateDimension =
+  /** Goal category: 'national' or 'common' (local goals never). */
+  | 'GOAL_CATEGORY'
+  /** Business hub, erhvervshus (slug). */
+  | 'HUB'
+  /** Indicator key of an observation, or 'population' / a municipality measure key. */
+  | 'INDICATOR'
+  /** National goal lineage (key): one goal across framework agreements and renumbered contract goals. */
+  | 'LINEAGE'
+  /** Period label as printed, e.g. '2020-09'. */
+  | 'PERIOD'
+  /** KKR region (slug). */
+  | 'REGION'
+  /** Canonical course type or customer segment (key; printed spellings mapped); no value when unmapped or none. */
+  | 'SEGMENT'
+  /** Unit of the figures, e.g. 'percent'. */
+  | 'UNIT'
+  /** Municipality class: 'city' (bykommune) or 'rural' (landkommune). */
+  | 'URBAN_RURAL'
+  /** Contract year, year of a municipality figure, or the year of an observation's period. */
+  | 'YEAR';
+
+/** A family of figures that can be aggregated. */
+export type AggregateFamily =
+  /** Published comparable figures per hub or region (awareness, NPS, SOSU places per KKR, ...), national figures left out; contributors are the hubs or regions.  Filter on `indicators` or group by INDICATOR. */
+  | 'BENCHMARK_OBSERVATIONS'
+  /** Reported results (latest revision) of those targets; contributors are the business hubs. */
+  | 'CONTRACT_RESULTS'
+  /** Targets (måltal) of national and common goals in the latest published version of each hub's contract per year; contributors are the business hubs. */
+  | 'CONTRACT_TARGETS'
+  /** Figures per municipality (kommune) and year: indicator 'population' (befolkning) and the municipality measures (DUT key, payments to Væksthus and the business hubs); contributors are the municipalities.  Filter on `indicators` or group by INDICATOR. */
+  | 'MUNICIPALITY_FIGURES';
+
+/** Only figures with these values (each field: any of its values; fields combined with AND).  Filtering happens in the database before aggregation.  Regions, hubs and the urban/rural class pick contributors and are no filters (group by them instead): the total of all minus the total of all but one would give that one away. */
+export type AggregateFilter = {
+  /** NATIONAL and/or COMMON (GOAL_CATEGORY); LOCAL is refused. */
+  goalCategories?: InputMaybe<Array<GoalCategory>>;
+  /** Indicator keys, 'population' or municipality measure keys (INDICATOR). */
+  indicators?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** National goal lineage keys (LINEAGE). */
+  lineages?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Period labels as printed (PERIOD). */
+  periods?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Canonical segment keys (SEGMENT). */
+  segments?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Units, e.g. 'percent' (UNIT). */
+  units?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Years (YEAR). */
+  years?: InputMaybe<Array<Scalars['Int']['input']>>;
+};
+
+/** A measure of an aggregate cell. */
+export type AggregateMeasure =
+  /** Number of figures. */
+  | 'COUNT'
+  /** Largest figure. */
+  | 'MAX'
+  /** Mean of the figures (sum / count). */
+  | 'MEAN'
+  /** Median of the figures. */
+  | 'MEDIAN'
+  /** Smallest figure. */
+  | 'MIN'
+  /** Sum of the figures. */
+  | 'SUM';
+
+/** Which subtotals (grouping sets) an aggregate returns besides the full grouping. */
+export type AggregateSubtotals =
+  /** Subtotals of every combination of the dimensions and the grand total (SQL CUBE). */
+  | 'CUBE'
+  /** Plus the grand total. */
+  | 'GRAND_TOTAL'
+  /** Only the cells of all grouped dimensions. */
+  | 'NONE'
+  /** Hierarchical subtotals in groupBy order and the grand total (SQL ROLLUP). */
+  | 'ROLLUP';
+
+/** What happened to the row. */
+export type AuditOperation =
+  /** The row was deleted. */
+  | 'DELETE'
+  /** The row was created. */
+  | 'INSERT'
+  /** The row was changed. */
+  | 'UPDATE';
+
+/** Kind of area a figure is for. */
+export type BenchmarkAreaKind =
+  /** A business hub (erhvervshus); six in all. */
+  | 'BUSINESS_HUB'
+  /** A KKR region; five in all. */
+  | 'REGION';
+
+/** Whether a hub's figure is there, and if not why. */
+export type BenchmarkFigureStatus =
+  /** The hub's published contract has no target for this goal, period and segment. */
+  | 'NOT_IN_CONTRACT'
+  /** The papers print no observation for this area. */
+  | 'NOT_PRINTED'
+  /** The published contract has the target, but no result has been reported. */
+  | 'NOT_REPORTED'
+  /** The hub has no published contract for the year (drafts are never shown); the national target stands in where there is one. */
+  | 'NO_PUBLISHED_CONTRACT'
+  /** A result (or observation) is reported. */
+  | 'REPORTED';
+
+/** What a comparison or series is about. */
+export type BenchmarkSubjectKind =
+  /** A goal lineage: one national (or common) goal across framework agreements and renumbered contract goals. */
+  | 'GOAL_LINEAGE'
+  /** One national goal of one framework agreement. */
+  | 'NATIONAL_GOAL'
+  /** A benchmark observation indicator printed per hub or region (e.g. awareness, September 2020). */
+  | 'OBSERVATION_INDICATOR';
+
+/** The next status of a result contract: draft → adopted → signed → reported. */
+export type ChangeResultContractStatusInput = {
+  /** The result contract. */
+  id: Scalars['ID']['input'];
+  /** Date of adoption (godkendelse) or signing (underskrift); default today. */
+  on?: InputMaybe<Scalars['Date']['input']>;
+  /** The object's rowVersion as you last read it; a stale one is refused with STALE_VERSION. */
+  rowVersion: Scalars['Int']['input'];
+  /** The next status; no skipping, no going back. */
+  status: ContractStatus;
+};
+
+/** Kind of climate initiative. */
+export type ClimateInitiativeKind =
+  /** Klimasamarbejdsaftale. */
+  | 'CLIMATE_PARTNERSHIP_AGREEMENT'
+  /** DK2020 climate plan. */
+  | 'DK2020_CLIMATE_PLAN'
+  /** Joint climate ambition. */
+  | 'JOINT_CLIMATE_AMBITION'
+  /** Nature and climate programme. */
+  | 'NATURE_CLIMATE_PROGRAMME'
+  /** Any other kind. */
+  | 'OTHER';
+
+/** A participant of a climate initiative: a municipality, or else an organisation. */
+export type ClimateParticipantFieldsInput = {
+  /** The participating municipality (kommune). */
+  municipalityId?: InputMaybe<Scalars['ID']['input']>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Name of the participating organisation, when it is not a municipality. */
+  organisation?: InputMaybe<Scalars['String']['input']>;
+  /** The participant's role, as printed. */
+  role?: InputMaybe<Scalars['String']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A numeric climate target, e.g. -70 % CO2e by 2030 against 1990. */
+export type ClimateTargetFieldsInput = {
+  /** The baseline year, e.g. 1990; not after the target year. */
+  baselineYear?: InputMaybe<Scalars['Int']['input']>;
+  /** How progress is compared with the value (default AT_LEAST). */
+  comparator?: InputMaybe<Comparator>;
+  /** The target as printed. */
+  description: Scalars['String']['input'];
+  /** What is measured, e.g. 'greenhouse_gas_reduction'. */
+  metric: Scalars['String']['input'];
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** The year the target is for. */
+  targetYear?: InputMaybe<Scalars['Int']['input']>;
+  /** Unit, e.g. 'percent' or 'tonnes_co2e'. */
+  unit: Scalars['String']['input'];
+  /** The target value. */
+  value?: InputMaybe<Scalars['Decimal']['input']>;
+};
+
+/** How a reported value is compared with a target value. */
+export type Comparator =
+  /** Met when the result is at least the target (mindst). */
+  | 'AT_LEAST'
+  /** Met when the result is at most the target (højst). */
+  | 'AT_MOST'
+  /** Met when the result equals the target. */
+  | 'EXACTLY'
+  /** Met when the result lies between value and valueMax. */
+  | 'RANGE';
+
+/** Life cycle of a result contract. */
+export type ContractStatus =
+  /** Godkendt (adopted by the KKR). */
+  | 'ADOPTED'
+  /** Udkast. */
+  | 'DRAFT'
+  /** Afrapporteret (results reported). */
+  | 'REPORTED'
+  /** Underskrevet. */
+  | 'SIGNED';
+
+/** A correction of the latest result of a target: a new revision, the old one kept (fields left out: kept). */
+export type CorrectResultInput = {
+  /** The result to correct; it must be the latest revision. */
+  id: Scalars['ID']['input'];
+  /** Date the value was measured (opgjort pr.), within the target's period. */
+  measuredAt?: InputMaybe<Scalars['Date']['input']>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** The measured value; or give valueText. */
+  value?: InputMaybe<Scalars['Decimal']['input']>;
+  /** The result as printed when it is not a plain number. */
+  valueText?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Role in a KKR or a hub board (formand, næstformand, medlem, sekretariat). */
+export type CouncilRole =
+  /** Formand. */
+  | 'CHAIR'
+  /** Medlem. */
+  | 'MEMBER'
+  /** Sekretariat. */
+  | 'SECRETARIAT'
+  /** Næstformand. */
+  | 'VICE_CHAIR';
+
+/** A new climate initiative (klimainitiativ), optionally with participants and targets. */
+export type CreateClimateInitiativeInput = {
+  /** Budget in Danish kroner (not negative). */
+  budgetDkk?: InputMaybe<Scalars['Decimal']['input']>;
+  /** What the initiative is about. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Last year; not before the start year. */
+  endYear?: InputMaybe<Scalars['Int']['input']>;
+  /** DK2020 plan, joint ambition, partnership agreement, ... */
+  kind: ClimateInitiativeKind;
+  /** Name of the initiative. */
+  name: Scalars['String']['input'];
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Participants, created with the initiative. */
+  participants?: InputMaybe<Array<ClimateParticipantFieldsInput>>;
+  /** A cross-region partnership the region is a party of. */
+  partnershipId?: InputMaybe<Scalars['ID']['input']>;
+  /** The region that owns the initiative; may be left out when you can edit one region only. */
+  regionId?: InputMaybe<Scalars['ID']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** First year. */
+  startYear?: InputMaybe<Scalars['Int']['input']>;
+  /** Planned, active (default) or completed. */
+  status?: InputMaybe<InitiativeStatus>;
+  /** Targets, created with the initiative. */
+  targets?: InputMaybe<Array<ClimateTargetFieldsInput>>;
+};
+
+/** A new participant of a climate initiative. */
+export type CreateClimateParticipantInput = {
+  /** The climate initiative. */
+  initiativeId: Scalars['ID']['input'];
+  /** The participating municipality (kommune). */
+  municipalityId?: InputMaybe<Scalars['ID']['input']>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Name of the participating organisation, when it is not a municipality. */
+  organisation?: InputMaybe<Scalars['String']['input']>;
+  /** The participant's role, as printed. */
+  role?: InputMaybe<Scalars['String']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A new target of a climate initiative. */
+export type CreateClimateTargetInput = {
+  /** The baseline year, e.g. 1990; not after the target year. */
+  baselineYear?: InputMaybe<Scalars['Int']['input']>;
+  /** How progress is compared with the value (default AT_LEAST). */
+  comparator?: InputMaybe<Comparator>;
+  /** The target as printed. */
+  description: Scalars['String']['input'];
+  /** The climate initiative. */
+  initiativeId: Scalars['ID']['input'];
+  /** What is measured, e.g. 'greenhouse_gas_reduction'. */
+  metric: Scalars['String']['input'];
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** The year the target is for. */
+  targetYear?: InputMaybe<Scalars['Int']['input']>;
+  /** Unit, e.g. 'percent' or 'tonnes_co2e'. */
+  unit: Scalars['String']['input'];
+  /** The target value. */
+  value?: InputMaybe<Scalars['Decimal']['input']>;
+};
+
+/** A new goal (mål) of an editable (draft or adopted) result contract. */
+export type CreateGoalInput = {
+  /** National, common (fælles) or local (lokal) goal. */
+  category: GoalCategory;
+  /** Code as printed, e.g. '5C'; unique within the contract. */
+  code: Scalars['String']['input'];
+  /** The result contract the goal belongs to. */
+  contractId: Scalars['ID']['input'];
+  /** Where the data comes from (datakilde). */
+  dataSource?: InputMaybe<Scalars['String']['input']>;
+  /** The goal's text. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** How the goal is measured (opgørelsesmetode). */
+  measurementMethod?: InputMaybe<Scalars['String']['input']>;
+  /** The national goal (of the contract's framework agreement) the goal implements. */
+  nationalGoalId?: InputMaybe<Scalars['ID']['input']>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** A cross-region partnership the goal is shared through. */
+  partnershipId?: InputMaybe<Scalars['ID']['input']>;
+  /** Order in the contract (default: after the last goal). */
+  position?: InputMaybe<Scalars['Int']['input']>;
+  /** Fulfilment in percent (0-100) as printed. */
+  reportedFulfilmentPct?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** Title as printed. */
+  title: Scalars['String']['input'];
+};
+
+/** A new growth team (vækstteam) of a region. */
+export type CreateGrowthTeamInput = {
+  /** When the team reports. */
+  deadline?: InputMaybe<Scalars['Date']['input']>;
+  /** The deadline as printed, e.g. 'maj 2021'. */
+  deadlineLabel?: InputMaybe<Scalars['String']['input']>;
+  /** The team's focus areas (fokusområder); a change replaces the list. */
+  focusAreas?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Region or island the team covers, e.g. 'Bornholm'. */
+  geography: Scalars['String']['input'];
+  /** The team's mandate (kommissorium). */
+  mandate?: InputMaybe<Scalars['String']['input']>;
+  /** Name, e.g. 'Vækstteam for Sjælland og øerne'. */
+  name: Scalars['String']['input'];
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** The team's recommendations (anbefalinger). */
+  recommendations?: InputMaybe<Scalars['String']['input']>;
+  /** The region that owns the team; may be left out when you can edit one region only. */
+  regionId?: InputMaybe<Scalars['ID']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A new member of a growth team. */
+export type CreateGrowthTeamMemberInput = {
+  /** The growth team the member joins. */
+  growthTeamId: Scalars['ID']['input'];
+  /** The member's name. */
+  name: Scalars['String']['input'];
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** The member's organisation. */
+  organisation?: InputMaybe<Scalars['String']['input']>;
+  /** Order in the team (default: after the last member). */
+  position?: InputMaybe<Scalars['Int']['input']>;
+  /** Role as printed, e.g. 'Formand' or 'Medlem'. */
+  role: Scalars['String']['input'];
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A new indicator (målepunkt) of a goal, optionally with its targets. */
+export type CreateIndicatorInput = {
+  /** Further explanation. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The goal the indicator belongs to. */
+  goalId: Scalars['ID']['input'];
+  /** Name as printed, e.g. 'Antal korte forløb'. */
+  name: Scalars['String']['input'];
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Order within the goal (default: after the last indicator). */
+  position?: InputMaybe<Scalars['Int']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** The indicator's targets, created with it. */
+  targets?: InputMaybe<Array<TargetFieldsInput>>;
+};
+
+/** A new result contract (resultatkontrakt): a draft, version 1, of a hub and year. */
+export type CreateResultContractInput = {
+  /** The business hub (erhvervshus) the contract is with; its region owns the contract. */
+  businessHubId: Scalars['ID']['input'];
+  /** The framework agreement (rammeaftale) the contract follows; the year must lie within it. */
+  frameworkAgreementId?: InputMaybe<Scalars['ID']['input']>;
+  /** The contract's own fulfilment rule, as printed. */
+  fulfilmentRule?: InputMaybe<Scalars['String']['input']>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Whether the contract is visible beyond the region (default false). */
+  published?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Overall fulfilment in percent (0-100) as printed. */
+  reportedFulfilmentPct?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** Title, e.g. 'Resultatkontrakt 2022'. */
+  title: Scalars['String']['input'];
+  /** The contract year (2000-2100); one contract per hub and year. */
+  year: Scalars['Int']['input'];
+};
+
+/** The contract version to copy into a new draft version that supersedes it. */
+export type CreateResultContractVersionInput = {
+  /** The latest version of the result contract. */
+  id: Scalars['ID']['input'];
+  /** The object's rowVersion as you last read it; a stale one is refused with STALE_VERSION. */
+  rowVersion: Scalars['Int']['input'];
+};
+
+/** A new target (måltal) of an indicator of an editable result contract. */
+export type CreateTargetInput = {
+  /** Period of the baseline, as printed. */
+  baselinePeriodLabel?: InputMaybe<Scalars['String']['input']>;
+  /** Baseline (udgangspunkt) the target is set against. */
+  baselineValue?: InputMaybe<Scalars['Decimal']['input']>;
+  /** How results are compared with the target (default AT_LEAST). */
+  comparator?: InputMaybe<Comparator>;
+  /** The indicator the target belongs to. */
+  indicatorId: Scalars['ID']['input'];
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** What partly met is worth in percent (with partialThreshold). */
+  partialFulfilmentPct?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Value at which the target counts as partly met. */
+  partialThreshold?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Last day of the period (default from a year label). */
+  periodEnd?: InputMaybe<Scalars['Date']['input']>;
+  /** Period as printed, e.g. '2022'; a year gives start and end. */
+  periodLabel: Scalars['String']['input'];
+  /** First day of the period (default from a year label). */
+  periodStart?: InputMaybe<Scalars['Date']['input']>;
+  /** Customer segment or course type (vækst, drift, ...). */
+  segment?: InputMaybe<Scalars['String']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** Unit of the target and its results. */
+  unit: Unit;
+  /** The target value (lower bound of a range); or give valueText. */
+  value?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Upper bound, for the comparator RANGE only. */
+  valueMax?: InputMaybe<Scalars['Decimal']['input']>;
+  /** The target as printed when it is not a number. */
+  valueText?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The object to delete, at the version you last read. */
+export type DeleteInput = {
+  /** The object to delete. */
+  id: Scalars['ID']['input'];
+  /** The object's rowVersion as you last read it; a stale one is refused with STALE_VERSION. */
+  rowVersion: Scalars['Int']['input'];
+};
+
+/** The latest result revision of a target, to withdraw. */
+export type DeleteResultInput = {
+  /** The result to withdraw; it must be the latest revision. */
+  id: Scalars['ID']['input'];
+};
+
+/** What a normalised figure is divided by. */
+export type DenominatorKind =
+  /** Number of municipalities of the area. */
+  | 'MUNICIPALITIES'
+  /** Inhabitants of the area's municipalities in the figure's year, in thousands (per 1,000 inhabitants). */
+  | 'POPULATION'
+  /** The target value (share of target, in percent). */
+  | 'TARGET';
+
+/** The machine client to disable. */
+export type DisableClientInput = {
+  /** The client id. */
+  clientId: Scalars['String']['input'];
+};
+
+/** Kind of problem with a mutation, for a front-end to act on. */
+export type ErrorCode =
+  /** The contract is signed, reported or superseded; create a new version to change it. */
+  | 'CONTRACT_LOCKED'
+  /** Results can be reported only once the contract is signed. */
+  | 'CONTRACT_NOT_SIGNED'
+  /** Another object already has this unique value. */
+  | 'DUPLICATE'
+  /** The caller may not change this region's data (needs region:<slug>:write). */
+  | 'FORBIDDEN'
+  /** The value is not allowed (format, range, combination). */
+  | 'INVALID'
+  /** The status change is not allowed (draft → adopted → signed → reported). */
+  | 'INVALID_TRANSITION'
+  /** The object is still referred to or has reported results. */
+  | 'IN_USE'
+  /** No object with this id exists in a region the caller can see. */
+  | 'NOT_FOUND'
+  /** A required value is missing or empty. */
+  | 'REQUIRED'
+  /** Someone changed the object since it was read; reload it and try again. */
+  | 'STALE_VERSION';
+
+/** Fulfilment of a target by its latest result (computed, never stored). */
+export type FulfilmentStatus =
+  /** The target is met (opfyldt). */
+  | 'MET'
+  /** Target or result is printed as text only; read it and the paper's fulfilment. */
+  | 'NOT_ASSESSABLE'
+  /** The target is not met (ikke opfyldt). */
+  | 'NOT_MET'
+  /** No result has been reported yet. */
+  | 'NOT_YET_REPORTED'
+  /** The partial rule is met (delvist opfyldt). */
+  | 'PARTLY_MET';
+
+/** Category of a contract goal. */
+export type GoalCategory =
+  /** Fælles indsatsmål, shared by the hubs. */
+  | 'COMMON'
+  /** Lokalt/regionalt mål of this KKR and hub. */
+  | 'LOCAL'
+  /** Nationalt mål, set by the framework agreement. */
+  | 'NATIONAL';
+
+/** Status of a climate initiative. */
+export type InitiativeStatus =
+  /** Igangværende. */
+  | 'ACTIVE'
+  /** Afsluttet. */
+  | 'COMPLETED'
+  /** Planlagt. */
+  | 'PLANNED';
+
+/** Orderings of the municipality list. */
+export type MunicipalityOrder =
+  /** Kommunekode. */
+  | 'CODE'
+  /** Danish alphabetical order of the name (Aabenraa after Ærø). */
+  | 'NAME';
+
+/** Kind of business-hub office. */
+export type OfficeKind =
+  /** Filial. */
+  | 'BRANCH'
+  /** Hovedsæde. */
+  | 'HEAD_OFFICE';
+
+/** How two or more regions are linked. */
+export type PartnershipKind =
+  /** A joint agreement. */
+  | 'JOINT_AGREEMENT'
+  /** A goal shared by two KKRs (fælles mål). */
+  | 'SHARED_GOAL'
+  /** A shared service, e.g. a traffic company. */
+  | 'SHARED_SERVICE';
+
+/** A new machine client for the OAuth2 client-credentials grant. */
+export type RegisterClientInput = {
+  /** The client id: 3-64 characters of a-z, 0-9, '.', '_' and '-'. */
+  clientId: Scalars['String']['input'];
+  /** When it expires (in the future); never by default. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Who the client is, e.g. 'Erhvervsministeriet, dataportal'. */
+  name: Scalars['String']['input'];
+  /** Scopes it may be granted (at least one): aggregates:read, benchmark:read, admin, region:<slug>:read or region:<slug>:write for one of its tenants. */
+  scopes: Array<Scalars['String']['input']>;
+  /** Regions (slugs) it may get region scopes for; none by default. */
+  tenants?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** A result (resultat) for a target of a signed contract: the next revision. */
+export type ReportResultInput = {
+  /** The latest revision you saw (0 for none); if someone reported since, STALE_VERSION is returned. */
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+  /** Date the value was measured (opgjort pr.), within the target's period. */
+  measuredAt?: InputMaybe<Scalars['Date']['input']>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** The target the result is for. */
+  targetId: Scalars['ID']['input'];
+  /** The measured value; or give valueText. */
+  value?: InputMaybe<Scalars['Decimal']['input']>;
+  /** The result as printed when it is not a plain number. */
+  valueText?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What a canonical segment is (see `segments`). */
+export type SegmentKind =
+  /** Several course types counted together, e.g. 'vækstplaner og handlingsplaner'. */
+  | 'COMBINED'
+  /** A course type (forløbstype), e.g. handlingsplaner. */
+  | 'COURSE_TYPE'
+  /** A customer segment (kundesegment), e.g. vækstsegment. */
+  | 'CUSTOMER_SEGMENT';
+
+/** Sort direction. */
+export type SortDirection =
+  /** Ascending (A to Å, oldest first, lowest first). */
+  | 'ASC'
+  /** Descending. */
+  | 'DESC';
+
+/** Why a cell is suppressed (national statistics offices print '..'). */
+export type SuppressionReason =
+  /** The n largest contributors hold more than k % of the sum ((n,k) rule, primary suppression). */
+  | 'DOMINANCE'
+  /** Fewer contributors than the minimum (primary suppression). */
+  | 'FEW_CONTRIBUTORS'
+  /** Suppressed so that no primary suppressed cell can be recovered from the published cells and subtotals. */
+  | 'SECONDARY';
+
+/** A target value (måltal) for one period and segment. */
+export type TargetFieldsInput = {
+  /** Period of the baseline, as printed. */
+  baselinePeriodLabel?: InputMaybe<Scalars['String']['input']>;
+  /** Baseline (udgangspunkt) the target is set against. */
+  baselineValue?: InputMaybe<Scalars['Decimal']['input']>;
+  /** How results are compared with the target (default AT_LEAST). */
+  comparator?: InputMaybe<Comparator>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** What partly met is worth in percent (with partialThreshold). */
+  partialFulfilmentPct?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Value at which the target counts as partly met. */
+  partialThreshold?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Last day of the period (default from a year label). */
+  periodEnd?: InputMaybe<Scalars['Date']['input']>;
+  /** Period as printed, e.g. '2022'; a year gives start and end. */
+  periodLabel: Scalars['String']['input'];
+  /** First day of the period (default from a year label). */
+  periodStart?: InputMaybe<Scalars['Date']['input']>;
+  /** Customer segment or course type (vækst, drift, ...). */
+  segment?: InputMaybe<Scalars['String']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** Unit of the target and its results. */
+  unit: Unit;
+  /** The target value (lower bound of a range); or give valueText. */
+  value?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Upper bound, for the comparator RANGE only. */
+  valueMax?: InputMaybe<Scalars['Decimal']['input']>;
+  /** The target as printed when it is not a number. */
+  valueText?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Where a hub's target comes from. */
+export type TargetSource =
+  /** The hub's published result contract. */
+  | 'CONTRACT'
+  /** The framework agreement's national target (the hub has no published contract target for this goal and period). */
+  | 'FRAMEWORK_AGREEMENT';
+
+/** Unit of a target or result value. */
+export type Unit =
+  /** A number of things (antal). */
+  | 'COUNT'
+  /** A deliverable described in text. */
+  | 'DELIVERABLE'
+  /** Danish kroner. */
+  | 'DKK'
+  /** Net Promoter Score. */
+  | 'NPS'
+  /** Percent (80 means 80 %). */
+  | 'PERCENT'
+  /** Procentpoint. */
+  | 'PERCENTAGE_POINTS'
+  /** A ratio, e.g. return per krone. */
+  | 'RATIO';
+
+/** Changes to a climate initiative. */
+export type UpdateClimateInitiativeInput = {
+  /** Budget in Danish kroner (not negative). */
+  budgetDkk?: InputMaybe<Scalars['Decimal']['input']>;
+  /** What the initiative is about. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Last year; not before the start year. */
+  endYear?: InputMaybe<Scalars['Int']['input']>;
+  /** The climate initiative to change. */
+  id: Scalars['ID']['input'];
+  /** DK2020 plan, joint ambition, partnership agreement, ... */
+  kind?: InputMaybe<ClimateInitiativeKind>;
+  /** Name of the initiative. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** A cross-region partnership the region is a party of. */
+  partnershipId?: InputMaybe<Scalars['ID']['input']>;
+  /** The object's rowVersion as you last read it; a stale one is refused with STALE_VERSION. */
+  rowVersion: Scalars['Int']['input'];
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** First year. */
+  startYear?: InputMaybe<Scalars['Int']['input']>;
+  /** Planned, active or completed. */
+  status?: InputMaybe<InitiativeStatus>;
+};
+
+/** Changes to a participant of a climate initiative. */
+export type UpdateClimateParticipantInput = {
+  /** The participant to change. */
+  id: Scalars['ID']['input'];
+  /** The participating municipality (kommune). */
+  municipalityId?: InputMaybe<Scalars['ID']['input']>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Name of the participating organisation, when it is not a municipality. */
+  organisation?: InputMaybe<Scalars['String']['input']>;
+  /** The participant's role, as printed. */
+  role?: InputMaybe<Scalars['String']['input']>;
+  /** The object's rowVersion as you last read it; a stale one is refused with STALE_VERSION. */
+  rowVersion: Scalars['Int']['input'];
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Changes to a target of a climate initiative. */
+export type UpdateClimateTargetInput = {
+  /** The baseline year, e.g. 1990; not after the target year. */
+  baselineYear?: InputMaybe<Scalars['Int']['input']>;
+  /** How progress is compared with the value. */
+  comparator?: InputMaybe<Comparator>;
+  /** The target as printed. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The target to change. */
+  id: Scalars['ID']['input'];
+  /** What is measured, e.g. 'greenhouse_gas_reduction'. */
+  metric?: InputMaybe<Scalars['String']['input']>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** The object's rowVersion as you last read it; a stale one is refused with STALE_VERSION. */
+  rowVersion: Scalars['Int']['input'];
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** The year the target is for. */
+  targetYear?: InputMaybe<Scalars['Int']['input']>;
+  /** Unit, e.g. 'percent' or 'tonnes_co2e'. */
+  unit?: InputMaybe<Scalars['String']['input']>;
+  /** The target value. */
+  value?: InputMaybe<Scalars['Decimal']['input']>;
+};
+
+/** Changes to a goal of an editable result contract. */
+export type UpdateGoalInput = {
+  /** National, common (fælles) or local (lokal) goal. */
+  category?: InputMaybe<GoalCategory>;
+  /** Code as printed, e.g. '5C'; unique within the contract. */
+  code?: InputMaybe<Scalars['String']['input']>;
+  /** Where the data comes from (datakilde). */
+  dataSource?: InputMaybe<Scalars['String']['input']>;
+  /** The goal's text. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The goal to change. */
+  id: Scalars['ID']['input'];
+  /** How the goal is measured (opgørelsesmetode). */
+  measurementMethod?: InputMaybe<Scalars['String']['input']>;
+  /** The national goal (of the contract's framework agreement) the goal implements. */
+  nationalGoalId?: InputMaybe<Scalars['ID']['input']>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** A cross-region partnership the goal is shared through. */
+  partnershipId?: InputMaybe<Scalars['ID']['input']>;
+  /** Order in the contract. */
+  position?: InputMaybe<Scalars['Int']['input']>;
+  /** Fulfilment in percent (0-100) as printed. */
+  reportedFulfilmentPct?: InputMaybe<Scalars['Decimal']['input']>;
+  /** The object's rowVersion as you last read it; a stale one is refused with STALE_VERSION. */
+  rowVersion: Scalars['Int']['input'];
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** Title as printed. */
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Changes to a growth team. */
+export type UpdateGrowthTeamInput = {
+  /** When the team reports. */
+  deadline?: InputMaybe<Scalars['Date']['input']>;
+  /** The deadline as printed, e.g. 'maj 2021'. */
+  deadlineLabel?: InputMaybe<Scalars['String']['input']>;
+  /** The team's focus areas (fokusområder); a change replaces the list. */
+  focusAreas?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Region or island the team covers, e.g. 'Bornholm'. */
+  geography?: InputMaybe<Scalars['String']['input']>;
+  /** The growth team to change. */
+  id: Scalars['ID']['input'];
+  /** The team's mandate (kommissorium). */
+  mandate?: InputMaybe<Scalars['String']['input']>;
+  /** Name, e.g. 'Vækstteam for Sjælland og øerne'. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** The team's recommendations (anbefalinger). */
+  recommendations?: InputMaybe<Scalars['String']['input']>;
+  /** The object's rowVersion as you last read it; a stale one is refused with STALE_VERSION. */
+  rowVersion: Scalars['Int']['input'];
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Changes to a growth-team member. */
+export type UpdateGrowthTeamMemberInput = {
+  /** The member to change. */
+  id: Scalars['ID']['input'];
+  /** The member's name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** The member's organisation. */
+  organisation?: InputMaybe<Scalars['String']['input']>;
+  /** Order in the team. */
+  position?: InputMaybe<Scalars['Int']['input']>;
+  /** Role as printed, e.g. 'Formand' or 'Medlem'. */
+  role?: InputMaybe<Scalars['String']['input']>;
+  /** The object's rowVersion as you last read it; a stale one is refused with STALE_VERSION. */
+  rowVersion: Scalars['Int']['input'];
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Changes to an indicator of an editable result contract. */
+export type UpdateIndicatorInput = {
+  /** Further explanation. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The indicator to change. */
+  id: Scalars['ID']['input'];
+  /** Name as printed, e.g. 'Antal korte forløb'. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Order within the goal. */
+  position?: InputMaybe<Scalars['Int']['input']>;
+  /** The object's rowVersion as you last read it; a stale one is refused with STALE_VERSION. */
+  rowVersion: Scalars['Int']['input'];
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Changes to a result contract's own fields (a signed one: only its reporting). */
+export type UpdateResultContractInput = {
+  /** The framework agreement (rammeaftale) the contract follows; the year must lie within it. */
+  frameworkAgreementId?: InputMaybe<Scalars['ID']['input']>;
+  /** The contract's own fulfilment rule, as printed. */
+  fulfilmentRule?: InputMaybe<Scalars['String']['input']>;
+  /** The result contract to change. */
+  id: Scalars['ID']['input'];
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Whether the contract is visible beyond the region. */
+  published?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Overall fulfilment in percent (0-100) as printed. */
+  reportedFulfilmentPct?: InputMaybe<Scalars['Decimal']['input']>;
+  /** The object's rowVersion as you last read it; a stale one is refused with STALE_VERSION. */
+  rowVersion: Scalars['Int']['input'];
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** Title, e.g. 'Resultatkontrakt 2022'. */
+  title?: InputMaybe<Scalars['String']['input']>;
+  /** The contract year (2000-2100); one contract per hub and year. */
+  year?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Changes to a target of an editable result contract. */
+export type UpdateTargetInput = {
+  /** Period of the baseline, as printed. */
+  baselinePeriodLabel?: InputMaybe<Scalars['String']['input']>;
+  /** Baseline (udgangspunkt) the target is set against. */
+  baselineValue?: InputMaybe<Scalars['Decimal']['input']>;
+  /** How results are compared with the target. */
+  comparator?: InputMaybe<Comparator>;
+  /** The target to change. */
+  id: Scalars['ID']['input'];
+  /** A note on the record, e.g. a discrepancy in the source kept as printed. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** What partly met is worth in percent (with partialThreshold). */
+  partialFulfilmentPct?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Value at which the target counts as partly met. */
+  partialThreshold?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Last day of the period. */
+  periodEnd?: InputMaybe<Scalars['Date']['input']>;
+  /** Period as printed, e.g. '2022'; a year gives start and end. */
+  periodLabel?: InputMaybe<Scalars['String']['input']>;
+  /** First day of the period. */
+  periodStart?: InputMaybe<Scalars['Date']['input']>;
+  /** The object's rowVersion as you last read it; a stale one is refused with STALE_VERSION. */
+  rowVersion: Scalars['Int']['input'];
+  /** Customer segment or course type (vækst, drift, ...). */
+  segment?: InputMaybe<Scalars['String']['input']>;
+  /** Key of the source document, e.g. 'seed-002'. */
+  sourceDocument?: InputMaybe<Scalars['String']['input']>;
+  /** Line range ('L240-332') or page ('p. 4') in the source document. */
+  sourceLocator?: InputMaybe<Scalars['String']['input']>;
+  /** Unit of the target and its results. */
+  unit?: InputMaybe<Unit>;
+  /** The target value (lower bound of a range); or give valueText. */
+  value?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Upper bound, for the comparator RANGE only. */
+  valueMax?: InputMaybe<Scalars['Decimal']['input']>;
+  /** The target as printed when it is not a number. */
+  valueText?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** By- or landkommune class (Bilag 1 of the framework agreement 2021-2023). */
+export type UrbanRural =
+  /** Bykommune. */
+  | 'CITY'
+  /** Landkommune. */
+  | 'RURAL';
+
+/** How a reported value is compared with a target value. */
+export type Comparator =
+  /** Met when the result is at least the target (mindst). */
+  | 'AT_LEAST'
+  /** Met when the result is at most the target (højst). */
+  | 'AT_MOST'
+  /** Met when the result equals the target. */
+  | 'EXACTLY'
+  /** Met when the result lies between value and valueMax. */
+  | 'RANGE';
+
+/** Life cycle of a result contract. */
+export type ContractStatus =
+  /** Godkendt (adopted by the KKR). */
+  | 'ADOPTED'
+  /** Udkast. */
+  | 'DRAFT'
+  /** Afrapporteret (results reported). */
+  | 'REPORTED'
+  /** Underskrevet. */
+  | 'SIGNED';
+
+/** Fulfilment of a target by its latest result (computed, never stored). */
+export type FulfilmentStatus =
+  /** The target is met (opfyldt). */
+  | 'MET'
+  /** Target or result is printed as text only; read it and the paper's fulfilment. */
+  | 'NOT_ASSESSABLE'
+  /** The target is not met (ikke opfyldt). */
+  | 'NOT_MET'
+  /** No result has been reported yet. */
+  | 'NOT_YET_REPORTED'
+  /** The partial rule is met (delvist opfyldt). */
+  | 'PARTLY_MET';
+
+/** Category of a contract goal. */
+export type GoalCategory =
+  /** Fælles indsatsmål, shared by the hubs. */
+  | 'COMMON'
+  /** Lokalt/regionalt mål of this KKR and hub. */
+  | 'LOCAL'
+  /** Nationalt mål, set by the framework agreement. */
+  | 'NATIONAL';
+
+/** Kind of business-hub office. */
+export type OfficeKind =
+  /** Filial. */
+  | 'BRANCH'
+  /** Hovedsæde. */
+  | 'HEAD_OFFICE';
+
+/** Unit of a target or result value. */
+export type Unit =
+  /** A number of things (antal). */
+  | 'COUNT'
+  /** A deliverable described in text. */
+  | 'DELIVERABLE'
+  /** Danish kroner. */
+  | 'DKK'
+  /** Net Promoter Score. */
+  | 'NPS'
+  /** Percent (80 means 80 %). */
+  | 'PERCENT'
+  /** Procentpoint. */
+  | 'PERCENTAGE_POINTS'
+  /** A ratio, e.g. return per krone. */
+  | 'RATIO';
+
+export type DashboardQueryVariables = Exact<{
+  region: string;
+  year?: number | null | undefined;
+}>;
+
+
+export type DashboardQuery = { region: { name: string, kkrName: string, businessHubs: { nodes: Array<{ name: string, offices: { totalCount: number, nodes: Array<{ kind: OfficeKind, town: string }> } | null }> }, resultContracts: { totalCount: number, nodes: Array<{ id: string, year: number, version: number, title: string, status: ContractStatus, reportedFulfilmentPct: string | null, businessHub: { slug: string }, fulfilmentSummary: { targets: number, met: number, partlyMet: number, notMet: number, notYetReported: number, notAssessable: number }, goals: { totalCount: number, nodes: Array<{ code: string, category: GoalCategory, title: string, reportedFulfilmentPct: string | null, source: { documentKey: string | null, locator: string | null }, indicators: { nodes: Array<{ name: string, targets: { nodes: Array<{ periodLabel: string, unit: Unit, comparator: Comparator, value: string | null, valueMax: string | null, valueText: string | null, partialThreshold: string | null, partialFulfilmentPct: string | null, latestResult: { value: string | null, valueText: string | null, measuredAt: string | null, revision: number } | null, fulfilment: { status: FulfilmentStatus, pct: string | null, explanation: string } }> } }> } }> } }> } | null } | null };
