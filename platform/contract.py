@@ -2,7 +2,7 @@
 
 `frontend-contract/schema.graphql` is the schema as front-ends build against it
 (the whole schema; each caller's introspection shows only its part of it), and
-`frontend-contract/operations/<client>/*.graphql` holds the named operations each client sends, which that must keep
+`frontend-contract/operations/<client>/*.graphql` holds the named operations each client sends, which must keep
 validating against it.  `kkr export-schema` rewrites the SDL; a test fails when
 the committed file and the code disagree.  The folder is the setting
 `FRONTEND_CONTRACT_DIR` (default: the copy the installed package holds).

@@ -10,7 +10,8 @@ A GET query's answer (status 200, no errors; a response-cache hit or a computed 
 - `Vary: Authorization, Accept`: a cache keys the answer on the token and the negotiated media type.
 
 Everything else /graphql answers (POST, mutations, errors) is `Cache-Control: no-store`.  Route
-middleware on /graphql, outside the response cache so hits get the same headers.
+middleware on /graphql, outside the trusted documents' and the response cache's, so their refusals and
+hits get the same headers.
 """
 
 from __future__ import annotations
