@@ -64,6 +64,8 @@ else:
     _View = object
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+#: Where `trusted_documents` leaves a request's trusted document, parsed with the manifest (`scope["state"]`).
+TRUSTED_DOCUMENT = "trusted_document"
 JSON = "application/json"
 
 
@@ -234,7 +236,7 @@ def _operations(request: Request, query: str, settings: Any) -> list[OperationDe
     """The document's operations, parsed within the query limits (size, tokens) once: the document is left in
     `request.state` for Strawberry (schema/limits, `QueryLimits`), which reports a refused or unparsable one.
     A trusted document (`trusted_documents`) comes parsed already."""
-    trusted = request.scope.get("state", {}).get("trusted_document")  # parsed with the manifest
+    trusted = request.scope.get("state", {}).get(TRUSTED_DOCUMENT)
     try:
         document = (
             trusted.document if trusted is not None and trusted.text == query else parse_document(query, settings)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 
 from graphql import OperationType
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -103,7 +103,7 @@ class HttpCaching:
         headers["cache-control"] = "public, no-cache" if identity.is_anonymous else "private, no-cache"
         headers.add_vary_header("Authorization")
         headers.add_vary_header("Accept")
-        if _matches(Headers(scope=request.scope).get("if-none-match"), etag):
+        if _matches(request.headers.get("if-none-match"), etag):
             kept = {k: v for k, v in headers.items() if k in ("etag", "cache-control", "vary", CACHE_HEADER.lower())}
             not_modified = MutableHeaders(kept)
             await send({"type": "http.response.start", "status": 304, "headers": not_modified.raw})

@@ -57,8 +57,9 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from kkr.platform.auth.identity import Identity
+from kkr.platform.graphql_http import TRUSTED_DOCUMENT
 from kkr.platform.settings import Settings
-from kkr.platform.trusted_documents import TRUSTED_DOCUMENT, TrustedDocument
+from kkr.platform.trusted_documents import TrustedDocument
 
 from .common.nodes import invalid_id, is_well_formed
 from .limits.document import DocumentCache

@@ -15,24 +15,14 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kkr.platform.contract import read_operation
+
 from .api_client import gql
 
 MINISTRY = "aggregates:read"
 TOTAL = "*"
 
-AGGREGATE = """
-query Aggregate($family: AggregateFamily!, $groupBy: [AggregateDimension!], $measures: [AggregateMeasure!],
-                $filter: AggregateFilter, $subtotals: AggregateSubtotals! = ROLLUP) {
-  aggregate(family: $family, groupBy: $groupBy, measures: $measures, filter: $filter, subtotals: $subtotals) {
-    family groupBy measures contributor
-    rules { minContributors protectionPercent dominance { n k } }
-    cells {
-      coordinates { dimension value total }
-      contributors count sum mean median min max suppressed reason orderStatisticsWithheld
-    }
-  }
-}
-"""
+AGGREGATE = read_operation("ministry/AggregatePull")  # the ministries' registered pull
 
 
 def aggregate(client: httpx.Client, scopes: tuple[str, ...] = (MINISTRY,), **variables: Any) -> dict[str, Any]:
