@@ -33,6 +33,7 @@ from .graphql_http import JSON, GraphQLOverHTTP, _content_type, negotiate
 from .http_caching import http_caching
 from .rate_limits import rate_limited
 from .readiness import healthz, readyz
+from .replicas import COMMIT_LSN_HEADER, READ_AFTER_LSN_HEADER, ReadReplica, valid_read_after
 from .request_limits import RequestLimits
 from .request_log import RequestEnvelope, install_log_clipping
 from .response_cache import ResponseCache, cached_responses
@@ -59,7 +60,11 @@ class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL[RequestContext, None]
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         assert isinstance(request, Request), "the platform serves GraphQL over HTTP only (no subscriptions)"
         context = RequestContext(
-            db=request.app.state.db, settings=self.settings, identity=identity_of(request), request=request
+            db=request.app.state.db,
+            settings=self.settings,
+            identity=identity_of(request),
+            request=request,
+            replica=request.app.state.replica,
         )
         request.state.graphql_context = context
         return context
@@ -71,12 +76,17 @@ class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL[RequestContext, None]
     async def run(
         self, request: Request | WebSocket, context: RequestContext = UNSET, root_value: None = UNSET
     ) -> Response | WebSocket:
+        if isinstance(request, Request) and not valid_read_after(request.headers.get(READ_AFTER_LSN_HEADER)):
+            return self._bad_read_after(request)
         try:
             response: Response | WebSocket = await super().run(request, context, root_value)
         finally:
             opened = getattr(request.state, "graphql_context", None)
             if opened is not None:
                 await opened.close()
+        commit_lsn = getattr(opened, "commit_lsn", None)
+        if isinstance(response, Response) and commit_lsn:
+            response.headers[COMMIT_LSN_HEADER] = commit_lsn
         if isinstance(request, Request) and getattr(request.state, "service_unavailable", False):
             return self._unavailable(request)
         return response
@@ -90,6 +100,12 @@ class GraphQLApp(OfflineGraphiQL, GraphQLOverHTTP, GraphQL[RequestContext, None]
             if any((e.extensions or {}).get("code") == failures.SERVICE_UNAVAILABLE for e in result.errors):
                 request.state.service_unavailable = True
         return await super().process_result(request, result)
+
+    def _bad_read_after(self, request: Request) -> Response:
+        media_type = _content_type(negotiate(request.headers.get("accept")) or JSON)
+        message = f"Header {READ_AFTER_LSN_HEADER}: not a WAL position (a {COMMIT_LSN_HEADER} value, e.g. 0/16B3748)."
+        body = failures.error_body(message, "BAD_REQUEST", getattr(request.state, "request_id", None))
+        return Response(body, status_code=400, media_type=media_type)
 
     def _unavailable(self, request: Request) -> Response:
         media_type = _content_type(negotiate(request.headers.get("accept")) or JSON)
@@ -106,6 +122,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = database or Database.from_settings(resolve_urls(settings).app, settings)
+        app.state.replica = ReadReplica.from_settings(app.state.db.engine.url, settings)
         app.state.settings = settings
         app.state.response_cache = ResponseCache.from_settings(app.state.db, settings)
         app.state.trusted_documents = TrustedDocuments.load(settings.trusted_documents_path)
@@ -114,6 +131,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             yield
         finally:
             await teardown_auth(app.state)
+            if app.state.replica is not None:
+                await app.state.replica.dispose()
             if database is None:
                 await app.state.db.dispose()
 

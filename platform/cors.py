@@ -12,11 +12,12 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
+from .replicas import COMMIT_LSN_HEADER, READ_AFTER_LSN_HEADER
 from .settings import Settings
 
 #: Request headers a GraphQL client sends cross-origin, and response headers its script may read.
-ALLOW_HEADERS = ("Authorization", "Content-Type", "X-Request-ID")
-EXPOSE_HEADERS = ("X-Request-ID", "Retry-After")
+ALLOW_HEADERS = ("Authorization", "Content-Type", "X-Request-ID", READ_AFTER_LSN_HEADER)
+EXPOSE_HEADERS = ("X-Request-ID", "Retry-After", COMMIT_LSN_HEADER)
 #: How long a browser may cache a preflight's answer (seconds).
 MAX_AGE = 600
 

@@ -31,6 +31,7 @@ from .auth.access_log import is_logged, record_access
 from .auth.http import bearer_auth_middleware, identity_of
 from .auth.identity import ANONYMOUS
 from .rate_limits import rate_limited
+from .replicas import READ_AFTER_LSN_HEADER
 from .services import aggregates as service
 from .settings import Settings
 
@@ -186,7 +187,13 @@ async def aggregates_export(request: Request, settings: Settings) -> Response:
         )
     try:
         aggregate_request = service.request_from_query(params)
-        async with request.app.state.db.transaction(identity.tenant_context(), read_only=True) as session:
+        db, replica, ctx = request.app.state.db, request.app.state.replica, identity.tenant_context()
+        reading = (
+            replica.read_transaction(db, ctx, identity, request.headers.get(READ_AFTER_LSN_HEADER))
+            if replica is not None
+            else db.transaction(ctx, read_only=True)
+        )
+        async with reading as session:
             table = await service.run_aggregate(
                 session, aggregate_request, service.DisclosureRules.from_settings(settings)
             )

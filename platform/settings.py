@@ -53,6 +53,18 @@ class Settings(BaseSettings):
     app_database_url: str | None = Field(default=None, description="Connection URL of the non-owner application role.")
     app_db_role: str = Field(default="kkr_app", description="Name of the application's database role.")
     embedded_data_dir: Path | None = Field(default=None, description="Data directory of the embedded PostgreSQL.")
+    database_replica_url: str | None = Field(
+        default=None,
+        description="A streaming read replica (postgresql://host/db): read-only operations go there, as the "
+        "application role with APP_DATABASE_URL's credentials (platform/replicas.py).  Unset: all on the primary.",
+    )
+    replica_max_wait_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        le=30,
+        description="How long a read waits for the replica to replay what it must see (the caller's last write, "
+        "the request's data versions) before it reads from the primary instead.",
+    )
 
     host: str = "127.0.0.1"
     port: int = 8000

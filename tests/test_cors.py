@@ -55,19 +55,19 @@ def test_by_default_no_origin_is_allowed(client: httpx.Client) -> None:
 
 
 def test_an_allowed_origin_may_send_what_a_graphql_client_needs(allowing: httpx.Client) -> None:
-    ok = preflight(allowing, DASHBOARD, "authorization, content-type, x-request-id")
+    ok = preflight(allowing, DASHBOARD, "authorization, content-type, x-request-id, kkr-read-after-lsn")
     assert ok.status_code == 200
     assert ok.headers["access-control-allow-origin"] == DASHBOARD
     assert {m.strip() for m in ok.headers["access-control-allow-methods"].split(",")} == {"GET", "POST"}
     allowed_headers = {h.strip().lower() for h in ok.headers["access-control-allow-headers"].split(",")}
-    assert {"authorization", "content-type", "x-request-id"} <= allowed_headers
+    assert {"authorization", "content-type", "x-request-id", "kkr-read-after-lsn"} <= allowed_headers
     assert "access-control-allow-credentials" not in ok.headers and ok.headers["access-control-max-age"] == "600"
     assert preflight(allowing, DASHBOARD, "x-api-key").status_code == 400  # a header it does not need
 
     answer = allowing.post("/graphql", json=QUERY, headers={"Origin": DASHBOARD, **bearer(subject="cors")})
     assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == DASHBOARD
     exposed = {h.strip().lower() for h in answer.headers["access-control-expose-headers"].split(",")}
-    assert exposed == {"x-request-id", "retry-after"}
+    assert exposed == {"x-request-id", "retry-after", "kkr-commit-lsn"}  # read replicas: docs/operations.md
     assert "origin" in answer.headers["vary"].lower()
 
 
