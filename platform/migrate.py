@@ -3,6 +3,11 @@
 Alembic is configured here, in code, from the location of the `kkr.migrations` package (the checkout's
 `migrations/` through the `kkr/migrations` link, or the wheel's copy): no `alembic.ini` is read at run time.
 `alembic.ini` is for developers' `alembic` command (e.g. `alembic revision --autogenerate`).
+
+Every run takes a transaction-scoped advisory lock first (`MIGRATION_LOCK`): instances started together (or a
+migration job next to a starting server) migrate one after the other, and the later ones find the database
+at the head already.  The whole run is one transaction (PostgreSQL's DDL is transactional): a migration
+that fails leaves the schema as it was.
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from .database import async_url
 from .settings import packaged
+
+#: The advisory lock every migration run holds for its transaction.
+MIGRATION_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('kkr.platform.migrate'))")
 
 
 def alembic_config() -> Config:
@@ -31,6 +39,7 @@ async def _run(url: str | URL, action: str, revision: str) -> None:
     engine = create_async_engine(async_url(url))
     try:
         async with engine.begin() as connection:
+            await connection.execute(MIGRATION_LOCK)
 
             def run(sync_connection: Connection) -> None:
                 config = alembic_config()

@@ -39,3 +39,16 @@ async def test_models_and_migrations_agree(owner_engine) -> None:
             lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata)
         )
     assert diff == [], diff
+
+
+async def test_concurrent_migrations_run_one_after_the_other() -> None:
+    """Two instances starting together on an empty database: both upgrades succeed (the advisory lock makes
+    the second wait, then find the head), and the schema is there once."""
+    import asyncio
+
+    url = await create_database("kkr_concurrent")
+    try:
+        await asyncio.gather(migrate.upgrade(url), migrate.upgrade(url))
+        assert await migrate.current_revision(url) == migrate.head_revision()
+    finally:
+        await drop_database(url)
