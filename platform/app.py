@@ -1,5 +1,5 @@
 """The ASGI application: GraphQL at /graphql, aggregate exports at /aggregates.csv and /aggregates.json,
-liveness at /healthz and readiness at /readyz."""
+liveness at /healthz, readiness at /readyz and Prometheus metrics at /metrics (`kkr.platform.metrics`)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ from .exports import export_routes
 from .graphiql import OfflineGraphiQL, graphiql_routes
 from .graphql_http import JSON, GraphQLOverHTTP, _content_type, negotiate
 from .http_caching import http_caching
+from .json_logs import configure_logging
+from .metrics import metrics_routes, observe_engine, process_stopped
 from .rate_limits import rate_limited
 from .readiness import healthz, readyz
 from .replicas import COMMIT_LSN_HEADER, READ_AFTER_LSN_HEADER, ReadReplica, valid_read_after
@@ -38,6 +40,7 @@ from .request_limits import RequestLimits
 from .request_log import RequestEnvelope, install_log_clipping
 from .response_cache import ResponseCache, cached_responses
 from .settings import Settings, get_settings
+from .tracing import release_engine, tracing_middleware
 from .trusted_documents import TrustedDocuments, trusted_documents
 
 
@@ -123,6 +126,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = database or Database.from_settings(resolve_urls(settings).app, settings)
         app.state.replica = ReadReplica.from_settings(app.state.db.engine.url, settings)
+        engines = {"primary": app.state.db.engine}
+        if app.state.replica is not None:
+            engines["replica"] = app.state.replica.db.engine
+        for name, engine in engines.items():  # SQL statements per request, pool gauges, spans
+            observe_engine(engine, settings, name)
         app.state.settings = settings
         app.state.response_cache = ResponseCache.from_settings(app.state.db, settings)
         app.state.trusted_documents = TrustedDocuments.load(settings.trusted_documents_path)
@@ -131,12 +139,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             yield
         finally:
             await teardown_auth(app.state)
+            for engine in engines.values():
+                release_engine(engine)
+            process_stopped()
             if app.state.replica is not None:
                 await app.state.replica.dispose()
             if database is None:
                 await app.state.db.dispose()
 
     install_log_clipping()
+    configure_logging(settings)
     graphql = GraphQLApp(settings)
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -156,14 +168,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         *auth_routes(),
         *export_routes(settings),
         *graphiql_routes(settings),
+        *metrics_routes(settings),
     ]
     middleware = [
-        cors(settings),  # outermost: every answer, refusals included, carries the CORS headers
+        *tracing_middleware(settings),  # TRACING_ENABLED: each request's server span, around everything
+        cors(settings),  # outermost but tracing: every answer, refusals included, carries the CORS headers
         # Request id, time limit, the last-resort JSON answer and the failed request's log line.
         Middleware(
             RequestEnvelope,
             request_timeout_seconds=settings.request_timeout_seconds,
             retry_after_seconds=settings.db_retry_after_seconds,
+            log_format=settings.log_format,
         ),
         Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
     ]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from . import embedded, migrate
 from .auth.commands import add_auth_commands
 from .database import resolve_urls
-from .settings import get_settings
+from .settings import SettingsError, get_settings
 from .signals import SHUTDOWN_SIGNALS, shutdown_signals_handled
 
 if TYPE_CHECKING:
@@ -141,8 +141,11 @@ def _serve_workers(config: uvicorn.Config) -> int:
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
+    from .metrics import multiprocess_metrics
+
     supervisor = Multiprocess(config, sockets=[config.bind_socket()])
-    supervisor.run()
+    with multiprocess_metrics():  # the workers share their metrics through PROMETHEUS_MULTIPROC_DIR
+        supervisor.run()
     failed = any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)
     return 3 if failed else 0  # 3: uvicorn's status when the server could not start
 
@@ -251,11 +254,20 @@ def _exit(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=get_settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    """Run one command; invalid configuration (any command) is exit status 2 with one line per bad variable."""
     args = build_parser().parse_args(argv)
-    with shutdown_signals_handled(_exit):
-        status: int = args.func(args)
-        return status
+    try:
+        logging.basicConfig(level=get_settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        with shutdown_signals_handled(_exit):
+            status: int = args.func(args)
+            return status
+    except SettingsError as exc:
+        print(f"kkr: invalid configuration (environment variables):\n{_indented(exc)}", file=sys.stderr)
+        return 2
+
+
+def _indented(error: SettingsError) -> str:
+    return "\n".join(f"  {line}" for line in str(error).splitlines())
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import metrics
 from .auth.http import identity_of
 from .auth.identity import Identity
 from .database import fetch_row
@@ -224,6 +225,7 @@ class RateLimit:
                 scope.setdefault("state", {})[DATA_VERSIONS] = decision.versions
             await self.app(scope, receive, send)
             return
+        metrics.rate_limit_refused(setting)
         who = "this client" if authenticated else "this address"
         await self._refuse(
             scope,

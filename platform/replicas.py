@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .auth.identity import Identity
 from .database import Database, DatabaseUnavailable, TenantContext, async_url, discard, fetch_row
+from .metrics import REPLICA_READS
 from .response_cache import versions_sql
 from .settings import Settings
 
@@ -127,11 +128,15 @@ class ReadReplica:
         try:
             session = await self.db.begin(ctx)
         except DatabaseUnavailable:
+            REPLICA_READS.labels("unreachable").inc()
             return None
         try:
             if await self._caught_up(session, position, versions, tenants):
+                REPLICA_READS.labels("replica").inc()
                 return session
+            REPLICA_READS.labels("behind").inc()
         except Exception:
+            REPLICA_READS.labels("unreachable").inc()
             log.warning("read replica: freshness check failed; reading from the primary", exc_info=True)
         await discard(session)
         return None

@@ -17,6 +17,10 @@ one log line (docs/security.md, "Failures").
   `request_id=... status=... method=... path=... client=... operation=... codes=... message=...`, every
   value cut to LOG_VALUE_CHARS; a traceback (its lines cut likewise) only for unexpected errors.
 
+With LOG_FORMAT=json the line is written for **every request**, as JSON (`kkr.platform.json_logs`: request id,
+caller and tenants, operation, document hash, duration, status, SQL statements), and every request is counted
+in the Prometheus metrics (`kkr.platform.metrics`), whatever the format.
+
 The GraphQL layer reports into `scope["state"]` what the middleware cannot see itself: `operation_name`,
 `errors` (code and message of each) and `unexpected` (the exception behind a masked error).
 """
@@ -27,14 +31,17 @@ import asyncio
 import json
 import logging
 import re
+import time
 import traceback
 import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import failures
+from . import failures, metrics
 from .database import is_unreachable
+from .json_logs import FIELDS, caller_fields, document_hash, redacted
+from .statements import counting
 
 log = logging.getLogger("kkr.request")
 
@@ -130,10 +137,13 @@ class _Exchange:
 class RequestEnvelope:
     """ASGI middleware: request id, time limit, safety net and the failed request's log line (module docstring)."""
 
-    def __init__(self, app: ASGIApp, request_timeout_seconds: float, retry_after_seconds: float = 2) -> None:
+    def __init__(
+        self, app: ASGIApp, request_timeout_seconds: float, retry_after_seconds: float = 2, log_format: str = "text"
+    ) -> None:
         self.app = app
         self.request_timeout = request_timeout_seconds
         self.retry_after = retry_after_seconds
+        self.json = log_format == "json"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -142,6 +152,18 @@ class RequestEnvelope:
         state = scope.setdefault("state", {})
         exchange = _Exchange(send, request_id_of(scope))
         state["request_id"] = exchange.request_id
+        failure: BaseException | None = None
+        started = time.perf_counter()
+        with counting() as statements:
+            try:
+                failure = await self._run(scope, receive, exchange)
+                await asyncio.sleep(0)  # the driver's query logger reports on the loop's next round (statements)
+            finally:
+                self._log(scope, exchange, failure, time.perf_counter() - started, statements[0])
+
+    async def _run(self, scope: Scope, receive: Receive, exchange: _Exchange) -> BaseException | None:
+        """Run the application within the time limit and the safety net; the exception it answered, if any."""
+        state = scope["state"]
         failure: BaseException | None = None
         try:
             async with asyncio.timeout(self.request_timeout) as limit:
@@ -179,8 +201,7 @@ class RequestEnvelope:
                     )
                 )
             raise
-        finally:
-            self._log(scope, exchange, failure)
+        return failure
 
     async def _internal_error(self, scope: Scope, exchange: _Exchange, exc: BaseException) -> None:
         state = scope["state"]
@@ -201,19 +222,43 @@ class RequestEnvelope:
                 500, failures.INTERNAL_MESSAGE, failures.INTERNAL_SERVER_ERROR, media_type=media_type_of(scope)
             )
 
-    def _log(self, scope: Scope, exchange: _Exchange, failure: BaseException | None) -> None:
+    def _log(
+        self, scope: Scope, exchange: _Exchange, failure: BaseException | None, seconds: float, statements: int
+    ) -> None:
         state = scope.get("state", {})
         reported: list[tuple[str, str]] = state.get("errors") or []
         unexpected: list[BaseException] = state.get("unexpected") or []
         failed = bool(reported or unexpected) or (exchange.status or 500) >= 400
-        if not failed:
-            return
         codes = [code for code, _ in reported]
         message = reported[0][1] if reported else None
-        if not reported:
+        if failed and not reported:
             codes, message = exchange.codes_and_message()
-        user = scope.get("user")
-        identity = getattr(user, "verified", None)
+        operation = state.get("operation_name") or state.get(metrics.CACHED_OPERATION)
+        metrics.observe_request(scope, exchange.status or 500, seconds, operation, codes, statements)
+        if not failed and not self.json:
+            return
+        errors = unexpected or ([failure] if failure is not None else [])
+        level = logging.ERROR if errors else logging.WARNING if failed else logging.INFO
+        identity = getattr(scope.get("user"), "verified", None)
+        if self.json:
+            fields = {
+                "message": "request failed" if failed else "request",
+                "request_id": exchange.request_id,
+                "method": scope.get("method"),
+                "path": clip(scope.get("path"), 100),
+                "status": exchange.status,
+                "duration_ms": round(seconds * 1000, 3),
+                **{k: clip(v, 100) if k == "client" else v for k, v in caller_fields(identity).items()},
+                "operation": clip(operation, 100) if operation else None,
+                "document_hash": document_hash(state),
+                "sql_statements": statements,
+                "codes": [clip(code, 100) for code in codes],
+                "error": clip(redacted(str(message))) if message is not None else None,
+            }
+            if errors:
+                fields["traceback"] = [trace for exc in errors for trace in traceback_lines(exc)]
+            log.log(level, json.dumps(fields, ensure_ascii=False, default=str), extra={FIELDS: fields})
+            return
         client = (identity.client_id or identity.subject) if identity is not None else "anonymous"
         line = (
             f"request failed: request_id={exchange.request_id} status={exchange.status or '-'} "
@@ -221,12 +266,9 @@ class RequestEnvelope:
             f"operation={clip(state.get('operation_name'), 100)} codes={clip(','.join(codes) or '-', 200)} "
             f"message={clip(message)}"
         )
-        errors = unexpected or ([failure] if failure is not None else [])
         if errors:
             line += "".join(f"\n{trace}" for exc in errors for trace in traceback_lines(exc))
-            log.error(line)
-        else:
-            log.warning(line)
+        log.log(level, line)
 
 
 def traceback_lines(exc: BaseException) -> list[str]:

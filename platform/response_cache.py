@@ -45,6 +45,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import metrics
 from .auth.access_log import is_logged, record_access
 from .auth.http import identity_of
 from .auth.identity import AGGREGATES_READ, BENCHMARK_READ, Identity
@@ -243,12 +244,14 @@ class CachedResponses:
         identity = identity_of(request)
         found = await cache.lookup(identity, db, scope["method"], payload, scope.get("state", {}).get(DATA_VERSIONS))
         if isinstance(found, _Entry):
+            metrics.cache_lookup(scope, hit=True, operation_name=found.operation_name)
             if is_logged(identity):
                 await _record_hit(db, identity, found, scope["method"], payload, request)
             await _send_body(send, found.body, _content_type(media_type))
         elif found is None:
             await self.app(scope, receive, send)
         else:
+            metrics.cache_lookup(scope, hit=False)
             await self._compute(scope, receive, send, cache, found)
 
     async def _compute(

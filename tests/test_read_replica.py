@@ -124,6 +124,15 @@ def server(settings: Settings, cluster: ReplicatedCluster, **changes: Any) -> It
         yield client
 
 
+def replica_reads(client: httpx.Client) -> dict[str, float]:
+    """`kkr_replica_reads_total` by `served_by`, from the server's /metrics."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families = text_string_to_metric_families(client.get("/metrics").text)
+    samples = [s for f in families if f.name == "kkr_replica_reads" for s in f.samples if s.name.endswith("_total")]
+    return {s.labels["served_by"]: s.value for s in samples}
+
+
 def create_contract(client: httpx.Client, year: int) -> tuple[dict[str, Any], str]:
     variables = {"input": {"businessHubId": SJAELLAND_HUB, "year": year, "title": f"Replikatest {year}"}}
     response = client.post("/graphql", json={"query": CREATE, "variables": variables}, headers=WRITER)
@@ -144,6 +153,7 @@ async def test_queries_read_the_replica_mutations_the_primary_and_callers_read_t
     settings: Settings, cluster: ReplicatedCluster, replica_owner: AsyncEngine
 ) -> None:
     with server(settings, cluster) as client:
+        before = replica_reads(client)
         async with replay_paused(replica_owner):
             contract, lsn = create_contract(client, 2031)
             # The mutation's payload, read after its write in the same request, comes from the primary: the
@@ -170,6 +180,10 @@ async def test_queries_read_the_replica_mutations_the_primary_and_callers_read_t
                 await conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE usename = 'kkr_app'"))
             ).scalar_one()
         assert app_sessions >= 1  # the API's pool holds connections to the replica, as the application role
+        after = replica_reads(client)
+        # Two reads on the replica (the stale one, the caught-up one), two on the primary while it was behind.
+        assert after.get("replica", 0) - before.get("replica", 0) == 2
+        assert after.get("behind", 0) - before.get("behind", 0) == 2
 
 
 async def test_the_response_cache_never_keeps_a_stale_replica_answer(
@@ -190,8 +204,10 @@ async def test_an_unreachable_replica_sends_reads_to_the_primary(
     closed = ReplicatedCluster(cluster.root).replica_port  # a free port nobody listens on
     unreachable = f"postgresql://postgres@127.0.0.1:{closed}/kkr"
     with server(settings, cluster, database_replica_url=unreachable) as client:
+        before = replica_reads(client).get("unreachable", 0)
         contract, _ = create_contract(client, 2033)
         assert find(client, contract["id"], READER) == {"id": contract["id"], "year": 2033}
+        assert replica_reads(client).get("unreachable", 0) == before + 1
 
 
 def test_the_replica_is_used_as_the_application_role_only(settings: Settings) -> None:
