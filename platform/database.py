@@ -35,7 +35,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from . import embedded
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,13 @@ class DatabaseUrls:
 
 
 def resolve_urls(settings: Settings) -> DatabaseUrls:
-    """Owner and application URLs; starts the embedded server when none is configured."""
+    """Owner and application URLs; starts the embedded server when none is configured (development only:
+    in production a missing DATABASE_URL is a `SettingsError`, not a database inside the container)."""
+    if settings.database_url is None and not settings.is_development:
+        raise SettingsError(
+            "DATABASE_URL=(not set): required with ENVIRONMENT=production (the embedded PostgreSQL is for "
+            "development only)"
+        )
     owner = settings.database_url or embedded.start(settings.embedded_data_dir)
     app = settings.app_database_url or app_url_for(owner, settings.app_db_role)
     return DatabaseUrls(owner=async_url(owner), app=async_url(app))

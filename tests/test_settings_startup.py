@@ -46,6 +46,15 @@ def test_every_command_checks_the_configuration(command: list[str]) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", [["migrate"], ["serve"]])
+def test_production_needs_a_database_url(command: list[str]) -> None:
+    """No embedded PostgreSQL inside a production container: a missing DATABASE_URL stops the start."""
+    result = run_kkr(*command, ENVIRONMENT="production")
+    assert result.returncode == 2, result.stderr
+    assert "DATABASE_URL=(not set): required with ENVIRONMENT=production" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_list_that_is_not_json_is_named() -> None:
     result = run_kkr("migrate", DISCLOSURE_DOMINANCE="1,85")
     assert result.returncode == 2, result.stderr
