@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ from kkr.platform.settings import Settings
 
 from .api_client import SJAELLAND_READ
 from .conftest import LiveServer, _free_port
-from .processes import wait_until_answering
+from .processes import serve_env, stop_process, wait_until_answering
 from .tokens import bearer
 
 SEARCH = "query Search($s: String) { goals(search: $s) { totalCount } }"
@@ -137,18 +136,7 @@ def test_redaction_keeps_names_and_drops_values() -> None:
 def test_kkr_serve_writes_only_json_lines(settings: Settings, owner_url: URL, demo_data, tmp_path: Path) -> None:
     """A real server process: uvicorn's own lines are JSON too, and its access log (full URLs) is silent."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "APP_DATABASE_URL"))}
-    env.update(
-        DATABASE_URL=owner_url.render_as_string(hide_password=False),
-        ENVIRONMENT="development",
-        LOG_FORMAT="json",
-        LOG_LEVEL="info",
-        AUTH_AUDIENCE=settings.auth_audience,
-        IDP_ISSUER=settings.idp_issuer or "",
-        IDP_JWKS=settings.idp_jwks or "",
-        TOKEN_ISSUER=settings.token_issuer,
-        SIGNING_KEY_FILE=str(settings.signing_key_file),
-    )
+    env = serve_env(settings, owner_url, LOG_FORMAT="json", LOG_LEVEL="info", RATE_LIMIT_ENABLED="true")
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as out:
         proc = subprocess.Popen([str(KKR), "serve", "--port", str(port)], env=env, cwd=tmp_path, stdout=out, stderr=out)
@@ -163,8 +151,7 @@ def test_kkr_serve_writes_only_json_lines(settings: Settings, owner_url: URL, de
         assert answer.status_code == 200, answer.text
         request_id = answer.headers["x-request-id"]
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_process(proc)
     text = log_path.read_text()
     lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
     serve_lines = text.splitlines()

@@ -7,7 +7,6 @@ repeated until the counts settle.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ from kkr.platform.settings import Settings
 from .api_client import SJAELLAND_READ
 from .conftest import LiveServer, _free_port
 from .paths import REPO_ROOT
-from .processes import wait_until_answering
+from .processes import serve_env, stop_process, wait_until_answering
 from .tokens import bearer
 
 DASHBOARD = (REPO_ROOT / "frontend-contract" / "operations" / "regional" / "Dashboard.graphql").read_text("utf-8")
@@ -181,22 +180,10 @@ def test_two_workers_report_one_total(settings: Settings, owner_url: URL, demo_d
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "APP_DATABASE_URL"))}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     temporary = tmp_path / "tmp"  # where `kkr serve` creates the workers' metrics directory
     temporary.mkdir()
-    env.update(
-        TMPDIR=str(temporary),
-        DATABASE_URL=owner_url.render_as_string(hide_password=False),
-        ENVIRONMENT="development",
-        LOG_LEVEL="warning",
-        RATE_LIMIT_ENABLED="false",
-        AUTH_AUDIENCE=settings.auth_audience,
-        IDP_ISSUER=settings.idp_issuer or "",
-        IDP_JWKS=settings.idp_jwks or "",
-        TOKEN_ISSUER=settings.token_issuer,
-        SIGNING_KEY_FILE=str(settings.signing_key_file),
-    )
+    env = serve_env(settings, owner_url, TMPDIR=str(temporary))
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     with log_path.open("wb") as out:
         proc = subprocess.Popen(
             [str(KKR), "serve", "--port", str(port), "--workers", "2"], cwd=tmp_path, env=env, stdout=out, stderr=out
@@ -225,10 +212,6 @@ def test_two_workers_report_one_total(settings: Settings, owner_url: URL, demo_d
             for s in scrapes
         )
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
     assert proc.returncode == 0, log_path.read_text(errors="replace")[-4000:]
     assert not list(temporary.glob("kkr-metrics-*")), "the metrics directory is removed when the server stops"

@@ -5,7 +5,6 @@ serve, with TENANTS_DIR pointing at the copy) and served with the same isolation
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -28,7 +27,7 @@ from kkr.platform.settings import Settings
 from .conftest import create_database, drop_database
 from .mutation_helpers import gid
 from .paths import REPO_ROOT
-from .processes import wait_until_answering
+from .processes import serve_env, stop_process, wait_until_answering
 from .tokens import bearer
 
 KKR = Path(sys.executable).with_name("kkr")
@@ -94,19 +93,7 @@ def served(settings: Settings, database: URL, tmp_path_factory: pytest.TempPathF
     onboard(settings.tenants_dir, tenants)
     port = _free_port()
     log = workdir / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "APP_DATABASE_URL"))}
-    env.update(
-        DATABASE_URL=database.render_as_string(hide_password=False),
-        TENANTS_DIR=str(tenants),
-        ENVIRONMENT="development",
-        LOG_LEVEL="warning",
-        RATE_LIMIT_ENABLED="false",
-        AUTH_AUDIENCE=settings.auth_audience,
-        IDP_ISSUER=settings.idp_issuer or "",
-        IDP_JWKS=settings.idp_jwks or "",
-        TOKEN_ISSUER=settings.token_issuer,
-        SIGNING_KEY_FILE=str(settings.signing_key_file),
-    )
+    env = serve_env(settings, database, TENANTS_DIR=str(tenants))
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [str(KKR), "serve", "--demo", "--port", str(port)],
@@ -120,12 +107,7 @@ def served(settings: Settings, database: URL, tmp_path_factory: pytest.TempPathF
         wait_until_answering(proc, f"{base}/readyz", 90, lambda: log.read_text(errors="replace")[-4000:])
         yield Served(base, database, tenants)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc)
 
 
 def _free_port() -> int:

@@ -7,7 +7,6 @@ read from both instances on fresh connections: every read sees it, whichever pro
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from sqlalchemy.engine import URL
 from kkr.platform.settings import Settings
 
 from .mutation_helpers import SJ_WRITE, gid
-from .processes import wait_until_answering
+from .processes import serve_env, stop_process, wait_until_answering
 from .tokens import bearer
 
 KKR = Path(sys.executable).with_name("kkr")
@@ -44,19 +43,7 @@ class Instance:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / f"serve-{self.port}.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "APP_DATABASE_URL"))}
-        env.update(
-            DATABASE_URL=owner_url.render_as_string(hide_password=False),
-            ENVIRONMENT="development",
-            LOG_LEVEL="warning",
-            RATE_LIMIT_ENABLED="false",
-            AUTH_AUDIENCE=settings.auth_audience,
-            IDP_ISSUER=settings.idp_issuer or "",
-            IDP_JWKS=settings.idp_jwks or "",
-            TOKEN_ISSUER=settings.token_issuer,
-            SIGNING_KEY_FILE=str(settings.signing_key_file),
-            CLIENT_CACHE_SECONDS="0",
-        )
+        env = serve_env(settings, owner_url, CLIENT_CACHE_SECONDS="0")
         with self.log_path.open("wb") as out:
             self.proc = subprocess.Popen(
                 [str(KKR), "serve", "--port", str(self.port), "--workers", str(workers)],
@@ -82,11 +69,7 @@ class Instance:
         return response.headers["x-cache"], body["data"]["growthTeams"]
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_process(self.proc)
 
 
 @pytest.fixture

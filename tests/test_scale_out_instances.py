@@ -28,7 +28,7 @@ from kkr.platform.settings import Settings
 
 from .conftest import create_database, drop_database
 from .mutation_helpers import gid
-from .processes import wait_until_answering
+from .processes import serve_env, stop_process, wait_until_answering
 from .tokens import bearer
 
 KKR = Path(sys.executable).with_name("kkr")
@@ -60,20 +60,13 @@ class Instance:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / f"serve-{self.port}.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "APP_DATABASE_URL"))}
-        env.update(
-            DATABASE_URL=database.render_as_string(hide_password=False),
-            ENVIRONMENT="development",
-            LOG_LEVEL="warning",
+        env = serve_env(
+            settings,
+            database,
             RATE_LIMIT_ENABLED="true",
             RATE_LIMIT_AUTHENTICATED=str(LIMIT),
             RATE_LIMIT_ANONYMOUS="10000",
             RATE_LIMIT_WINDOW_SECONDS="60",
-            AUTH_AUDIENCE=settings.auth_audience,
-            IDP_ISSUER=settings.idp_issuer or "",
-            IDP_JWKS=settings.idp_jwks or "",
-            TOKEN_ISSUER=settings.token_issuer,
-            SIGNING_KEY_FILE=str(settings.signing_key_file),
             CLIENT_CACHE_SECONDS=str(CLIENT_CACHE_SECONDS),
         )
         with self.log_path.open("wb") as out:
@@ -96,13 +89,7 @@ class Instance:
         return httpx.post(f"{self.base}/graphql", json={"query": query, "variables": variables}, headers=headers)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
 
 
 def data(response: httpx.Response, field: str) -> Any:
