@@ -7,8 +7,8 @@ What is measured:
 - `kkr_request_errors_total{route, operation, code}`: each error code a request was answered with;
 - `kkr_sql_statements_total{route}`: SQL statements run by requests (`kkr.platform.statements`);
 - `kkr_db_pool_connections_in_use{database}`, `kkr_db_pool_overflow{database}`, `kkr_db_pool_waiting{database}`:
-  SQLAlchemy's pool (checked out; opened beyond DB_POOL_SIZE; tasks waiting for a connection), updated at
-  every checkout and checkin (in use exactly; overflow and waiting as seen then) and at every scrape;
+  SQLAlchemy's pool (checked out; opened beyond DB_POOL_SIZE; tasks waiting for a connection), read from
+  the pool at every checkout and checkin and at every scrape;
 - `kkr_response_cache_lookups_total{result="hit"|"miss"}` (hit ratio: hits / (hits + misses));
 - `kkr_rate_limit_refusals_total{limit}`: 429 answers, by the setting that refused;
 - `kkr_replica_reads_total{served_by}` (with DATABASE_REPLICA_URL): read transactions of queries, by where they
@@ -40,6 +40,7 @@ import os
 import re
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -48,7 +49,7 @@ from typing import Any, cast
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess as _multiprocess_module
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -227,36 +228,38 @@ def _waiting(pool: Any) -> int:
     return sum(1 for waiter in getters if not waiter.done())
 
 
-def _sample(pool: Any, database: str) -> None:
-    overflow = pool.overflow() if hasattr(pool, "overflow") else 0
-    POOL_OVERFLOW.labels(database).set(max(0, overflow))
-    POOL_WAITING.labels(database).set(_waiting(pool))
+def _sample(database: str, returning: int = 0) -> None:
+    """Set the pool gauges of `database` from the pools themselves: the sums over this process's engines of
+    that label (one in production; tests run several apps in one process), less `returning` connections
+    being checked in."""
+    pools = [engine.pool for engine in _OBSERVED.get(database, ())]
+    in_use = sum(p.checkedout() for p in pools if hasattr(p, "checkedout")) - returning
+    POOL_IN_USE.labels(database).set(max(0, in_use))
+    POOL_OVERFLOW.labels(database).set(sum(max(0, p.overflow()) for p in pools if hasattr(p, "overflow")))
+    POOL_WAITING.labels(database).set(sum(_waiting(p) for p in pools))
 
 
 def observe_pool(engine: AsyncEngine, database: str) -> None:
-    """Keep the pool gauges of `engine` (label `database`) up to date (idempotent per engine)."""
-    pool = engine.sync_engine.pool
-    if getattr(pool, "_kkr_observed", False):
+    """Keep the pool gauges of `engine` (label `database`) up to date: at every checkout and checkin of its
+    pool (the listeners move to the new pool when the engine is disposed) and at every scrape."""
+    engines = _OBSERVED.setdefault(database, weakref.WeakSet())
+    if engine.sync_engine in engines:
         return
-    setattr(pool, "_kkr_observed", True)  # noqa: B010
-    POOL_IN_USE.labels(database)  # the series exists (at 0) from the start
-    _sample(pool, database)
+    engines.add(engine.sync_engine)
+    _sample(database)
 
-    def checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-        POOL_IN_USE.labels(database).inc()
-        _sample(pool, database)
+    def checked_out(*_: Any) -> None:
+        _sample(database)
 
-    def checkin(dbapi_connection: Any, record: Any) -> None:
-        POOL_IN_USE.labels(database).dec()
-        _sample(pool, database)
+    def checked_in(*_: Any) -> None:
+        _sample(database, returning=1)  # the event fires before the connection is back in the pool
 
-    event.listen(pool, "checkout", checkout)
-    event.listen(pool, "checkin", checkin)
-    _OBSERVED[database] = pool
+    event.listen(engine.sync_engine, "checkout", checked_out)
+    event.listen(engine.sync_engine, "checkin", checked_in)
 
 
-#: The last pool observed under each label, sampled again at every scrape of this process.
-_OBSERVED: dict[str, Any] = {}
+#: The engines observed under each label (weakly: a disposed app's engine drops out).
+_OBSERVED: dict[str, weakref.WeakSet[Engine]] = {}
 
 
 def observe_engine(engine: AsyncEngine, settings: Settings, database: str = "primary") -> None:
@@ -289,8 +292,8 @@ async def metrics_endpoint(request: Request) -> Response:
             status_code=401,
             headers={"WWW-Authenticate": 'Bearer realm="metrics"', "Cache-Control": "no-store"},
         )
-    for database, pool in _OBSERVED.items():
-        _sample(pool, database)
+    for database in list(_OBSERVED):
+        _sample(database)
     if is_multiprocess():
         registry = CollectorRegistry()
         prometheus_multiprocess.MultiProcessCollector(registry)
