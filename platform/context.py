@@ -17,6 +17,7 @@ from .database import Database, TenantContext, discard
 from .replicas import READ_AFTER_LSN_HEADER, ReadReplica, commit_position, writer_of
 from .response_cache import DATA_VERSIONS, readable_tenants
 from .settings import Settings
+from .tenant_criteria import restrict, tenants_to_filter
 
 
 class RequestFinished(RuntimeError):
@@ -102,7 +103,9 @@ class RequestContext:
 
     async def _begin_read(self, ctx: TenantContext, *, read_only: bool = False) -> AsyncSession:
         """A read transaction: on the replica when this request may read there and it is fresh enough (the
-        module docstring of `kkr.platform.replicas`), otherwise on the primary."""
+        module docstring of `kkr.platform.replicas`), otherwise on the primary.  Its ORM reads name the
+        caller's tenants in their SQL when `ctx` reads own regions only (`kkr.platform.tenant_criteria`)."""
+        session: AsyncSession | None = None
         if self.replica is not None and self._reads_replica():
             assert self.request is not None
             position = self.replica.required_position(
@@ -111,9 +114,10 @@ class RequestContext:
             versions = self.request.scope.get("state", {}).get(DATA_VERSIONS)
             tenants = readable_tenants(self.identity, self.settings)
             session = await self.replica.begin(ctx, position=position, versions=versions, tenants=tenants)
-            if session is not None:
-                return session
-        return await self.db.begin(ctx, read_only=read_only)
+        if session is None:
+            session = await self.db.begin(ctx, read_only=read_only)
+        restrict(session, tenants_to_filter(ctx))
+        return session
 
     def _reads_replica(self) -> bool:
         """A query (never a mutation) that has written nothing."""

@@ -9,7 +9,9 @@ from ..common.text import danish_sort_key
 
 INITIATIVE_BY_ID = OneByKey(ClimateInitiative.id)
 INITIATIVES_BY_TENANT = ManyByKey(
-    ClimateInitiative.tenant_id, order_by=(danish_sort_key(ClimateInitiative.name), ClimateInitiative.id)
+    ClimateInitiative.tenant_id,
+    order_by=(danish_sort_key(ClimateInitiative.name), ClimateInitiative.id),
+    partner_rows=True,  # a partner's region lists the initiative it shares with the caller
 )
 PARTICIPANT_BY_ID = OneByKey(ClimateParticipant.id)
 PARTICIPANTS_BY_INITIATIVE = ManyByKey(

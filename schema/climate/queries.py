@@ -11,6 +11,7 @@ from sqlalchemy import select
 from kkr.platform.models import ClimateInitiative as ClimateInitiativeModel
 from kkr.platform.models import ClimateParticipant as ClimateParticipantModel
 from kkr.platform.models import enums as model_enums
+from kkr.platform.tenant_criteria import CROSS_TENANT_OPTIONS
 
 from ..common.connection import Connection, QueryNodes, connection
 from ..common.database import where_given
@@ -59,4 +60,6 @@ class ClimateQuery:
                 (c.start_year.is_(None) | (c.start_year <= year)) & (c.end_year.is_(None) | (c.end_year >= year))
             )
         order = [danish_sort_key(c.name), c.id]
-        return QueryNodes(searched(statement, c.search_vector, search, order), ClimateInitiative.from_row)
+        statement = searched(statement, c.search_vector, search, order)
+        # initiatives shared with the reader through a partnership are another region's (kkr.platform.tenant_criteria)
+        return QueryNodes(statement.execution_options(**CROSS_TENANT_OPTIONS), ClimateInitiative.from_row)

@@ -189,6 +189,7 @@ class Connection(relay.Connection[NodeType]):
         total = None
         if page.needs_total or selects_field(info, "totalCount"):
             counted = select(func.count()).select_from(nodes.statement.order_by(None).subquery())
+            counted = counted.execution_options(**nodes.statement.get_execution_options())  # e.g. cross-tenant
             total = await scalar(info.context, counted)
         start, end = page.window(total)
         rows = list(await scalars(info.context, nodes.statement.offset(start).limit(end - start + 1)))

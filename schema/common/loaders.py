@@ -13,13 +13,20 @@ caller cancels only its wait.
 
 A `ManyByKey` may prime `OneByKey` loaders of the same rows (`primes=`): the hubs of a region read once
 serve every later look-up of a hub by its slug in the same request, with no second statement.
+
+Every look-up names the caller's tenants in its SQL (`kkr.platform.tenant_criteria`), which include a
+partner's once a row it shares with the caller has been read, so the children of a shared row are found.
+Two kinds of look-up may meet a shared row first and are not restricted: a `ManyByKey` with
+`partner_rows=True` (its key is no tenant-owned parent), and a node look-up by global id
+(`OneByKey.load_nodes`) of a type a partner may read, for the ids not found among the caller's own rows.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +35,8 @@ from sqlalchemy import ColumnElement, any_, bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
+
+from kkr.platform.tenant_criteria import cross_tenant, tenants_to_filter
 
 from .database import scalars
 
@@ -80,9 +89,10 @@ class OneByKey:
     def name(self) -> str:
         return f"one:{_name(self.column)}"
 
-    async def _batch(self, context: Any, keys: list[Hashable]) -> list[Any]:
+    async def _batch(self, context: Any, keys: list[Hashable], options: Mapping[str, Any] | None = None) -> list[Any]:
         model = self.column.class_
-        rows = await scalars(context, select(model).where(_among(self.column, keys)))
+        statement = select(model).where(_among(self.column, keys))
+        rows = await scalars(context, statement.execution_options(**options) if options else statement)
         by_key = {getattr(row, self.column.key): row for row in rows}
         return [by_key.get(key) for key in keys]
 
@@ -100,6 +110,18 @@ class OneByKey:
     async def load_many(self, info: strawberry.Info, keys: Sequence[Hashable]) -> list[Any]:
         return list(await request_loader(info, self.name, self._batch).load_many(list(keys)))
 
+    async def load_nodes(self, info: strawberry.Info, keys: Sequence[Hashable]) -> list[Any]:
+        """`load_many` for node look-ups by global id; a key not found among the caller's own rows is looked up
+        once more without the tenant criteria when a partner may read rows of the type (module docstring)."""
+        rows = await self.load_many(info, keys)
+        options = cross_tenant(self.column.class_)
+        missing = [key for key, row in zip(keys, rows, strict=True) if row is None]
+        if not options or not missing or tenants_to_filter(info.context.tenant) is None:
+            return rows
+        batch = functools.partial(self._batch, options=options)
+        found = iter(await request_loader(info, f"node:{self.name}", batch).load_many(missing))
+        return [row if row is not None else next(found) for row in rows]
+
 
 @dataclass(frozen=True)
 class ManyByKey:
@@ -112,6 +134,9 @@ class ManyByKey:
     #: only the child rows meeting these conditions (e.g. the latest contract versions), named by `variant`
     where: tuple[ColumnElement[bool], ...] = field(default=())
     variant: str = ""
+    #: the key is no tenant-owned parent (a tenant, a national goal), so rows shared with the caller through a
+    #: partnership may be among the children: not restricted to the caller's tenants (module docstring)
+    partner_rows: bool = False
 
     @property
     def name(self) -> str:
@@ -120,6 +145,8 @@ class ManyByKey:
     async def _batch(self, context: Any, keys: list[Hashable]) -> list[list[Any]]:
         model = self.column.class_
         statement = select(model).where(_among(self.column, keys), *self.where).order_by(*self.order_by)
+        if self.partner_rows:
+            statement = statement.execution_options(**cross_tenant(model))
         rows = await scalars(context, statement)
         groups: dict[Hashable, list[Any]] = defaultdict(list)
         for row in rows:

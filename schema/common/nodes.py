@@ -136,7 +136,7 @@ async def resolve_nodes(
     """The objects for `node_ids` in order; None for ids that do not exist or are not visible (row-level security)."""
     ids = list(node_ids)
     keys = [parse_uuid(i) for i in ids] if uuid_keys else ids
-    rows = await loader.load_many(info, [k for k in keys if k is not None])
+    rows = await loader.load_nodes(info, [k for k in keys if k is not None])
     found = iter(rows)
     result: list[Any] = []
     for key in keys:

@@ -41,7 +41,9 @@ LATEST_CONTRACTS_BY_HUB = ManyByKey(
 
 GOAL_BY_ID = OneByKey(Goal.id)
 GOALS_BY_CONTRACT = ManyByKey(Goal.contract_id, order_by=(Goal.position, Goal.code, Goal.id))
-GOALS_BY_NATIONAL_GOAL = ManyByKey(Goal.national_goal_id, order_by=(Goal.contract_id, Goal.position, Goal.id))
+GOALS_BY_NATIONAL_GOAL = ManyByKey(
+    Goal.national_goal_id, order_by=(Goal.contract_id, Goal.position, Goal.id), partner_rows=True
+)
 
 INDICATOR_BY_ID = OneByKey(Indicator.id)
 INDICATORS_BY_GOAL = ManyByKey(Indicator.goal_id, order_by=(Indicator.position, Indicator.id))

@@ -13,6 +13,7 @@ from kkr.platform.models import FrameworkAgreement as FrameworkAgreementModel
 from kkr.platform.models import Goal as GoalModel
 from kkr.platform.models import ResultContract as ResultContractModel
 from kkr.platform.models import enums as model_enums
+from kkr.platform.tenant_criteria import CROSS_TENANT_OPTIONS
 
 from ..common.connection import Connection, QueryNodes, connection
 from ..common.database import scalars, where_given
@@ -201,4 +202,6 @@ class ContractsQuery:
         if not all_versions:
             statement = statement.where(or_(C.id.is_(None), is_latest_version()))
         order = [C.year.desc().nulls_last(), C.business_hub_slug, g.position, g.code, g.id]
-        return QueryNodes(searched(statement, g.search_vector, search, order), Goal.from_row)
+        statement = searched(statement, g.search_vector, search, order)
+        # goals shared with the reader through a partnership are another region's (kkr.platform.tenant_criteria)
+        return QueryNodes(statement.execution_options(**CROSS_TENANT_OPTIONS), Goal.from_row)
