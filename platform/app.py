@@ -26,6 +26,7 @@ from .auth.http import bearer_auth_middleware, identity_of
 from .auth.routes import auth_routes, setup_auth, teardown_auth
 from .context import RequestContext
 from .cors import cors
+from .dashboard import dashboard_routes
 from .database import Database, resolve_urls
 from .exports import export_routes
 from .graphiql import OfflineGraphiQL, graphiql_routes
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         *export_routes(settings),
         *graphiql_routes(settings),
         *metrics_routes(settings),
+        *dashboard_routes(settings),
     ]
     middleware = [
         *tracing_middleware(settings),  # TRACING_ENABLED: each request's server span, around everything

@@ -1088,6 +1088,19 @@ export type BenchmarkSubjectKind =
   /** A benchmark observation indicator printed per hub or region (e.g. awareness, September 2020). */
   | 'OBSERVATION_INDICATOR';
 
+/** Kind of climate initiative. */
+export type ClimateInitiativeKind =
+  /** Klimasamarbejdsaftale. */
+  | 'CLIMATE_PARTNERSHIP_AGREEMENT'
+  /** DK2020 climate plan. */
+  | 'DK2020_CLIMATE_PLAN'
+  /** Joint climate ambition. */
+  | 'JOINT_CLIMATE_AMBITION'
+  /** Nature and climate programme. */
+  | 'NATURE_CLIMATE_PROGRAMME'
+  /** Any other kind. */
+  | 'OTHER';
+
 /** How a reported value is compared with a target value. */
 export type Comparator =
   /** Met when the result is at least the target (mindst). */
@@ -1188,6 +1201,15 @@ export type GoalCategory =
   /** Nationalt mål, set by the framework agreement. */
   | 'NATIONAL';
 
+/** Status of a climate initiative. */
+export type InitiativeStatus =
+  /** Igangværende. */
+  | 'ACTIVE'
+  /** Afsluttet. */
+  | 'COMPLETED'
+  /** Planlagt. */
+  | 'PLANNED';
+
 /** Kind of business-hub office. */
 export type OfficeKind =
   /** Filial. */
@@ -1279,6 +1301,13 @@ export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type ViewerQuery = { viewer: { subject: string, clientId: string | null, scopes: Array<string>, readableRegions: Array<string>, writableRegions: Array<string>, isAnonymous: boolean } };
 
+export type BenchmarkCatalogueQueryVariables = Exact<{
+  kind?: BenchmarkSubjectKind | null | undefined;
+}>;
+
+
+export type BenchmarkCatalogueQuery = { benchmarkCatalogue: Array<{ kind: BenchmarkSubjectKind, key: string, name: string, units: Array<string>, periods: Array<string>, frameworkAgreement: string | null, nationalGoalCode: string | null, lineages: Array<string> }> };
+
 export type BenchmarkSeriesQueryVariables = Exact<{
   lineage?: string | null | undefined;
   agreement?: string | null | undefined;
@@ -1315,6 +1344,14 @@ export type AggregatePullQueryVariables = Exact<{
 
 export type AggregatePullQuery = { aggregate: { family: AggregateFamily, groupBy: Array<AggregateDimension>, measures: Array<AggregateMeasure>, contributor: string, rules: { minContributors: number, protectionPercent: number, dominance: Array<{ n: number, k: number }> }, cells: Array<{ contributors: number | null, count: number | null, sum: string | null, mean: string | null, median: string | null, min: string | null, max: string | null, suppressed: boolean, reason: SuppressionReason | null, orderStatisticsWithheld: boolean, coordinates: Array<{ dimension: AggregateDimension, value: string | null, total: boolean }> }> } };
 
+export type ContractEditorQueryVariables = Exact<{
+  region: string;
+  year: number;
+}>;
+
+
+export type ContractEditorQuery = { region: { slug: string, name: string, resultContracts: { nodes: Array<{ id: string, year: number, version: number, title: string, status: ContractStatus, rowVersion: number, businessHub: { slug: string, name: string }, fulfilmentSummary: { targets: number, met: number, partlyMet: number, notMet: number, notYetReported: number, notAssessable: number }, goals: { nodes: Array<{ id: string, code: string, category: GoalCategory, title: string, indicators: { nodes: Array<{ id: string, name: string, targets: { nodes: Array<{ id: string, periodLabel: string, periodStart: string | null, periodEnd: string | null, unit: Unit, comparator: Comparator, value: string | null, valueMax: string | null, valueText: string | null, latestResult: { value: string | null, valueText: string | null, measuredAt: string | null, revision: number } | null, fulfilment: { status: FulfilmentStatus, pct: string | null, explanation: string } }> } }> } }> } }> } | null } | null };
+
 export type ContractForEditingQueryVariables = Exact<{
   id: string | number;
 }>;
@@ -1339,6 +1376,13 @@ export type DashboardQueryVariables = Exact<{
 
 
 export type DashboardQuery = { region: { name: string, kkrName: string, businessHubs: { nodes: Array<{ name: string, offices: { totalCount: number, nodes: Array<{ kind: OfficeKind, town: string }> } | null }> }, resultContracts: { totalCount: number, nodes: Array<{ id: string, year: number, version: number, title: string, status: ContractStatus, reportedFulfilmentPct: string | null, businessHub: { slug: string }, fulfilmentSummary: { targets: number, met: number, partlyMet: number, notMet: number, notYetReported: number, notAssessable: number }, goals: { totalCount: number, nodes: Array<{ code: string, category: GoalCategory, title: string, reportedFulfilmentPct: string | null, source: { documentKey: string | null, locator: string | null }, indicators: { nodes: Array<{ name: string, targets: { nodes: Array<{ periodLabel: string, unit: Unit, comparator: Comparator, value: string | null, valueMax: string | null, valueText: string | null, partialThreshold: string | null, partialFulfilmentPct: string | null, latestResult: { value: string | null, valueText: string | null, measuredAt: string | null, revision: number } | null, fulfilment: { status: FulfilmentStatus, pct: string | null, explanation: string } }> } }> } }> } }> } | null } | null };
+
+export type RegionProfileQueryVariables = Exact<{
+  region: string;
+}>;
+
+
+export type RegionProfileQuery = { region: { slug: string, name: string, growthTeams: { totalCount: number, nodes: Array<{ name: string, geography: string, mandate: string | null, focusAreas: Array<string>, deadlineLabel: string | null, members: { totalCount: number } }> } | null, climateInitiatives: { totalCount: number, nodes: Array<{ kind: ClimateInitiativeKind, name: string, status: InitiativeStatus, budgetDkk: string | null, startYear: number | null, endYear: number | null }> } | null } | null };
 
 export type ReportResultMutationVariables = Exact<{
   input: ReportResultInput;
