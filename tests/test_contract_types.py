@@ -7,6 +7,7 @@ with the committed `frontend-contract/types/operations.ts`.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -63,3 +64,11 @@ def test_a_changed_operation_makes_the_types_stale(npm: str, tmp_path: Path) -> 
     changed = generate(npm, tmp_path / "operations.ts", f"{operations}/**/*.graphql")
     assert "kkrName" in COMMITTED.read_text(encoding="utf-8")
     assert changed != COMMITTED.read_text(encoding="utf-8")
+
+
+def test_the_committed_types_declare_each_name_once() -> None:
+    """TypeScript refuses a file that declares a type twice ("Duplicate identifier"): the generator runs the
+    typescript-operations plugin alone, which emits the enums and inputs the operations use."""
+    names = re.findall(r"^export type (\w+)", COMMITTED.read_text(), flags=re.MULTILINE)
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    assert names and not repeated, f"declared more than once: {repeated}"

@@ -8,7 +8,7 @@ const config: CodegenConfig = {
   documents: process.env.KKR_OPERATIONS ?? "../operations/**/*.graphql",
   generates: {
     [process.env.KKR_TYPES_OUT ?? "../types/operations.ts"]: {
-      plugins: ["typescript", "typescript-operations"],
+      plugins: ["typescript-operations"],
       config: {
         enumsAsTypes: true,
         onlyOperationTypes: true,
