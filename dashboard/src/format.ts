@@ -62,6 +62,15 @@ export function target(t: {
   return [COMPARATOR[t.comparator], withUnit(t.value, t.unit)].filter(Boolean).join(" ");
 }
 
+/** A target's latest reported result as shown in the tables ("–" when none is reported). */
+export function latestResult(t: {
+  unit: Unit;
+  latestResult: { value: string | null; valueText: string | null } | null;
+}): string {
+  if (!t.latestResult) return "–";
+  return t.latestResult.value !== null ? withUnit(t.latestResult.value, t.unit) : (t.latestResult.valueText ?? "–");
+}
+
 export const FULFILMENT: Record<FulfilmentStatus, string> = {
   MET: "Opfyldt",
   PARTLY_MET: "Delvist opfyldt",

@@ -1,7 +1,7 @@
 import type { ContractEditorQuery } from "../generated/operations";
 import { call } from "../api";
 import { alert, h, loading, table } from "../dom";
-import { CONTRACT_STATUS, FULFILMENT, num, target, withUnit } from "../format";
+import { CONTRACT_STATUS, FULFILMENT, num, latestResult, target } from "../format";
 import { refusal } from "./region";
 
 type Contract = NonNullable<NonNullable<ContractEditorQuery["region"]>["resultContracts"]>["nodes"][number];
@@ -84,7 +84,7 @@ export async function editorPage(main: HTMLElement, slug: string, year: number, 
           indicator.name,
           t.periodLabel,
           target(t),
-          t.latestResult ? (t.latestResult.value !== null ? withUnit(t.latestResult.value, t.unit) : (t.latestResult.valueText ?? "–")) : "–",
+          latestResult(t),
           h("span", { class: `badge f-${t.fulfilment.status.toLowerCase().replace(/_/g, "-")}` }, FULFILMENT[t.fulfilment.status]),
           contract.status === "DRAFT" ? "Kontrakten er en kladde" : form(`${goal.code}. ${goal.title}`, indicator.name, t),
         ],

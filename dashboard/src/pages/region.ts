@@ -2,7 +2,7 @@ import type { DashboardQuery, RegionProfileQuery } from "../generated/operations
 import { call } from "../api";
 import { chart, PALETTE } from "../charts";
 import { alert, h, select, table } from "../dom";
-import { CATEGORY, CONTRACT_STATUS, FULFILMENT, num, target, withUnit } from "../format";
+import { CATEGORY, CONTRACT_STATUS, FULFILMENT, num, latestResult, target, withUnit } from "../format";
 
 type Region = NonNullable<DashboardQuery["region"]>;
 type Contract = NonNullable<Region["resultContracts"]>["nodes"][number];
@@ -52,7 +52,7 @@ function goalRows(contract: Contract) {
           indicator.name,
           t.periodLabel,
           target(t),
-          t.latestResult ? (t.latestResult.value !== null ? withUnit(t.latestResult.value, t.unit) : (t.latestResult.valueText ?? "–")) : "–",
+          latestResult(t),
           fulfilmentBadge(t.fulfilment.status, t.fulfilment.pct),
         ],
       })),
