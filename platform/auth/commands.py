@@ -15,9 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from ..database import TenantContext, apply_tenant_context, async_url
 from ..settings import get_settings
 from .clients import ClientError, disable_client, register_client
+from .dev_tokens import NoSigningKey, mint_development_token
 from .identity import ADMIN
-from .keys import load_signing_keys
-from .tokens import issue_token
 
 
 def _scopes(values: list[str] | None) -> list[str]:
@@ -93,20 +92,17 @@ def cmd_mint_token(args: argparse.Namespace) -> int:
     if not settings.is_development:
         print("mint-token is a development tool and refuses to run with ENVIRONMENT=production", file=sys.stderr)
         return 2
-    keys = load_signing_keys(settings)
-    if keys is None:  # pragma: no cover - development always has a key
-        print("no signing key configured", file=sys.stderr)
-        return 1
-    print(
-        issue_token(
-            keys,
-            issuer=settings.token_issuer,
-            audience=settings.auth_audience,
+    try:
+        token = mint_development_token(
+            settings,
             subject=args.subject or f"developer:{getpass.getuser()}",
             scopes=_scopes(args.scope),
             lifetime=args.lifetime,
         )
-    )
+    except NoSigningKey as exc:  # pragma: no cover - development always has a key
+        print(exc, file=sys.stderr)
+        return 1
+    print(token)
     return 0
 
 

@@ -1,13 +1,14 @@
 """Development tokens for the dashboard's demo roles: `POST /dev/token {"role": ...}` and `GET /dev/roles`.
 
 Only in development (ENVIRONMENT=development): production registers neither route, so both answer 404.  The
-token is the one `kkr mint-token` prints (`kkr.platform.auth.tokens.issue_token` with the platform's
-signing key, `load_signing_keys`), for the scopes of the chosen role.
+token is made as `kkr mint-token` makes its tokens (`mint_development_token`: the platform's signing key),
+for the scopes of the chosen role.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -41,18 +42,22 @@ ROLES = {role.role: role for role in DEMO_ROLES}
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-def mint_demo_token(settings: Settings, role: DemoRole) -> str:
-    """A development token for `role`, signed like `kkr mint-token`'s."""
+class NoSigningKey(RuntimeError):
+    """The platform has no signing key (development always has one: it is generated)."""
+
+
+def mint_development_token(settings: Settings, *, subject: str, scopes: Iterable[str], lifetime: int) -> str:
+    """A platform token for development (`kkr mint-token`, the demo roles), signed with the platform's key."""
     keys = load_signing_keys(settings)
     if keys is None:  # pragma: no cover - development always has a signing key
-        raise RuntimeError("no signing key configured")
+        raise NoSigningKey("no signing key configured")
     return issue_token(
         keys,
         issuer=settings.token_issuer,
         audience=settings.auth_audience,
-        subject=role.subject,
-        scopes=role.scopes,
-        lifetime=LIFETIME,
+        subject=subject,
+        scopes=scopes,
+        lifetime=lifetime,
     )
 
 
@@ -81,7 +86,11 @@ def dev_token_routes(settings: Settings) -> list[BaseRoute]:
                 headers=_NO_STORE,
             )
         return JSONResponse(
-            {"token": mint_demo_token(settings, role), "role": role.role, "scopes": list(role.scopes)},
+            {
+                "token": mint_development_token(settings, subject=role.subject, scopes=role.scopes, lifetime=LIFETIME),
+                "role": role.role,
+                "scopes": list(role.scopes),
+            },
             headers=_NO_STORE,
         )
 
