@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from . import embedded, migrate
 from .auth.commands import add_auth_commands
 from .database import resolve_urls
-from .settings import SettingsError, get_settings
+from .settings import get_settings
+from .settings_check import SettingsError
 from .signals import SHUTDOWN_SIGNALS, shutdown_signals_handled
 
 if TYPE_CHECKING:

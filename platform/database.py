@@ -35,7 +35,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from . import embedded
-from .settings import Settings, SettingsError
+from .settings import Settings
+from .settings_check import SettingsError
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kkr.platform.settings import SettingsError, get_settings, load_settings
+from kkr.platform.settings import get_settings
+from kkr.platform.settings_check import SettingsError, load_settings
 
 KKR = Path(sys.executable).with_name("kkr")
 
