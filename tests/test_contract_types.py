@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import require
+from .npm import npm_for
 from .paths import REPO_ROOT
 
 CONTRACT = REPO_ROOT / "frontend-contract"
@@ -30,14 +30,7 @@ def _run(command: list[str], env: dict[str, str] | None = None) -> None:
 
 @pytest.fixture(scope="module")
 def npm() -> str:
-    npm = shutil.which("npm")
-    require(npm and shutil.which("node"), "node and npm are needed to generate the TypeScript types")
-    assert npm is not None
-    installed = CODEGEN / "node_modules" / ".package-lock.json"
-    lock = (CODEGEN / "package-lock.json").read_bytes()
-    if not installed.is_file() or installed.read_bytes() != lock:
-        _run([npm, "ci", "--no-audit", "--no-fund"])
-    return npm
+    return npm_for(CODEGEN, "to generate the TypeScript types")
 
 
 def generate(npm: str, out: Path, operations: str | None = None) -> str:

@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +26,7 @@ from kkr.platform.contract import read_operation
 
 from .conftest import LiveServer, require
 from .mutation_helpers import gid, mutate, ok
+from .npm import npm_for
 from .paths import REPO_ROOT
 from .tokens import mint
 
@@ -112,15 +112,7 @@ def api(client: httpx.Client, token: str, name: str, variables: dict[str, Any]) 
 
 @pytest.fixture(scope="module")
 def axe_source() -> str:
-    npm = shutil.which("npm")
-    require(npm and shutil.which("node"), "node and npm are needed (axe-core from dashboard/node_modules)")
-    assert npm is not None
-    installed = DASHBOARD / "node_modules" / ".package-lock.json"
-    if not AXE.is_file() or not installed.is_file():
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=DASHBOARD, capture_output=True, text=True, timeout=300
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
+    npm_for(DASHBOARD, "axe-core comes from dashboard/node_modules")
     return AXE.read_text(encoding="utf-8")
 
 

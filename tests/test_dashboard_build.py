@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from starlette.applications import Starlette
 from kkr.platform.dashboard import STATIC_DIR, dashboard_routes
 from kkr.platform.settings import Settings
 
-from .conftest import require
+from .npm import npm_for
 from .paths import REPO_ROOT
 
 DASHBOARD = REPO_ROOT / "dashboard"
@@ -36,16 +35,7 @@ def _run(command: list[str], env: dict[str, str] | None = None) -> None:
 
 @pytest.fixture(scope="module")
 def npm() -> str:
-    npm = shutil.which("npm")
-    require(npm and shutil.which("node"), "node and npm are needed to build the dashboard")
-    assert npm is not None
-    installed = DASHBOARD / "node_modules" / ".package-lock.json"
-    lock = json.loads((DASHBOARD / "package-lock.json").read_text(encoding="utf-8"))["packages"]
-    current = json.loads(installed.read_text(encoding="utf-8"))["packages"] if installed.is_file() else {}
-    wanted = {k: v.get("version") for k, v in lock.items() if k and not v.get("optional")}
-    if any(current.get(k, {}).get("version") != version for k, version in wanted.items()):
-        _run([npm, "ci", "--no-audit", "--no-fund"])
-    return npm
+    return npm_for(DASHBOARD, "to build the dashboard")
 
 
 def _files(folder: Path) -> dict[str, bytes]:
